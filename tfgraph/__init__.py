@@ -1,0 +1,20 @@
+"""tfgraph: Theano's programming model on TensorFlow 2.
+
+    import tfgraph as theano
+    import tfgraph.tensor as T
+
+Symbolic inputs, shared variables on ``tf.Variable``, ``function(...)``
+compiled into one ``tf.function`` graph with explicit updates, and symbolic
+``grad`` lowered through ``tf.GradientTape``.
+"""
+from tfgraph._tf import tf  # noqa: F401  (sets TF_ENABLE_ONEDNN_OPTS first)
+from tfgraph.config import config  # noqa: F401
+from tfgraph import compile, gradient, printing, tensor  # noqa: F401,A004
+from tfgraph.compile import In, Mode, Param, function  # noqa: F401
+from tfgraph.devices import DeviceError  # noqa: F401
+from tfgraph.gradient import grad  # noqa: F401
+from tfgraph.graph import Apply, Constant, Op, Variable, name_scope  # noqa: F401
+from tfgraph.printing import debugprint, pp  # noqa: F401
+from tfgraph.shared import SharedVariable, shared  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,354 @@
+"""``function``: compile symbolic inputs, outputs and updates into one
+``tf.function`` graph, and call it with NumPy values by Theano's rules."""
+import inspect
+import os
+import warnings
+
+import numpy as np
+
+from tfgraph import devices
+from tfgraph.compile.lower import Lowering, scope_name
+from tfgraph.compile.modes import get_mode
+from tfgraph.graph import Constant, Variable, ancestors, clone_replace, graph_inputs
+from tfgraph.ops.base import as_tensor_variable
+from tfgraph.shared import SharedVariable
+from tfgraph._tf import tf
+
+
+class MissingInputError(ValueError):
+    """The graph needs a variable that is neither an input nor given."""
+
+
+class UnusedInputError(ValueError):
+    """An input is not needed to compute the outputs or updates."""
+
+
+class In:
+    """An input with options: a ``name`` for keyword calls, a default ``value``,
+    and its own ``strict``/``allow_downcast`` conversion rules."""
+
+    _NO_VALUE = object()
+
+    def __init__(self, variable, name=None, value=_NO_VALUE, update=None, mutable=False,
+                 strict=False, allow_downcast=None, autoname=True, implicit=False,
+                 borrow=False, shared=False):
+        if not isinstance(variable, Variable):
+            raise TypeError(f"In() takes a symbolic variable, got {variable!r}")
+        if update is not None:
+            raise NotImplementedError("In(update=...) is not supported; use a shared "
+                                      "variable and function(updates=...) instead")
+        self.variable = variable
+        self.name = name if name is not None else (variable.name if autoname else None)
+        self.value = value
+        self.strict, self.allow_downcast = strict, allow_downcast
+
+    @property
+    def has_default(self):
+        return self.value is not In._NO_VALUE
+
+
+class Param(In):
+    """Theano's older spelling of ``In``, with ``default=`` for the value."""
+
+    def __init__(self, variable, default=In._NO_VALUE, name=None, mutable=False,
+                 strict=False, allow_downcast=None, implicit=None, borrow=None):
+        super().__init__(variable, name=name, value=default, strict=strict,
+                         allow_downcast=allow_downcast)
+
+
+def _caller_name():
+    """Theano names an anonymous function after the line that compiled it."""
+    for frame in inspect.stack()[2:]:
+        if not frame.filename.startswith(os.path.dirname(os.path.dirname(__file__))):
+            return f"{frame.filename}:{frame.lineno}"
+    return "function"
+
+
+def function(inputs, outputs=None, mode=None, updates=None, givens=None,
+             no_default_updates=False, accept_inplace=False, name=None,
+             rebuild_strict=True, allow_input_downcast=None, profile=None,
+             on_unused_input=None):
+    """Compile a callable computing ``outputs`` from ``inputs`` and applying
+    ``updates`` to shared variables, as ``theano.function``."""
+    return Function(inputs, outputs, mode=mode, updates=updates, givens=givens,
+                    no_default_updates=no_default_updates,
+                    name=name or _caller_name(),
+                    allow_input_downcast=allow_input_downcast,
+                    on_unused_input=on_unused_input or "raise")
+
+
+def _pairs(mapping, what):
+    if mapping is None:
+        return []
+    if isinstance(mapping, dict):
+        return list(mapping.items())
+    pairs = list(mapping)
+    for pair in pairs:
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise TypeError(f"{what} must be a dict or a list of (variable, value) pairs, "
+                            f"got an item {pair!r}")
+    return [tuple(p) for p in pairs]
+
+
+class Function:
+    """A compiled function. Call it with values for the inputs (positionally or
+    by name); it returns NumPy arrays and applies its updates."""
+
+    def __init__(self, inputs, outputs=None, mode=None, updates=None, givens=None,
+                 no_default_updates=False, name="function", allow_input_downcast=None,
+                 on_unused_input="raise"):
+        self.name = name
+        self.mode = get_mode(mode)
+        self._spec = dict(inputs=inputs, outputs=outputs, mode=mode, updates=updates,
+                          givens=givens, no_default_updates=no_default_updates,
+                          allow_input_downcast=allow_input_downcast,
+                          on_unused_input=on_unused_input)
+        if on_unused_input not in ("raise", "warn", "ignore"):
+            raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', "
+                             f"got {on_unused_input!r}")
+        self.inputs = self._check_inputs(inputs, allow_input_downcast)
+        self.outputs, self._unpack = self._check_outputs(outputs)
+        self.updates = self._check_updates(_pairs(updates, "updates"), no_default_updates)
+        graph_outputs, graph_updates = self._apply_givens(_pairs(givens, "givens"))
+        self._graph_outputs = graph_outputs
+        self._graph_updates = graph_updates
+        self._check_graph(on_unused_input)
+        self.trace_count = 0
+        self._build()
+
+    # --- compile-time checks --------------------------------------------------
+
+    def _check_inputs(self, inputs, allow_input_downcast):
+        if isinstance(inputs, (Variable, In)):
+            raise TypeError(f"function {self.name!r}: inputs must be a list, got {inputs!r}; "
+                            f"write [{inputs}]")
+        specs = []
+        for position, item in enumerate(inputs):
+            spec = item if isinstance(item, In) else (
+                In(item) if isinstance(item, Variable) else None)
+            if spec is None:
+                raise TypeError(f"function {self.name!r}: input {position} is not a symbolic "
+                                f"variable: {item!r}")
+            var = spec.variable
+            if isinstance(var, SharedVariable):
+                raise TypeError(
+                    f"function {self.name!r}: cannot use shared variable {var} as explicit "
+                    f"input {position}; shared variables are implicit inputs. To feed "
+                    f"another value, substitute it with givens=")
+            if isinstance(var, Constant):
+                raise TypeError(f"function {self.name!r}: input {position} is a constant "
+                                f"({var}); constants cannot be inputs")
+            if var.owner is not None and not isinstance(item, In):
+                pass  # An intermediate variable as input cuts the graph there.
+            if any(s.variable is var for s in specs):
+                raise ValueError(f"function {self.name!r}: variable {var} is given twice "
+                                 f"as an input")
+            if spec.allow_downcast is None:
+                spec.allow_downcast = allow_input_downcast
+            specs.append(spec)
+        names = [s.name for s in specs if s.name is not None]
+        duplicates = {n for n in names if names.count(n) > 1}
+        if duplicates:
+            warnings.warn(f"function {self.name!r}: several inputs are named "
+                          f"{sorted(duplicates)}; they cannot be passed by keyword")
+        return specs
+
+    def _check_outputs(self, outputs):
+        if outputs is None:
+            return [], lambda values: []
+        if isinstance(outputs, dict):
+            keys = list(outputs)
+            variables = [as_tensor_variable(outputs[k]) for k in keys]
+            return variables, lambda values: dict(zip(keys, values))
+        if isinstance(outputs, (list, tuple)):
+            return [as_tensor_variable(o) for o in outputs], list
+        return [as_tensor_variable(outputs)], lambda values: values[0]
+
+    def _check_updates(self, pairs, no_default_updates):
+        updates, seen = [], set()
+        for target, value in pairs:
+            if not isinstance(target, SharedVariable):
+                raise TypeError(f"function {self.name!r}: update target {target!r} is not "
+                                f"a shared variable")
+            if id(target) in seen:
+                raise ValueError(f"function {self.name!r}: shared variable {target} is "
+                                 f"updated twice")
+            seen.add(id(target))
+            value = as_tensor_variable(value)
+            updates.append((target, _check_update_type(target, value, self.name)))
+        if no_default_updates is not True:
+            skip = {id(v) for v in (no_default_updates or [])}
+            for var in ancestors(self.outputs + [v for _, v in updates]):
+                default = getattr(var, "default_update", None)
+                if default is not None and id(var) not in seen and id(var) not in skip:
+                    updates.append((var, _check_update_type(var, default, self.name)))
+        return updates
+
+    def _apply_givens(self, givens):
+        replace = {}
+        for key, value in givens:
+            if not isinstance(key, Variable) or isinstance(key, Constant):
+                raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
+                                f"variables, got {key!r}")
+            value = as_tensor_variable(value)
+            if value.ndim != key.ndim or value.dtype != key.dtype:
+                raise TypeError(
+                    f"function {self.name!r}: givens replaces {key} ({key.type}) by "
+                    f"{value} ({value.type}); the dtype and number of dimensions must match")
+            replace[key] = value
+        targets = self.outputs + [v for _, v in self.updates]
+        replaced = clone_replace(targets, replace) if replace else targets
+        n = len(self.outputs)
+        return replaced[:n], list(zip([t for t, _ in self.updates], replaced[n:]))
+
+    def _check_graph(self, on_unused_input):
+        targets = self._graph_outputs + [v for _, v in self._graph_updates]
+        inputs = [s.variable for s in self.inputs]
+        needed = ancestors(targets, blockers=inputs)
+        needed_ids = {id(v) for v in needed}
+        input_ids = {id(v) for v in inputs}
+        for var in needed:
+            if (var.owner is None and id(var) not in input_ids
+                    and not isinstance(var, (Constant, SharedVariable))):
+                user = next((n.outputs[0] for n in (v.owner for v in needed if v.owner)
+                             if any(i is var for i in n.inputs)), var)
+                from tfgraph.printing import pp
+                raise MissingInputError(
+                    f"function {self.name!r}: the graph needs input {var} ({var.type}) to "
+                    f"compute {pp(user)}, but it is not among the inputs "
+                    f"[{', '.join(str(v) for v in inputs)}] and no givens= supplies it")
+        for position, spec in enumerate(self.inputs):
+            if id(spec.variable) not in needed_ids:
+                message = (f"function {self.name!r} was asked to take input {spec.variable} at "
+                           f"index {position}, but it is not part of the graph computing "
+                           f"the outputs and updates. Pass on_unused_input='warn' or "
+                           f"'ignore' to allow this.")
+                if on_unused_input == "raise":
+                    raise UnusedInputError(message)
+                if on_unused_input == "warn":
+                    warnings.warn(message)
+        self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
+                                 and id(v) not in input_ids]
+
+    # --- building the graph ---------------------------------------------------
+
+    def _signature(self):
+        return [tf.TensorSpec([1 if b else None for b in s.variable.broadcastable],
+                              s.variable.dtype, name=scope_name(s.name or f"input_{i}"))
+                for i, s in enumerate(self.inputs)]
+
+    def _body(self, *args):
+        self.trace_count += 1
+        values = {id(s.variable): t for s, t in zip(self.inputs, args)}
+        for var in self.shared_variables:
+            with tf.name_scope(scope_name(var.name or "shared")):
+                values[id(var)] = var.variable.read_value()
+        targets = self._graph_outputs + [v for _, v in self._graph_updates]
+        lowering = Lowering(check=self.mode.checker(self.name))
+        values = lowering.run(targets, values)
+        outputs = [values[id(v)] for v in self._graph_outputs]
+        new_values = [values[id(v)] for _, v in self._graph_updates]
+        # Assign only once every output and new value exists (and passed its
+        # checks), so a failing call leaves every shared variable as it was.
+        with tf.control_dependencies(outputs + new_values):
+            for (target, _), value in zip(self._graph_updates, new_values):
+                target.variable.assign(value)
+        return outputs
+
+    def _build(self):
+        with devices.placement():
+            if self.mode.eager:
+                self._run = self._run_eagerly
+                self.concrete_function = None
+                return
+            self._tf_function = tf.function(
+                self._body, input_signature=self._signature(),
+                jit_compile=bool(self.mode.use_xla()) or None, autograph=False)
+            self.concrete_function = self._tf_function.get_concrete_function()
+            self._run = self.concrete_function
+
+    def _run_eagerly(self, *args):
+        with devices.placement():
+            return self._body(*[tf.convert_to_tensor(a) for a in args])
+
+    # --- calling ---------------------------------------------------------------
+
+    def _bind(self, args, kwargs):
+        n = len(self.inputs)
+        if len(args) > n:
+            raise TypeError(f"function {self.name!r} takes {n} argument(s) "
+                            f"({self._input_list()}), got {len(args)}")
+        values = list(args) + [In._NO_VALUE] * (n - len(args))
+        for key, value in kwargs.items():
+            position = next((i for i, s in enumerate(self.inputs) if s.name == key), None)
+            if position is None:
+                raise TypeError(f"function {self.name!r} got an unexpected keyword argument "
+                                f"{key!r}; its inputs are {self._input_list()}")
+            if values[position] is not In._NO_VALUE:
+                raise TypeError(f"function {self.name!r} got multiple values for input "
+                                f"{key!r} (index {position})")
+            values[position] = value
+        for position, (spec, value) in enumerate(zip(self.inputs, values)):
+            if value is In._NO_VALUE:
+                if not spec.has_default:
+                    raise TypeError(f"function {self.name!r}: missing input "
+                                    f"{spec.name or spec.variable} at index {position}; "
+                                    f"its inputs are {self._input_list()}")
+                values[position] = spec.value
+        return values
+
+    def _input_list(self):
+        return ", ".join(str(s.name or s.variable) for s in self.inputs)
+
+    def _convert(self, values):
+        arrays = []
+        for position, (spec, value) in enumerate(zip(self.inputs, values)):
+            try:
+                arrays.append(spec.variable.type.filter(
+                    value, strict=spec.strict, allow_downcast=spec.allow_downcast))
+            except (TypeError, ValueError) as error:
+                name = spec.name or spec.variable
+                raise type(error)(f"Bad input argument with name \"{name}\" to function "
+                                  f"\"{self.name}\" at index {position} (0-based): "
+                                  f"{error}") from None
+        return arrays
+
+    def __call__(self, *args, **kwargs):
+        arrays = self._convert(self._bind(args, kwargs))
+        results = self._run(*arrays)
+        return self._unpack([np.asarray(r) for r in results])
+
+    # --- copies ------------------------------------------------------------------
+
+    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None):
+        """A new Function like this one; ``swap`` maps shared variables to others
+        to use in their place, ``delete_updates`` drops the updates."""
+        spec = dict(self._spec)
+        swap = dict(swap or {})
+        for old, new in swap.items():
+            if not isinstance(old, SharedVariable) or not isinstance(new, SharedVariable):
+                raise TypeError("copy(swap=...) maps shared variables to shared variables")
+            if old.type != new.type:
+                raise TypeError(f"copy(swap=...): {old} ({old.type}) and {new} ({new.type}) "
+                                f"differ in type")
+        givens = _pairs(spec["givens"], "givens") + list(swap.items())
+        updates = [] if delete_updates else [(swap.get(t, t), v) for t, v in self.updates]
+        return Function(spec["inputs"], spec["outputs"], mode=spec["mode"], updates=updates,
+                        givens=givens, no_default_updates=True,
+                        name=name or self.name,
+                        allow_input_downcast=spec["allow_input_downcast"],
+                        on_unused_input=spec["on_unused_input"])
+
+    def __repr__(self):
+        return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"
+
+
+def _check_update_type(target, value, function_name):
+    if value.dtype != target.dtype or value.ndim != target.ndim or any(
+            t and not v for t, v in zip(target.broadcastable, value.broadcastable)):
+        raise TypeError(
+            f"function {function_name!r}: an update must have the same type as the shared "
+            f"variable it replaces: {target} is {target.type} but its update {value} is "
+            f"{value.type}. Cast the update (e.g. .astype('{target.dtype}')) or give the "
+            f"shared variable the type you want.")
+    return value

@@ -1,0 +1,118 @@
+"""Run-time configuration: ``config.floatX``, ``config.device``, ``config.mode``.
+
+Values come, highest priority first, from assignments at run time
+(``config.floatX = 'float32'``), absl flags (see ``tfgraph.flags``), the
+``TFGRAPH_FLAGS`` environment variable, the legacy ``THEANO_FLAGS`` variable,
+and the defaults below (Theano's: float64 on the CPU, FAST_RUN).
+"""
+import os
+import re
+import warnings
+
+FLOAT_DTYPES = ("float16", "float32", "float64")
+MODES = ("FAST_RUN", "FAST_COMPILE", "DebugMode", "NanGuardMode")
+_DEVICE_PATTERN = re.compile(r"^(cpu|gpu|cuda)(\d*)$")
+
+
+def _check_floatX(value):
+    if value not in FLOAT_DTYPES:
+        raise ValueError(f"floatX must be one of {FLOAT_DTYPES}, got {value!r}")
+    return value
+
+
+def _check_device(value):
+    if not isinstance(value, str) or not _DEVICE_PATTERN.match(value):
+        raise ValueError(
+            f"device must be 'cpu', 'gpu', 'cuda', or one of those with an index "
+            f"such as 'gpu0' or 'cuda1', got {value!r}")
+    return value
+
+
+def _check_mode(value):
+    if not isinstance(value, str) or value not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, got {value!r}")
+    return value
+
+
+def _check_bool(value):
+    if isinstance(value, str):
+        lowered = value.lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    return bool(value)
+
+
+# name -> (default, validator, help)
+OPTIONS = {
+    "floatX": ("float64", _check_floatX,
+               "dtype of float tensors made without an explicit dtype"),
+    "device": ("cpu", _check_device,
+               "device for shared variables and compiled graphs: cpu, gpu, cuda, gpu0, cuda1, ..."),
+    "mode": ("FAST_RUN", _check_mode, "default compilation mode for function()"),
+    "xla": (False, _check_bool, "compile graphs with XLA (jit_compile=True)"),
+}
+
+
+def parse_flags_string(text, source):
+    """Parse 'device=cpu,floatX=float32' into a dict, validating each value."""
+    values = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        if "=" not in item:
+            raise ValueError(f"{source}: expected name=value, got {item!r}")
+        name, value = (s.strip() for s in item.split("=", 1))
+        if name not in OPTIONS:
+            # Legacy THEANO_FLAGS often carry options with no meaning here
+            # (optimizer, lib.cnmem, ...): say so instead of failing.
+            warnings.warn(f"{source}: ignoring unknown option {name!r}; "
+                          f"known options are {sorted(OPTIONS)}")
+            continue
+        try:
+            values[name] = OPTIONS[name][1](value)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
+    return values
+
+
+class Config:
+    """Attribute access to the options; assignment validates the value."""
+
+    def __init__(self, environ=os.environ):
+        object.__setattr__(self, "_assigned", {})
+        object.__setattr__(self, "_sources", [])
+        env = {}
+        for variable in ("THEANO_FLAGS", "TFGRAPH_FLAGS"):  # later wins
+            env.update(parse_flags_string(environ.get(variable, ""), variable))
+        object.__setattr__(self, "_environment", env)
+
+    def add_source(self, lookup):
+        """Register ``lookup(name) -> value or None``, consulted before the
+        environment (used by tfgraph.flags for absl command-line flags)."""
+        self._sources.append(lookup)
+
+    def __getattr__(self, name):
+        if name not in OPTIONS:
+            raise AttributeError(f"config has no option {name!r}; options are {sorted(OPTIONS)}")
+        if name in self._assigned:
+            return self._assigned[name]
+        for lookup in self._sources:
+            value = lookup(name)
+            if value is not None:
+                return OPTIONS[name][1](value)
+        return self._environment.get(name, OPTIONS[name][0])
+
+    def __setattr__(self, name, value):
+        if name not in OPTIONS:
+            raise AttributeError(f"config has no option {name!r}; options are {sorted(OPTIONS)}")
+        self._assigned[name] = OPTIONS[name][1](value)
+
+    def __delattr__(self, name):
+        self._assigned.pop(name, None)
+
+    def __repr__(self):
+        return "Config(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in OPTIONS) + ")"
+
+
+config = Config()

@@ -1,0 +1,107 @@
+"""Dtype rules, as in Theano 1.0 with NumPy promotion.
+
+Tensors combine by NumPy promotion (float32 + float64 -> float64). Python
+literals are *weak*: they adapt to the tensors they meet (float32 * 0.1 stays
+float32), except that a float literal meeting integers gives floatX.
+"""
+import numpy as np
+
+from tfgraph.config import config
+
+BOOL = ("bool",)
+INTEGER = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+FLOAT = ("float16", "float32", "float64")
+COMPLEX = ("complex64", "complex128")
+ALL = BOOL + INTEGER + FLOAT + COMPLEX
+
+# Theano's upgrade_to_float: small integers fit exactly in float32.
+_TO_FLOAT = {"bool": "float32", "int8": "float32", "uint8": "float32",
+             "int16": "float32", "uint16": "float32", "int32": "float64",
+             "uint32": "float64", "int64": "float64", "uint64": "float64"}
+
+
+def kind(dtype):
+    """'b' bool, 'i' signed, 'u' unsigned, 'f' float, 'c' complex."""
+    return np.dtype(dtype).kind
+
+
+def is_float(dtype):
+    return dtype in FLOAT
+
+
+def is_discrete(dtype):
+    return kind(dtype) in "biu"
+
+
+def upcast(*dtypes):
+    """NumPy promotion of dtypes given as strings."""
+    return np.result_type(*[np.dtype(d) for d in dtypes]).name
+
+
+def upgrade_to_float(dtype):
+    """The float dtype an op like exp or true division computes in."""
+    return _TO_FLOAT.get(dtype, dtype)
+
+
+def literal_dtype(value):
+    """The dtype a Python literal gets on its own (Theano's autocast)."""
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, int):
+        for dtype in ("int8", "int16", "int32", "int64"):
+            info = np.iinfo(dtype)
+            if info.min <= value <= info.max:
+                return dtype
+        return "uint64"
+    if isinstance(value, float):
+        return config.floatX
+    if isinstance(value, complex):
+        return "complex64" if config.floatX == "float32" else "complex128"
+    raise TypeError(f"not a Python literal: {value!r}")
+
+
+def _fits(value, dtype):
+    if kind(dtype) in "iu":
+        info = np.iinfo(dtype)
+        return info.min <= value <= info.max
+    return True
+
+
+def combine(strong, weak=()):
+    """Result dtype of tensors of dtypes ``strong`` with literals ``weak``.
+
+    ``weak`` holds the Python literal values themselves.
+    """
+    if not strong:
+        return upcast(*[literal_dtype(v) for v in weak])
+    dtype = upcast(*strong)
+    for value in weak:
+        literal = literal_dtype(value)
+        k, lk = kind(dtype), kind(literal)
+        if lk == "c" and k != "c":
+            dtype = upcast(dtype, literal)
+        elif lk == "f" and k in "biu":
+            dtype = upcast(dtype, config.floatX)
+        elif lk in "iu" and k == "b":
+            dtype = literal
+        elif lk in "iu" and k in "iu" and not _fits(value, dtype):
+            dtype = upcast(dtype, literal)
+    return dtype
+
+
+def can_cast_safely(from_dtype, to_dtype):
+    """Theano's rule for accepting a NumPy array: no precision may be lost."""
+    return upcast(from_dtype, to_dtype) == to_dtype
+
+
+def check_dtype(dtype):
+    """Normalise a dtype spelling ('floatX', np.float32, 'float32') to a name."""
+    if dtype == "floatX":
+        return config.floatX
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"{dtype!r} is not a dtype") from None
+    if name not in ALL:
+        raise TypeError(f"dtype {name!r} is not supported; use one of {ALL}")
+    return name

@@ -1,0 +1,353 @@
+"""The symbolic graph: types, variables, constants, and the nodes joining them.
+
+A ``Variable`` is either a root (an input, a shared variable or a constant,
+``owner is None``) or output ``index`` of an ``Apply`` node, which records an
+``Op`` applied to input variables. Nothing here touches TensorFlow.
+"""
+import contextlib
+import itertools
+
+import numpy as np
+
+from tfgraph import dtypes
+from tfgraph.config import config
+
+_PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, True): "col",
+                  (True, False): "row", (False, False): "matrix"}
+
+
+class TensorType:
+    """The static type of a tensor: its dtype and which dimensions broadcast.
+
+    A broadcastable dimension always has length 1; the others have any length.
+    """
+
+    def __init__(self, dtype, broadcastable):
+        self.dtype = dtypes.check_dtype(dtype)
+        self.broadcastable = tuple(bool(b) for b in broadcastable)
+
+    @property
+    def ndim(self):
+        return len(self.broadcastable)
+
+    def __call__(self, name=None):
+        """A new symbolic variable of this type (``T.dmatrix`` is such a call)."""
+        return TensorVariable(self, name=name)
+
+    def __eq__(self, other):
+        return (isinstance(other, TensorType) and self.dtype == other.dtype
+                and self.broadcastable == other.broadcastable)
+
+    def __hash__(self):
+        return hash((self.dtype, self.broadcastable))
+
+    def __str__(self):
+        b = self.broadcastable
+        pattern = _PATTERN_NAMES.get(b) or (f"{len(b)}D" if not any(b) else str(b))
+        return f"TensorType({self.dtype}, {pattern})"
+
+    __repr__ = __str__
+
+    def filter(self, value, strict=False, allow_downcast=None):
+        """Convert ``value`` to an ndarray of this type by Theano's rules.
+
+        Raises TypeError (or ValueError for shapes) saying what is wrong, in
+        words that the caller prefixes with the input's name.
+        """
+        data = _to_array(value, self.dtype, strict, allow_downcast)
+        self.check_shape(data.shape)
+        return data
+
+    def check_shape(self, shape):
+        if len(shape) != self.ndim:
+            raise TypeError(f"Wrong number of dimensions: expected {self.ndim}, "
+                            f"got {len(shape)} with shape {tuple(shape)}.")
+        for axis, (size, broadcastable) in enumerate(zip(shape, self.broadcastable)):
+            if broadcastable and size != 1:
+                raise TypeError(
+                    f"Non-unit value on shape on a broadcastable dimension: "
+                    f"dimension {axis} must have length 1 ({self}), got shape {tuple(shape)}.")
+
+
+def _to_array(value, dtype, strict, allow_downcast):
+    if isinstance(value, np.ndarray) and value.dtype.name == dtype:
+        return value
+    if strict:
+        got = value.dtype.name if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"Expected an array of dtype {dtype} (strict=True), got {got}.")
+    if allow_downcast:
+        return _convert(value, dtype)
+    if isinstance(value, np.ndarray):
+        if dtypes.can_cast_safely(value.dtype.name, dtype):
+            return value.astype(dtype)
+        raise TypeError(_lossy_message(dtype, value.dtype.name))
+    if allow_downcast is None and type(value) is float and dtype == config.floatX:
+        return np.asarray(value, dtype=dtype)
+    converted = _convert(value, dtype)
+    original = np.asarray(value)
+    if original.dtype.kind not in "biufc" or not np.array_equal(
+            original, converted, equal_nan=original.dtype.kind in "fc"):
+        raise TypeError(_lossy_message(dtype, original.dtype.name, value))
+    return converted
+
+
+def _convert(value, dtype):
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"non-numeric data of dtype {array.dtype.name}")
+        with np.errstate(all="ignore"):
+            return array.astype(dtype)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise TypeError(f"Could not convert {type(value).__name__} {_short(value)} to an "
+                        f"array of dtype {dtype} ({error}).") from None
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lossy_message(dtype, from_dtype, value=None):
+    what = f"value {_short(value)}" if value is not None else f"value of dtype {from_dtype}"
+    return (f"TensorType({dtype}) cannot store a {what} without risking loss of "
+            f"precision. If you do not mind this loss, you can: 1) explicitly cast "
+            f"your data to {dtype}, or 2) set \"allow_input_downcast=True\" when "
+            f"calling \"function\".")
+
+
+class Variable:
+    """A symbolic value of a ``TensorType``."""
+
+    _ids = itertools.count()
+
+    def __init__(self, type, owner=None, index=None, name=None):
+        self.type = type
+        self.owner = owner
+        self.index = index
+        self.name = name
+        self.auto_name = f"auto_{next(Variable._ids)}"
+        self.tag = _Tag()
+
+    dtype = property(lambda self: self.type.dtype)
+    broadcastable = property(lambda self: self.type.broadcastable)
+    ndim = property(lambda self: self.type.ndim)
+
+    def clone(self):
+        copy = type(self)(self.type, name=self.name)
+        return copy
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        if self.owner is not None:
+            suffix = f".{self.index}" if len(self.owner.outputs) > 1 else ""
+            return f"{self.owner.op}{suffix}"
+        return f"<{self.type}>"
+
+    def __repr__(self):
+        return str(self)
+
+    def eval(self, inputs_to_values=None):
+        """Compute this variable's value, given values for the inputs it needs.
+
+        The compiled function is cached per set of inputs, so repeated calls
+        are cheap.
+        """
+        from tfgraph.compile.function import function
+        inputs_to_values = inputs_to_values or {}
+        inputs = tuple(inputs_to_values)
+        cache = self.__dict__.setdefault("_eval_cache", {})
+        if inputs not in cache:
+            cache[inputs] = function(list(inputs), self)
+        return cache[inputs](*[inputs_to_values[v] for v in inputs])
+
+
+class _Tag:
+    """Free-form annotations, as Theano's ``var.tag``."""
+
+
+class Constant(Variable):
+    """A root variable with a fixed value. ``weak`` marks a Python literal,
+    whose dtype adapts to the tensors it meets."""
+
+    def __init__(self, type, data, name=None, weak=False):
+        super().__init__(type, name=name)
+        self.data = data
+        self.weak = weak
+
+    def clone(self):
+        return self
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        text = np.array2string(np.asarray(self.data), separator=" ")
+        if len(text) > 40:
+            text = f"{np.shape(self.data)} of ..."
+        return f"TensorConstant{{{text}}}"
+
+
+_SCOPES = []
+
+
+@contextlib.contextmanager
+def name_scope(name):
+    """Group the nodes built inside under ``name`` (nested scopes join with '/').
+
+    The compiled TensorFlow graph uses the same scopes, so TensorBoard's graph
+    view shows, say, one box per layer::
+
+        with tfgraph.name_scope("layer0"):
+            h = T.nnet.sigmoid(T.dot(W0, x) + b0)
+    """
+    _SCOPES.append(str(name))
+    try:
+        yield
+    finally:
+        _SCOPES.pop()
+
+
+class Apply:
+    """One application of an ``op`` to ``inputs``, producing ``outputs``."""
+
+    def __init__(self, op, inputs, output_types):
+        self.op = op
+        self.scope = tuple(_SCOPES)
+        self.inputs = list(inputs)
+        for i, var in enumerate(self.inputs):
+            if not isinstance(var, Variable):
+                raise TypeError(f"input {i} of {op} is not a symbolic variable: {var!r}")
+        self.outputs = [t.make_variable(owner=self, index=i)
+                        for i, t in enumerate(output_types)]
+
+    @property
+    def out(self):
+        return self.outputs[0]
+
+    def __repr__(self):
+        return f"Apply({self.op}, {self.inputs})"
+
+
+def _make_variable(self, owner=None, index=None, name=None):
+    return TensorVariable(self, owner=owner, index=index, name=name)
+
+
+TensorType.make_variable = _make_variable
+
+
+class Op:
+    """An operation: its type rule (``make_node``) beside its TF lowering.
+
+    Subclasses implement ``make_node(*inputs) -> Apply``, with all parameters
+    stored on the op, and ``lower(node, inputs, ctx) -> [tf.Tensor]``.
+    """
+
+    name = None
+    default_output = 0
+
+    def __call__(self, *inputs):
+        node = self.make_node(*inputs)
+        return node.outputs[0] if len(node.outputs) == 1 else node.outputs
+
+    def make_node(self, *inputs):
+        raise NotImplementedError
+
+    def lower(self, node, inputs, ctx):
+        raise NotImplementedError
+
+    def pp(self, node, args):
+        """How ``pp`` prints this op applied to the printed ``args``."""
+        return f"{self}({', '.join(args)})"
+
+    def __str__(self):
+        return self.name or type(self).__name__
+
+
+class TensorVariable(Variable):
+    """A symbolic tensor, with NumPy-like operators and methods (Theano's)."""
+
+    # Let NumPy arrays defer to us: ndarray * var calls var.__rmul__.
+    __array_ufunc__ = None
+    __array_priority__ = 1000
+
+    def __bool__(self):
+        raise TypeError(
+            f"The truth value of symbolic variable {self} is unknown until the graph "
+            f"runs: use T.switch, T.and_ / T.or_, or compare values after calling a function.")
+
+    def __iter__(self):
+        raise TypeError(f"{self} is symbolic and cannot be iterated over; index it instead.")
+
+    def __len__(self):
+        raise TypeError(f"{self} is symbolic and has no len(); use {self}.shape[0].")
+
+    def __index__(self):
+        raise TypeError(f"{self} is symbolic and cannot be used as a Python integer.")
+
+    # Operators and methods are defined in tfgraph.tensor.var, next to the ops.
+
+
+# --- traversal ---------------------------------------------------------------
+
+def toposort(outputs):
+    """The Apply nodes computing ``outputs``, each after the nodes it needs."""
+    order, done = [], set()
+    stack = [(v, False) for v in reversed(list(outputs))]
+    while stack:
+        var, expanded = stack.pop()
+        node = var.owner
+        if node is None or id(node) in done:
+            continue
+        if expanded:
+            done.add(id(node))
+            order.append(node)
+            continue
+        stack.append((var, True))
+        stack.extend((i, False) for i in reversed(node.inputs)
+                     if i.owner is not None and id(i.owner) not in done)
+    return order
+
+
+def ancestors(outputs, blockers=()):
+    """Every variable that ``outputs`` depend on, themselves included.
+
+    The search does not go past a variable in ``blockers``."""
+    blocked = {id(b) for b in blockers}
+    seen, result, stack = set(), [], list(outputs)
+    while stack:
+        var = stack.pop()
+        if id(var) in seen:
+            continue
+        seen.add(id(var))
+        result.append(var)
+        if var.owner is not None and id(var) not in blocked:
+            stack.extend(var.owner.inputs)
+    return result
+
+
+def graph_inputs(outputs):
+    """The root variables (no owner) that ``outputs`` depend on, in order found."""
+    return [v for v in ancestors(outputs) if v.owner is None]
+
+
+def depends_on(var, target):
+    return any(v is target for v in ancestors([var]))
+
+
+def clone_replace(outputs, replace):
+    """Copies of ``outputs`` with each key of ``replace`` swapped for its value.
+
+    Only nodes downstream of a replacement are rebuilt; the rest of the graph is
+    shared with the original.
+    """
+    memo = {id(k): v for k, v in replace.items()}
+    for node in toposort(outputs):
+        new_inputs = [memo.get(id(i), i) for i in node.inputs]
+        if all(a is b for a, b in zip(new_inputs, node.inputs)):
+            continue
+        new_node = node.op.make_node(*new_inputs)
+        for old, new in zip(node.outputs, new_node.outputs):
+            new.name = old.name
+            memo[id(old)] = new
+    return [memo.get(id(v), v) for v in outputs]

@@ -1,0 +1,1 @@
+"""Every op of tfgraph: its type rule and its TensorFlow lowering, side by side."""

@@ -1,0 +1,84 @@
+"""Turning Python and NumPy values into symbolic variables, and small helpers
+shared by the op modules."""
+import numbers
+
+import numpy as np
+
+from tfgraph import dtypes
+from tfgraph.graph import Constant, TensorType, Variable
+from tfgraph._tf import tf
+
+_LITERALS = (bool, int, float, complex)
+
+
+def constant(value, name=None, dtype=None, ndim=None):
+    """A ``TensorConstant`` holding ``value`` (Theano's ``T.constant``)."""
+    weak = type(value) in _LITERALS and dtype is None
+    if dtype is not None:
+        dtype = dtypes.check_dtype(dtype)
+    elif weak:
+        dtype = dtypes.literal_dtype(value)
+    data = np.asarray(value, dtype=dtype)
+    if data.dtype.kind not in "biufc":
+        raise TypeError(f"Cannot make a tensor constant from {type(value).__name__} "
+                        f"{value!r}: expected numbers")
+    if ndim is not None and data.ndim != ndim:
+        raise ValueError(f"constant {value!r} has {data.ndim} dimensions, expected {ndim}")
+    type_ = TensorType(data.dtype.name, [s == 1 for s in data.shape])
+    return Constant(type_, data, name=name, weak=weak)
+
+
+def as_tensor_variable(x, name=None, ndim=None):
+    """``x`` itself if symbolic, else a constant of it (Theano's name)."""
+    if isinstance(x, Variable):
+        if ndim is not None and x.ndim != ndim:
+            raise TypeError(f"{x} has {x.ndim} dimensions where {ndim} are needed")
+        return x
+    if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in x):
+        from tfgraph.ops.shape import stack
+        return stack([as_tensor_variable(e) for e in x])
+    if isinstance(x, tf.Variable):
+        raise TypeError("got a tf.Variable; wrap values with tfgraph.shared(...) instead")
+    try:
+        return constant(x, name=name, ndim=ndim)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"Cannot convert {x!r} to a symbolic tensor: {error}") from None
+
+
+def is_weak_literal(var):
+    return isinstance(var, Constant) and var.weak
+
+
+def result_dtype(inputs):
+    """The dtype inputs combine to: NumPy promotion with weak Python literals."""
+    strong = [v.dtype for v in inputs if not is_weak_literal(v)]
+    weak = [v.data.item() for v in inputs if is_weak_literal(v)]
+    return dtypes.combine(strong, weak)
+
+
+def broadcast_patterns(*patterns):
+    """Broadcastable pattern of an elementwise result (shorter ones padded left)."""
+    ndim = max((len(p) for p in patterns), default=0)
+    padded = [(True,) * (ndim - len(p)) + tuple(p) for p in patterns]
+    return tuple(all(p[d] for p in padded) for d in range(ndim))
+
+
+def normalize_axis(axis, ndim, var):
+    """``axis`` (None, int or sequence) as a sorted tuple of non-negative ints."""
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, Variable):
+        raise TypeError(f"axis must be a Python int or tuple for {var}, not symbolic")
+    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
+    result = []
+    for a in axes:
+        if not -ndim <= a < max(ndim, 1):
+            raise ValueError(f"axis {a} is out of range for {var}, which has {ndim} dimensions")
+        result.append(int(a) % max(ndim, 1))
+    if len(set(result)) != len(result):
+        raise ValueError(f"repeated axis in {axis} for {var}")
+    return tuple(sorted(result))
+
+
+def cast_tensor(t, dtype):
+    return t if t.dtype.name == dtype else tf.cast(t, dtype)

@@ -1,0 +1,190 @@
+"""Elementwise ops, one table row each: name, TF lowering, dtype rule, NumPy reference.
+
+Inputs broadcast as in NumPy (a shorter input is padded with broadcastable
+dimensions on the left). Each input is cast to the op's compute dtype before
+the TF function runs, since TF kernels want equal dtypes.
+"""
+import numpy as np
+
+from tfgraph import dtypes
+from tfgraph.graph import Apply, Op, TensorType
+from tfgraph.ops.base import as_tensor_variable, broadcast_patterns, cast_tensor, result_dtype
+from tfgraph._tf import tf
+
+
+# --- dtype rules: inputs -> (compute dtype, output dtype) ----------------------
+
+def same(inputs):
+    dtype = result_dtype(inputs)
+    return dtype, dtype
+
+
+def to_float(inputs):
+    dtype = dtypes.upgrade_to_float(result_dtype(inputs))
+    return dtype, dtype
+
+
+def to_bool(inputs):
+    return result_dtype(inputs), "bool"
+
+
+def switch_rule(inputs):
+    dtype = result_dtype(inputs[1:])
+    return dtype, dtype
+
+
+def abs_rule(inputs):
+    dtype = result_dtype(inputs)
+    return dtype, {"complex64": "float32", "complex128": "float64"}.get(dtype, dtype)
+
+
+class Elemwise(Op):
+    def __init__(self, name, lowering, dtype_rule, nin, reference, symbol=None):
+        self.name = name
+        self.lowering = lowering
+        self.dtype_rule = dtype_rule
+        self.nin = nin
+        self.reference = reference  # the NumPy function it matches
+        self.symbol = symbol  # infix/prefix operator for pp, if any
+
+    def make_node(self, *inputs):
+        if len(inputs) != self.nin:
+            raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
+        inputs = [as_tensor_variable(x) for x in inputs]
+        _, out_dtype = self.dtype_rule(inputs)
+        pattern = broadcast_patterns(*(v.broadcastable for v in inputs))
+        return Apply(self, inputs, [TensorType(out_dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        compute_dtype, out_dtype = self.dtype_rule(node.inputs)
+        if self.dtype_rule is switch_rule:
+            cond = inputs[0] if inputs[0].dtype == tf.bool else tf.not_equal(inputs[0], 0)
+            args = [cond] + [cast_tensor(t, compute_dtype) for t in inputs[1:]]
+        else:
+            args = [cast_tensor(t, compute_dtype) for t in inputs]
+        return [cast_tensor(self.lowering(*args), out_dtype)]
+
+    def pp(self, node, args):
+        if self.symbol and len(args) == 2:
+            return f"({args[0]} {self.symbol} {args[1]})"
+        if self.symbol and len(args) == 1:
+            return f"{self.symbol}{args[0]}"
+        return super().pp(node, args)
+
+
+def _logical(tf_logical, tf_bitwise):
+    def lowering(*args):
+        return (tf_logical if args[0].dtype == tf.bool else tf_bitwise)(*args)
+    return lowering
+
+
+def _round_half_away(x):
+    return tf.sign(x) * tf.floor(tf.abs(x) + 0.5)
+
+
+def _np_round_half_away(x):
+    return np.sign(x) * np.floor(np.abs(x) + 0.5)
+
+
+def _int_div(a, b):
+    return tf.math.floordiv(a, b)
+
+
+def _np_sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _np_softplus(x):
+    return np.logaddexp(0, x)
+
+
+def _np_sigmoid_binary_crossentropy(z, t):
+    return np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+
+
+_LOG2 = float(np.log(2.0))
+
+#    name        TF lowering                               rule      nin  NumPy reference       pp symbol
+TABLE = [
+    ("add",      tf.add,                                    same,     2, np.add,                "+"),
+    ("sub",      tf.subtract,                               same,     2, np.subtract,           "-"),
+    ("mul",      tf.multiply,                               same,     2, np.multiply,           "*"),
+    ("true_div", tf.divide,                                 to_float, 2, np.true_divide,        "/"),
+    ("int_div",  _int_div,                                  same,     2, np.floor_divide,       "//"),
+    ("mod",      tf.math.floormod,                          same,     2, np.mod,                "%"),
+    ("pow",      tf.pow,                                    same,     2, np.power,              "**"),
+    ("maximum",  tf.maximum,                                same,     2, np.maximum,            None),
+    ("minimum",  tf.minimum,                                same,     2, np.minimum,            None),
+    ("lt",       tf.less,                                   to_bool,  2, np.less,               "<"),
+    ("gt",       tf.greater,                                to_bool,  2, np.greater,            ">"),
+    ("le",       tf.less_equal,                             to_bool,  2, np.less_equal,         "<="),
+    ("ge",       tf.greater_equal,                          to_bool,  2, np.greater_equal,      ">="),
+    ("eq",       tf.equal,                                  to_bool,  2, np.equal,              "=="),
+    ("neq",      tf.not_equal,                              to_bool,  2, np.not_equal,          "!="),
+    ("and_",     _logical(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
+    ("or_",      _logical(tf.logical_or, tf.bitwise.bitwise_or),   same, 2, np.bitwise_or,      "|"),
+    ("xor",      _logical(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
+    ("invert",   _logical(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
+    ("neg",      tf.negative,                               same,     1, np.negative,           "-"),
+    ("abs_",     tf.abs,                                    abs_rule, 1, np.abs,                None),
+    ("sgn",      tf.sign,                                   same,     1, np.sign,               None),
+    ("sqr",      tf.square,                                 same,     1, np.square,             None),
+    ("exp",      tf.exp,                                    to_float, 1, np.exp,                None),
+    ("expm1",    tf.math.expm1,                             to_float, 1, np.expm1,              None),
+    ("log",      tf.math.log,                               to_float, 1, np.log,                None),
+    ("log1p",    tf.math.log1p,                             to_float, 1, np.log1p,              None),
+    ("log2",     lambda x: tf.math.log(x) / _LOG2,          to_float, 1, np.log2,               None),
+    ("log10",    lambda x: tf.math.log(x) / float(np.log(10.0)), to_float, 1, np.log10,         None),
+    ("sqrt",     tf.sqrt,                                   to_float, 1, np.sqrt,               None),
+    ("sin",      tf.sin,                                    to_float, 1, np.sin,                None),
+    ("cos",      tf.cos,                                    to_float, 1, np.cos,                None),
+    ("tan",      tf.tan,                                    to_float, 1, np.tan,                None),
+    ("arcsin",   tf.asin,                                   to_float, 1, np.arcsin,             None),
+    ("arccos",   tf.acos,                                   to_float, 1, np.arccos,             None),
+    ("arctan",   tf.atan,                                   to_float, 1, np.arctan,             None),
+    ("sinh",     tf.sinh,                                   to_float, 1, np.sinh,               None),
+    ("cosh",     tf.cosh,                                   to_float, 1, np.cosh,               None),
+    ("tanh",     tf.tanh,                                   to_float, 1, np.tanh,               None),
+    ("erf",      tf.math.erf,                               to_float, 1, None,                  None),
+    ("floor",    tf.floor,                                  to_float, 1, np.floor,              None),
+    ("ceil",     tf.math.ceil,                              to_float, 1, np.ceil,               None),
+    ("round_half_away_from_zero", _round_half_away,         to_float, 1, _np_round_half_away,   None),
+    ("round_half_to_even", tf.round,                        to_float, 1, np.round,              None),
+    ("isnan",    tf.math.is_nan,                            to_bool,  1, np.isnan,              None),
+    ("isinf",    tf.math.is_inf,                            to_bool,  1, np.isinf,              None),
+    ("sigmoid",  tf.sigmoid,                                to_float, 1, _np_sigmoid,           None),
+    ("softplus", tf.math.softplus,                          to_float, 1, _np_softplus,          None),
+    ("relu",     tf.nn.relu,                                same,     1, lambda x: np.maximum(x, 0), None),
+    ("sigmoid_binary_crossentropy",
+     lambda z, t: tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z),
+                                                            to_float, 2, _np_sigmoid_binary_crossentropy, None),
+    ("clip",     tf.clip_by_value,                          same,     3, np.clip,               None),
+    ("switch",   tf.where,                                  switch_rule, 3, np.where,           None),
+]
+
+OPS = {name: Elemwise(name, lowering, rule, nin, reference, symbol)
+       for name, lowering, rule, nin, reference, symbol in TABLE}
+
+
+class Cast(Op):
+    """Convert to another dtype (NumPy's astype; floats to ints truncate)."""
+
+    def __init__(self, dtype):
+        self.dtype = dtypes.check_dtype(dtype)
+        self.name = f"cast{{{self.dtype}}}"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply(self, [x], [TensorType(self.dtype, x.broadcastable)])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        if self.dtype == "bool" and x.dtype != tf.bool:
+            return [tf.not_equal(x, tf.zeros([], x.dtype))]
+        return [cast_tensor(x, self.dtype)]
+
+
+def cast(x, dtype):
+    x = as_tensor_variable(x)
+    dtype = dtypes.check_dtype(dtype)
+    return x if x.dtype == dtype else Cast(dtype)(x)

@@ -1,0 +1,334 @@
+"""Shape ops: shape, reshape, dimshuffle, flatten, concatenate, stack, alloc,
+arange, eye."""
+import numbers
+
+from tfgraph import dtypes
+from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, constant, result_dtype
+from tfgraph._tf import tf
+
+
+class Shape(Op):
+    name = "shape"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        node = Apply(self, [x], [TensorType("int64", (x.ndim == 1,))])
+        node.outputs[0].static_length = x.ndim
+        return node
+
+    def lower(self, node, inputs, ctx):
+        return [tf.shape(inputs[0], out_type=tf.int64)]
+
+
+class MakeVector(Op):
+    """An int64 vector from scalars: the symbolic form of a shape tuple."""
+    name = "make_vector"
+
+    def make_node(self, *scalars):
+        scalars = [as_tensor_variable(s) for s in scalars]
+        for s in scalars:
+            if s.ndim != 0 or not dtypes.is_discrete(s.dtype):
+                raise TypeError(f"shape entries must be integer scalars, got {s} ({s.type})")
+        node = Apply(self, scalars, [TensorType("int64", (len(scalars) == 1,))])
+        node.outputs[0].static_length = len(scalars)
+        return node
+
+    def lower(self, node, inputs, ctx):
+        if not inputs:
+            return [tf.zeros([0], tf.int64)]
+        return [tf.stack([cast_tensor(t, "int64") for t in inputs])]
+
+    def pp(self, node, args):
+        return "[" + ", ".join(args) + "]"
+
+
+def as_shape(shape, what):
+    """A shape given as a tuple of ints/scalars or as a symbolic vector ->
+    (int64 vector variable, its length, per-entry static value or None)."""
+    if isinstance(shape, Variable) and shape.ndim == 1:
+        length = getattr(shape, "static_length", None)
+        if length is None:
+            raise ValueError(f"{what}: the length of shape {shape} is not known; pass ndim=")
+        return shape, length, [None] * length
+    if isinstance(shape, (numbers.Integral, Variable)):
+        shape = (shape,)
+    entries = list(shape)
+    static = [int(e) if isinstance(e, numbers.Integral) else
+              (int(e.data) if isinstance(e, Constant) else None) for e in entries]
+    return MakeVector()(*entries), len(entries), static
+
+
+class Reshape(Op):
+    name = "reshape"
+
+    def __init__(self, ndim, static):
+        self.ndim, self.static = ndim, static
+
+    def make_node(self, x, shape):
+        x = as_tensor_variable(x)
+        return Apply(self, [x, shape], [TensorType(x.dtype, [s == 1 for s in self.static])])
+
+    def lower(self, node, inputs, ctx):
+        return [tf.reshape(inputs[0], inputs[1])]
+
+
+def reshape(x, shape, ndim=None):
+    x = as_tensor_variable(x)
+    if ndim is not None and isinstance(shape, Variable):
+        shape.static_length = getattr(shape, "static_length", ndim)
+    vector, length, static = as_shape(shape, f"reshape of {x}")
+    if ndim is not None and ndim != length:
+        raise ValueError(f"reshape of {x}: ndim={ndim} but the shape has {length} entries")
+    if sum(s == -1 for s in static) > 1:
+        raise ValueError(f"reshape of {x}: only one dimension can be -1, got {shape}")
+    return Reshape(length, static)(x, vector)
+
+
+class DimShuffle(Op):
+    """Permute axes, insert broadcastable axes ('x'), drop broadcastable ones."""
+
+    def __init__(self, pattern):
+        self.pattern = tuple(pattern)
+
+    def __str__(self):
+        return "DimShuffle{" + ",".join(str(p) for p in self.pattern) + "}"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        kept = [p for p in self.pattern if p != "x"]
+        for p in kept:
+            if not isinstance(p, numbers.Integral) or not 0 <= p < x.ndim:
+                raise ValueError(f"dimshuffle{self.pattern} of {x}: {p!r} is not an axis of "
+                                 f"a {x.ndim}-d tensor")
+        if len(set(kept)) != len(kept):
+            raise ValueError(f"dimshuffle{self.pattern} of {x}: an axis appears twice")
+        for d in range(x.ndim):
+            if d not in kept and not x.broadcastable[d]:
+                raise ValueError(
+                    f"dimshuffle{self.pattern} of {x}: cannot drop dimension {d}, which is "
+                    f"not broadcastable ({x.type})")
+        pattern = [True if p == "x" else x.broadcastable[p] for p in self.pattern]
+        return Apply(self, [x], [TensorType(x.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        kept = [p for p in self.pattern if p != "x"]
+        dropped = [d for d in range(node.inputs[0].ndim) if d not in kept]
+        if dropped:
+            x = tf.squeeze(x, dropped)
+            kept = [p - sum(d < p for d in dropped) for p in kept]
+        if kept != sorted(kept):
+            x = tf.transpose(x, kept)
+        new_shape_axes = [i for i, p in enumerate(self.pattern) if p == "x"]
+        for axis in new_shape_axes:
+            x = tf.expand_dims(x, axis)
+        return [x]
+
+    def pp(self, node, args):
+        if all(p != "x" for p in self.pattern) and len(self.pattern) == node.inputs[0].ndim:
+            return f"{args[0]}.T" if self.pattern == tuple(reversed(range(len(self.pattern)))) \
+                else f"transpose({args[0]}, {self.pattern})"
+        return super().pp(node, args)
+
+
+def dimshuffle(x, *pattern):
+    if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
+        pattern = pattern[0]
+    return DimShuffle(pattern)(x)
+
+
+def transpose(x, axes=None):
+    x = as_tensor_variable(x)
+    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
+    return DimShuffle(axes)(x)
+
+
+class Flatten(Op):
+    name = "flatten"
+
+    def __init__(self, outdim):
+        self.outdim = outdim
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 1 <= self.outdim <= max(x.ndim, 1):
+            raise ValueError(f"flatten of {x}: outdim must be in 1..{max(x.ndim, 1)}, "
+                             f"got {self.outdim}")
+        last = all(x.broadcastable[self.outdim - 1:])
+        pattern = x.broadcastable[:self.outdim - 1] + (last,)
+        return Apply(self, [x], [TensorType(x.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        head = tf.shape(x)[:self.outdim - 1]
+        return [tf.reshape(x, tf.concat([head, [-1]], axis=0))]
+
+
+def flatten(x, outdim=1, ndim=None):
+    return Flatten(ndim if ndim is not None else outdim)(x)
+
+
+class Join(Op):
+    """concatenate along an existing axis."""
+    name = "concatenate"
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def make_node(self, *tensors):
+        tensors = [as_tensor_variable(t) for t in tensors]
+        if not tensors:
+            raise ValueError("concatenate needs at least one tensor")
+        ndim = tensors[0].ndim
+        for t in tensors:
+            if t.ndim != ndim:
+                raise TypeError(f"concatenate: {t} has {t.ndim} dimensions, {tensors[0]} has {ndim}")
+        if not -ndim <= self.axis < ndim:
+            raise ValueError(f"concatenate: axis {self.axis} is out of range for {ndim}-d tensors")
+        axis = self.axis % ndim
+        pattern = [all(t.broadcastable[d] for t in tensors) for d in range(ndim)]
+        pattern[axis] = len(tensors) == 1 and tensors[0].broadcastable[axis]
+        return Apply(self, tensors, [TensorType(result_dtype(tensors), pattern)])
+
+    def lower(self, node, inputs, ctx):
+        dtype = node.outputs[0].dtype
+        return [tf.concat([cast_tensor(t, dtype) for t in inputs], axis=self.axis)]
+
+
+def concatenate(tensor_list, axis=0):
+    return Join(axis)(*tensor_list)
+
+
+def stack(tensors, axis=0):
+    tensors = [as_tensor_variable(t) for t in tensors]
+    if not tensors:
+        raise ValueError("stack needs at least one tensor")
+    ndim = tensors[0].ndim
+    axis = axis % (ndim + 1)
+    pattern = list(range(ndim))
+    pattern.insert(axis, "x")
+    return concatenate([dimshuffle(t, pattern) for t in tensors], axis=axis)
+
+
+class Alloc(Op):
+    """``value`` broadcast to ``shape``."""
+    name = "alloc"
+
+    def __init__(self, static):
+        self.static = static
+
+    def make_node(self, value, shape):
+        value = as_tensor_variable(value)
+        pattern = [s == 1 for s in self.static]
+        return Apply(self, [value, shape], [TensorType(value.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        return [tf.broadcast_to(inputs[0], inputs[1])]
+
+
+def alloc(value, *shape):
+    value = as_tensor_variable(value)
+    vector, _, static = as_shape(shape, "alloc")
+    return Alloc(static)(value, vector)
+
+
+def zeros(shape, dtype=None):
+    dtype = dtypes.check_dtype(dtype or "floatX")
+    return alloc(constant(0, dtype=dtype), *_as_tuple(shape))
+
+
+def ones(shape, dtype=None):
+    dtype = dtypes.check_dtype(dtype or "floatX")
+    return alloc(constant(1, dtype=dtype), *_as_tuple(shape))
+
+
+def _as_tuple(shape):
+    if isinstance(shape, Variable) and shape.ndim == 1:
+        length = getattr(shape, "static_length", None)
+        if length is None:
+            raise ValueError(f"the length of shape {shape} is not known")
+        return tuple(shape[i] for i in range(length))
+    return tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
+
+
+class FilledLike(Op):
+    """A tensor shaped like ``x`` filled with ``value`` (zeros_like, ones_like, fill)."""
+    name = "fill"
+
+    def make_node(self, x, value):
+        x, value = as_tensor_variable(x), as_tensor_variable(value)
+        return Apply(self, [x, value], [TensorType(value.dtype, x.broadcastable)])
+
+    def lower(self, node, inputs, ctx):
+        return [tf.fill(tf.shape(inputs[0]), inputs[1])]
+
+
+def zeros_like(x, dtype=None):
+    x = as_tensor_variable(x)
+    return FilledLike()(x, constant(0, dtype=dtype or x.dtype))
+
+
+def ones_like(x, dtype=None):
+    x = as_tensor_variable(x)
+    return FilledLike()(x, constant(1, dtype=dtype or x.dtype))
+
+
+def fill(model, value):
+    return FilledLike()(model, value)
+
+
+class ARange(Op):
+    name = "arange"
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def make_node(self, start, stop, step):
+        inputs = [as_tensor_variable(v) for v in (start, stop, step)]
+        for v in inputs:
+            if v.ndim != 0:
+                raise TypeError(f"arange takes scalars, got {v} ({v.type})")
+        return Apply(self, inputs, [TensorType(self.dtype, (False,))])
+
+    def lower(self, node, inputs, ctx):
+        start, stop, step = (cast_tensor(t, self.dtype) for t in inputs)
+        return [tf.range(start, stop, step)]
+
+
+def arange(start, stop=None, step=1, dtype=None):
+    if stop is None:
+        start, stop = 0, start
+    inputs = [as_tensor_variable(v) for v in (start, stop, step)]
+    if dtype is None:
+        dtype = result_dtype(inputs)
+        if all(isinstance(v, Constant) and v.weak for v in inputs) and dtypes.is_discrete(dtype):
+            dtype = "int64"  # as numpy.arange of Python ints
+    return ARange(dtypes.check_dtype(dtype))(*inputs)
+
+
+class Eye(Op):
+    name = "eye"
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def make_node(self, n, m, k):
+        inputs = [as_tensor_variable(v) for v in (n, m, k)]
+        return Apply(self, inputs, [TensorType(self.dtype, (False, False))])
+
+    def lower(self, node, inputs, ctx):
+        n, m, k = (cast_tensor(t, "int64") for t in inputs)
+        rows = tf.range(n, dtype=tf.int64)[:, None]
+        cols = tf.range(m, dtype=tf.int64)[None, :]
+        return [tf.cast(tf.equal(cols - rows, k), self.dtype)]
+
+
+def eye(n, m=None, k=0, dtype=None):
+    return Eye(dtypes.check_dtype(dtype or "floatX"))(n, n if m is None else m, k)
+
+
+def identity_like(x, dtype=None):
+    x = as_tensor_variable(x)
+    shape = x.shape
+    return eye(shape[0], shape[1], 0, dtype or x.dtype)

@@ -1,0 +1,280 @@
+"""Indexing: ``x[...]`` (basic and integer-array), ``set_subtensor``, ``inc_subtensor``.
+
+An index is kept as a static spec, one entry per index item, whose symbolic
+parts (scalar or array indices, slice bounds) are inputs of the node:
+``("int", i)``, ``("slice", start, stop, step)``, ``("newaxis",)``,
+``("array", i)`` and ``("mask", i)``, where ``i`` etc. are input positions, or
+Python ints/None for static values.
+"""
+import numbers
+
+from tfgraph import dtypes
+from tfgraph.graph import Apply, Op, TensorType, Variable
+from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, cast_tensor,
+                              result_dtype)
+from tfgraph._tf import tf
+
+
+def parse_index(x, index):
+    """(spec, symbolic inputs, output broadcastable pattern) of ``x[index]``."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    consumed = sum(1 for it in items if it is not None and it is not Ellipsis
+                   and not _is_mask(it)) + sum(_as_var(it).ndim for it in items if _is_mask(it))
+    if sum(it is Ellipsis for it in items) > 1:
+        raise IndexError(f"an index of {x} can only have one ellipsis (...)")
+    if consumed > x.ndim:
+        raise IndexError(f"too many indices for {x}: it has {x.ndim} dimensions, "
+                         f"the index {index!r} uses {consumed}")
+    if Ellipsis in [it for it in items if not isinstance(it, Variable)]:
+        at = next(i for i, it in enumerate(items) if it is Ellipsis)
+        items[at:at + 1] = [slice(None)] * (x.ndim - consumed)
+    items += [slice(None)] * (x.ndim - consumed)
+
+    spec, inputs, pattern, axis = [], [], [], 0
+
+    def symbolic(value, what):
+        if value is None or isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            return None if value is None else int(value)
+        var = as_tensor_variable(value)
+        if var.ndim != 0 or not dtypes.is_discrete(var.dtype):
+            raise TypeError(f"{what} of an index of {x} must be an integer scalar, got {var} "
+                            f"({var.type})")
+        inputs.append(var)
+        return ("input", len(inputs) - 1)
+
+    array_patterns = []
+    for item in items:
+        if item is None:
+            spec.append(("newaxis",))
+            pattern.append(True)
+        elif isinstance(item, slice):
+            parts = [symbolic(getattr(item, p), f"slice {p}") for p in ("start", "stop", "step")]
+            if parts[2] == 0:
+                raise ValueError(f"slice step cannot be zero in an index of {x}")
+            spec.append(("slice", *parts))
+            pattern.append(x.broadcastable[axis] and item == slice(None))
+            axis += 1
+        elif _is_mask(item):
+            mask = _as_var(item)
+            inputs.append(mask)
+            spec.append(("mask", len(inputs) - 1))
+            array_patterns.append(None)
+            pattern.append(False)
+            axis += mask.ndim
+        elif isinstance(item, (numbers.Integral, Variable)) and _as_var(item).ndim == 0:
+            if isinstance(item, numbers.Integral) and not isinstance(item, Variable):
+                spec.append(("int", int(item)))
+            else:
+                spec.append(("int", symbolic(item, "an integer index")))
+            axis += 1
+        else:
+            array = _as_var(item)
+            if not dtypes.is_discrete(array.dtype) or array.dtype == "bool":
+                raise IndexError(f"index arrays of {x} must be integers, got {array} "
+                                 f"({array.type})")
+            inputs.append(array)
+            spec.append(("array", len(inputs) - 1))
+            array_patterns.append(array.broadcastable)
+            pattern.append(("array", array.broadcastable))
+            axis += 1
+    arrays = [i for i, s in enumerate(spec) if s[0] == "array"]
+    if arrays and arrays != list(range(arrays[0], arrays[-1] + 1)):
+        raise IndexError(f"integer-array indices of {x} must be next to each other")
+    if any(s[0] == "mask" for s in spec) and len(array_patterns) > 1:
+        raise IndexError(f"a boolean mask index of {x} cannot be combined with other "
+                         f"array indices")
+    # Adjacent array indices broadcast together into one block of dimensions.
+    out, block_done = [], False
+    for p in pattern:
+        if isinstance(p, tuple):
+            if not block_done:
+                out.extend(broadcast_patterns(*[q[1] for q in pattern if isinstance(q, tuple)]))
+                block_done = True
+        else:
+            out.append(p)
+    return tuple(spec), inputs, tuple(out)
+
+
+def _is_mask(item):
+    return isinstance(item, Variable) and item.dtype == "bool" and item.ndim > 0 or (
+        not isinstance(item, (Variable, slice, numbers.Integral)) and item is not None
+        and item is not Ellipsis and getattr(_safe_array(item), "dtype", None) == "bool"
+        and _safe_array(item).ndim > 0)
+
+
+def _safe_array(item):
+    import numpy as np
+    try:
+        return np.asarray(item)
+    except Exception:
+        return None
+
+
+def _as_var(item):
+    if isinstance(item, Variable):
+        return item
+    if isinstance(item, numbers.Integral):
+        return as_tensor_variable(int(item))
+    return as_tensor_variable(item)
+
+
+def _resolve(part, tensors):
+    if isinstance(part, tuple):
+        return tensors[part[1]]
+    return part
+
+
+def apply_index(x, spec, tensors):
+    """``x`` indexed as ``spec`` says, in TensorFlow."""
+    basic, axis, gathers = [], 0, []
+    for entry in spec:
+        kind = entry[0]
+        if kind == "newaxis":
+            basic.append(tf.newaxis)
+        elif kind == "slice":
+            basic.append(slice(*(_resolve(p, tensors) for p in entry[1:])))
+            axis += 1
+        elif kind == "int":
+            basic.append(_resolve(entry[1], tensors))
+            axis += 1
+        else:
+            # Array and mask indices are applied after the basic ones, at the
+            # position their dimensions keep: take everything here for now.
+            gathers.append(entry)
+            mask_ndim = len(tensors[entry[1]].shape) if kind == "mask" else 1
+            basic.extend([slice(None)] * mask_ndim)
+            axis += mask_ndim
+    result = x[tuple(basic)] if basic else x
+    if not gathers:
+        return result
+    # Positions of the gathered dimensions in `result` (ints before them are gone).
+    first_pos = _output_axis(spec, gathers[0])
+    if gathers[0][0] == "mask":
+        return tf.boolean_mask(result, tensors[gathers[0][1]], axis=first_pos)
+    indices = [tensors[e[1]] for e in gathers]
+    shape = tf.shape(result, out_type=tf.int64)
+    indices = [_wrap_negative(cast_tensor(i, "int64"), shape[first_pos + k])
+               for k, i in enumerate(indices)]
+    if len(indices) == 1:
+        return tf.gather(result, indices[0], axis=first_pos)
+    stacked = tf.stack(_broadcast_all(indices), axis=-1)
+    moved = tf.experimental.numpy.moveaxis(
+        result, list(range(first_pos, first_pos + len(indices))), list(range(len(indices))))
+    taken = tf.gather_nd(moved, stacked)
+    batch_ndim = len(stacked.shape) - 1
+    return tf.experimental.numpy.moveaxis(
+        taken, list(range(batch_ndim)), list(range(first_pos, first_pos + batch_ndim)))
+
+
+def _broadcast_all(tensors):
+    shape = tf.shape(tensors[0])
+    for t in tensors[1:]:
+        shape = tf.broadcast_dynamic_shape(shape, tf.shape(t))
+    return [tf.broadcast_to(t, shape) for t in tensors]
+
+
+def _wrap_negative(index, size):
+    return tf.where(index < 0, index + size, index)
+
+
+def _output_axis(spec, target):
+    position = 0
+    for entry in spec:
+        if entry is target:
+            return position
+        if entry[0] in ("slice", "newaxis"):
+            position += 1
+    return position
+
+
+class Subtensor(Op):
+    name = "subtensor"
+
+    def __init__(self, spec, pattern):
+        self.spec, self.pattern = spec, pattern
+
+    def make_node(self, x, *index_inputs):
+        x = as_tensor_variable(x)
+        return Apply(self, [x, *index_inputs], [TensorType(x.dtype, self.pattern)])
+
+    def lower(self, node, inputs, ctx):
+        return [apply_index(inputs[0], self.spec, inputs[1:])]
+
+    def pp(self, node, args):
+        return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"
+
+
+def _format_spec(spec, args):
+    def show(part):
+        if part is None:
+            return ""
+        return args[part[1]] if isinstance(part, tuple) else str(part)
+    parts = []
+    for entry in spec:
+        if entry[0] == "newaxis":
+            parts.append("None")
+        elif entry[0] == "slice":
+            text = f"{show(entry[1])}:{show(entry[2])}"
+            parts.append(text + (f":{show(entry[3])}" if entry[3] is not None else ""))
+        elif entry[0] == "int":
+            parts.append(show(entry[1]))
+        else:
+            parts.append(args[entry[1]])
+    return ", ".join(parts)
+
+
+def getitem(x, index):
+    spec, inputs, pattern = parse_index(x, index)
+    return Subtensor(spec, pattern)(x, *inputs)
+
+
+class IncSubtensor(Op):
+    """``x`` with ``x[index]`` set to (or incremented by) ``y``.
+
+    The selected positions are found by indexing a tensor of flat positions
+    with the same index, so every kind of index shares one scatter.
+    """
+
+    def __init__(self, spec, set_instead_of_inc):
+        self.spec, self.set_instead_of_inc = spec, set_instead_of_inc
+        self.name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
+
+    def make_node(self, x, y, *index_inputs):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        if not dtypes.can_cast_safely(result_dtype([x, y]), x.dtype) and not (
+                y.owner is None and getattr(y, "weak", False)):
+            raise TypeError(f"{self.name}: cannot store {y} ({y.type}) into {x} ({x.type}) "
+                            f"without losing precision; cast it first")
+        return Apply(self, [x, y, *index_inputs], [TensorType(x.dtype, x.broadcastable)])
+
+    def lower(self, node, inputs, ctx):
+        x, y, index = inputs[0], inputs[1], inputs[2:]
+        positions = tf.reshape(tf.range(tf.size(x, out_type=tf.int64)), tf.shape(x))
+        selected = apply_index(positions, self.spec, index)
+        values = tf.broadcast_to(cast_tensor(y, x.dtype.name), tf.shape(selected))
+        flat = tf.reshape(x, [-1])
+        where = tf.reshape(selected, [-1, 1])
+        update = tf.tensor_scatter_nd_update if self.set_instead_of_inc else tf.tensor_scatter_nd_add
+        return [tf.reshape(update(flat, where, tf.reshape(values, [-1])), tf.shape(x))]
+
+    def pp(self, node, args):
+        return f"{self.name}({args[0]}[{_format_spec(self.spec, args[2:])}], {args[1]})"
+
+
+def _subtensor_of(view, function_name):
+    node = view.owner
+    if node is None or not isinstance(node.op, Subtensor):
+        raise TypeError(f"{function_name} takes a subtensor such as x[2:5], got {view}")
+    return node
+
+
+def set_subtensor(view, y):
+    """``x`` with ``x[index]`` replaced by ``y``, where ``view`` is ``x[index]``."""
+    node = _subtensor_of(view, "set_subtensor")
+    return IncSubtensor(node.op.spec, True)(node.inputs[0], y, *node.inputs[1:])
+
+
+def inc_subtensor(view, y):
+    """``x`` with ``y`` added to ``x[index]``; repeated indices add up."""
+    node = _subtensor_of(view, "inc_subtensor")
+    return IncSubtensor(node.op.spec, False)(node.inputs[0], y, *node.inputs[1:])

@@ -1,0 +1,76 @@
+"""Readable forms of graphs: ``pp`` (an expression) and ``debugprint`` (a tree)."""
+import io
+import sys
+
+from tfgraph.graph import Constant, Variable
+
+
+def pp(var):
+    """The expression computing ``var``, e.g. ``(foo ** TensorConstant{2})``."""
+    from tfgraph.compile.function import Function
+    if isinstance(var, Function):
+        return "\n".join(pp(o) for o in var.outputs)
+    memo = {}
+
+    def show(v):
+        if id(v) in memo:
+            return memo[id(v)]
+        if v.owner is None or isinstance(v, Constant):
+            text = str(v)
+        else:
+            node = v.owner
+            text = node.op.pp(node, [show(i) for i in node.inputs])
+            if len(node.outputs) > 1:
+                text += f"[{v.index}]"
+        memo[id(v)] = text
+        return text
+    return show(var)
+
+
+def debugprint(obj, file=None, print_type=False, ids="CHAR"):
+    """Print the graph of a variable, a list of them, or a Function, one node a
+    line with its inputs indented below, as Theano's ``debugprint``.
+
+    Returns the text when ``file='str'``."""
+    from tfgraph.compile.function import Function
+    if isinstance(obj, Function):
+        roots = list(obj.outputs) + [v for _, v in obj.updates]
+    elif isinstance(obj, Variable):
+        roots = [obj]
+    else:
+        roots = list(obj)
+    names, out = {}, io.StringIO()
+
+    def ident(v):
+        if id(v) not in names:
+            n, label = len(names), ""
+            while True:
+                label = chr(ord("A") + n % 26) + label
+                n = n // 26 - 1
+                if n < 0:
+                    break
+            names[id(v)] = label
+        return names[id(v)]
+
+    def walk(v, prefix):
+        typ = f" <{v.type}>" if print_type else ""
+        first_time = id(v) not in names
+        label = ident(v)
+        if v.owner is None or isinstance(v, Constant):
+            out.write(f"{prefix}{v} [id {label}]{typ}\n")
+            return
+        suffix = f".{v.index}" if len(v.owner.outputs) > 1 else ""
+        name = f" '{v.name}'" if v.name else " ''"
+        out.write(f"{prefix}{v.owner.op}{suffix} [id {label}]{name}{typ}\n")
+        if not first_time:
+            return
+        for i in v.owner.inputs:
+            walk(i, prefix + " |")
+
+    for root in roots:
+        walk(root, "")
+    text = out.getvalue()
+    if file == "str":
+        return text
+    (file or sys.stdout).write(text)
+    return file

@@ -1,0 +1,77 @@
+"""Shared variables: symbolic tensors with a value that persists across calls,
+stored in one ``tf.Variable`` whichever functions use them."""
+import re
+
+import numpy as np
+
+from tfgraph import devices, dtypes
+from tfgraph.graph import TensorType, TensorVariable
+from tfgraph._tf import tf
+
+
+class SharedVariable(TensorVariable):
+    """A tensor with a value, usable in any graph without being an input."""
+
+    def __init__(self, value, name=None, type=None, strict=False, allow_downcast=None):
+        super().__init__(type, name=name)
+        self.strict, self.allow_downcast = strict, allow_downcast
+        self.default_update = None
+        shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
+        with devices.placement():
+            self.variable = tf.Variable(value, shape=shape, dtype=value.dtype,
+                                        trainable=False, name=_tf_name(name or "shared"))
+
+    def get_value(self, borrow=False, return_internal_type=False):
+        """The current value as a NumPy array (a copy unless ``borrow=True``)."""
+        value = self.variable.numpy()
+        return value if borrow else np.array(value, copy=True)
+
+    def set_value(self, value, borrow=False):
+        """Replace the value; the shape may change but not the ndim, the dtype
+        (beyond a lossless conversion) or a broadcastable dimension. A bad value
+        raises and leaves the old one in place."""
+        try:
+            data = self.type.filter(value, strict=self.strict,
+                                    allow_downcast=self.allow_downcast)
+        except TypeError as error:
+            raise TypeError(f"set_value of shared variable {self}: {error}") from None
+        self.variable.assign(data)
+
+    def clone(self):
+        return self
+
+
+def _tf_name(name):
+    # tf.Variable names become graph node names: keep TensorFlow's alphabet.
+    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", name)
+    return cleaned if re.match(r"[A-Za-z0-9.]", cleaned) else "v" + cleaned
+
+
+def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
+           broadcastable=None):
+    """A shared variable holding ``value`` (Theano's ``theano.shared``).
+
+    The dtype is the value's: a Python float gives float64 and an int int64,
+    whatever floatX is. ``broadcastable`` marks dimensions of length 1 that
+    broadcast in expressions; by default none do.
+    """
+    if isinstance(value, SharedVariable):
+        raise TypeError("shared() takes a value, not another shared variable; "
+                        "use .get_value() to copy one")
+    data = np.array(value, copy=not borrow) if not isinstance(value, np.ndarray) or not borrow \
+        else value
+    if data.dtype.kind not in "biufc":
+        raise TypeError(f"shared {name or ''}: cannot make a shared variable from "
+                        f"{type(value).__name__} of dtype {data.dtype}; expected numbers")
+    if data.dtype.name not in dtypes.ALL:
+        raise TypeError(f"shared {name or ''}: dtype {data.dtype} is not supported")
+    if broadcastable is None:
+        broadcastable = (False,) * data.ndim
+    broadcastable = tuple(bool(b) for b in broadcastable)
+    if len(broadcastable) != data.ndim:
+        raise ValueError(f"shared {name or ''}: broadcastable {broadcastable} has "
+                         f"{len(broadcastable)} entries but the value has {data.ndim} dimensions")
+    type_ = TensorType(data.dtype.name, broadcastable)
+    type_.check_shape(data.shape)
+    return SharedVariable(data, name=name, type=type_, strict=strict,
+                          allow_downcast=allow_downcast)

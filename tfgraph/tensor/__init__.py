@@ -1,0 +1,115 @@
+"""The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
+from tfgraph.graph import Constant as TensorConstant  # noqa: F401
+from tfgraph.graph import TensorType, TensorVariable, Variable  # noqa: F401
+from tfgraph.ops.base import as_tensor_variable, constant  # noqa: F401
+from tfgraph.ops.elemwise import OPS as _ELEMWISE, cast  # noqa: F401
+from tfgraph.ops.linalg import BatchedDot, Dot, TensorDot
+from tfgraph.ops.reduce import reduce as _reduce
+from tfgraph.ops.shape import (Shape, alloc, arange, concatenate, dimshuffle,  # noqa: F401
+                               eye, fill, flatten, identity_like, ones, ones_like,
+                               reshape, stack, transpose, zeros, zeros_like)
+from tfgraph.ops.subtensor import inc_subtensor, set_subtensor  # noqa: F401
+from tfgraph.tensor import nnet  # noqa: F401
+from tfgraph.tensor.constructors import build_namespace, tensor  # noqa: F401
+from tfgraph.tensor import var as _var  # noqa: F401  (operators and methods)
+
+globals().update(build_namespace())
+globals().update({name: op for name, op in _ELEMWISE.items()
+                  if not name.startswith(("round_", "sigmoid", "softplus", "relu"))})
+
+as_tensor = as_tensor_variable
+where = _ELEMWISE["switch"]
+abs = _ELEMWISE["abs_"]  # noqa: A001  (Theano exports both abs_ and abs)
+sigmoid = nnet.sigmoid
+softplus = nnet.softplus
+
+
+def round(a, mode="half_away_from_zero"):  # noqa: A001
+    """Round to the nearest integer; ties away from zero (Theano's default) or
+    to even (``mode='half_to_even'``, NumPy's)."""
+    if mode not in ("half_away_from_zero", "half_to_even"):
+        raise ValueError(f"round: mode must be 'half_away_from_zero' or 'half_to_even', got {mode!r}")
+    return _ELEMWISE["round_" + mode](a)
+
+
+def shape(x):
+    """The shape of ``x`` as a symbolic int64 vector."""
+    return Shape()(x)
+
+
+def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):  # noqa: A001
+    return _reduce("sum", input, axis, keepdims, dtype=dtype)
+
+
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    return _reduce("prod", input, axis, keepdims, dtype=dtype)
+
+
+def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
+    return _reduce("mean", input, axis, keepdims, dtype=dtype)
+
+
+def max(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce("max", x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce("min", x, axis, keepdims)
+
+
+def argmax(x, axis=None, keepdims=False):
+    return _reduce("argmax", x, axis, keepdims)
+
+
+def argmin(x, axis=None, keepdims=False):
+    return _reduce("argmin", x, axis, keepdims)
+
+
+def all(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce("all", x, axis, keepdims)
+
+
+def any(x, axis=None, keepdims=False):  # noqa: A001
+    return _reduce("any", x, axis, keepdims)
+
+
+def var(input, axis=None, ddof=0, keepdims=False, corrected=False):
+    return _reduce("var", input, axis, keepdims, ddof=ddof)
+
+
+def std(input, axis=None, ddof=0, keepdims=False, corrected=False):
+    return _reduce("std", input, axis, keepdims, ddof=ddof)
+
+
+def dot(a, b):
+    """NumPy's dot: inner product of vectors, matrix product, and for N-d the
+    sum over the last axis of ``a`` and the second-to-last of ``b``."""
+    return Dot()(a, b)
+
+
+def tensordot(a, b, axes=2):
+    return TensorDot(axes)(a, b)
+
+
+def batched_dot(a, b):
+    return BatchedDot()(a, b)
+
+
+def outer(x, y):
+    """The outer product of two vectors (higher-dimensional inputs are flattened)."""
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    x = x if x.ndim == 1 else flatten(x)
+    y = y if y.ndim == 1 else flatten(y)
+    return dimshuffle(x, 0, "x") * dimshuffle(y, "x", 0)
+
+
+def grad(cost, wrt, **kwargs):
+    """See ``tfgraph.gradient.grad``."""
+    from tfgraph.gradient import grad as _grad
+    return _grad(cost, wrt, **kwargs)
+
+
+def squeeze(x):
+    """``x`` without its broadcastable dimensions."""
+    x = as_tensor_variable(x)
+    return dimshuffle(x, [d for d, b in enumerate(x.broadcastable) if not b])

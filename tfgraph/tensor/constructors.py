@@ -1,0 +1,51 @@
+"""Symbolic input constructors: ``scalar vector matrix row col tensor3 tensor4``,
+their dtype-prefixed forms (``b w i l f d c``) and plurals (``dmatrices``)."""
+from tfgraph.config import config
+from tfgraph.graph import TensorType
+
+PATTERNS = {"scalar": (), "vector": (False,), "matrix": (False, False),
+            "row": (True, False), "col": (False, True),
+            "tensor3": (False,) * 3, "tensor4": (False,) * 4,
+            "tensor5": (False,) * 5}
+PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64",
+            "f": "float32", "d": "float64", "c": "complex64", "z": "complex128"}
+PLURALS = {"scalar": "scalars", "vector": "vectors", "matrix": "matrices", "row": "rows",
+           "col": "cols", "tensor3": "tensor3s", "tensor4": "tensor4s", "tensor5": "tensor5s"}
+
+
+def _single(kind, fixed_dtype):
+    def make(name=None, dtype=None):
+        return TensorType(fixed_dtype or dtype or config.floatX, PATTERNS[kind])(name)
+    make.__name__ = (f"{_prefix(fixed_dtype)}{kind}")
+    make.__doc__ = (f"A symbolic {kind} of dtype {fixed_dtype or 'dtype (default floatX)'}.")
+    return make
+
+
+def _plural(single):
+    def make(*names):
+        if len(names) == 1 and isinstance(names[0], int):
+            return [single() for _ in range(names[0])]
+        if len(names) == 1 and isinstance(names[0], str) and "," in names[0]:
+            names = [n.strip() for n in names[0].split(",")]
+        made = [single(name) for name in names]
+        return made[0] if len(made) == 1 else made
+    return make
+
+
+def _prefix(dtype):
+    return next((p for p, d in PREFIXES.items() if d == dtype), "")
+
+
+def build_namespace():
+    namespace = {}
+    for kind in PATTERNS:
+        for prefix, dtype in [("", None), *PREFIXES.items()]:
+            single = _single(kind, dtype)
+            namespace[prefix + kind] = single
+            namespace[prefix + PLURALS[kind]] = _plural(single)
+    return namespace
+
+
+def tensor(dtype=None, broadcastable=(), name=None):
+    """A symbolic tensor of any type: ``tensor('float32', (False, True), 'x')``."""
+    return TensorType(dtype or config.floatX, broadcastable)(name)

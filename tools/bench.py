@@ -1,0 +1,567 @@
+"""Benchmark tfgraph against hand-written TensorFlow, PyTensor and NumPy.
+
+Workloads (--workloads, comma-separated):
+  seed       seed 000's training step, per call: x fvector, target fscalar, W shared
+             float64 [0.2, 0.7], y = (x * W).sum(), W <- W - 0.1 * grad(sqr(target - y))
+  mlp-small  seed 001's MLP step: 1,000 points as columns, 2-4-1, float64, sigmoid
+             layers, cost sum((out - y)**2), momentum (lr 0.01, momentum 0.9)
+  mlp-large  the same step with 4,096 points, 784-1024-1024-10, float32
+Build and first call are timed for every system and workload too, once each: that
+is what a user waits for.
+
+Systems (--systems, comma-separated groups):
+  numpy      the step by hand, manual backprop; also the reference for the check
+  tf         the step by hand as a tf.function with GradientTape and tf.Variables:
+             tensor arguments, NumPy arguments, its concrete function, XLA
+  pytensor   the Theano program on PyTensor, default mode (numba)
+  pytensor-c the same on PyTensor's C virtual machine (Theano 1.0's FAST_RUN)
+  tfgraph    the Theano program on tfgraph (skipped with a message if unusable)
+
+All systems run in this one process. Before timing, each system's outputs and
+parameters after CHECK_STEPS steps are compared with NumPy's; a mismatch is
+reported and makes the exit status 1. Steps are timed round-robin across systems
+so that noise on a shared machine hits them alike; the table shows medians and
+ratios tfgraph/other.
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python tools/bench.py
+    python tools/bench.py --quick                  # tiny sizes: a smoke test
+    python tools/bench.py --workloads seed --systems numpy,tf --json
+"""
+import os
+import sys
+
+# TensorFlow reads this only at import, and leaves oneDNN off on these AMD CPUs
+# although it is much faster. setdefault: TF_ENABLE_ONEDNN_OPTS=0 still compares.
+TF_IMPORTED_BEFORE = "tensorflow" in sys.modules
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+
+import argparse  # noqa: E402
+import dataclasses  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+# Run as a script, benchmark the working tree's tfgraph rather than an installed one.
+ROOT = str(Path(__file__).resolve().parents[1])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+WORKLOADS = ("seed", "mlp-small", "mlp-large")
+SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
+CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
+
+
+# --- workloads -------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Problem:
+    workload: str
+    inputs: tuple   # NumPy arrays given to every step
+    params: list    # initial values: [W] or [W1, b1, W2, b2, ...], each b a column
+    rtol: float     # for the check against NumPy
+    lr: float
+    momentum: float = 0.0
+    floatX: str = "float64"  # what a Theano user sets config.floatX to for this run
+
+    @property
+    def is_mlp(self):
+        return self.workload != "seed"
+
+
+def make_problem(workload, quick=False):
+    if workload == "seed":
+        # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
+        # given the same ready-made arrays, so list conversion is timed nowhere.
+        inputs = (np.array([1.0, 1.0], np.float32), np.asarray(20.0, np.float32))
+        return Problem(workload, inputs, [np.asarray([0.2, 0.7])], rtol=1e-5, lr=0.1)
+    points, sizes, dtype = {"mlp-small": (1000, [2, 4, 1], "float64"),
+                            "mlp-large": (4096, [784, 1024, 1024, 10], "float32")}[workload]
+    if quick:
+        points, sizes = (50, sizes) if workload == "mlp-small" else (64, [16, 32, 32, 10])
+    rng = np.random.RandomState(0)
+    X = rng.randn(sizes[0], points)
+    labels = rng.randint(0, max(sizes[-1], 2), points)
+    # Seed 001 has one output and a vector of 0/1 targets; more outputs get one-hot columns.
+    Y = labels.astype(float) if sizes[-1] == 1 else np.eye(sizes[-1])[:, labels]
+    params = []
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        # Seed 001's initialisation (W normal, b ones), W scaled so wide layers don't saturate.
+        params += [rng.randn(n_out, n_in) / np.sqrt(n_in), np.ones((n_out, 1))]
+    return Problem(workload, (X.astype(dtype), Y.astype(dtype)),
+                   [p.astype(dtype) for p in params],
+                   rtol=1e-5 if dtype == "float64" else 1e-3, lr=0.01, momentum=0.9,
+                   floatX=dtype)
+
+
+# --- systems: prepare() untimed (imports), build(), step(), params() ----------------
+
+class NumpyTrainer:
+    """The step by hand: forward pass, manual backprop, in-place updates."""
+    name = "numpy"
+    failure = "error"
+    steps_per_call = 1
+    checked = True
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def prepare(self):
+        pass
+
+    def build(self):
+        self._params = [p.copy() for p in self.problem.params]
+        self._velocities = [np.zeros_like(p) for p in self._params]
+        self.step = self._mlp_step if self.problem.is_mlp else self._seed_step
+
+    def params(self):
+        return self._params
+
+    def _seed_step(self):
+        x, target = self.problem.inputs
+        (W,) = self._params
+        y = (x * W).sum()
+        W -= self.problem.lr * (-2.0 * (target - y) * x)  # d/dW of (target - y)**2
+        return y
+
+    def _mlp_step(self):
+        p = self.problem
+        X, Y = p.inputs
+        layers = list(zip(self._params[::2], self._params[1::2]))
+        activations = [X]
+        for W, b in layers:
+            activations.append(1.0 / (1.0 + np.exp(-(W @ activations[-1] + b))))
+        out = activations.pop()
+        diff = out - Y
+        cost = (diff * diff).sum()
+        delta = 2 * diff * out * (1 - out)  # d cost / d (last layer's W h + b)
+        grads = [None] * len(self._params)
+        for i in reversed(range(len(layers))):
+            h = activations[i]
+            grads[2 * i], grads[2 * i + 1] = delta @ h.T, delta.sum(axis=1, keepdims=True)
+            if i:  # no gradient for the data: that product would be the largest of all
+                delta = (layers[i][0].T @ delta) * h * (1 - h)
+        for param, velocity, grad in zip(self._params, self._velocities, grads):
+            param -= p.lr * velocity  # seed 001 steps with the *previous* velocity
+            velocity *= p.momentum
+            velocity += (1.0 - p.momentum) * grad
+        return cost
+
+
+def _tf_seed_step(problem, W):
+    def step(x, target):
+        with tf.GradientTape() as tape:
+            y = tf.reduce_sum(tf.cast(x, W.dtype) * W)
+            cost = tf.square(tf.cast(target, W.dtype) - y)
+        W.assign_sub(problem.lr * tape.gradient(cost, W))
+        return y
+    return step
+
+
+def _tf_mlp_step(problem, params, velocities):
+    def step(X, Y):
+        with tf.GradientTape() as tape:
+            h = X
+            for W, b in zip(params[::2], params[1::2]):
+                h = tf.sigmoid(tf.matmul(W, h) + b)
+            cost = tf.reduce_sum(tf.square(h - Y))
+        grads = tape.gradient(cost, params)
+        for param, velocity, grad in zip(params, velocities, grads):
+            # Automatic control dependencies keep program order: the parameter
+            # reads the velocity before the velocity is overwritten.
+            param.assign_sub(problem.lr * velocity)
+            velocity.assign(problem.momentum * velocity + (1.0 - problem.momentum) * grad)
+        return cost
+    return step
+
+
+class TFTrainer:
+    """The step by hand as one tf.function over tf.Variables, in its best setup
+    (oneDNN on, input_signature so it traces once) and some variants."""
+    failure = "error"
+    steps_per_call = 1
+    checked = True
+    # name: (jit_compile, tensor arguments, call the concrete function)
+    VARIANTS = {"tf.function": (False, True, False),
+                "tf.function NumPy args": (False, False, False),
+                "tf concrete fn": (False, True, True),
+                "tf XLA": (True, True, False)}
+
+    def __init__(self, problem, name):
+        self.problem, self.name = problem, name
+
+    def prepare(self):
+        pass
+
+    def build(self):
+        p = self.problem
+        jit_compile, tensor_args, concrete = self.VARIANTS[self.name]
+        self._params = [tf.Variable(v) for v in p.params]
+        if p.is_mlp:
+            velocities = [tf.Variable(tf.zeros_like(v)) for v in self._params]
+            body = _tf_mlp_step(p, self._params, velocities)
+        else:
+            body = _tf_seed_step(p, self._params[0])
+        signature = [tf.TensorSpec([None] * a.ndim, a.dtype) for a in p.inputs]
+        fn = tf.function(body, input_signature=signature, jit_compile=jit_compile)
+        self._fn = fn.get_concrete_function() if concrete else fn
+        self._args = [tf.constant(a) for a in p.inputs] if tensor_args else p.inputs
+
+    def step(self):
+        # .numpy(): tfgraph, PyTensor and NumPy all hand back host values too.
+        return self._fn(*self._args).numpy()
+
+    def params(self):
+        return [v.numpy() for v in self._params]
+
+
+def theano_program(theano, T, problem, sigmoid, shared, **function_kwargs):
+    """Seeds 000 and 001 as their authors wrote them, names aside: the program that
+    tfgraph and PyTensor both run. Returns the training function and its parameters."""
+    if problem.workload == "seed":
+        x = T.fvector("x")
+        target = T.fscalar("target")
+        W = shared(problem.params[0].copy(), "W")
+        y = (x * W).sum()
+        cost = T.sqr(target - y)
+        gradients = T.grad(cost, [W])
+        W_updated = W - (0.1 * gradients[0])
+        f = theano.function([x, target], y, updates=[(W, W_updated)], **function_kwargs)
+        return f, [W]
+    mlp_input = T.matrix("mlp_input")
+    mlp_target = (T.vector if problem.inputs[1].ndim == 1 else T.matrix)("mlp_target")
+    params, output = [], mlp_input
+    for W_init, b_init in zip(problem.params[::2], problem.params[1::2]):
+        W = shared(W_init.copy(), name="W", borrow=True)
+        b = shared(b_init.copy(), name="b", borrow=True, broadcastable=(False, True))
+        output = sigmoid(T.dot(W, output) + b)
+        params += [W, b]
+    cost = T.sum((output - mlp_target) ** 2)
+    learning_rate, momentum = problem.lr, problem.momentum
+    updates = []
+    for param in params:  # seed 001's gradient_updates_momentum
+        param_update = shared(param.get_value() * 0., broadcastable=param.broadcastable)
+        updates.append((param, param - learning_rate * param_update))
+        updates.append((param_update,
+                        momentum * param_update + (1. - momentum) * T.grad(cost, param)))
+    train = theano.function([mlp_input, mlp_target], cost, updates=updates, **function_kwargs)
+    return train, params
+
+
+def tfgraph_api():
+    import tfgraph as theano
+    import tfgraph.tensor as T
+    return theano, T, T.nnet.sigmoid, theano.shared
+
+
+def pytensor_api():
+    import pytensor
+    import pytensor.tensor as pt
+
+    def shared(value, name=None, borrow=False, broadcastable=None):
+        # PyTensor spells Theano's broadcastable pattern as a static shape.
+        shape = None if broadcastable is None else tuple(1 if b else None for b in broadcastable)
+        return pytensor.shared(value, name=name, borrow=borrow, shape=shape)
+    return pytensor, pt, pt.sigmoid, shared
+
+
+class TheanoTrainer:
+    """theano_program() on a library with Theano's API, called with NumPy arrays."""
+    failure = "error"
+    steps_per_call = 1
+    checked = True
+
+    def __init__(self, problem, name, api, **function_kwargs):
+        self.problem, self.name, self._api, self._kwargs = problem, name, api, function_kwargs
+
+    def prepare(self):
+        self._library = self._api()  # an import that fails or raises skips the system
+
+    def build(self):
+        # As seed 001 advises, a float32 run sets floatX: T.matrix and Python float
+        # literals (PyTensor makes them floatX constants) then stay float32.
+        config = self._library[0].config
+        saved, config.floatX = config.floatX, self.problem.floatX
+        try:
+            self._fn, self._shared = theano_program(*self._library[:2], self.problem,
+                                                    *self._library[2:], **self._kwargs)
+        finally:
+            config.floatX = saved
+
+    def step(self):
+        return self._fn(*self.problem.inputs)
+
+    def params(self):
+        return [s.get_value() for s in self._shared]
+
+
+class TfgraphLoop(TheanoTrainer):
+    # ---- tfgraph `Function.loop` row ---------------------------------------------
+    # Function.loop(n_steps, *args) -> stacked outputs runs many steps in one call,
+    # if tfgraph has it. Nothing else about it is assumed: anything failing here
+    # reports the row "unavailable". Timed per step; not checked (outputs differ).
+    failure = "unavailable"
+    checked = False
+
+    def __init__(self, problem, steps):
+        super().__init__(problem, f"tfgraph loop, {steps} steps", tfgraph_api)
+        self.steps_per_call = steps
+
+    def build(self):
+        super().build()
+        if not hasattr(self._fn, "loop"):
+            raise AttributeError("tfgraph's Function has no loop()")
+
+    def step(self):
+        return self._fn.loop(self.steps_per_call, *self.problem.inputs)
+
+
+def make_systems(problem, groups, quick):
+    systems = []
+    if "numpy" in groups:
+        systems.append(NumpyTrainer(problem))
+    if "tf" in groups:
+        systems += [TFTrainer(problem, name) for name in TFTrainer.VARIANTS]
+    if "pytensor" in groups:
+        systems.append(TheanoTrainer(problem, "pytensor", pytensor_api))
+    if "pytensor-c" in groups:
+        systems.append(TheanoTrainer(problem, "pytensor C", pytensor_api, mode="CVM"))
+    if "tfgraph" in groups:
+        systems.append(TheanoTrainer(problem, "tfgraph", tfgraph_api))
+        if problem.workload == "seed":
+            systems.append(TfgraphLoop(problem, steps=10 if quick else 1000))
+    return systems
+
+
+# --- running ------------------------------------------------------------------------
+
+def warm_up(groups):
+    """Pay one-time library start-up (TF's first trace, XLA's compiler, PyTensor's
+    first compile) before timing, or it lands on whichever system builds first."""
+    one = tf.constant(1.0)
+    tf.function(lambda v: v + 1)(one)
+    tf.function(lambda v: v + 1, jit_compile=True)(one)
+    for group, mode in (("pytensor", None), ("pytensor-c", "CVM")):
+        if group in groups:
+            try:
+                api = pytensor_api()
+                v = api[1].dscalar()
+                api[0].function([v], v + 1, mode=mode)(1.0)
+            except Exception:  # reported when the system itself is prepared
+                pass
+
+
+def describe(error):
+    return f"{type(error).__name__}: {error}".splitlines()[0][:300]
+
+
+def compare(got_outputs, got_params, want_outputs, want_params, rtol):
+    """'ok', or what differs. atol scales with each array: entries that cancel to
+    near zero are compared with the array's size, not their own."""
+    pairs = [(f"output of step {i + 1}", g, w)
+             for i, (g, w) in enumerate(zip(got_outputs, want_outputs))]
+    pairs += [(f"parameter {i} after {CHECK_STEPS} steps", g, w)
+              for i, (g, w) in enumerate(zip(got_params, want_params))]
+    if len(got_params) != len(want_params):
+        return f"{len(got_params)} parameters, expected {len(want_params)}"
+    for what, got, want in pairs:
+        got, want = np.asarray(got), np.asarray(want)
+        if got.shape != want.shape:
+            return f"{what}: shape {got.shape}, expected {want.shape}"
+        if not np.allclose(got, want, rtol=rtol, atol=rtol * np.abs(want).max()):
+            err = np.abs(got.astype(float) - want).max()
+            return f"{what}: max abs error {err:.3g} (rtol {rtol})"
+    return "ok"
+
+
+def time_batch(step, number):
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # as timeit does: collections would land on whichever system runs
+    try:
+        start = time.perf_counter()
+        for _ in range(number):
+            step()
+        return time.perf_counter() - start
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def run_workload(problem, systems, repeats, min_batch_s, log):
+    reference = NumpyTrainer(problem)
+    reference.build()
+    want_outputs = [reference.step() for _ in range(CHECK_STEPS)]
+    want_params = reference.params()
+    rows, timed = [], []
+    for system in systems:
+        row = {"workload": problem.workload, "system": system.name}
+        rows.append(row)
+        log(f"{problem.workload}: building {system.name}")
+        try:
+            system.prepare()
+        except Exception as error:
+            row["status"] = f"skipped: {describe(error)}"
+            continue
+        try:
+            start = time.perf_counter()
+            system.build()
+            built = time.perf_counter()
+            outputs = [system.step()]
+            row.update(build_s=built - start, first_call_s=time.perf_counter() - built)
+            if system.checked:
+                outputs += [system.step() for _ in range(CHECK_STEPS - 1)]
+                row["check"] = compare(outputs, system.params(), want_outputs,
+                                       want_params, problem.rtol)
+        except Exception as error:
+            row["status"] = f"{system.failure}: {describe(error)}"
+            continue
+        row["status"] = "ok" if row.get("check", "ok") == "ok" else "check failed"
+        timed.append((system, row))
+
+    # Calls per timed batch: enough to last min_batch_s, so timer resolution and
+    # per-batch overhead vanish. Systems are warm: they have stepped already.
+    numbers, samples = {}, {}
+    for system, row in timed:
+        try:
+            once = time_batch(system.step, 1)
+            numbers[system] = max(1, round(min_batch_s / max(once, 1e-9)))
+            samples[system] = []
+        except Exception as error:
+            row["status"] = f"{system.failure}: {describe(error)}"
+    log(f"{problem.workload}: timing {len(samples)} systems, {repeats} rounds")
+    for _ in range(repeats):
+        for system, row in timed:  # round-robin: drifting machine load hits all alike
+            if system not in samples:
+                continue
+            try:
+                system.step()  # untimed: wake this system's threads and caches
+                elapsed = time_batch(system.step, numbers[system])
+                samples[system].append(elapsed / numbers[system] / system.steps_per_call)
+            except Exception as error:
+                row["status"] = f"{system.failure}: {describe(error)}"
+                del samples[system]
+    for system, row in timed:
+        if system in samples:
+            row.update(step_s=statistics.median(samples[system]), step_samples=samples[system],
+                       calls_per_sample=numbers[system], steps_per_call=system.steps_per_call)
+    add_ratios(rows)
+    return rows
+
+
+def add_ratios(rows):
+    """tfgraph/this for per-step time and for build + first call."""
+    ours = next((r for r in rows if r["system"] == "tfgraph"), {})
+    for row in rows:
+        if "step_s" in ours and "step_s" in row:
+            row["tfgraph_over_this_step"] = ours["step_s"] / row["step_s"]
+        if "build_s" in ours and "build_s" in row:
+            row["tfgraph_over_this_build"] = ((ours["build_s"] + ours["first_call_s"])
+                                              / (row["build_s"] + row["first_call_s"]))
+
+
+def versions():
+    found = {"python": sys.version.split()[0], "numpy": np.__version__,
+             "tensorflow": tf.__version__}
+    for name in ("pytensor", "tfgraph"):
+        module = sys.modules.get(name)
+        found[name] = getattr(module, "__version__", "?") if module else None
+    return found
+
+
+# --- reporting ----------------------------------------------------------------------
+
+def fmt_time(seconds):
+    if seconds is None:
+        return "-"
+    for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def fmt_ratio(ratio):
+    return "-" if ratio is None else f"{ratio:.3g}x"
+
+
+def format_table(result):
+    header = ("workload", "system", "per step", "tfgraph/x", "build", "1st call",
+              "tfgraph/x", "status")
+    lines = [(r["workload"], r["system"], fmt_time(r.get("step_s")),
+              fmt_ratio(r.get("tfgraph_over_this_step")), fmt_time(r.get("build_s")),
+              fmt_time(r.get("first_call_s")), fmt_ratio(r.get("tfgraph_over_this_build")),
+              (r["status"] if r["status"] != "check failed"
+               else f"CHECK FAILED: {r['check']}")[:100])
+             for r in result["rows"]]
+    widths = [max(len(line[i]) for line in [header] + lines) for i in range(len(header) - 1)]
+    meta = result["meta"]
+    out = [", ".join(f"{k} {v}" for k, v in meta["versions"].items() if v),
+           f"TF_ENABLE_ONEDNN_OPTS={meta['TF_ENABLE_ONEDNN_OPTS']}"
+           + (" (tensorflow was imported before the benchmark: may not apply)"
+              if meta["tensorflow_imported_before"] else "")
+           + f"; per step: median of {meta['repeats']} rounds; build and 1st call: once;"
+           + " ratios tfgraph/this (build ratio on build + 1st call)", ""]
+    previous = lines[0][0] if lines else None
+    for line in [header] + lines:
+        if previous is not None and line[0] != previous:
+            out.append("")
+        previous = line[0]
+        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        out.append("  ".join(cells + [line[-1]]))
+    return "\n".join(out)
+
+
+def parse_args(argv):
+    def choices(allowed):
+        def parse(text):
+            names = [n.strip() for n in text.split(",") if n.strip()]
+            unknown = set(names) - set(allowed)
+            if unknown:
+                raise argparse.ArgumentTypeError(
+                    f"unknown {sorted(unknown)}; choose from {', '.join(allowed)}")
+            return names
+        return parse
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", "--tiny", action="store_true",
+                        help="tiny sizes and few repeats: a smoke test")
+    parser.add_argument("--json", action="store_true",
+                        help="print machine-readable results instead of the table")
+    parser.add_argument("--workloads", type=choices(WORKLOADS), default=list(WORKLOADS),
+                        help=f"comma-separated, of {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
+                        help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
+    parser.add_argument("--repeats", type=int, default=None,
+                        help="timing rounds per workload (default: 3 quick, 11 full)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 11)
+    min_batch_s = 0.002 if args.quick else 0.1
+
+    def log(message):  # stderr, so that --json output stays parseable
+        print(message, file=sys.stderr, flush=True)
+
+    warm_up(args.systems)
+    rows = []
+    for workload in args.workloads:
+        problem = make_problem(workload, args.quick)
+        rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
+                             repeats, min_batch_s, log)
+    result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
+                       "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
+                       "cpu_count": os.cpu_count(),
+                       "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
+                       "tensorflow_imported_before": TF_IMPORTED_BEFORE},
+              "rows": rows}
+    print(json.dumps(result, indent=1) if args.json else format_table(result))
+    return 1 if any(r["status"] == "check failed" for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
