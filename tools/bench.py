@@ -479,7 +479,7 @@ def fmt_time(seconds):
     if seconds is None:
         return "-"
     for unit, scale in (("s", 1), ("ms", 1e-3), ("us", 1e-6)):
-        if seconds >= scale:
+        if seconds >= scale * 0.9995:  # what rounds to 1000 ms prints as 1 s
             return f"{seconds / scale:.3g} {unit}"
     return f"{seconds / 1e-9:.3g} ns"
 
@@ -505,11 +505,9 @@ def format_table(result):
               if meta["tensorflow_imported_before"] else "")
            + f"; per step: median of {meta['repeats']} rounds; build and 1st call: once;"
            + " ratios tfgraph/this (build ratio on build + 1st call)", ""]
-    previous = lines[0][0] if lines else None
-    for line in [header] + lines:
-        if previous is not None and line[0] != previous:
-            out.append("")
-        previous = line[0]
+    for i, line in enumerate([header] + lines):
+        if i > 1 and line[0] != lines[i - 2][0]:
+            out.append("")  # a blank line between workloads
         cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
         out.append("  ".join(cells + [line[-1]]))
     return "\n".join(out)

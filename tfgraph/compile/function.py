@@ -239,6 +239,11 @@ class Function:
 
     def _body(self, *args):
         self.trace_count += 1
+        # The device scope must be entered inside the trace to reach its ops.
+        with tf.device(self.device):
+            return self._lower_and_update(args)
+
+    def _lower_and_update(self, args):
         values = {id(s.variable): t for s, t in zip(self.inputs, args)}
         for var in self.shared_variables:
             with tf.name_scope(scope_name(var.name or "shared")):
@@ -256,7 +261,8 @@ class Function:
         return outputs
 
     def _build(self):
-        with devices.placement():
+        self.device = devices.resolve()
+        with tf.device(self.device):
             if self.mode.eager:
                 self._run = self._run_eagerly
                 self.concrete_function = None
@@ -268,7 +274,7 @@ class Function:
             self._run = self.concrete_function
 
     def _run_eagerly(self, *args):
-        with devices.placement():
+        with tf.device(self.device):
             return self._body(*[tf.convert_to_tensor(a) for a in args])
 
     # --- calling ---------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""Smoke test of tools/bench.py: quick mode, in this process, JSON output."""
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+BENCH_PATH = Path(__file__).resolve().parents[1] / "tools" / "bench.py"
+TF_ROWS = ("tf.function", "tf.function NumPy args", "tf concrete fn", "tf XLA")
+
+
+@pytest.fixture(scope="module")
+def bench():
+    # Loaded by path: tools/ is not an installed package, and a `tools` module
+    # elsewhere on sys.path must not be picked up instead.
+    spec = importlib.util.spec_from_file_location("tfgraph_tools_bench", BENCH_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_quick(bench, capsys, *args):
+    exit_code = bench.main(["--quick", "--json", *args])
+    result = json.loads(capsys.readouterr().out)
+    return exit_code, result, {(r["workload"], r["system"]): r for r in result["rows"]}
+
+
+def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
+    # tfgraph is included so that the benchmark is shown to survive it, whether it
+    # is measured or skipped with a reason; its correctness is its own tests' job.
+    _, result, rows = run_quick(bench, capsys, "--systems", "numpy,tf,tfgraph")
+    assert result["meta"]["quick"] is True
+    for workload in bench.WORKLOADS:
+        for system in ("numpy",) + TF_ROWS:
+            row = rows[workload, system]
+            assert row["status"] == "ok", row
+            assert row["check"] == "ok"
+            assert row["step_s"] > 0 and row["build_s"] >= 0 and row["first_call_s"] > 0
+        assert rows[workload, "tfgraph"]["status"]
+    assert rows["seed", "tfgraph loop, 10 steps"]["status"]
+    table = bench.format_table(result)
+    assert "tf XLA" in table and "mlp-large" in table
+
+
+def test_pytensor_row(bench, capsys):
+    pytest.importorskip("pytensor")
+    # The seed workload only: on a fresh machine PyTensor's numba compiles each
+    # MLP for about 20 s before caching it on disk.
+    exit_code, _, rows = run_quick(bench, capsys, "--systems", "numpy,pytensor",
+                                   "--workloads", "seed")
+    assert exit_code == 0
+    assert rows["seed", "pytensor"]["status"] == "ok"
+    assert rows["seed", "pytensor"]["step_s"] > 0
+
+
+def test_rejects_unknown_workload(bench):
+    with pytest.raises(SystemExit):
+        bench.parse_args(["--workloads", "nonesuch"])
