@@ -324,6 +324,13 @@ class Function:
         results = self._run(*arrays)
         return self._unpack([np.asarray(r) for r in results])
 
+    def loop(self, n_steps=None, *args, sliced=False, jit_compile=None):
+        """Run this function ``n_steps`` times in one graph call and return each
+        output stacked over steps; ``sliced=True`` takes step i's arguments from
+        slice i of stacked arrays. See ``tfgraph.compile.loop``."""
+        from tfgraph.compile.loop import loop
+        return loop(self, n_steps, *args, sliced=sliced, jit_compile=jit_compile)
+
     # --- copies ------------------------------------------------------------------
 
     def copy(self, share_memory=False, swap=None, delete_updates=False, name=None):
