@@ -2,7 +2,9 @@
 
 Tensors combine by NumPy promotion (float32 + float64 -> float64). Python
 literals are *weak*: they adapt to the tensors they meet (float32 * 0.1 stays
-float32), except that a float literal meeting integers gives floatX.
+float32; int8 + 1 stays int8), except that a float literal meeting integers
+counts as a floatX tensor, and a literal the tensor's dtype cannot hold (int8 +
+1000, float32 * 1e300) upcasts as NumPy would.
 """
 import numpy as np
 
@@ -54,7 +56,7 @@ def literal_dtype(value):
                 return dtype
         return "uint64"
     if isinstance(value, float):
-        return config.floatX
+        return config.floatX if _fits(value, config.floatX) else "float64"
     if isinstance(value, complex):
         return "complex64" if config.floatX == "float32" else "complex128"
     raise TypeError(f"not a Python literal: {value!r}")
@@ -64,6 +66,8 @@ def _fits(value, dtype):
     if kind(dtype) in "iu":
         info = np.iinfo(dtype)
         return info.min <= value <= info.max
+    if kind(dtype) == "f":
+        return not np.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
     return True
 
 
@@ -81,7 +85,11 @@ def combine(strong, weak=()):
         if lk == "c" and k != "c":
             dtype = upcast(dtype, literal)
         elif lk == "f" and k in "biu":
+            # Theano's float literal is a floatX constant, promoted as usual:
+            # floatX itself, except int32/int64 with float32 give float64.
             dtype = upcast(dtype, config.floatX)
+        elif lk == "f" and k == "f" and not _fits(value, dtype):
+            dtype = upcast(dtype, "float64")
         elif lk in "iu" and k == "b":
             dtype = literal
         elif lk in "iu" and k in "iu" and not _fits(value, dtype):

@@ -77,7 +77,7 @@ def _to_array(value, dtype, strict, allow_downcast):
         raise TypeError(f"Expected an array of dtype {dtype} (strict=True), got {got}.")
     if allow_downcast:
         return _convert(value, dtype)
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
         if dtypes.can_cast_safely(value.dtype.name, dtype):
             return value.astype(dtype)
         raise TypeError(_lossy_message(dtype, value.dtype.name))
@@ -99,8 +99,10 @@ def _convert(value, dtype):
         with np.errstate(all="ignore"):
             return array.astype(dtype)
     except (TypeError, ValueError, OverflowError) as error:
+        reason = ("a ragged sequence: its rows have different lengths"
+                  if "inhomogeneous" in str(error) else error)
         raise TypeError(f"Could not convert {type(value).__name__} {_short(value)} to an "
-                        f"array of dtype {dtype} ({error}).") from None
+                        f"array of dtype {dtype} ({reason}).") from None
 
 
 def _short(value):
@@ -165,27 +167,6 @@ class Variable:
 
 class _Tag:
     """Free-form annotations, as Theano's ``var.tag``."""
-
-
-class Constant(Variable):
-    """A root variable with a fixed value. ``weak`` marks a Python literal,
-    whose dtype adapts to the tensors it meets."""
-
-    def __init__(self, type, data, name=None, weak=False):
-        super().__init__(type, name=name)
-        self.data = data
-        self.weak = weak
-
-    def clone(self):
-        return self
-
-    def __str__(self):
-        if self.name is not None:
-            return self.name
-        text = np.array2string(np.asarray(self.data), separator=" ")
-        if len(text) > 40:
-            text = f"{np.shape(self.data)} of ..."
-        return f"TensorConstant{{{text}}}"
 
 
 _SCOPES = []
@@ -286,6 +267,28 @@ class TensorVariable(Variable):
         raise TypeError(f"{self} is symbolic and cannot be used as a Python integer.")
 
     # Operators and methods are defined in tfgraph.tensor.var, next to the ops.
+
+
+class Constant(TensorVariable):
+    """A root variable with a fixed value (Theano's TensorConstant), with the
+    operators of any tensor. ``weak`` marks a Python literal, whose dtype
+    adapts to the tensors it meets."""
+
+    def __init__(self, type, data, name=None, weak=False):
+        super().__init__(type, name=name)
+        self.data = data
+        self.weak = weak
+
+    def clone(self):
+        return self
+
+    def __str__(self):
+        if self.name is not None:
+            return self.name
+        text = np.array2string(np.asarray(self.data), separator=" ")
+        if len(text) > 40:
+            text = f"{np.shape(self.data)} of ..."
+        return f"TensorConstant{{{text}}}"
 
 
 # --- traversal ---------------------------------------------------------------

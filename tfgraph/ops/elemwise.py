@@ -7,6 +7,7 @@ the TF function runs, since TF kernels want equal dtypes.
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.config import config
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, broadcast_patterns, cast_tensor, result_dtype
 from tfgraph._tf import tf
@@ -21,6 +22,13 @@ def same(inputs):
 
 def to_float(inputs):
     dtype = dtypes.upgrade_to_float(result_dtype(inputs))
+    return dtype, dtype
+
+
+def true_div_rule(inputs):
+    # Theano: integers divided by integers give floatX.
+    dtype = result_dtype(inputs)
+    dtype = config.floatX if dtypes.is_discrete(dtype) else dtype
     return dtype, dtype
 
 
@@ -51,12 +59,15 @@ class Elemwise(Op):
         if len(inputs) != self.nin:
             raise TypeError(f"{self.name} takes {self.nin} inputs, got {len(inputs)}")
         inputs = [as_tensor_variable(x) for x in inputs]
-        _, out_dtype = self.dtype_rule(inputs)
+        compute_dtype, out_dtype = self.dtype_rule(inputs)
         pattern = broadcast_patterns(*(v.broadcastable for v in inputs))
-        return Apply(self, inputs, [TensorType(out_dtype, pattern)])
+        node = Apply(self, inputs, [TensorType(out_dtype, pattern)])
+        # Kept from build time: rules that read floatX must not change later.
+        node.compute_dtype = compute_dtype
+        return node
 
     def lower(self, node, inputs, ctx):
-        compute_dtype, out_dtype = self.dtype_rule(node.inputs)
+        compute_dtype, out_dtype = node.compute_dtype, node.outputs[0].dtype
         if self.dtype_rule is switch_rule:
             cond = inputs[0] if inputs[0].dtype == tf.bool else tf.not_equal(inputs[0], 0)
             args = [cond] + [cast_tensor(t, compute_dtype) for t in inputs[1:]]
@@ -72,9 +83,35 @@ class Elemwise(Op):
         return super().pp(node, args)
 
 
-def _logical(tf_logical, tf_bitwise):
+def _on_bool(tf_logical, tf_arithmetic):
+    """One lowering for booleans, another for numbers: NumPy's + * & | ^ ~ on
+    booleans are logical; TF's arithmetic and bitwise kernels take no bools."""
     def lowering(*args):
-        return (tf_logical if args[0].dtype == tf.bool else tf_bitwise)(*args)
+        return (tf_logical if args[0].dtype == tf.bool else tf_arithmetic)(*args)
+    return lowering
+
+
+def _on_unsigned(tf_signed, tf_unsigned):
+    """TF has no neg / abs / sign / pow kernels for unsigned integers."""
+    def lowering(*args):
+        return (tf_unsigned if args[0].dtype.is_unsigned else tf_signed)(*args)
+    return lowering
+
+
+def _pow_in_int64(a, b):
+    # Same bits as NumPy's wrapping unsigned power: products mod 2**64, then narrowed.
+    return tf.cast(tf.pow(tf.cast(a, tf.int64), tf.cast(b, tf.int64)), a.dtype)
+
+
+def _neg_unsigned(x):
+    # NumPy's wrapping -x as ~x + 1 (grappler would turn 0 - x back into Neg).
+    return tf.bitwise.invert(x) + tf.ones([], x.dtype)
+
+
+def _float_test(tf_test):
+    """isnan / isinf: never true for integers (TF's kernels take floats only)."""
+    def lowering(x):
+        return tf_test(x) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
     return lowering
 
 
@@ -106,13 +143,13 @@ _LOG2 = float(np.log(2.0))
 
 #    name        TF lowering                               rule      nin  NumPy reference       pp symbol
 TABLE = [
-    ("add",      tf.add,                                    same,     2, np.add,                "+"),
+    ("add",      _on_bool(tf.logical_or, tf.add),          same,     2, np.add,                "+"),
     ("sub",      tf.subtract,                               same,     2, np.subtract,           "-"),
-    ("mul",      tf.multiply,                               same,     2, np.multiply,           "*"),
-    ("true_div", tf.divide,                                 to_float, 2, np.true_divide,        "/"),
+    ("mul",      _on_bool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
+    ("true_div", tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
     ("int_div",  _int_div,                                  same,     2, np.floor_divide,       "//"),
     ("mod",      tf.math.floormod,                          same,     2, np.mod,                "%"),
-    ("pow",      tf.pow,                                    same,     2, np.power,              "**"),
+    ("pow",      _on_unsigned(tf.pow, _pow_in_int64),      same,     2, np.power,              "**"),
     ("maximum",  tf.maximum,                                same,     2, np.maximum,            None),
     ("minimum",  tf.minimum,                                same,     2, np.minimum,            None),
     ("lt",       tf.less,                                   to_bool,  2, np.less,               "<"),
@@ -121,13 +158,13 @@ TABLE = [
     ("ge",       tf.greater_equal,                          to_bool,  2, np.greater_equal,      ">="),
     ("eq",       tf.equal,                                  to_bool,  2, np.equal,              "=="),
     ("neq",      tf.not_equal,                              to_bool,  2, np.not_equal,          "!="),
-    ("and_",     _logical(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
-    ("or_",      _logical(tf.logical_or, tf.bitwise.bitwise_or),   same, 2, np.bitwise_or,      "|"),
-    ("xor",      _logical(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
-    ("invert",   _logical(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
-    ("neg",      tf.negative,                               same,     1, np.negative,           "-"),
-    ("abs_",     tf.abs,                                    abs_rule, 1, np.abs,                None),
-    ("sgn",      tf.sign,                                   same,     1, np.sign,               None),
+    ("and_",     _on_bool(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
+    ("or_",      _on_bool(tf.logical_or, tf.bitwise.bitwise_or),   same, 2, np.bitwise_or,      "|"),
+    ("xor",      _on_bool(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
+    ("invert",   _on_bool(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
+    ("neg",      _on_unsigned(tf.negative, _neg_unsigned), same,  1, np.negative,           "-"),
+    ("abs_",     _on_unsigned(tf.abs, tf.identity),        abs_rule, 1, np.abs,                None),
+    ("sgn",      _on_unsigned(tf.sign, lambda x: tf.cast(x > 0, x.dtype)), same, 1, np.sign,               None),
     ("sqr",      tf.square,                                 same,     1, np.square,             None),
     ("exp",      tf.exp,                                    to_float, 1, np.exp,                None),
     ("expm1",    tf.math.expm1,                             to_float, 1, np.expm1,              None),
@@ -150,8 +187,8 @@ TABLE = [
     ("ceil",     tf.math.ceil,                              to_float, 1, np.ceil,               None),
     ("round_half_away_from_zero", _round_half_away,         to_float, 1, _np_round_half_away,   None),
     ("round_half_to_even", tf.round,                        to_float, 1, np.round,              None),
-    ("isnan",    tf.math.is_nan,                            to_bool,  1, np.isnan,              None),
-    ("isinf",    tf.math.is_inf,                            to_bool,  1, np.isinf,              None),
+    ("isnan",    _float_test(tf.math.is_nan),               to_bool,  1, np.isnan,              None),
+    ("isinf",    _float_test(tf.math.is_inf),               to_bool,  1, np.isinf,              None),
     ("sigmoid",  tf.sigmoid,                                to_float, 1, _np_sigmoid,           None),
     ("softplus", tf.math.softplus,                          to_float, 1, _np_softplus,          None),
     ("relu",     tf.nn.relu,                                same,     1, lambda x: np.maximum(x, 0), None),

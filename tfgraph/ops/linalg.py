@@ -18,7 +18,8 @@ class Dot(Op):
         if a.ndim == 0 or b.ndim == 0:
             pattern = a.broadcastable or b.broadcastable
         else:
-            pattern = a.broadcastable[:-1] + b.broadcastable[:-2] + b.broadcastable[-1:]
+            pattern = a.broadcastable[:-1] + (
+                b.broadcastable[:-2] + b.broadcastable[-1:] if b.ndim > 1 else ())
         return Apply(self, [a, b], [TensorType(result_dtype([a, b]), pattern)])
 
     def lower(self, node, inputs, ctx):

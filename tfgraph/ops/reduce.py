@@ -11,6 +11,11 @@ def accumulate_dtype(dtype):
     return {"b": "int64", "i": "int64", "u": "uint64"}.get(k, dtype)
 
 
+def _bool_or(reduction, bool_reduction):
+    # TF's max/min kernels take no booleans; any/all are their max/min.
+    return lambda x, a, k, d: (bool_reduction if x.dtype == tf.bool else reduction)(x, a, k)
+
+
 def _moments(x, axis, keepdims, ddof):
     mean = tf.reduce_mean(x, axis=axis, keepdims=True)
     squares = tf.reduce_sum(tf.square(x - mean), axis=axis, keepdims=keepdims)
@@ -18,17 +23,22 @@ def _moments(x, axis, keepdims, ddof):
     return squares / (count - ddof)
 
 
+def mean_dtype(dtype):
+    """Theano divides an int64 sum by a float64 count: integer means are float64."""
+    return "float64" if dtypes.is_discrete(dtype) else dtype
+
+
 #          name      (input dtype -> output dtype)          lowering(x, axes, keepdims, ddof)
 TABLE = {
     "sum":  (accumulate_dtype,          lambda x, a, k, d: tf.reduce_sum(x, a, k)),
     "prod": (accumulate_dtype,          lambda x, a, k, d: tf.reduce_prod(x, a, k)),
-    "mean": (dtypes.upgrade_to_float,   lambda x, a, k, d: tf.reduce_mean(x, a, k)),
-    "max":  (lambda dt: dt,             lambda x, a, k, d: tf.reduce_max(x, a, k)),
-    "min":  (lambda dt: dt,             lambda x, a, k, d: tf.reduce_min(x, a, k)),
+    "mean": (mean_dtype,                lambda x, a, k, d: tf.reduce_mean(x, a, k)),
+    "max":  (lambda dt: dt,             _bool_or(tf.reduce_max, tf.reduce_any)),
+    "min":  (lambda dt: dt,             _bool_or(tf.reduce_min, tf.reduce_all)),
     "all":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_all(tf.cast(x, tf.bool), a, k)),
     "any":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_any(tf.cast(x, tf.bool), a, k)),
-    "var":  (dtypes.upgrade_to_float,   lambda x, a, k, d: _moments(x, list(a), k, d)),
-    "std":  (dtypes.upgrade_to_float,   lambda x, a, k, d: tf.sqrt(_moments(x, list(a), k, d))),
+    "var":  (mean_dtype,                lambda x, a, k, d: _moments(x, list(a), k, d)),
+    "std":  (mean_dtype,                lambda x, a, k, d: tf.sqrt(_moments(x, list(a), k, d))),
 }
 
 

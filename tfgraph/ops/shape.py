@@ -292,8 +292,13 @@ class ARange(Op):
         return Apply(self, inputs, [TensorType(self.dtype, (False,))])
 
     def lower(self, node, inputs, ctx):
-        start, stop, step = (cast_tensor(t, self.dtype) for t in inputs)
-        return [tf.range(start, stop, step)]
+        # tf.range takes int32/int64/float32/float64 only: small dtypes go through 64 bits.
+        compute = self.dtype if self.dtype in ("int32", "int64", "float32", "float64") else (
+            "int64" if dtypes.is_discrete(self.dtype) else "float64")
+        start, stop, step = (cast_tensor(t, compute) for t in inputs)
+        # NumPy gives an empty range where TF's range raises (stop before start).
+        stop = tf.where(step > 0, tf.maximum(start, stop), tf.minimum(start, stop))
+        return [cast_tensor(tf.range(start, stop, step), self.dtype)]
 
 
 def arange(start, stop=None, step=1, dtype=None):

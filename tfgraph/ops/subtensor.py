@@ -25,10 +25,11 @@ def parse_index(x, index):
     if consumed > x.ndim:
         raise IndexError(f"too many indices for {x}: it has {x.ndim} dimensions, "
                          f"the index {index!r} uses {consumed}")
-    if Ellipsis in [it for it in items if not isinstance(it, Variable)]:
+    if any(it is Ellipsis for it in items):
         at = next(i for i, it in enumerate(items) if it is Ellipsis)
         items[at:at + 1] = [slice(None)] * (x.ndim - consumed)
-    items += [slice(None)] * (x.ndim - consumed)
+    else:
+        items += [slice(None)] * (x.ndim - consumed)
 
     spec, inputs, pattern, axis = [], [], [], 0
 
@@ -198,7 +199,13 @@ class Subtensor(Op):
         return Apply(self, [x, *index_inputs], [TensorType(x.dtype, self.pattern)])
 
     def lower(self, node, inputs, ctx):
-        return [apply_index(inputs[0], self.spec, inputs[1:])]
+        result = apply_index(inputs[0], self.spec, inputs[1:])
+        if any(e[0] == "slice" and not (e[3] is None or isinstance(e[3], int) and e[3] > 0)
+               for e in self.spec):
+            # TF's shape inference fails on a reversed slice of tf.shape(x) used
+            # as a shape (reshape(x, x.shape[::-1])); identity hides it.
+            result = tf.identity(result)
+        return [result]
 
     def pp(self, node, args):
         return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"

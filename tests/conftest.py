@@ -1,0 +1,61 @@
+"""Shared test set-up: quiet TensorFlow, restore the config after each test, and
+hypothesis settings that keep CI fast."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+from tfgraph.config import config  # noqa: E402
+
+# Compiling a function costs ~50-100 ms, so tests compile once per op
+# signature and let hypothesis vary only the values and shapes fed to it, a
+# modest number of times: TFGRAPH_EXAMPLES=300 for a thorough run.
+HYPOTHESIS = settings(
+    max_examples=int(os.environ.get("TFGRAPH_EXAMPLES", "25")), deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                           HealthCheck.data_too_large, HealthCheck.filter_too_much])
+
+
+@pytest.fixture(autouse=True)
+def _restore_config():
+    """Tests may set config.floatX / config.mode; put the previous values back."""
+    saved = dict(config._assigned)
+    yield
+    config._assigned.clear()
+    config._assigned.update(saved)
+
+
+@pytest.fixture
+def floatX():
+    """Set ``config.floatX`` for one test: ``floatX('float32')``."""
+    def set_floatX(value):
+        config.floatX = value
+        return value
+    return set_floatX
+
+
+def assert_result(var, result, expected, rtol=None, atol=None):
+    """``result`` (what a compiled function returned for ``var``) equals
+    ``expected`` in value, dtype and shape, and agrees with ``var``'s static
+    type: same dtype, ndim, and length 1 in every broadcastable dimension."""
+    expected = np.asarray(expected)
+    assert isinstance(result, np.ndarray), f"got {type(result).__name__}, not an ndarray"
+    assert var.dtype == expected.dtype.name, (
+        f"static dtype {var.dtype} of {var}, expected {expected.dtype}")
+    assert result.dtype == expected.dtype, f"result dtype {result.dtype}, expected {expected.dtype}"
+    assert var.ndim == result.ndim, f"static ndim {var.ndim} but the result has shape {result.shape}"
+    assert result.shape == expected.shape, f"shape {result.shape}, expected {expected.shape}"
+    for axis, (b, size) in enumerate(zip(var.broadcastable, result.shape)):
+        assert not b or size == 1, (
+            f"{var.type} says dimension {axis} broadcasts, but the result has shape {result.shape}")
+    if expected.dtype.kind in "fc":
+        if rtol is None:
+            rtol = {"float16": 1e-2, "float32": 2e-5, "complex64": 2e-5}.get(expected.dtype.name, 1e-10)
+        if atol is None:
+            atol = {"float16": 1e-2, "float32": 1e-6, "complex64": 1e-6}.get(expected.dtype.name, 1e-12)
+        np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
+    else:
+        np.testing.assert_array_equal(result, expected)
