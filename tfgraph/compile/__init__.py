@@ -1,5 +1,9 @@
-"""Compilation: ``function``, inputs (``In``/``Param``) and modes."""
+"""Compilation: ``function``, inputs (``In``/``Param``), modes and run-time errors."""
 from tfgraph.compile.debugmode import DebugMode, InvalidValueError, NanGuardMode  # noqa: F401
+from tfgraph.compile.errors import (ExecutionError, ExecutionIndexError,  # noqa: F401
+                                    ExecutionMemoryError, ExecutionRuntimeError,
+                                    ExecutionTypeError, ExecutionValueError, NanGuardError)
 from tfgraph.compile.function import (Function, In, MissingInputError, Param,  # noqa: F401
                                       UnusedInputError, function)
-from tfgraph.compile.modes import FastCompile, FastRun, Mode, get_mode  # noqa: F401
+from tfgraph.compile.modes import (FastCompile, FastRun, Mode, get_default_mode,  # noqa: F401
+                                   get_mode)

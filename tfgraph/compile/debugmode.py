@@ -1,80 +1,182 @@
-"""Checking modes: DebugMode and NanGuardMode."""
+"""Checking modes: DebugMode and NanGuardMode.
+
+Both add run-time checks to the traced graph, beside each op's output (and,
+for NanGuardMode, each input); every update of a shared variable waits for
+all of them, so a failed check changes nothing. The call raises
+
+- ``InvalidValueError`` (a ``FloatingPointError``) from DebugMode,
+- ``NanGuardError`` (an ``InvalidValueError`` and an ``AssertionError``, as
+  Theano's NanGuardMode raised) from NanGuardMode,
+
+naming the op as ``pp`` prints it, the function, and the inputs it depends on
+with their values. Both run without XLA (it drops assertions).
+"""
 from tfgraph import dtypes
+from tfgraph.compile.errors import InvalidValueError, NanGuardError  # noqa: F401
 from tfgraph.compile.modes import Mode
 from tfgraph._tf import tf
 
+# Theano code catches DebugModeError, the base of its DebugMode's errors.
+DebugModeError = InvalidValueError
 
-class InvalidValueError(FloatingPointError):
-    """An op produced a value its mode forbids (NaN, Inf, or too large)."""
+# NanGuardMode's threshold for big_is_error, as Theano's.
+BIG = 1e10
+
+
+def _is_inexact(dtype):
+    return dtypes.kind(dtype) in "fc"
+
+
+def _parts(tensor):
+    """Real tensors whose non-finite values are ``tensor``'s."""
+    if tensor.dtype.is_complex:
+        return [tf.math.real(tensor), tf.math.imag(tensor)]
+    return [tensor]
+
+
+def _after(checks, tensor):
+    """``tensor``, made to wait for ``checks`` (assertion ops)."""
+    if not checks:
+        return tensor
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
 
 
 class DebugMode(Mode):
-    """Check every op's outputs: no NaN or Inf, and the dtype and rank the
-    graph inferred."""
+    """Check every op's output: no NaN or Inf, and the dtype, number of
+    dimensions and broadcastable dimensions (length 1) its type says.
+
+    A failure raises ``InvalidValueError``, naming the op as ``pp`` prints it,
+    the function and its inputs. A dtype or rank that differs from the type
+    is a bug in the op's lowering and raises ``TypeError`` when compiling.
+    ``DebugMode(linker='py')`` runs the checks eagerly, op by op.
+    """
 
     name = "DebugMode"
 
-    def checker(self, function_name):
-        from tfgraph.printing import pp
+    def __init__(self, linker=None, optimizer="default", **unused):
+        super().__init__(linker, optimizer, jit_compile=False)
 
+    def use_xla(self):
+        return False
+
+    def checker(self, checks):
         def check(node, outputs):
-            checked = []
-            for var, tensor in zip(node.outputs, outputs):
-                if tensor.dtype.name != var.dtype or len(tensor.shape) != var.ndim:
-                    raise TypeError(
-                        f"DebugMode: {pp(var)} in function {function_name!r} has dtype "
-                        f"{tensor.dtype.name} and {len(tensor.shape)} dimensions where the "
-                        f"graph says {var.type}")
-                if dtypes.is_float(var.dtype):
-                    tensor = tf.debugging.check_numerics(
-                        tensor, f"DebugMode: NaN or Inf in the output of {pp(var)} "
-                                f"in function {function_name!r}")
-                checked.append(tensor)
-            return checked
+            return [self._check(checks, var, tensor) for var, tensor in zip(node.outputs, outputs)]
         return check
+
+    def _check(self, checks, var, tensor):
+        static = tensor.shape
+        if tensor.dtype.name != var.dtype or (static.rank is not None
+                                              and static.rank != var.ndim):
+            from tfgraph.printing import pp
+            raise TypeError(
+                f"DebugMode: {pp(var)} in function \"{checks.function_name}\" computes a "
+                f"{tensor.dtype.name} tensor of shape {static} where the graph says "
+                f"{var.type}: a bug in the lowering of {var.owner.op}")
+        asserts = []
+        broadcastable = [d for d, b in enumerate(var.broadcastable) if b]
+        if static.rank is not None and not tf.executing_eagerly():
+            wrong = [d for d in broadcastable if static[d] is not None and static[d] != 1]
+            if wrong:
+                from tfgraph.printing import pp
+                raise TypeError(
+                    f"DebugMode: {pp(var)} in function \"{checks.function_name}\" has static "
+                    f"shape {static} but its type {var.type} says dimensions {wrong} have "
+                    f"length 1: a bug in the lowering of {var.owner.op}")
+            broadcastable = [d for d in broadcastable if static[d] is None]
+        if broadcastable:
+            marker = checks.mark(self.name, var, "shape")
+            shape = tf.shape(tensor)
+            ok = tf.reduce_all(tf.equal(tf.gather(shape, broadcastable), 1))
+            asserts.append(tf.debugging.Assert(ok, [marker, shape]))
+        if _is_inexact(var.dtype):
+            marker = checks.mark(self.name, var, "output")
+            message = f"DebugMode: NaN or Inf in the output of {var} {marker}"
+            if tensor.dtype.is_complex:
+                asserts.extend(tf.debugging.check_numerics(part, message).op
+                               for part in _parts(tensor))
+            else:
+                tensor = tf.debugging.check_numerics(tensor, message)
+        return _after(asserts, tensor)
 
 
 class NanGuardMode(Mode):
-    """Theano's NanGuardMode: raise when an op's output has NaN
-    (``nan_is_error``), Inf (``inf_is_error``) or an absolute value above 1e10
-    (``big_is_error``)."""
+    """Theano's NanGuardMode: raise when a value has NaN (``nan_is_error``),
+    Inf (``inf_is_error``) or an absolute value above 1e10 (``big_is_error``),
+    checking the function's inputs, its shared variables and every op's
+    output.
+
+    As in Theano: None for a switch means True; NaN and Inf are looked for in
+    float (and complex) values only, big values in any numeric value (an Inf
+    is big, a NaN is not); an empty array passes; a variable with
+    ``var.tag.nan_guard_mode_check = False`` is not checked. A failure raises
+    ``NanGuardError``, an ``AssertionError``; for a NaN passed in, the message
+    names the input as a bad argument.
+    """
 
     name = "NanGuardMode"
 
-    def __init__(self, nan_is_error=True, inf_is_error=True, big_is_error=True,
-                 optimizer=None, linker=None):
-        super().__init__(linker, optimizer)
-        self.nan_is_error, self.inf_is_error = nan_is_error, inf_is_error
-        self.big_is_error = big_is_error
+    def __init__(self, nan_is_error=None, inf_is_error=None, big_is_error=None,
+                 optimizer="default", linker=None):
+        super().__init__(linker, optimizer, jit_compile=False)
+        self.nan_is_error = True if nan_is_error is None else bool(nan_is_error)
+        self.inf_is_error = True if inf_is_error is None else bool(inf_is_error)
+        self.big_is_error = True if big_is_error is None else bool(big_is_error)
+        if not (self.nan_is_error or self.inf_is_error or self.big_is_error):
+            raise ValueError("NanGuardMode needs at least one of nan_is_error, inf_is_error "
+                             "and big_is_error to be true")
 
-    def checker(self, function_name):
-        from tfgraph.printing import pp
+    def use_xla(self):
+        return False
 
+    def __repr__(self):
+        return (f"NanGuardMode(nan_is_error={self.nan_is_error}, inf_is_error="
+                f"{self.inf_is_error}, big_is_error={self.big_is_error})")
+
+    def checker(self, checks):
         def check(node, outputs):
-            checked = []
-            for var, tensor in zip(node.outputs, outputs):
-                if not dtypes.is_float(var.dtype):
-                    checked.append(tensor)
-                    continue
-                assertions = []
-                where = f"in the output of {pp(var)} in function {function_name!r}"
-                if self.nan_is_error:
-                    assertions.append(tf.debugging.Assert(
-                        tf.logical_not(tf.reduce_any(tf.math.is_nan(tensor))),
-                        [f"NanGuardMode: NaN detected {where}"]))
-                if self.inf_is_error:
-                    assertions.append(tf.debugging.Assert(
-                        tf.logical_not(tf.reduce_any(tf.math.is_inf(tensor))),
-                        [f"NanGuardMode: Inf detected {where}"]))
-                if self.big_is_error:
-                    finite = tf.where(tf.math.is_finite(tensor), tensor, tf.zeros_like(tensor))
-                    assertions.append(tf.debugging.Assert(
-                        tf.reduce_all(tf.abs(finite) <= 1e10),
-                        [f"NanGuardMode: big value (> 1e10) detected {where}"]))
-                with tf.control_dependencies(assertions):
-                    checked.append(tf.identity(tensor))
-            return checked
+            return [self._guard(checks, var, tensor, "output")
+                    for var, tensor in zip(node.outputs, outputs)]
         return check
 
+    def input_checker(self, checks):
+        def check(var, tensor, position):
+            return self._guard(checks, var, tensor, "shared" if position is None else "input",
+                               position)
+        return check
 
-__all__ = ["DebugMode", "NanGuardMode", "InvalidValueError"]
+    def _guard(self, checks, var, tensor, what, position=None):
+        if not getattr(var.tag, "nan_guard_mode_check", True):
+            return tensor
+        tests = []
+        if _is_inexact(var.dtype):
+            parts = _parts(tensor)
+            if self.nan_is_error:
+                tests.append(("NaN", [tf.math.is_nan(p) for p in parts]))
+            if self.inf_is_error:
+                tests.append(("Inf", [tf.math.is_inf(p) for p in parts]))
+            if self.big_is_error:
+                magnitude = tf.abs(tensor)
+                tests.append(("big value", [magnitude > tf.constant(BIG, magnitude.dtype)]))
+        elif self.big_is_error and var.dtype in ("int64", "uint64"):
+            # Narrower integers cannot exceed 1e10.
+            big = tf.constant(int(BIG), tensor.dtype)
+            tests.append(("big value", [tensor > big] if var.dtype == "uint64"
+                          else [tf.logical_or(tensor > big, tensor < -big)]))
+        if not tests:
+            return tensor
+        flags = []
+        for _, masks in tests:
+            found = tf.reduce_any(masks[0])
+            for mask in masks[1:]:
+                found = tf.logical_or(found, tf.reduce_any(mask))
+            flags.append(found)
+        marker = checks.mark(self.name, var, what, position, [label for label, _ in tests])
+        failed = flags[0]
+        for flag in flags[1:]:
+            failed = tf.logical_or(failed, flag)
+        return _after([tf.debugging.Assert(tf.logical_not(failed), [marker] + flags)], tensor)
+
+
+__all__ = ["DebugMode", "NanGuardMode", "InvalidValueError", "DebugModeError", "NanGuardError"]

@@ -1,14 +1,41 @@
 """``function``: compile symbolic inputs, outputs and updates into one
-``tf.function`` graph, and call it with NumPy values by Theano's rules."""
+``tf.function`` graph, and call it with NumPy values by Theano's rules.
+
+Errors, and when they are raised:
+
+- compiling: ``TypeError`` for inputs, outputs, updates or givens of the wrong
+  kind or type (an update whose type differs from its shared variable's);
+  ``MissingInputError`` / ``UnusedInputError`` (both ``ValueError``) for a
+  graph that needs a variable that is not an input, or an input it does not
+  need.
+- calling, before anything runs: ``TypeError`` for a wrong number of
+  arguments, an unknown keyword, and an argument that does not convert to its
+  input's type (wrong number of dimensions, a length other than 1 in a
+  broadcastable dimension, an unsafe downcast, ragged or non-numeric data),
+  in Theano's words: ``Bad input argument with name "x" to function "train"
+  at index 0 (0-based): Wrong number of dimensions: expected 1, got 2 with
+  shape (2, 2).``
+- calling, while the graph runs: an ``ExecutionError`` (see
+  ``tfgraph.compile.errors``): ``ExecutionIndexError`` (an ``IndexError``),
+  ``ExecutionValueError`` (a ``ValueError``), ``InvalidValueError`` (a
+  ``FloatingPointError``, from DebugMode), ``NanGuardError`` (an
+  ``AssertionError``, from NanGuardMode), ... naming the op as ``pp`` prints
+  it, the function, and the inputs the op depends on.
+
+A call that raises, for any reason, changes no shared variable: updates are
+assigned only after every output and new value is computed and checked.
+"""
 import inspect
 import os
+import re
 import warnings
 
 import numpy as np
 
 from tfgraph import devices
+from tfgraph.compile import errors
 from tfgraph.compile.lower import Lowering, scope_name
-from tfgraph.compile.modes import get_mode
+from tfgraph.compile.modes import Checks, get_mode
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, graph_inputs
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.shared import SharedVariable
@@ -69,7 +96,19 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
              rebuild_strict=True, allow_input_downcast=None, profile=None,
              on_unused_input=None):
     """Compile a callable computing ``outputs`` from ``inputs`` and applying
-    ``updates`` to shared variables, as ``theano.function``."""
+    ``updates`` to shared variables, as ``theano.function``.
+
+    ``mode`` is a name ('FAST_RUN', 'FAST_COMPILE', 'DebugMode', 'NanGuardMode')
+    or a Mode object (``compile.Mode``, ``DebugMode()``, ``NanGuardMode(...)``);
+    None means ``config.mode``. See ``tfgraph.compile.modes``.
+
+    Raises ``TypeError``, ``MissingInputError`` or ``UnusedInputError`` when the
+    graph cannot be compiled as asked; calling the result raises ``TypeError``
+    for bad arguments and an ``ExecutionError`` (an ``IndexError``,
+    ``ValueError``, ``FloatingPointError``, ...) when the graph fails while
+    running, leaving every shared variable as it was (see this module's
+    docstring and ``tfgraph.compile.errors``).
+    """
     return Function(inputs, outputs, mode=mode, updates=updates, givens=givens,
                     no_default_updates=no_default_updates,
                     name=name or _caller_name(),
@@ -114,6 +153,7 @@ class Function:
         self._graph_updates = graph_updates
         self._check_graph(on_unused_input)
         self.trace_count = 0
+        self._checks = Checks(self.name)
         self._build()
 
     # --- compile-time checks --------------------------------------------------
@@ -229,6 +269,7 @@ class Function:
                     warnings.warn(message)
         self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
                                  and id(v) not in input_ids]
+        self._used_inputs = needed_ids & input_ids
 
     # --- building the graph ---------------------------------------------------
 
@@ -248,9 +289,20 @@ class Function:
         for var in self.shared_variables:
             with tf.name_scope(scope_name(var.name or "shared")):
                 values[id(var)] = var.variable.read_value()
+        check_input = self.mode.input_checker(self._checks)
+        if check_input is not None:
+            for position, spec in enumerate(self.inputs):
+                var = spec.variable
+                if id(var) in self._used_inputs:  # a check nothing waits for could not stop updates
+                    values[id(var)] = check_input(var, values[id(var)], position)
+            for var in self.shared_variables:
+                values[id(var)] = check_input(var, values[id(var)], None)
         targets = self._graph_outputs + [v for _, v in self._graph_updates]
-        lowering = Lowering(check=self.mode.checker(self.name))
+        lowering = Lowering(check=self._node_hook())
         values = lowering.run(targets, values)
+        for var in targets:
+            if isinstance(var, Constant) and id(var) not in values:  # an output with no op
+                values[id(var)] = tf.constant(var.data, dtype=var.dtype)
         outputs = [values[id(v)] for v in self._graph_outputs]
         new_values = [values[id(v)] for _, v in self._graph_updates]
         # Assign only once every output and new value exists (and passed its
@@ -259,6 +311,20 @@ class Function:
             for (target, _), value in zip(self._graph_updates, new_values):
                 target.variable.assign(value)
         return outputs
+
+    def _node_hook(self):
+        """The lowering's per-node hook: the mode's checks and, when tracing, a
+        record of the name scope each node is lowered in (at trace time only;
+        it lets a TensorFlow error name its node)."""
+        mode_check = self.mode.checker(self._checks)
+        if self.mode.eager:
+            return mode_check  # eager errors find their node in the traceback
+        scopes = self._checks.scopes
+
+        def check(node, outputs):
+            scopes[tf.get_current_name_scope()] = node
+            return outputs if mode_check is None else mode_check(node, outputs)
+        return check
 
     def _build(self):
         self.device = devices.resolve()
@@ -270,7 +336,13 @@ class Function:
             self._tf_function = tf.function(
                 self._body, input_signature=self._signature(),
                 jit_compile=bool(self.mode.use_xla()) or None, autograph=False)
-            self.concrete_function = self._tf_function.get_concrete_function()
+            try:
+                self.concrete_function = self._tf_function.get_concrete_function()
+            except (TypeError, ValueError, NotImplementedError) as error:
+                clearer = self._lowering_failure(error)
+                if clearer is None:
+                    raise
+                raise clearer from None
             self._run = self.concrete_function
 
     def _run_eagerly(self, *args):
@@ -321,8 +393,124 @@ class Function:
 
     def __call__(self, *args, **kwargs):
         arrays = self._convert(self._bind(args, kwargs))
-        results = self._run(*arrays)
+        try:
+            results = self._run(*arrays)
+        except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
+            translated = self._translate(error, arrays)
+            if translated is None:
+                raise
+            raise translated from None
         return self._unpack([np.asarray(r) for r in results])
+
+    # --- errors while running ----------------------------------------------------
+
+    def _translate(self, error, arrays):
+        """The ExecutionError to raise for ``error`` from running the graph,
+        or None to re-raise it as it is."""
+        node = _node_in_traceback(error)
+        if isinstance(error, (TypeError, NotImplementedError)):
+            return self._lowering_failure(error)  # eager: as when tracing
+        if isinstance(error, tf.errors.OpError):
+            message = error.message
+        elif isinstance(error, ValueError) and node is not None:
+            message = str(error)  # eager TensorFlow's own shape checks
+        else:
+            return None
+        marked = errors.check_marker(message)
+        if marked is not None and marked[0] < len(self._checks.entries):
+            cls, headline, node, subject = self._check_failure(
+                self._checks.entries[marked[0]], marked[1], message)
+        else:
+            text = errors.essential(message)
+            cls = errors.error_class(error, text)
+            tf_name = errors.tf_node_name(message)
+            if node is None and tf_name is not None:
+                node = self._node_of_scope(tf_name)
+            where = (f"{_describe(node.outputs[0])} in " if node is not None else
+                     f"TensorFlow node {tf_name!r} in " if tf_name is not None else "")
+            headline = f"{where}function \"{self.name}\": {text.rstrip('.')}."
+            subject = node.outputs[0] if node is not None else None
+        context = "" if headline.startswith("Bad input") else self._inputs_text(subject, arrays)
+        translated = cls(headline + context)
+        translated.function, translated.node, translated.tf_error = self.name, node, error
+        return translated
+
+    def _lowering_failure(self, error):
+        """For ``error`` raised inside TensorFlow while lowering a node (a kernel
+        or shape check refusing what the graph asks), the same kind of error
+        saying which op of which function; None for any other error."""
+        node = _node_in_traceback(error)
+        tb = error.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if node is None or tb is None or f"{os.sep}tensorflow{os.sep}" not in \
+                tb.tb_frame.f_code.co_filename:
+            return None
+        kinds = [k for k in (TypeError, NotImplementedError, ValueError) if isinstance(error, k)]
+        types = ", ".join(str(v.type) for v in node.inputs)
+        text = str(error).strip().split("\n")[0]
+        clearer = kinds[0](f"function \"{self.name}\": TensorFlow cannot compute "
+                           f"{_describe(node.outputs[0])} (op {node.op} on {types}): {text}")
+        clearer.tf_error, clearer.node = error, node
+        return clearer
+
+    def _check_failure(self, check, flags, message):
+        """(error class, headline, node, subject) for a failed mode check."""
+        var, name = check.subject, self.name
+        node = var.owner
+        found = [label for label, flag in zip(check.labels, flags) if flag]
+        if check.mode == "DebugMode":
+            cls = errors.InvalidValueError
+            if check.what == "shape":
+                shape = tuple(int(n) for n in re.findall(r"-?\d+", message.split(
+                    errors.MARKER.format(self._checks.entries.index(check)))[-1])[:var.ndim])
+                dims = [d for d, b in enumerate(var.broadcastable) if b]
+                return cls, (f"DebugMode: the output of {_describe(var)} has shape {shape}, "
+                             f"but its type {var.type} says dimensions {dims} have length 1, "
+                             f"in function \"{name}\"."), node, var
+            if not found:
+                found = [w for w in ("NaN", "Inf") if w in message.split("Tensor had")[-1]] \
+                    or ["NaN or Inf"]
+            return cls, (f"DebugMode: {' and '.join(found)} in the output of {_describe(var)}, "
+                         f"in function \"{name}\"."), node, var
+        cls = errors.NanGuardError
+        what = " and ".join(found or check.labels) + " detected"
+        if check.what == "input":
+            return cls, (f"Bad input argument with name \"{self.inputs[check.position].name or var}"
+                         f"\" to function \"{name}\" at index {check.position} (0-based): "
+                         f"NanGuardMode: {what}."), None, var
+        if check.what == "shared":
+            return cls, (f"NanGuardMode: {what} in shared variable {var}, read by function "
+                         f"\"{name}\"."), None, var
+        return cls, (f"NanGuardMode: {what} in the output of {_describe(var)}, in function "
+                     f"\"{name}\"."), node, var
+
+    def _node_of_scope(self, tf_name):
+        """The node lowered in the longest recorded name scope containing the
+        TensorFlow node ``tf_name``."""
+        best, node = -1, None
+        for scope, candidate in self._checks.scopes.items():
+            if (tf_name == scope or tf_name.startswith(scope + "/")) and len(scope) > best:
+                best, node = len(scope), candidate
+        return node
+
+    def _inputs_text(self, subject, arrays):
+        """The inputs and shared variables ``subject`` depends on, with values."""
+        if subject is None:
+            needed = None
+        else:
+            inputs = [s.variable for s in self.inputs]
+            needed = {id(v) for v in ancestors([subject], blockers=inputs)}
+        lines = []
+        for position, (spec, value) in enumerate(zip(self.inputs, arrays)):
+            if needed is None or id(spec.variable) in needed:
+                lines.append(f"{spec.name or spec.variable} (index {position}): {_summary(value)}")
+        for var in self.shared_variables:
+            if needed is not None and id(var) in needed:
+                lines.append(f"shared {var}: {_summary(var.get_value(borrow=True))}")
+        if not lines:
+            return ""
+        return "\nInputs it depends on: " + "; ".join(lines)
 
     def loop(self, n_steps=None, *args, sliced=False, jit_compile=None):
         """Run this function ``n_steps`` times in one graph call and return each
@@ -346,14 +534,58 @@ class Function:
                                 f"differ in type")
         givens = _pairs(spec["givens"], "givens") + list(swap.items())
         updates = [] if delete_updates else [(swap.get(t, t), v) for t, v in self.updates]
+        # The copy takes the same arguments, even those only the deleted updates used.
+        on_unused_input = "ignore" if delete_updates else spec["on_unused_input"]
         return Function(spec["inputs"], spec["outputs"], mode=spec["mode"], updates=updates,
                         givens=givens, no_default_updates=True,
                         name=name or self.name,
                         allow_input_downcast=spec["allow_input_downcast"],
-                        on_unused_input=spec["on_unused_input"])
+                        on_unused_input=on_unused_input)
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"
+
+
+def _node_in_traceback(error):
+    """The node being lowered when ``error`` was raised (eager runs), or None."""
+    node, tb = None, error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code.co_name == "_lower_node" and "node" in frame.f_locals:
+            node = frame.f_locals["node"]
+        tb = tb.tb_next
+    return node
+
+
+def _describe(var, limit=200):
+    """``var`` as ``pp`` prints it, or, if that is long, its op applied to
+    short forms of its inputs."""
+    from tfgraph.printing import pp
+    if var.owner is None or len(ancestors([var])) <= 60:
+        text = pp(var)
+        if len(text) <= limit:
+            return text
+    node = var.owner
+    args = []
+    for v in node.inputs:
+        text = pp(v) if v.owner is None or len(ancestors([v])) <= 20 else ""
+        args.append(text if text and len(text) <= 40 else (v.name or f"<{v.type}>"))
+    text = node.op.pp(node, args)
+    return text if len(text) <= 2 * limit else text[:2 * limit] + "..."
+
+
+def _summary(value):
+    """A short account of an argument's value."""
+    array = np.asarray(value)
+    if array.size <= 10:
+        text = (re.sub(r"\s*\n\s*", " ", np.array2string(array, separator=", "))
+                if array.ndim else repr(array.item()))
+    else:
+        text = f"{array.dtype} array of shape {array.shape}"
+        if array.dtype.kind in "fc":
+            nan, inf = int(np.isnan(array).sum()), int(np.isinf(array).sum())
+            text += "".join(f", {n} {w}" for n, w in ((nan, "NaN"), (inf, "Inf")) if n)
+    return text
 
 
 def _check_update_type(target, value, function_name):

@@ -1,32 +1,68 @@
 """Compilation modes: how a function's graph is run and checked.
 
-- ``FAST_RUN`` (default): one traced ``tf.function``.
-- ``FAST_COMPILE``: the same lowering run eagerly, op by op, on every call, so
-  a debugger can step through it.
-- ``DebugMode``: traced, with every op's output checked for NaN/Inf, dtype and
-  rank; the error names the op as ``pp`` prints it.
-- ``NanGuardMode``: traced, with Theano's NaN / Inf / big-value checks on the
-  inputs and outputs of every op.
+A mode is given to ``function(..., mode=...)`` as a name or an object, or
+chosen for every function by ``config.mode``:
+
+- ``'FAST_RUN'`` / ``Mode()`` (default): one traced ``tf.function``.
+- ``'FAST_COMPILE'`` / ``FastCompile()`` (or ``Mode(linker='py')``): the same
+  lowering run eagerly, op by op, on every call, so a debugger can step
+  through it; same results, no tracing.
+- ``'DebugMode'`` / ``DebugMode()``: traced, with every op's output checked
+  (NaN/Inf, and its dtype and shape against the type the graph inferred); see
+  ``tfgraph.compile.debugmode``.
+- ``'NanGuardMode'`` / ``NanGuardMode(nan_is_error, inf_is_error,
+  big_is_error)``: Theano's NaN / Inf / big-value checks on the function's
+  inputs and on every op's output.
+
+Checks are part of the graph; every shared variable update waits for all of
+them, so a call that fails a check changes nothing.
 """
+import copy
+
+from tfgraph.compile.errors import MARKER
 from tfgraph.config import config
 
 
 class Mode:
-    """A compilation mode. ``eager`` skips tracing; ``jit_compile`` asks XLA."""
+    """A compilation mode (Theano's ``theano.compile.Mode``).
+
+    ``linker`` and ``optimizer`` are accepted for compatibility; TensorFlow
+    optimises the graph itself. ``linker='py'`` (Theano's pure-Python linker)
+    runs op by op, as FAST_COMPILE. ``jit_compile`` asks XLA (default:
+    ``config.xla``).
+    """
 
     name = "FAST_RUN"
     eager = False
 
-    def __init__(self, linker=None, optimizer=None, jit_compile=None):
+    def __init__(self, linker=None, optimizer="default", jit_compile=None):
         self.linker, self.optimizer = linker, optimizer
         self.jit_compile = jit_compile
+        if linker == "py":
+            self.eager = True
 
     def use_xla(self):
         return config.xla if self.jit_compile is None else self.jit_compile
 
-    def checker(self, function_name):
-        """A ``check(node, outputs)`` hook for the lowering, or None."""
+    def checker(self, checks):
+        """A ``check(node, outputs) -> outputs`` hook for the lowering, or None.
+
+        ``checks`` is the function's ``Checks`` registry: a hook that adds a
+        run-time check marks its message with ``checks.mark(...)``, so the
+        error it raises can name the node and the function."""
         return None
+
+    def input_checker(self, checks):
+        """A ``check(variable, tensor, position) -> tensor`` hook for the
+        function's inputs (``position`` their index, None for shared
+        variables), or None."""
+        return None
+
+    # Theano's optimizer-database queries: nothing to configure here.
+    def including(self, *tags):
+        return copy.copy(self)
+
+    excluding = requiring = including
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -41,6 +77,34 @@ class FastCompile(Mode):
     eager = True
 
 
+class Check:
+    """One run-time check: which mode made it (``mode``), on what (``subject``,
+    a variable), ``what`` it checks ('output', 'input', 'shared', 'shape'),
+    the input's ``position``, and ``labels`` naming the flags its assertion
+    reports (e.g. ('NaN', 'Inf', 'big value'))."""
+
+    def __init__(self, mode, subject, what, position=None, labels=()):
+        self.mode, self.subject, self.what = mode, subject, what
+        self.position, self.labels = position, tuple(labels)
+
+
+class Checks:
+    """The run-time checks of one compiled function, numbered so that the error
+    one raises leads back to its node (see ``tfgraph.compile.errors``). Also
+    maps TensorFlow name scopes to the nodes lowered in them, so that any
+    TensorFlow error in a traced graph can name the node it came from."""
+
+    def __init__(self, function_name):
+        self.function_name = function_name
+        self.entries = []
+        self.scopes = {}
+
+    def mark(self, mode, subject, what, position=None, labels=()):
+        """Record a check; returns the marker to put in its message."""
+        self.entries.append(Check(mode, subject, what, position, labels))
+        return MARKER.format(len(self.entries) - 1)
+
+
 def get_mode(mode):
     """A Mode from None (config.mode), a name, or a Mode."""
     if mode is None:
@@ -48,9 +112,14 @@ def get_mode(mode):
     if isinstance(mode, Mode):
         return mode
     from tfgraph.compile import debugmode
-    known = {"FAST_RUN": FastRun, "FAST_COMPILE": FastCompile,
+    known = {"FAST_RUN": FastRun, "FAST_COMPILE": FastCompile, "Mode": FastRun,
              "DebugMode": debugmode.DebugMode, "DEBUG_MODE": debugmode.DebugMode,
              "NanGuardMode": debugmode.NanGuardMode}
     if mode not in known:
         raise ValueError(f"unknown mode {mode!r}; use one of {sorted(known)} or a Mode object")
     return known[mode]()
+
+
+def get_default_mode():
+    """The mode ``config.mode`` names (Theano's ``compile.mode.get_default_mode``)."""
+    return get_mode(None)
