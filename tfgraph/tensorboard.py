@@ -23,10 +23,11 @@ shows up as one run.
 """
 import os
 import re
+from collections.abc import Mapping
 
 from tfgraph._tf import tf
 
-__all__ = ["write_graph", "SummaryLogger"]
+__all__ = ["SummaryLogger", "write_graph"]
 
 
 def _graph_of(function):
@@ -101,10 +102,16 @@ class SummaryLogger:
 
         Unnamed variables are tagged by position (`shared_0`, `shared_1`, ...) and repeated
         names get a suffix (`W`, `W_1`), so passing the same list every step keeps the
-        tags stable.
+        tags stable. A dict ``{tag: variable}`` chooses the tags instead; a '/' in a tag
+        groups it in TensorBoard (``{"layer0/W": W0, "layer1/W": W1}``).
         """
+        if isinstance(shared_variables, Mapping):
+            tags, shared_variables = list(shared_variables), list(shared_variables.values())
+        else:
+            shared_variables = list(shared_variables)
+            tags = _tags(shared_variables)
         with self._writer.as_default():
-            for tag, var in zip(_tags(shared_variables), shared_variables):
+            for tag, var in zip(tags, shared_variables):
                 value = var.get_value() if hasattr(var, "get_value") else var
                 tf.summary.histogram(tag, value, step=step)
 
