@@ -27,25 +27,24 @@ ratios tfgraph/other.
     python tools/bench.py --quick                  # tiny sizes: a smoke test
     python tools/bench.py --workloads seed --systems numpy,tf --json
 """
+import argparse
+import dataclasses
+import gc
+import json
 import os
+import statistics
 import sys
+import time
+from pathlib import Path
+
+import numpy as np
 
 # TensorFlow reads this only at import, and leaves oneDNN off on these AMD CPUs
 # although it is much faster. setdefault: TF_ENABLE_ONEDNN_OPTS=0 still compares.
 TF_IMPORTED_BEFORE = "tensorflow" in sys.modules
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-
-import argparse  # noqa: E402
-import dataclasses  # noqa: E402
-import gc  # noqa: E402
-import json  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import tensorflow as tf  # noqa: E402  (after the environment above)
 
 # Run as a script, benchmark the working tree's tfgraph rather than an installed one.
 ROOT = str(Path(__file__).resolve().parents[1])
@@ -54,6 +53,8 @@ if ROOT not in sys.path:
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large")
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
+# Timing rounds: a few minutes on 2 cores in all; mlp-large's steps take ~0.3 s each.
+REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 7}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -106,7 +107,6 @@ class NumpyTrainer:
     name = "numpy"
     failure = "error"
     steps_per_call = 1
-    checked = True
 
     def __init__(self, problem):
         self.problem = problem
@@ -185,7 +185,6 @@ class TFTrainer:
     (oneDNN on, input_signature so it traces once) and some variants."""
     failure = "error"
     steps_per_call = 1
-    checked = True
     # name: (jit_compile, tensor arguments, call the concrete function)
     VARIANTS = {"tf.function": (False, True, False),
                 "tf.function NumPy args": (False, False, False),
@@ -274,7 +273,6 @@ class TheanoTrainer:
     """theano_program() on a library with Theano's API, called with NumPy arrays."""
     failure = "error"
     steps_per_call = 1
-    checked = True
 
     def __init__(self, problem, name, api, **function_kwargs):
         self.problem, self.name, self._api, self._kwargs = problem, name, api, function_kwargs
@@ -304,9 +302,9 @@ class TfgraphLoop(TheanoTrainer):
     # ---- tfgraph `Function.loop` row ---------------------------------------------
     # Function.loop(n_steps, *args) -> stacked outputs runs many steps in one call,
     # if tfgraph has it. Nothing else about it is assumed: anything failing here
-    # reports the row "unavailable". Timed per step; not checked (outputs differ).
+    # reports the row "unavailable". Timed per step; its first call's outputs
+    # are checked against the first `steps` NumPy steps.
     failure = "unavailable"
-    checked = False
 
     def __init__(self, problem, steps):
         super().__init__(problem, f"tfgraph loop, {steps} steps", tfgraph_api)
@@ -360,15 +358,22 @@ def describe(error):
     return f"{type(error).__name__}: {error}".splitlines()[0][:300]
 
 
+def reference(problem, steps):
+    """NumPy's outputs of the first `steps` steps and its parameters after them."""
+    trainer = NumpyTrainer(problem)
+    trainer.build()
+    return [trainer.step() for _ in range(steps)], trainer.params()
+
+
 def compare(got_outputs, got_params, want_outputs, want_params, rtol):
     """'ok', or what differs. atol scales with each array: entries that cancel to
     near zero are compared with the array's size, not their own."""
-    pairs = [(f"output of step {i + 1}", g, w)
-             for i, (g, w) in enumerate(zip(got_outputs, want_outputs))]
-    pairs += [(f"parameter {i} after {CHECK_STEPS} steps", g, w)
-              for i, (g, w) in enumerate(zip(got_params, want_params))]
     if len(got_params) != len(want_params):
         return f"{len(got_params)} parameters, expected {len(want_params)}"
+    pairs = [(f"output of step {i + 1}", g, w)
+             for i, (g, w) in enumerate(zip(got_outputs, want_outputs))]
+    pairs += [(f"parameter {i} after {len(want_outputs)} steps", g, w)
+              for i, (g, w) in enumerate(zip(got_params, want_params))]
     for what, got, want in pairs:
         got, want = np.asarray(got), np.asarray(want)
         if got.shape != want.shape:
@@ -393,11 +398,7 @@ def time_batch(step, number):
 
 
 def run_workload(problem, systems, repeats, min_batch_s, log):
-    reference = NumpyTrainer(problem)
-    reference.build()
-    want_outputs = [reference.step() for _ in range(CHECK_STEPS)]
-    want_params = reference.params()
-    rows, timed = [], []
+    rows, timed, references = [], [], {}
     for system in systems:
         row = {"workload": problem.workload, "system": system.name}
         rows.append(row)
@@ -413,14 +414,19 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
             built = time.perf_counter()
             outputs = [system.step()]
             row.update(build_s=built - start, first_call_s=time.perf_counter() - built)
-            if system.checked:
+            if system.steps_per_call == 1:
                 outputs += [system.step() for _ in range(CHECK_STEPS - 1)]
-                row["check"] = compare(outputs, system.params(), want_outputs,
-                                       want_params, problem.rtol)
+            else:  # one call ran many steps: its outputs come stacked
+                stacked = outputs[0]
+                outputs = list(stacked[0] if isinstance(stacked, (list, tuple)) else stacked)
+            if len(outputs) not in references:
+                references[len(outputs)] = reference(problem, len(outputs))
+            row["check"] = compare(outputs, system.params(), *references[len(outputs)],
+                                   problem.rtol)
         except Exception as error:
             row["status"] = f"{system.failure}: {describe(error)}"
             continue
-        row["status"] = "ok" if row.get("check", "ok") == "ok" else "check failed"
+        row["status"] = "ok" if row["check"] == "ok" else "check failed"
         timed.append((system, row))
 
     # Calls per timed batch: enough to last min_batch_s, so timer resolution and
@@ -464,6 +470,18 @@ def add_ratios(rows):
                                               / (row["build_s"] + row["first_call_s"]))
 
 
+def machine_busy_s():
+    """CPU seconds the whole machine has been busy (Linux /proc/stat), or None:
+    with our own CPU time it tells how much other processes disturbed the run."""
+    try:
+        with open("/proc/stat") as stat:
+            ticks = [int(field) for field in stat.readline().split()[1:8]]
+        user, nice, system, _idle, _iowait, irq, softirq = ticks
+        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+
+
 def versions():
     found = {"python": sys.version.split()[0], "numpy": np.__version__,
              "tensorflow": tf.__version__}
@@ -485,7 +503,9 @@ def fmt_time(seconds):
 
 
 def fmt_ratio(ratio):
-    return "-" if ratio is None else f"{ratio:.3g}x"
+    if ratio is None:
+        return "-"
+    return f"{ratio:.0f}x" if ratio >= 100 else f"{ratio:.3g}x"
 
 
 def format_table(result):
@@ -503,12 +523,17 @@ def format_table(result):
            f"TF_ENABLE_ONEDNN_OPTS={meta['TF_ENABLE_ONEDNN_OPTS']}"
            + (" (tensorflow was imported before the benchmark: may not apply)"
               if meta["tensorflow_imported_before"] else "")
-           + f"; per step: median of {meta['repeats']} rounds; build and 1st call: once;"
-           + " ratios tfgraph/this (build ratio on build + 1st call)", ""]
+           + "; per step: median of " + ", ".join(f"{n} ({w})" for w, n in meta["repeats"].items())
+           + " rounds; build and 1st call: once;"
+           + " ratios tfgraph/this (build ratio on build + 1st call)"]
+    if meta["other_processes_cores"] is not None:
+        out.append(f"other processes kept {meta['other_processes_cores']:.2f} of "
+                   f"{meta['cpu_count']} cores busy during the run")
+    out.append("")
     for i, line in enumerate([header] + lines):
         if i > 1 and line[0] != lines[i - 2][0]:
             out.append("")  # a blank line between workloads
-        cells = [c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))]
+        cells = [c.ljust(w) if j < 2 else c.rjust(w) for j, (c, w) in enumerate(zip(line, widths))]
         out.append("  ".join(cells + [line[-1]]))
     return "\n".join(out)
 
@@ -533,27 +558,33 @@ def parse_args(argv):
     parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
                         help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=None,
-                        help="timing rounds per workload (default: 3 quick, 11 full)")
+                        help="timing rounds per workload (default: 3 quick, else "
+                        + ", ".join(f"{n} {w}" for w, n in REPEATS.items()) + ")")
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    repeats = args.repeats or (3 if args.quick else 11)
+    repeats = {w: args.repeats or (3 if args.quick else REPEATS[w]) for w in args.workloads}
     min_batch_s = 0.002 if args.quick else 0.1
 
     def log(message):  # stderr, so that --json output stays parseable
         print(message, file=sys.stderr, flush=True)
 
+    started, busy_before, ours_before = time.perf_counter(), machine_busy_s(), sum(os.times()[:2])
     warm_up(args.systems)
     rows = []
     for workload in args.workloads:
         problem = make_problem(workload, args.quick)
         rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
-                             repeats, min_batch_s, log)
+                             repeats[workload], min_batch_s, log)
+    others = None
+    if busy_before is not None:
+        others = ((machine_busy_s() - busy_before) - (sum(os.times()[:2]) - ours_before)) \
+            / (time.perf_counter() - started)
     result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
                        "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
-                       "cpu_count": os.cpu_count(),
+                       "cpu_count": os.cpu_count(), "other_processes_cores": others,
                        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
                        "tensorflow_imported_before": TF_IMPORTED_BEFORE},
               "rows": rows}
