@@ -3,6 +3,7 @@ traces count, and how arguments are checked and converted (Theano's rules)."""
 import warnings
 
 import numpy as np
+import tensorflow as tf
 import pytest
 
 import tfgraph as theano
@@ -244,6 +245,55 @@ def test_new_shapes_do_not_trace_again():
 
 
 # --- converting arguments -----------------------------------------------------------------------
+
+def _seed_step(W_value=(0.2, 0.7)):
+    x, target = T.fvector("x"), T.fscalar("target")
+    W = theano.shared(np.asarray(W_value), "W")
+    y = (x * W).sum()
+    g = theano.grad(T.sqr(target - y), W)
+    return W, fn([x, target], [y, g], updates=[(W, W - 0.1 * g)])
+
+
+@pytest.mark.parametrize("make_args", [
+    lambda: ([1.0, 1.0], 20.0),  # the general path
+    lambda: (np.ones(2, "float32"), np.float32(20.0)),  # exact types: the short path
+    lambda: (np.ones(2, "float32"), np.array(20.0, "float32")),
+    lambda: (tf.ones(2), tf.constant(20.0)),  # already tensors
+    lambda: (np.ones(2, "float32"), 20.0),  # mixed
+], ids=["lists", "arrays", "0-d", "tensors", "mixed"])
+def test_every_way_of_passing_arguments_gives_the_same_steps(make_args):
+    W_ref, f_ref = _seed_step()
+    W, f = _seed_step()
+    for _ in range(3):
+        expected = f_ref._run(*f_ref._convert(f_ref._bind(([1.0, 1.0], 20.0), {})))
+        got = f(*make_args())
+        for e, g in zip(expected, got):
+            assert type(g) is np.ndarray and g.dtype == np.asarray(e).dtype
+            np.testing.assert_array_equal(g, np.asarray(e))
+    np.testing.assert_array_equal(W.get_value(), W_ref.get_value())
+    assert f.trace_count == 1
+
+
+@pytest.mark.parametrize("bad, message", [
+    ((np.ones(2, "float64"), np.float32(1)), "index 0 .*float64"),  # unsafe downcast
+    ((np.ones((2, 1), "float32"), np.float32(1)), "index 0 .*Wrong number of dimensions"),
+    ((tf.constant([0.1, 0.2], tf.float64), np.float32(1)), "index 0"),  # not exact in float32
+    ((np.ones(2, "float32"), np.ones(1, "float32")), "index 1 .*Wrong number of dimensions"),
+])
+def test_arguments_not_exactly_of_their_type_still_get_the_theano_errors(bad, message):
+    W, f = _seed_step()
+    with pytest.raises(TypeError, match=message):
+        f(*bad)
+    np.testing.assert_array_equal(W.get_value(), [0.2, 0.7])
+
+
+def test_a_broadcastable_dimension_is_checked_for_exact_arrays_too():
+    r = T.frow("r")
+    f = fn([r], r.sum())
+    assert f(np.ones((1, 3), "float32")) == 3
+    with pytest.raises(TypeError, match="broadcastable"):
+        f(np.ones((2, 3), "float32"))
+
 
 def test_lists_and_python_scalars_are_converted():
     x, target = T.fvector("x"), T.fscalar("target")
