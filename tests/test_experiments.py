@@ -213,8 +213,6 @@ def test_mlp_tensorboard_logs(mlp_run):
         assert tf.make_ndarray(events[-1].tensor_proto)[:, 2].sum() == size
 
 
-@pytest.mark.xfail(reason="core: re-entering a name scope in lowering makes layer0, layer0_1, "
-                          "layer0_2 (see tfgraph/compile/lower.py, _lower_node)", strict=False)
 def test_mlp_graph_has_one_scope_per_layer(mlp_run):
     _, root = mlp_run
     tops = {n.split("/")[0] for n in node_names(load(root / "logs"))}

@@ -104,6 +104,8 @@ class Lowering:
         extended to every variable computed."""
         self.values = dict(values)
         self.plan = _TapePlan(targets)
+        current = tf.get_current_name_scope()
+        self.root_scope = f"{current}/" if current else ""
         with contextlib.ExitStack() as stack:
             # Deepest tape outermost (the order tapes nest in, conventionally).
             for group in sorted(self.plan.groups(), key=lambda g: -g.depth):
@@ -127,12 +129,15 @@ class Lowering:
         return self.values[id(var)]
 
     def _lower_node(self, node):
-        inputs = [self._input(var) for var in node.inputs]
         with contextlib.ExitStack() as scopes:
-            for part in node.scope:
-                scopes.enter_context(tf.name_scope(scope_name(part)))
+            if node.scope:
+                # One absolute scope ("a/b/"): entering "a" then "b" per node
+                # would make TensorFlow number the repeats (a_1, a_2, ...).
+                path = "/".join(scope_name(part) for part in node.scope)
+                scopes.enter_context(tf.name_scope(f"{self.root_scope}{path}/"))
             named = node.outputs[0].name
             scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name or node.op))))
+            inputs = [self._input(var) for var in node.inputs]  # constants in the user's scope
             outputs = node.op.lower(node, inputs, self)
             if self.check is not None:
                 outputs = self.check(node, outputs)
