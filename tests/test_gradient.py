@@ -656,3 +656,122 @@ def test_givens_replace_a_wrt_variable():
     g = T.grad(T.sum(x ** 2), x)
     f = theano.function([y], g, givens={x: y * 2})
     np.testing.assert_array_equal(f([1.0, 3.0]), [4.0, 12.0])
+
+
+# --- the names Theano users write --------------------------------------------------------
+# Theano 1.0's theano/__init__.py has ``from theano.gradient import Rop, Lop, grad,
+# subgraph_grad`` and its theano/tensor/__init__.py ``from theano.gradient import Rop, Lop,
+# grad, numeric_grad, verify_grad, jacobian, hessian, consider_constant``; tfgraph.tensor
+# adds zero_grad and disconnected_grad. Each name is the very object of tfgraph.gradient.
+
+THEANO_GRADIENT_NAMES = ["grad", "Rop", "Lop", "subgraph_grad"]
+TENSOR_GRADIENT_NAMES = ["grad", "jacobian", "hessian", "Rop", "Lop", "verify_grad",
+                         "numeric_grad", "consider_constant", "zero_grad", "disconnected_grad"]
+
+
+def test_theano_gradient_is_the_module():
+    import sys
+
+    import tfgraph.gradient
+    assert theano.gradient is tfgraph.gradient is sys.modules["tfgraph.gradient"]
+    assert gradient is tfgraph.gradient
+
+
+@pytest.mark.parametrize("name", THEANO_GRADIENT_NAMES)
+def test_theano_exports_gradient_names(name):
+    assert getattr(theano, name) is getattr(gradient, name)
+    assert name in gradient.__all__
+
+
+@pytest.mark.parametrize("name", TENSOR_GRADIENT_NAMES)
+def test_tensor_exports_gradient_names(name):
+    assert getattr(T, name) is getattr(gradient, name)
+    assert getattr(theano.tensor, name) is getattr(gradient, name)
+    assert name in gradient.__all__
+
+
+def test_tensor_grad_forwards_every_argument_positionally_and_by_keyword():
+    assert T.grad is theano.grad is theano.gradient.grad
+    s = T.dscalar("s")
+    c = s * s
+    e = c * s
+    by_keyword = T.grad(e, s, consider_constant=[c])
+    positional = T.grad(e, s, [c])
+    full = T.grad(e, s)
+    f = theano.function([s], [by_keyword, positional, full])
+    assert [float(v) for v in f(2.0)] == [4.0, 4.0, 12.0]
+    # disconnected_inputs, add_names, known_grads, return_disconnected, all positionally
+    x, unused = T.dvector("x"), T.dvector("unused")
+    cost = T.sum(x ** 2)
+    gx, gu = T.grad(cost, [x, unused], None, "ignore", True, None, "zero", "raise")
+    np.testing.assert_array_equal(gx.eval({x: [1.0, -3.0]}), [2.0, -6.0])
+    np.testing.assert_array_equal(gu.eval({unused: [5.0, 6.0]}), [0.0, 0.0])
+    gx, gu = T.grad(cost, [x, unused], None, "ignore", True, None, "None")
+    assert gu is None
+    with pytest.raises(DisconnectedInputError):
+        T.grad(cost, unused, None, "raise")
+
+
+def test_tensor_jacobian_and_hessian_closed_forms():
+    x = T.dvector("x")
+    W = T.dmatrix("W")
+    xv = np.array([0.5, -1.5, 2.0])
+    Wv = RNG.randn(2, 3)
+    np.testing.assert_allclose(T.jacobian(x ** 3, x).eval({x: xv}), np.diag(3 * xv ** 2))
+    np.testing.assert_allclose(T.jacobian(T.tanh(T.dot(W, x)), x).eval({W: Wv, x: xv}),
+                               (1 - np.tanh(Wv @ xv) ** 2)[:, None] * Wv, rtol=1e-12)
+    np.testing.assert_allclose(T.hessian(T.sum(x ** 3), x).eval({x: xv}), np.diag(6 * xv))
+
+
+def test_tensor_and_theano_rop_lop_are_jacobian_products():
+    x, u, v = T.dvector("x"), T.dvector("u"), T.dvector("v")
+    W = T.dmatrix("W")
+    Wv, xv = RNG.randn(2, 3), RNG.randn(3)
+    uv, vv = RNG.randn(2), RNG.randn(3)
+    y = T.dot(W, x)
+    for Rop_, Lop_ in [(T.Rop, T.Lop), (theano.Rop, theano.Lop)]:
+        np.testing.assert_allclose(Rop_(y, x, v).eval({W: Wv, x: xv, v: vv}), Wv @ vv)
+        np.testing.assert_allclose(Lop_(y, x, u).eval({W: Wv, x: xv, u: uv}), Wv.T @ uv)
+
+
+def test_theano_subgraph_grad_equals_grad():
+    x = T.dvector("x")
+    w = T.dvector("w")
+    h = T.tanh(x)
+    cost = T.sum(T.sin(h * w))
+    (g_w,), (g_h,) = theano.subgraph_grad(wrt=[w], end=[h], cost=cost)
+    (g_x,), _ = theano.subgraph_grad(wrt=[x], end=[x], start={h: g_h})
+    f = theano.function([x, w], [g_w, g_h, g_x] + T.grad(cost, [w, x]))
+    xv, wv = np.array([0.3, -1.2]), np.array([2.0, 0.5])
+    hv = np.tanh(xv)
+    got_w, got_h, got_x, direct_w, direct_x = f(xv, wv)
+    np.testing.assert_allclose(got_w, np.cos(hv * wv) * hv)
+    np.testing.assert_allclose(got_h, np.cos(hv * wv) * wv)
+    np.testing.assert_allclose(got_x, np.cos(hv * wv) * wv * (1 - hv ** 2))
+    np.testing.assert_allclose(got_w, direct_w)
+    np.testing.assert_allclose(got_x, direct_x)
+
+
+def test_tensor_verify_grad_and_numeric_grad():
+    T.verify_grad(lambda a: T.sin(a) * a, [np.array([0.3, -0.8, 1.5])],
+                  rng=np.random.RandomState(0))
+    with pytest.raises(GradientError):
+        T.verify_grad(lambda a: gradient.grad_scale(a, 3.0) ** 2, [np.array([0.3, -0.8])],
+                      rng=np.random.RandomState(0))
+    ng = T.numeric_grad(lambda a: np.sum(a ** 3), np.array([1.0, -2.0]))
+    np.testing.assert_allclose(ng.gf, [3.0, 12.0], rtol=1e-6)
+
+
+def test_tensor_gradient_shaping_identities():
+    x = T.dvector("x")
+    xv = [3.0, -2.0]
+    np.testing.assert_array_equal(T.grad(T.sum(T.zero_grad(x) ** 2 + x), x).eval({x: xv}),
+                                  [1.0, 1.0])
+    np.testing.assert_array_equal(
+        T.grad(T.sum(T.disconnected_grad(x) ** 2 + x), x).eval({x: xv}), [1.0, 1.0])
+    with pytest.raises(DisconnectedInputError):
+        T.grad(T.sum(T.disconnected_grad(x) ** 2), x)
+    with pytest.warns(DeprecationWarning, match="consider_constant"):
+        held = T.consider_constant(x)
+    np.testing.assert_array_equal(held.eval({x: xv}), xv)
+    np.testing.assert_array_equal(T.grad(T.sum(held ** 2 + x), x).eval({x: xv}), [1.0, 1.0])

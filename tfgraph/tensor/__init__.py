@@ -1,5 +1,10 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
+# As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,
+# grad, numeric_grad, verify_grad, jacobian, hessian, consider_constant``; plus
+# zero_grad and disconnected_grad. The same objects as in tfgraph.gradient.
+from tfgraph.gradient import (Lop, Rop, consider_constant, disconnected_grad, grad,  # noqa: F401
+                              hessian, jacobian, numeric_grad, verify_grad, zero_grad)
 from tfgraph.graph import TensorType, TensorVariable, Variable  # noqa: F401
 from tfgraph.ops.base import as_tensor_variable, constant  # noqa: F401
 from tfgraph.ops.elemwise import OPS as _ELEMWISE, cast  # noqa: F401
@@ -101,12 +106,6 @@ def outer(x, y):
     x = x if x.ndim == 1 else flatten(x)
     y = y if y.ndim == 1 else flatten(y)
     return dimshuffle(x, 0, "x") * dimshuffle(y, "x", 0)
-
-
-def grad(cost, wrt, **kwargs):
-    """See ``tfgraph.gradient.grad``."""
-    from tfgraph.gradient import grad as _grad
-    return _grad(cost, wrt, **kwargs)
 
 
 def squeeze(x):
