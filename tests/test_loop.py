@@ -54,9 +54,11 @@ def test_a_failing_step_leaves_shared_variables_as_before_the_loop():
     counter = theano.shared(np.int64(0), "counter")
     index = T.lscalar("index")
     table = theano.shared(np.arange(3.0), "table")
-    f = theano.function([index], table[index + counter], updates=[(counter, counter + 1)])
-    with pytest.raises(Exception):
+    f = theano.function([index], table[index + counter], updates=[(counter, counter + 1)],
+                        name="f")
+    with pytest.raises(IndexError, match=r"function \"f\"") as info:  # as a call would say
         f.loop(5, 0, jit_compile=False)  # step 3 indexes table[3]
+    assert "index (index 0): 0" in str(info.value)
     assert counter.get_value() == 0
     np.testing.assert_array_equal(f.loop(3, 0), [0.0, 1.0, 2.0])
     assert counter.get_value() == 3

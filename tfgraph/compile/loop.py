@@ -100,10 +100,13 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
                 raise
             cache[key] = StepLoop(function, sliced, False)
             results = cache[key].concrete(n, *arrays)
-    except Exception:
+    except Exception as error:  # noqa: BLE001  (translated as a call's error, or re-raised)
         for variable, value in zip(updated, before):
             variable.assign(value)
-        raise
+        translated = function._translate(error, arrays)
+        if translated is None:
+            raise
+        raise translated from None
     return function._unpack([np.asarray(r) for r in results])
 
 
