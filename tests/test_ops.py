@@ -1120,3 +1120,184 @@ def test_softmax_of_a_vector_and_float32_types():
     result = sm.eval({v: np.array([1, 2, 3], "float32")})
     assert sm.dtype == "float32" and result.dtype == np.float32
     np.testing.assert_allclose(result.reshape(-1), np_softmax(np.array([1.0, 2, 3])), rtol=1e-6)
+
+
+# --- regressions: cases NumPy computes that once failed or differed -----------------------
+
+def _bool_vec(name):
+    return T.TensorType("bool", (False,))(name)
+
+
+BOOL_GRID = (np.array([True, True, False, False]), np.array([True, False, True, False]))
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_bool_inputs_to_ops_without_a_tf_bool_kernel(mode):
+    """NumPy's results and dtypes: max/min of bools are or/and, comparisons
+    compare 0 and 1, abs/relu/clip stay bool, and ``**``, ``//``, ``%``,
+    square give int8."""
+    a, b, d = _bool_vec("a"), _bool_vec("b"), _bool_vec("d")  # d: a divisor, all True
+    binary = {"pow": np.power, "maximum": np.maximum, "minimum": np.minimum, "lt": np.less,
+              "gt": np.greater, "le": np.less_equal, "ge": np.greater_equal,
+              "int_div": np.floor_divide, "mod": np.mod}
+    unary = {"abs_": np.abs, "sqr": np.square,
+             "relu": lambda x: np.maximum(x, np.zeros_like(x))}
+    x, y, ones = np.array([1, 1, 0, 0], bool), np.array([1, 0, 1, 0], bool), np.ones(4, bool)
+
+    divides = ("int_div", "mod")
+    outs = ([OPS[n](a, d if n in divides else b) for n in binary] + [OPS[n](a) for n in unary]
+            + [OPS["clip"](a, b, True), a ** True, a // True, T.maximum(a, 0)])
+    expected = ([binary[n](x, ones if n in divides else y) for n in binary]
+                + [unary[n](x) for n in unary]
+                + [np.clip(x, y, True), np.power(x, True), np.floor_divide(x, True),
+                   np.maximum(x, np.int8(0))])
+    f = theano.function([a, b, d], outs, mode=mode)
+    for out, result, want in zip(outs, f(x, y, ones), expected):
+        assert_result(out, result, want)
+
+
+def test_clip_bounds_with_more_dimensions_than_x():
+    x, v, m = T.dscalar("x"), T.dvector("v"), T.dmatrix("m")
+    outs = [T.clip(x, 0, v), T.clip(v, m, 3.0), T.clip(x, -v, v)]
+    xv, vv, mv = 0.5, np.array([1.0, 0.25, 0.0]), np.array([[0.0, 2.0, -1.0], [1.0, 1.0, 1.0]])
+    expected = [np.clip(xv, 0, vv), np.clip(vv, mv, 3.0), np.clip(xv, -vv, vv)]
+    for out, result, want in zip(outs, theano.function([x, v, m], outs)(xv, vv, mv), expected):
+        assert_result(out, result, want)
+
+
+def test_sigmoid_binary_crossentropy_broadcasts():
+    m, v = T.dmatrix("m"), T.dvector("v")
+    sbce = OPS["sigmoid_binary_crossentropy"]
+    outs = [sbce(m, v), sbce(v, m), sbce(m, 0.25)]
+    mv, vv = np.array([[0.0, 2.0, -30.0], [1.0, -1.0, 40.0]]), np.array([1.0, 0.0, 0.5])
+    ref = REFERENCE["sigmoid_binary_crossentropy"]
+    expected = [ref(mv, vv), ref(vv, mv), ref(mv, 0.25)]
+    for out, result, want in zip(outs, theano.function([m, v], outs)(mv, vv), expected):
+        assert_result(out, result, want)
+
+
+def test_var_and_std_of_a_scalar():
+    x = T.dscalar("x")
+    outs = [T.var(x), T.std(x), T.var(x, keepdims=True), x.std(axis=())]
+    for out, result, want in zip(outs, theano.function([x], outs)(1.5),
+                                 [np.var(1.5), np.std(1.5), np.var(1.5), 0.0]):
+        assert_result(out, result, np.float64(want))
+
+
+def test_erf_of_huge_and_infinite_float64():
+    x = T.dvector("x")
+    values = np.array([np.inf, -np.inf, 1e300, -1.5e154, 27.0, -6.5, np.nan, 0.5])
+    assert_result(T.erf(x), theano.function([x], T.erf(x))(values), _np_erf(values))
+    g = theano.function([x], T.grad(T.erf(x).sum(), x))(np.array([0.5, 5.0]))
+    np.testing.assert_allclose(g, 2 / np.sqrt(np.pi) * np.exp(-np.array([0.25, 25.0])))
+
+
+def test_small_and_mixed_integer_scalar_indices():
+    x, m = T.dvector("x"), T.dmatrix("m")
+    i8, i16, u8 = T.TensorType("int8", ())("i8"), T.wscalar("i16"), T.TensorType("uint8", ())("u8")
+    i32, i64 = T.iscalar("i32"), T.lscalar("i64")
+    outs = [x[i8], x[i16:], x[:u8], x[i8:i16:u8], m[i32, i64:], m[i64:, i32], m[i8, :i32]]
+    xv, mv = np.arange(6.0), np.arange(12.0).reshape(3, 4)
+    values = dict(i8=-2, i16=1, u8=3, i32=1, i64=2)
+    f = theano.function([x, m, i8, i16, u8, i32, i64], outs)
+    s = type("S", (), values)
+    expected = [xv[s.i8], xv[s.i16:], xv[:s.u8], xv[s.i8:s.i16:s.u8], mv[s.i32, s.i64:],
+                mv[s.i64:, s.i32], mv[s.i8, :s.i32]]
+    for out, result, want in zip(outs, f(xv, mv, *values.values()), expected):
+        assert_result(out, result, np.asarray(want))
+
+
+def test_inc_subtensor_of_bools_is_logical_or():
+    b, c = _bool_vec("b"), _bool_vec("c")
+    index = np.array([0, 0, 3, 1])
+    outs = [T.inc_subtensor(b[0], True), T.inc_subtensor(b[1:], c[1:]),
+            T.inc_subtensor(b[index], True), T.inc_subtensor(b[index], c), T.inc_subtensor(b[2], 1)]
+    bv, cv = np.array([False, True, False, False]), np.array([True, False, True, False])
+    e = [bv.copy() for _ in outs]
+    e[0][0] += True
+    e[1][1:] += cv[1:]
+    np.add.at(e[2], index, True)
+    np.add.at(e[3], index, cv)
+    e[4][2] += True
+    for out, result, want in zip(outs, theano.function([b, c], outs)(bv, cv), e):
+        assert_result(out, result, want)
+
+
+# NumPy's rule: advanced indices (arrays, masks, and the ints beside them) that
+# are not next to each other put their dimensions first.
+APART = {
+    "x[0, :, a]": lambda x, a, b: x[0, :, a],
+    "x[a, :, 0]": lambda x, a, b: x[a, :, 0],
+    "x[a, :, b]": lambda x, a, b: x[a, :, b],
+    "x[1, None, b]": lambda x, a, b: x[1, None, b],
+    "x[b, ..., 1]": lambda x, a, b: x[b, ..., 1],
+    "x[None, 0, :, a]": lambda x, a, b: x[None, 0, :, a],
+    "x[1:, b, None, 0]": lambda x, a, b: x[1:, b, None, 0],
+    "x[0, :, mask]": lambda x, a, b: x[0, :, np.array([True, False, True, True, False])],
+    # Next to each other: in place.
+    "x[:, 0, b]": lambda x, a, b: x[:, 0, b],
+    "x[:, a, b]": lambda x, a, b: x[:, a, b],
+    "x[a, 1, b]": lambda x, a, b: x[a, 1, b],
+    "x[:, mask, 0]": lambda x, a, b: x[:, np.array([True, False, True, True]), 0],
+}
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_advanced_indices_apart_put_their_dimensions_first(mode):
+    x, a, b = T.dtensor3("x"), T.lmatrix("a"), T.ivector("b")
+    outs = [index(x, a, b) for index in APART.values()]
+    xv, av, bv = np.arange(60.0).reshape(3, 4, 5), np.array([[0, 2], [1, -1]]), np.array([1, 0],
+                                                                                          "int32")
+    f = theano.function([x, a, b], outs, mode=mode, on_unused_input="ignore")
+    for name, out, result in zip(APART, outs, f(xv, av, bv)):
+        try:
+            assert_result(out, result, APART[name](xv, av, bv))
+        except AssertionError as error:
+            raise AssertionError(f"{name}: {error}") from None
+    # set/inc_subtensor write where NumPy's x[0, :, a] and x[a, :, 0] read.
+    y = T.dtensor3("y")
+    both = [T.set_subtensor(x[0, :, a], y), T.inc_subtensor(x[a, :, 0], y)]
+    f = theano.function([x, a, y], both, mode=mode)
+    av = np.array([[0, 2], [1, -1]])  # no repeats: set_subtensor's winner is unspecified
+    yv = np.arange(16.0).reshape(2, 2, 4) + 100
+    e_set, e_inc = xv.copy(), xv.copy()
+    e_set[0, :, av] = yv
+    np.add.at(e_inc, (av, slice(None), 0), yv)
+    for out, result, want in zip(both, f(xv, av, yv), [e_set, e_inc]):
+        assert_result(out, result, want)
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_two_index_arrays_on_an_empty_tensor(mode):
+    """tf.gather_nd refuses empty params even where the result is empty."""
+    x = T.dtensor3("x")
+    cases = [(np.s_[:, [0], [0]], [(0, 1, 1), (2, 1, 1)]),
+             (np.s_[[0, 0], [0], :], [(1, 1, 0), (1, 2, 3)]),
+             (np.s_[:, [0, -1], [[0], [0]]], [(0, 2, 1), (3, 2, 1)])]
+    for index, shapes in cases:
+        out = x[tuple(np.array(i) if isinstance(i, list) else i for i in index)]
+        f = theano.function([x], out, mode=mode)
+        for shape in shapes:
+            value = np.arange(float(np.prod(shape))).reshape(shape)
+            assert_result(out, f(value), value[index])
+
+
+def test_numpy_integer_arrays_as_indices():
+    x = T.dmatrix("x")
+    xv = np.arange(12.0).reshape(3, 4)
+    i = np.array([0, 2])
+    outs = [x[i], x[i, 1], x[1, i], x[i, ...], x[..., i], x[(i,)], x[np.int64(1), i]]
+    expected = [xv[i], xv[i, 1], xv[1, i], xv[i, ...], xv[..., i], xv[(i,)], xv[1, i]]
+    for out, result, want in zip(outs, theano.function([x], outs)(xv), expected):
+        assert_result(out, result, want)
+
+
+def test_pp_shows_constants_as_theano():
+    x, f = T.dscalar("x"), T.fscalar("f")
+    assert theano.pp(x ** 2) == "(x ** TensorConstant{2})"
+    assert theano.pp(x + 1.0) == "(x + TensorConstant{1.0})"
+    assert theano.pp(f * 0.1) == "(f * TensorConstant{0.1})"
+    assert theano.pp(x * np.ones(3)) == "(x * TensorConstant{(3,) of 1.0})"
+    assert theano.pp(x * np.array([1.0, 2.5])) == "(x * TensorConstant{[1.  2.5]})"
+    assert theano.pp(x * np.arange(12.0)) == "(x * TensorConstant{[ 0.  1.  ... 10. 11.]})"
+    assert "TensorConstant{2.0} [id" in theano.printing.debugprint(x ** 2.0, file="str")

@@ -20,6 +20,13 @@ def same(inputs):
     return dtype, dtype
 
 
+def min8(inputs):
+    # NumPy: bool ** bool, bool // bool, bool % bool and square(bool) are int8.
+    dtype = result_dtype(inputs)
+    dtype = "int8" if dtype == "bool" else dtype
+    return dtype, dtype
+
+
 def to_float(inputs):
     dtype = dtypes.upgrade_to_float(result_dtype(inputs))
     return dtype, dtype
@@ -91,6 +98,41 @@ def _on_bool(tf_logical, tf_arithmetic):
     return lowering
 
 
+def _bool_as_int8(tf_function):
+    """TF has no bool kernels for max/min, comparisons, abs, relu, clip: compute
+    on NumPy's 0/1 in int8 (the result is cast back to the rule's dtype)."""
+    def lowering(*args):
+        if any(a.dtype == tf.bool for a in args):
+            args = [tf.cast(a, tf.int8) for a in args]
+        return tf_function(*args)
+    return lowering
+
+
+def _broadcast(*args):
+    """The args broadcast to one shape, for TF functions that do not broadcast."""
+    shape = tf.shape(args[0])
+    for a in args[1:]:
+        shape = tf.broadcast_dynamic_shape(shape, tf.shape(a))
+    return [tf.broadcast_to(a, shape) for a in args]
+
+
+def _clip(x, lo, hi):
+    # tf.clip_by_value keeps x's shape: broadcast first (lo or hi may be larger).
+    return tf.clip_by_value(*_broadcast(x, lo, hi))
+
+
+def _sigmoid_binary_crossentropy(z, t):
+    # The TF function wants equal shapes: broadcast first.
+    z, t = _broadcast(z, t)
+    return tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z)
+
+
+def _erf(x):
+    # TF's erf kernel squares x, so |x| > ~1.3e154 gives NaN. Beyond 30, erf is
+    # +-1 and its derivative exp(-x**2) is 0 in float64: clipping changes neither.
+    return tf.math.erf(tf.clip_by_value(x, -30.0, 30.0))
+
+
 def _on_unsigned(tf_signed, tf_unsigned):
     """TF has no neg / abs / sign / pow kernels for unsigned integers."""
     def lowering(*args):
@@ -147,15 +189,15 @@ TABLE = [
     ("sub",      tf.subtract,                               same,     2, np.subtract,           "-"),
     ("mul",      _on_bool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
     ("true_div", tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
-    ("int_div",  _int_div,                                  same,     2, np.floor_divide,       "//"),
-    ("mod",      tf.math.floormod,                          same,     2, np.mod,                "%"),
-    ("pow",      _on_unsigned(tf.pow, _pow_in_int64),      same,     2, np.power,              "**"),
-    ("maximum",  tf.maximum,                                same,     2, np.maximum,            None),
-    ("minimum",  tf.minimum,                                same,     2, np.minimum,            None),
-    ("lt",       tf.less,                                   to_bool,  2, np.less,               "<"),
-    ("gt",       tf.greater,                                to_bool,  2, np.greater,            ">"),
-    ("le",       tf.less_equal,                             to_bool,  2, np.less_equal,         "<="),
-    ("ge",       tf.greater_equal,                          to_bool,  2, np.greater_equal,      ">="),
+    ("int_div",  _int_div,                                  min8,     2, np.floor_divide,       "//"),
+    ("mod",      tf.math.floormod,                          min8,     2, np.mod,                "%"),
+    ("pow",      _on_unsigned(tf.pow, _pow_in_int64),      min8,     2, np.power,              "**"),
+    ("maximum",  _bool_as_int8(tf.maximum),                 same,     2, np.maximum,            None),
+    ("minimum",  _bool_as_int8(tf.minimum),                 same,     2, np.minimum,            None),
+    ("lt",       _bool_as_int8(tf.less),                    to_bool,  2, np.less,               "<"),
+    ("gt",       _bool_as_int8(tf.greater),                 to_bool,  2, np.greater,            ">"),
+    ("le",       _bool_as_int8(tf.less_equal),              to_bool,  2, np.less_equal,         "<="),
+    ("ge",       _bool_as_int8(tf.greater_equal),           to_bool,  2, np.greater_equal,      ">="),
     ("eq",       tf.equal,                                  to_bool,  2, np.equal,              "=="),
     ("neq",      tf.not_equal,                              to_bool,  2, np.not_equal,          "!="),
     ("and_",     _on_bool(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
@@ -163,9 +205,9 @@ TABLE = [
     ("xor",      _on_bool(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
     ("invert",   _on_bool(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
     ("neg",      _on_unsigned(tf.negative, _neg_unsigned), same,  1, np.negative,           "-"),
-    ("abs_",     _on_unsigned(tf.abs, tf.identity),        abs_rule, 1, np.abs,                None),
+    ("abs_",     _bool_as_int8(_on_unsigned(tf.abs, tf.identity)), abs_rule, 1, np.abs,                None),
     ("sgn",      _on_unsigned(tf.sign, lambda x: tf.cast(x > 0, x.dtype)), same, 1, np.sign,               None),
-    ("sqr",      tf.square,                                 same,     1, np.square,             None),
+    ("sqr",      tf.square,                                 min8,     1, np.square,             None),
     ("exp",      tf.exp,                                    to_float, 1, np.exp,                None),
     ("expm1",    tf.math.expm1,                             to_float, 1, np.expm1,              None),
     ("log",      tf.math.log,                               to_float, 1, np.log,                None),
@@ -182,7 +224,7 @@ TABLE = [
     ("sinh",     tf.sinh,                                   to_float, 1, np.sinh,               None),
     ("cosh",     tf.cosh,                                   to_float, 1, np.cosh,               None),
     ("tanh",     tf.tanh,                                   to_float, 1, np.tanh,               None),
-    ("erf",      tf.math.erf,                               to_float, 1, None,                  None),
+    ("erf",      _erf,                                      to_float, 1, None,                  None),
     ("floor",    tf.floor,                                  to_float, 1, np.floor,              None),
     ("ceil",     tf.math.ceil,                              to_float, 1, np.ceil,               None),
     ("round_half_away_from_zero", _round_half_away,         to_float, 1, _np_round_half_away,   None),
@@ -191,11 +233,11 @@ TABLE = [
     ("isinf",    _float_test(tf.math.is_inf),               to_bool,  1, np.isinf,              None),
     ("sigmoid",  tf.sigmoid,                                to_float, 1, _np_sigmoid,           None),
     ("softplus", tf.math.softplus,                          to_float, 1, _np_softplus,          None),
-    ("relu",     tf.nn.relu,                                same,     1, lambda x: np.maximum(x, 0), None),
+    ("relu",     _bool_as_int8(tf.nn.relu),                 same,     1, lambda x: np.maximum(x, 0), None),
     ("sigmoid_binary_crossentropy",
-     lambda z, t: tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z),
+     _sigmoid_binary_crossentropy,
                                                             to_float, 2, _np_sigmoid_binary_crossentropy, None),
-    ("clip",     tf.clip_by_value,                          same,     3, np.clip,               None),
+    ("clip",     _bool_as_int8(_clip),                      same,     3, np.clip,               None),
     ("switch",   tf.where,                                  switch_rule, 3, np.where,           None),
 ]
 

@@ -19,7 +19,9 @@ def _bool_or(reduction, bool_reduction):
 def _moments(x, axis, keepdims, ddof):
     mean = tf.reduce_mean(x, axis=axis, keepdims=True)
     squares = tf.reduce_sum(tf.square(x - mean), axis=axis, keepdims=keepdims)
-    count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), axis)), x.dtype)
+    # An explicit int32 axis list: an empty one (a 0-d x) would become float32.
+    count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), tf.constant(axis, tf.int32))),
+                    x.dtype)
     return squares / (count - ddof)
 
 

@@ -60,7 +60,7 @@ def parse_index(x, index):
             inputs.append(mask)
             spec.append(("mask", len(inputs) - 1))
             array_patterns.append(None)
-            pattern.append(False)
+            pattern.append(("mask", (False,)))
             axis += mask.ndim
         elif isinstance(item, (numbers.Integral, Variable)) and _as_var(item).ndim == 0:
             if isinstance(item, numbers.Integral) and not isinstance(item, Variable):
@@ -78,22 +78,26 @@ def parse_index(x, index):
             array_patterns.append(array.broadcastable)
             pattern.append(("array", array.broadcastable))
             axis += 1
-    arrays = [i for i, s in enumerate(spec) if s[0] == "array"]
-    if arrays and arrays != list(range(arrays[0], arrays[-1] + 1)):
-        raise IndexError(f"integer-array indices of {x} must be next to each other")
     if any(s[0] == "mask" for s in spec) and len(array_patterns) > 1:
         raise IndexError(f"a boolean mask index of {x} cannot be combined with other "
                          f"array indices")
-    # Adjacent array indices broadcast together into one block of dimensions.
-    out, block_done = [], False
-    for p in pattern:
-        if isinstance(p, tuple):
-            if not block_done:
-                out.extend(broadcast_patterns(*[q[1] for q in pattern if isinstance(q, tuple)]))
-                block_done = True
-        else:
-            out.append(p)
+    # The index arrays broadcast together into one block of dimensions, in
+    # place of the first one, or first of all when they are apart (NumPy's rule).
+    block = broadcast_patterns(*[p[1] for p in pattern if isinstance(p, tuple)])
+    out = [p for p in pattern if not isinstance(p, tuple)]
+    if any(isinstance(p, tuple) for p in pattern):
+        at = 0 if advanced_first(spec) else next(
+            i for i, p in enumerate(pattern) if isinstance(p, tuple))
+        out[at:at] = block
     return tuple(spec), inputs, tuple(out)
+
+
+def advanced_first(spec):
+    """NumPy puts the dimensions of advanced indices (arrays, masks, and ints
+    along with them) first when the advanced indices are not next to each other."""
+    kinds = ("array", "mask", "int") if any(s[0] in ("array", "mask") for s in spec) else ()
+    at = [i for i, s in enumerate(spec) if s[0] in kinds]
+    return bool(at) and at != list(range(at[0], at[-1] + 1))
 
 
 def _is_mask(item):
@@ -121,50 +125,65 @@ def _as_var(item):
 
 def _resolve(part, tensors):
     if isinstance(part, tuple):
-        return tensors[part[1]]
+        # TF's strided_slice takes int32/int64 bounds of one dtype only.
+        return cast_tensor(tensors[part[1]], "int64")
     return part
 
 
 def apply_index(x, spec, tensors):
     """``x`` indexed as ``spec`` says, in TensorFlow."""
-    basic, axis, gathers = [], 0, []
+    basic, positions, gathers = [], [], []
     for entry in spec:
         kind = entry[0]
         if kind == "newaxis":
             basic.append(tf.newaxis)
         elif kind == "slice":
             basic.append(slice(*(_resolve(p, tensors) for p in entry[1:])))
-            axis += 1
         elif kind == "int":
             basic.append(_resolve(entry[1], tensors))
-            axis += 1
         else:
-            # Array and mask indices are applied after the basic ones, at the
-            # position their dimensions keep: take everything here for now.
+            # Array and mask indices are applied after the basic ones: take
+            # everything here for now, and note where it lands in the result.
             gathers.append(entry)
-            mask_ndim = len(tensors[entry[1]].shape) if kind == "mask" else 1
-            basic.extend([slice(None)] * mask_ndim)
-            axis += mask_ndim
+            positions.append(sum(1 for b in basic if not _is_int_part(b)))
+            basic.extend([slice(None)] * (len(tensors[entry[1]].shape) if kind == "mask" else 1))
     result = x[tuple(basic)] if basic else x
     if not gathers:
         return result
-    # Positions of the gathered dimensions in `result` (ints before them are gone).
-    first_pos = _output_axis(spec, gathers[0])
+    # NumPy's place for the block of indexed dimensions.
+    target = 0 if advanced_first(spec) else positions[0]
     if gathers[0][0] == "mask":
-        return tf.boolean_mask(result, tensors[gathers[0][1]], axis=first_pos)
-    indices = [tensors[e[1]] for e in gathers]
-    shape = tf.shape(result, out_type=tf.int64)
-    indices = [_wrap_negative(cast_tensor(i, "int64"), shape[first_pos + k])
-               for k, i in enumerate(indices)]
-    if len(indices) == 1:
-        return tf.gather(result, indices[0], axis=first_pos)
-    stacked = tf.stack(_broadcast_all(indices), axis=-1)
-    moved = tf.experimental.numpy.moveaxis(
-        result, list(range(first_pos, first_pos + len(indices))), list(range(len(indices))))
-    taken = tf.gather_nd(moved, stacked)
-    batch_ndim = len(stacked.shape) - 1
-    return tf.experimental.numpy.moveaxis(
-        taken, list(range(batch_ndim)), list(range(first_pos, first_pos + batch_ndim)))
+        taken = tf.boolean_mask(result, tensors[gathers[0][1]], axis=positions[0])
+        at, block = positions[0], 1
+    else:
+        shape = tf.shape(result, out_type=tf.int64)
+        indices = [_wrap_negative(cast_tensor(tensors[e[1]], "int64"), shape[p])
+                   for e, p in zip(gathers, positions)]
+        if len(indices) == 1:
+            taken = tf.gather(result, indices[0], axis=positions[0])
+            at, block = positions[0], len(indices[0].shape)
+        else:
+            # Several arrays: move their dimensions first and gather them together.
+            moved = tf.experimental.numpy.moveaxis(result, positions, list(range(len(indices))))
+            stacked = tf.stack(_broadcast_all(indices), axis=-1)
+            taken, at, block = _gather_nd(moved, stacked), 0, len(stacked.shape) - 1
+    if block and at != target:
+        taken = tf.experimental.numpy.moveaxis(
+            taken, list(range(at, at + block)), list(range(target, target + block)))
+    return taken
+
+
+def _is_int_part(part):
+    return not isinstance(part, slice) and part is not tf.newaxis
+
+
+def _gather_nd(params, indices):
+    """tf.gather_nd, which refuses empty params even where the result is empty."""
+    def empty():
+        shape = tf.concat([tf.shape(indices, out_type=tf.int64)[:-1],
+                           tf.shape(params, out_type=tf.int64)[indices.shape[-1]:]], 0)
+        return tf.zeros(shape, params.dtype)
+    return tf.cond(tf.size(params) > 0, lambda: tf.gather_nd(params, indices), empty)
 
 
 def _broadcast_all(tensors):
@@ -176,16 +195,6 @@ def _broadcast_all(tensors):
 
 def _wrap_negative(index, size):
     return tf.where(index < 0, index + size, index)
-
-
-def _output_axis(spec, target):
-    position = 0
-    for entry in spec:
-        if entry is target:
-            return position
-        if entry[0] in ("slice", "newaxis"):
-            position += 1
-    return position
 
 
 class Subtensor(Op):
@@ -262,6 +271,11 @@ class IncSubtensor(Op):
         flat = tf.reshape(x, [-1])
         where = tf.reshape(selected, [-1, 1])
         update = tf.tensor_scatter_nd_update if self.set_instead_of_inc else tf.tensor_scatter_nd_add
+        if x.dtype == tf.bool and not self.set_instead_of_inc:
+            # No bool kernel; NumPy's bool += bool is logical or: count in int32.
+            counts = update(tf.cast(flat, tf.int32), where, tf.cast(tf.reshape(values, [-1]),
+                                                                     tf.int32))
+            return [tf.reshape(counts > 0, tf.shape(x))]
         return [tf.reshape(update(flat, where, tf.reshape(values, [-1])), tf.shape(x))]
 
     def pp(self, node, args):
