@@ -15,11 +15,10 @@ references, casts, reductions, dot, shape ops, indexing). Every node carries
 
 Cases where NumPy and Theano 1.0 genuinely differ, or where the result is
 undefined in C (and so was in Theano), are not generated; each is listed in
-``EXCLUDED`` with its reason. Cases that fail because of known tfgraph bugs
-are listed in ``KNOWN_BUGS`` and skipped unless ``TFGRAPH_FUZZ_STRICT=1``.
+``EXCLUDED`` with its reason. Everything else is generated: a tfgraph bug the
+fuzzer finds is fixed, not listed.
 """
 import math
-import os
 import warnings
 
 import numpy as np
@@ -30,7 +29,6 @@ from tfgraph.config import config
 from tfgraph.graph import TensorType
 from tfgraph.ops.elemwise import OPS, TABLE
 
-STRICT = os.environ.get("TFGRAPH_FUZZ_STRICT") == "1"
 ARITY = {row[0]: row[3] for row in TABLE}
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -57,88 +55,6 @@ EXCLUDED = {
     "var/std with ddof > the number of elements": "NumPy gives NaN; Theano divides by "
                                                   "N - ddof < 0, as tfgraph does.",
 }
-
-# Known tfgraph bugs, reported with reproductions: not generated unless
-# TFGRAPH_FUZZ_STRICT=1. Remove an entry once its bug is fixed.
-_NO_TF_KERNEL = {  # op -> compute dtypes TensorFlow has no kernel for (NumPy and Theano do)
-    op: ["bool"] for op in ("pow", "maximum", "minimum", "lt", "gt", "le", "ge", "int_div", "mod",
-                            "abs_", "sqr", "relu", "clip")}
-KNOWN_BUGS = {("elemwise", op, dtype): "no TensorFlow kernel for this dtype"
-              for op, dtypes_ in _NO_TF_KERNEL.items() for dtype in dtypes_}
-KNOWN_BUGS.update({
-    ("clip", "bounds broadcast x"): "clip(x, lo, hi) fails when lo or hi has a larger shape "
-                                    "than x (tf.clip_by_value keeps x's shape)",
-    ("sigmoid_binary_crossentropy", "broadcast"): "fails unless both operands have one shape",
-    ("reduce", "var/std of 0-d"): "var/std of a 0-d tensor: tf.gather with an empty float axis",
-    ("index", "int8/int16 scalar"): "x[i] with i an int8/int16 scalar: TF strided_slice takes "
-                                    "int32/int64 only",
-    ("index", "mixed scalar dtypes"): "x[i, j:] with i int32 and j int64: TF cannot pack the "
-                                      "bounds",
-    ("inc_subtensor", "bool"): "inc_subtensor of a bool tensor: no TensorScatterAdd kernel "
-                               "for bool",
-    ("erf", "float64 huge"): "T.erf of a float64 beyond ~1.3e154 (or +-inf) is NaN, not +-1: "
-                             "tf.math.erf's kernel squares x",
-    ("index", "int, slice, array"): "x[0, :, v]: NumPy (and Theano's AdvancedSubtensor) move "
-                                    "the index dimensions first when an int and an index array "
-                                    "are separated by a slice; tfgraph keeps them in place",
-    ("index", "advanced on empty"): "x[:, a, b] (two index arrays) on an x with a zero-length "
-                                    "dimension: tf.gather_nd refuses empty params",
-})
-
-
-def known_bug(key):
-    """True when ``key`` names a known bug that strict runs still generate."""
-    return key in KNOWN_BUGS and not STRICT
-
-
-def _fails(inputs, build, *values):
-    """Whether compiling ``build(*inputs)`` and calling it on ``values``
-    raises, or gives what NumPy would not (checked by the caller)."""
-    import tfgraph as theano
-    try:
-        theano.function(inputs, build(*inputs), mode="FAST_COMPILE")(*values)
-    except Exception:  # noqa: BLE001
-        return True
-    return False
-
-
-def _v(dtype, ndim=1):
-    return TensorType(dtype, (False,) * ndim)()
-
-
-def _still(key):
-    """A check that the bug ``key`` names still reproduces (True if it does)."""
-    bools = np.array([True, False])
-    if key[0] == "elemwise":
-        op, dtype = key[1], key[2]
-        return lambda: _fails([_v(dtype)], lambda x: OPS[op](*[x] * ARITY[op]),
-                              bools if dtype == "bool" else np.array([1, 2], dtype=dtype))
-    import tfgraph as theano
-    checks = {
-        ("clip", "bounds broadcast x"): lambda: _fails(
-            [_v("float64", 0), _v("float64")], lambda x, v: OPS["clip"](x, 0, v), 0.5,
-            np.ones(3)),
-        ("sigmoid_binary_crossentropy", "broadcast"): lambda: _fails(
-            [_v("float64", 2), _v("float64")],
-            lambda m, v: OPS["sigmoid_binary_crossentropy"](m, v), np.zeros((2, 3)), np.ones(3)),
-        ("reduce", "var/std of 0-d"): lambda: _fails([_v("float64", 0)], T.var, 1.0),
-        ("index", "int8/int16 scalar"): lambda: _fails(
-            [_v("float64"), _v("int8", 0)], lambda v, i: v[i], np.ones(3), 1),
-        ("index", "mixed scalar dtypes"): lambda: _fails(
-            [_v("float64", 2), _v("int32", 0), _v("int64", 0)], lambda m, i, j: m[i, j:],
-            np.ones((3, 3)), 1, 1),
-        ("inc_subtensor", "bool"): lambda: _fails(
-            [_v("bool")], lambda b: T.inc_subtensor(b[0], True), bools),
-        ("erf", "float64 huge"): lambda: not np.array_equal(theano.function(
-            [x := _v("float64")], OPS["erf"](x), mode="FAST_COMPILE")(np.array([np.inf])), [1.0]),
-        ("index", "int, slice, array"): lambda: theano.function(
-            [x := _v("float64", 3)], x[0, :, np.array([0, 0, 0])], mode="FAST_COMPILE")(
-            np.zeros((1, 2, 1))).shape != (3, 2),
-        ("index", "advanced on empty"): lambda: _fails(
-            [_v("float64", 3)], lambda x: x[:, np.array([0]), np.array([0])], np.zeros((0, 1, 1))),
-    }
-    return checks[key]
-
 
 # --- Theano 1.0's dtype rules (independent of tfgraph.dtypes) ------------------------
 
@@ -213,14 +129,15 @@ def _round_half_away(x):
 
 
 # name -> (rule, NumPy function or None to use TABLE's reference)
-# rule: "same" (output = compute dtype), "float" (Theano's upgrade_to_float),
+# rule: "same" (output = compute dtype), "min8" (same, but bool -> int8, as NumPy's
+# bool ** bool, //, % and square give int8), "float" (Theano's upgrade_to_float),
 # "true_div", "bool" (comparisons), "abs", "switch".
 ELEMWISE = {
-    "add": "same", "sub": "same", "mul": "same", "true_div": "true_div", "int_div": "same",
-    "mod": "same", "pow": "same", "maximum": "same", "minimum": "same", "lt": "bool",
+    "add": "same", "sub": "same", "mul": "same", "true_div": "true_div", "int_div": "min8",
+    "mod": "min8", "pow": "min8", "maximum": "same", "minimum": "same", "lt": "bool",
     "gt": "bool", "le": "bool", "ge": "bool", "eq": "bool", "neq": "bool", "and_": "same",
     "or_": "same", "xor": "same", "invert": "same", "neg": "same", "abs_": "abs", "sgn": "same",
-    "sqr": "same", "exp": "float", "expm1": "float", "log": "float", "log1p": "float",
+    "sqr": "min8", "exp": "float", "expm1": "float", "log": "float", "log1p": "float",
     "log2": "float", "log10": "float", "sqrt": "float", "sin": "float", "cos": "float",
     "tan": "float", "arcsin": "float", "arccos": "float", "arctan": "float", "sinh": "float",
     "cosh": "float", "tanh": "float", "erf": "float", "floor": "float", "ceil": "float",
@@ -248,6 +165,9 @@ def elemwise_dtypes(name, operands):
     dtype = combine(operands)
     if rule == "same":
         return dtype, dtype
+    if rule == "min8":
+        dtype = "int8" if dtype == "bool" else dtype
+        return dtype, dtype
     if rule == "float":
         return to_float(dtype), to_float(dtype)
     if rule == "true_div":
@@ -262,10 +182,6 @@ def elemwise_dtypes(name, operands):
 
 class Excluded(Exception):
     """These values fall in an EXCLUDED case: no comparison is possible."""
-
-
-class KnownBug(Excluded):
-    """These values meet a KNOWN_BUGS case (not in strict runs)."""
 
 
 def _literal_value(value):
@@ -300,9 +216,6 @@ def elemwise_reference(name, compute, out):
 
 
 def _check_domain(name, compute, args):
-    if name == "erf" and compute == "float64" and known_bug(("erf", "float64 huge")) and np.any(
-            np.abs(args[0]) > 1e150):
-        raise KnownBug("erf of huge float64")
     if name == "int_div" and kind(compute) == "f":
         a, b = np.broadcast_arrays(*args)
         theano_c = np.floor(a / b)
@@ -565,8 +478,6 @@ def unary(draw, graph):
     if x is None:
         return
     compute, out = elemwise_dtypes(name, [x])
-    if known_bug(("elemwise", name, compute)):
-        return
     tolerance = None if name in EXACT_OPS and kind(out) != "f" else elementwise_tolerance(
         4 if name in EXACT_OPS else 64)
     graph.add_op(name, OPS[name], f"OPS[{name!r}]({{0}})", [x],
@@ -584,12 +495,7 @@ def binary(draw, graph):
     else:
         b = pick(draw, operands(graph, lambda n: _broadcasts(n.shape, a.shape)))
     pair = [a, b] if draw(st.booleans()) else [b, a]
-    if name == "sigmoid_binary_crossentropy" and a.shape != b.shape and known_bug(
-            ("sigmoid_binary_crossentropy", "broadcast")):
-        return
     compute, out = elemwise_dtypes(name, pair)
-    if known_bug(("elemwise", name, compute)):
-        return
     tolerance = None if kind(out) != "f" else elementwise_tolerance(
         4 if name in EXACT_OPS else 64)
     graph.add_op(name, OPS[name], f"OPS[{name!r}]({{0}}, {{1}})", pair,
@@ -611,12 +517,7 @@ def ternary(draw, graph):
     parts = [x] + others
     if not _broadcasts(*[p.shape for p in parts]):
         return
-    if name == "clip" and np.broadcast_shapes(*[p.shape for p in parts]) != x.shape and \
-            known_bug(("clip", "bounds broadcast x")):
-        return
     compute, out = elemwise_dtypes(name, parts)
-    if known_bug(("elemwise", name, compute)):
-        return
     tolerance = None if kind(out) != "f" else elementwise_tolerance(4)
     graph.add_op(name, OPS[name], f"OPS[{name!r}]({{0}}, {{1}}, {{2}})", parts,
                  elemwise_reference(name, compute, out), tolerance)
@@ -627,8 +528,6 @@ def cast(draw, graph):
     if x is None:
         return
     dtype = draw_dtype(draw)
-    if known_bug(("cast", x.dtype, dtype)):
-        return
     graph.add_op("cast", lambda v: T.cast(v, dtype), f"T.cast({{0}}, {dtype!r})", [x],
                  cast_reference(dtype))
 
@@ -652,8 +551,6 @@ def reduction(draw, graph):
         axis = tuple(sorted(draw(st.sets(st.integers(0, ndim - 1), min_size=1))))
     keepdims = draw(st.booleans())
     ddof = draw(st.sampled_from([0, 0, 1])) if kind_ in ("var", "std") else 0
-    if kind_ in ("var", "std") and ndim == 0 and known_bug(("reduce", "var/std of 0-d")):
-        return
     axes = tuple(range(ndim)) if axis is None else (
         (axis % ndim,) if isinstance(axis, int) else axis)
     count = int(np.prod([x.shape[a] for a in axes], dtype=int))
@@ -712,8 +609,6 @@ def dot(draw, graph):
         return
     pair = [a, b]
     out = combine(pair)
-    if known_bug(("dot", a.ndim, b.ndim)):
-        return
     count = a.shape[-1] if a.ndim and b.ndim else 1
 
     def ref(u, v):
@@ -787,8 +682,6 @@ def shape_op(draw, graph):
     choice = draw(st.sampled_from(["T", "flatten", "reshape", "concatenate", "stack", "shape",
                                    "shape_i", "zeros_like", "ones_like", "fill", "alloc",
                                    "squeeze", "arange", "eye"]))
-    if known_bug(("shape", choice)):
-        return
     if choice == "T":
         graph.add_op("transpose", lambda v: v.T, "{0}.T", [x], lambda v: np.transpose(v))
     elif choice == "flatten" and x.ndim >= 1:
@@ -883,9 +776,7 @@ def _index_scalar(draw, graph, value, dtype=None):
     """``value`` as a Python int or, sometimes, a symbolic integer scalar input
     (of ``dtype`` if given)."""
     if draw(st.integers(0, 3)) == 0:
-        dtype = dtype or draw(st.sampled_from(["int64", "int32", "int8"]))
-        if dtype == "int8" and known_bug(("index", "int8/int16 scalar")):
-            dtype = "int32"
+        dtype = dtype or draw(st.sampled_from(["int64", "int32", "int16", "int8"]))
         info = np.iinfo(dtype)
         if info.min <= value <= info.max:
             return graph.add_input(dtype, (), value)
@@ -893,12 +784,11 @@ def _index_scalar(draw, graph, value, dtype=None):
 
 
 def _basic_index(draw, graph, x):
-    """(items, code pieces, symbolic parents) for a basic index of ``x``."""
-    items, parents = [], []
+    """The items of a basic index of ``x``: ("int", i), ("newaxis", None) or
+    ("slice", (start, stop, step)), each part a number or a symbolic scalar."""
+    items = []
     n_axes = draw(st.integers(1, x.ndim)) if x.ndim else 0
-    dtype = None  # symbolic parts of one index: one dtype, unless strict
-    if known_bug(("index", "mixed scalar dtypes")):
-        dtype = draw(st.sampled_from(["int64", "int32"]))
+    dtype = None  # each symbolic part of the index draws its own dtype
     for axis in range(n_axes):
         size = x.shape[axis]
         choice = draw(st.integers(0, 5))
@@ -958,8 +848,6 @@ def indexing(draw, graph):
         return
     choice = draw(st.sampled_from(["basic", "basic", "array", "array", "mask", "set", "inc",
                                    "aset", "ainc"]))
-    if known_bug(("index", choice)):
-        return
     if choice == "mask":
         mask = pick(draw, operands(graph, lambda n: n.dtype == "bool" and n.ndim >= 1
                                    and n.shape == x.shape[:n.ndim]))
@@ -1003,8 +891,6 @@ def indexing(draw, graph):
                             and n.ndim <= len(view_shape)))
     if y is None or draw(st.integers(0, 3)) == 0:
         y = literal(draw_literal(draw, x.dtype))
-    if choice == "inc" and x.dtype == "bool" and known_bug(("inc_subtensor", "bool")):
-        return
     function = T.set_subtensor if choice == "set" else T.inc_subtensor
     name = "set_subtensor" if choice == "set" else "inc_subtensor"
     n = len(symbolic)
@@ -1037,8 +923,6 @@ def _index_array(draw, graph, size, shape):
         values = values % size
     if size > 127:
         dtype = "int64"
-    if not shape and known_bug(("index", "mixed scalar dtypes")):
-        dtype = "int64"  # a 0-d index array is a scalar index
     values = values.astype(dtype).reshape(shape)
     if draw(st.booleans()):
         return graph.add_input(dtype, (False,) * values.ndim, values)
@@ -1049,22 +933,20 @@ def _advanced(draw, graph, x, choice):
     """x[..., a] or x[..., a, b] with integer index arrays (maybe after an
     int index, which NumPy also counts as advanced), read, set or incremented."""
     items = []
-    separated = known_bug(("index", "int, slice, array"))
     for _ in range(draw(st.integers(0, x.ndim - 1))):
         size = x.shape[len(items)]
-        after_int = any(k == "int" for k, _ in items)
-        if size and (draw(st.integers(0, 4)) == 0 or after_int and separated):
+        if size and draw(st.integers(0, 4)) == 0:
             items.append(("int", draw(st.integers(-size, size - 1))))
-        elif after_int and separated:
-            return
         else:
             items.append(("slice", (None, None, None)))
     n_arrays = draw(st.integers(1, min(2, x.ndim - len(items))))
-    if n_arrays > 1 and x.value.size == 0 and known_bug(("index", "advanced on empty")):
-        return
+    # x[a, :, b]: arrays apart (their dimensions go first, as after an int and a slice).
+    apart = n_arrays == 2 and x.ndim - len(items) >= 3 and draw(st.booleans())
     shape = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
     arrays = []
     for k in range(n_arrays):
+        if k and apart:
+            items.append(("slice", (None, None, None)))
         size = x.shape[len(items)]
         if size == 0:
             return
@@ -1082,8 +964,6 @@ def _advanced(draw, graph, x, choice):
         graph.add_op("advanced_subtensor", lambda v, *idx: v[index_of(idx)],
                      "{0}[" + code + "]", [x] + arrays,
                      lambda v, *idx: np.asarray(v)[index_of([np.asarray(i) for i in idx])])
-        return
-    if choice == "ainc" and x.dtype == "bool" and known_bug(("inc_subtensor", "bool")):
         return
     view_shape = np.asarray(x.value)[index_of([a.value for a in arrays])].shape
     y = pick(draw, operands(graph, lambda n: _broadcasts(n.shape, view_shape)

@@ -226,7 +226,7 @@ def test_runtime_errors_are_python_errors(mode, build, args, cls, text, op):
     assert isinstance(error, ExecutionError)
     assert isinstance(error, IndexError if cls is ExecutionIndexError else ValueError)
     first = message.split("\n")[0]
-    assert f'in function "f": ' in first
+    assert 'in function "f": ' in first
     import re
     assert re.search(text, first), first
     assert re.match(op, first), first

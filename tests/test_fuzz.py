@@ -22,7 +22,6 @@ A long run::
 ``TFGRAPH_FUZZ_LOG`` makes the run record every mismatch (with a script that
 reproduces it) and go on, instead of stopping at the first; the test fails at
 the end if any was found, and prints a summary either way.
-``TFGRAPH_FUZZ_STRICT=1`` also generates the cases of known bugs.
 """
 import collections
 import json
@@ -32,7 +31,6 @@ import time
 import warnings
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 import tfgraph as theano
@@ -343,10 +341,3 @@ def test_reproduction_scripts_run(capsys):
     printed = capsys.readouterr().out
     assert "n2 array([[ 1.5,  nan],\n       [-1.5,  nan]])" in printed
     assert "n3 array([ 0., nan])" in printed
-
-
-@pytest.mark.parametrize("key", sorted(fs.KNOWN_BUGS, key=str), ids=str)
-def test_known_bugs_still_reproduce(key):
-    """The fuzzer skips the cases of known bugs; once one is fixed, this fails:
-    remove its entry from fuzz_strategies.KNOWN_BUGS so the fuzzer covers it again."""
-    assert fs._still(key)(), f"fixed: remove {key} from fuzz_strategies.KNOWN_BUGS"

@@ -37,7 +37,7 @@ from tfgraph.compile import errors
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
-from tfgraph.graph import Constant, Variable, ancestors, clone_replace, graph_inputs
+from tfgraph.graph import Constant, Variable, ancestors, clone_replace
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
