@@ -418,15 +418,17 @@ def test_jacobian_closed_forms_and_forms():
     assert (J_x.ndim, J_W.ndim) == (2, 3)
 
 
+def _elementwise_jacobian(derivative):
+    """The Jacobian of an elementwise map with this derivative: the derivative on
+    the diagonal of an array of shape ``derivative.shape * 2``."""
+    return np.diag(derivative.ravel()).reshape(derivative.shape * 2)
+
+
 def test_jacobian_of_a_matrix_and_of_a_scalar():
     X = T.dmatrix("X")
     J = jacobian(X ** 2, X)
     Xv = RNG.randn(2, 3)
-    expected = np.zeros((2, 3, 2, 3))
-    for i in range(2):
-        for j in range(3):
-            expected[i, j, i, j] = 2 * Xv[i, j]
-    np.testing.assert_allclose(J.eval({X: Xv}), expected)
+    np.testing.assert_allclose(J.eval({X: Xv}), _elementwise_jacobian(2 * Xv))
     np.testing.assert_allclose(jacobian(T.sum(X ** 2), X).eval({X: Xv}), 2 * Xv)
 
 
@@ -469,11 +471,7 @@ def test_hessian_of_a_linear_cost_is_zero_and_of_a_matrix_is_4d():
     np.testing.assert_array_equal(hessian(T.sum(x * 3), x).eval({x: np.ones(2)}), np.zeros((2, 2)))
     H = hessian(T.sum(W ** 3), W)
     Wv = RNG.randn(2, 2)
-    expected = np.zeros((2, 2, 2, 2))
-    for i in range(2):
-        for j in range(2):
-            expected[i, j, i, j] = 6 * Wv[i, j]
-    np.testing.assert_allclose(H.eval({W: Wv}), expected)
+    np.testing.assert_allclose(H.eval({W: Wv}), _elementwise_jacobian(6 * Wv))
     with pytest.raises(TypeError, match="scalar"):
         hessian(x ** 2, x)
 
