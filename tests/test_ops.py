@@ -1301,3 +1301,15 @@ def test_pp_shows_constants_as_theano():
     assert theano.pp(x * np.array([1.0, 2.5])) == "(x * TensorConstant{[1.  2.5]})"
     assert theano.pp(x * np.arange(12.0)) == "(x * TensorConstant{[ 0.  1.  ... 10. 11.]})"
     assert "TensorConstant{2.0} [id" in theano.printing.debugprint(x ** 2.0, file="str")
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "uint32", "uint64"])
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_unsigned_subtraction_from_zero_wraps_as_numpy(dtype, mode):
+    # Traced, TensorFlow's optimizer turns 0 - x into Neg, which has no unsigned kernel.
+    x, y = T.TensorType(dtype, (False,))("x"), T.TensorType(dtype, (False,))("y")
+    f = theano.function([x, y], [False - x, 0 - x, x - y], mode=mode)
+    a, b = np.array([0, 6, 250], dtype), np.array([1, 7, 3], dtype)
+    for got, want in zip(f(a, b), [np.subtract(False, a), np.subtract(a.dtype.type(0), a), a - b]):
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)

@@ -150,6 +150,11 @@ def _neg_unsigned(x):
     return tf.bitwise.invert(x) + tf.ones([], x.dtype)
 
 
+def _sub_unsigned(x, y):
+    # x + (-y), wrapping: grappler rewrites 0 - y into Neg, which has no unsigned kernel.
+    return x + _neg_unsigned(y)
+
+
 def _float_test(tf_test):
     """isnan / isinf: never true for integers (TF's kernels take floats only)."""
     def lowering(x):
@@ -186,7 +191,7 @@ _LOG2 = float(np.log(2.0))
 #    name        TF lowering                               rule      nin  NumPy reference       pp symbol
 TABLE = [
     ("add",      _on_bool(tf.logical_or, tf.add),          same,     2, np.add,                "+"),
-    ("sub",      tf.subtract,                               same,     2, np.subtract,           "-"),
+    ("sub",      _on_unsigned(tf.subtract, _sub_unsigned), same,     2, np.subtract,           "-"),
     ("mul",      _on_bool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
     ("true_div", tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
     ("int_div",  _int_div,                                  min8,     2, np.floor_divide,       "//"),
