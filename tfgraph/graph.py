@@ -226,6 +226,9 @@ class Op:
 
     name = None
     default_output = 0
+    # True where XLA would clamp an out-of-range index that TensorFlow's own
+    # kernels reject (XLA's gather, scatter and dynamic slice clamp).
+    xla_clamps_indices = False
 
     def __call__(self, *inputs):
         node = self.make_node(*inputs)

@@ -37,7 +37,7 @@ from tfgraph.compile import errors
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
-from tfgraph.graph import Constant, Variable, ancestors, clone_replace
+from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
@@ -340,6 +340,8 @@ class Function:
                 self._run = self._run_eagerly
                 self.concrete_function = self._fast = None
                 return
+            if self.mode.use_xla():
+                self.warn_if_xla_clamps()
             self._tf_function = tf.function(
                 self._body, input_signature=self._signature(),
                 jit_compile=bool(self.mode.use_xla()) or None, autograph=False)
@@ -353,6 +355,21 @@ class Function:
             self._run = self.concrete_function
             self._fast = FastCall(self.concrete_function,
                                   [s.variable.type for s in self.inputs])
+
+    def xla_clamped_indexing(self):
+        """The nodes that index by run-time values: compiled with XLA, an
+        out-of-range index there is clamped into range instead of raising."""
+        targets = self._graph_outputs + [v for _, v in self._graph_updates]
+        return [node for node in toposort(targets) if node.op.xla_clamps_indices]
+
+    def warn_if_xla_clamps(self, what="function", stacklevel=5):
+        nodes = self.xla_clamped_indexing()
+        if nodes:
+            shown = ", ".join(_describe(node.outputs[0], 60) for node in nodes[:3])
+            warnings.warn(
+                f"{what} {self.name!r} is compiled with XLA, which clamps an out-of-range "
+                f"index into range instead of raising IndexError: {shown}. Compile it "
+                f"without XLA to have such indices checked.", stacklevel=stacklevel)
 
     def _run_eagerly(self, *args):
         with tf.device(self.device):

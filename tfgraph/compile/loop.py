@@ -62,14 +62,19 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
 
     The loop is compiled with XLA unless ``jit_compile=False`` (or the mode
     says otherwise): a loop of small steps is where XLA pays most, once per
-    distinct number of steps. A graph XLA cannot compile runs without it.
+    distinct number of steps. A graph XLA cannot compile runs without it, and
+    so, unless asked for XLA, does a graph that indexes by run-time values
+    (XLA would clamp an out-of-range index where a call raises IndexError).
     """
     if jit_compile is None:
-        jit_compile = function.mode.jit_compile if function.mode.jit_compile is not None \
-            else not function.mode.eager
+        jit_compile = function.mode.jit_compile
+        if jit_compile is None:
+            jit_compile = not function.mode.eager and not function.xla_clamped_indexing()
     cache = function.__dict__.setdefault("_loops", {})
     key = (sliced, bool(jit_compile))
     if key not in cache:
+        if jit_compile:
+            function.warn_if_xla_clamps("the loop of function", stacklevel=4)
         cache[key] = StepLoop(function, sliced, jit_compile)
     stepper = cache[key]
     if sliced:

@@ -173,6 +173,12 @@ def apply_index(x, spec, tensors):
     return taken
 
 
+def _indexes_by_value(spec):
+    """Whether the index takes positions from run-time values (index arrays or
+    symbolic integers), which XLA clamps into range rather than rejecting."""
+    return any(e[0] == "array" or e[0] == "int" and isinstance(e[1], tuple) for e in spec)
+
+
 def _is_int_part(part):
     return not isinstance(part, slice) and part is not tf.newaxis
 
@@ -202,6 +208,7 @@ class Subtensor(Op):
 
     def __init__(self, spec, pattern):
         self.spec, self.pattern = spec, pattern
+        self.xla_clamps_indices = _indexes_by_value(spec)
 
     def make_node(self, x, *index_inputs):
         x = as_tensor_variable(x)
@@ -253,6 +260,7 @@ class IncSubtensor(Op):
 
     def __init__(self, spec, set_instead_of_inc):
         self.spec, self.set_instead_of_inc = spec, set_instead_of_inc
+        self.xla_clamps_indices = _indexes_by_value(spec)
         self.name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
 
     def make_node(self, x, y, *index_inputs):
