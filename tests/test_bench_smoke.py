@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 BENCH_PATH = Path(__file__).resolve().parents[1] / "tools" / "bench.py"
-TF_ROWS = ("tf.function", "tf.function NumPy args", "tf concrete fn", "tf XLA")
+TF_ROWS = ("tf.function", "tf.function NumPy args", "tf concrete fn", "tf XLA",
+           "tf XLA concrete fn")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,9 @@ def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
             assert row["status"] == "ok", row
             assert row["check"] == "ok"
             assert row["step_s"] > 0 and row["build_s"] >= 0 and row["first_call_s"] > 0
-        assert rows[workload, "tfgraph"]["status"] == "ok", rows[workload, "tfgraph"]
-        assert rows[workload, "tfgraph"]["check"] == "ok"
+        for system in ("tfgraph", "tfgraph XLA"):
+            assert rows[workload, system]["status"] == "ok", rows[workload, system]
+            assert rows[workload, system]["check"] == "ok"
     for workload in ("seed", "mlp-small"):
         loop = rows[workload, "tfgraph loop, 5 steps"]
         assert loop["status"] == "ok" and loop["check"] == "ok", loop

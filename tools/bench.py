@@ -189,7 +189,8 @@ class TFTrainer:
     VARIANTS = {"tf.function": (False, True, False),
                 "tf.function NumPy args": (False, False, False),
                 "tf concrete fn": (False, True, True),
-                "tf XLA": (True, True, False)}
+                "tf XLA": (True, True, False),
+                "tf XLA concrete fn": (True, True, True)}
 
     def __init__(self, problem, name):
         self.problem, self.name = problem, name
@@ -256,6 +257,19 @@ def tfgraph_api():
     import tfgraph as theano
     import tfgraph.tensor as T
     return theano, T, T.nnet.sigmoid, theano.shared
+
+
+def tfgraph_xla_api():
+    """tfgraph with XLA for every function, as --xla or TFGRAPH_FLAGS=xla=True give."""
+    theano, T, sigmoid, shared = tfgraph_api()
+
+    class XLA:  # theano.function with an XLA mode, leaving config.xla alone
+        config = theano.config
+
+        @staticmethod
+        def function(*args, **kwargs):
+            return theano.function(*args, mode=theano.compile.Mode(jit_compile=True), **kwargs)
+    return XLA, T, sigmoid, shared
 
 
 def pytensor_api():
@@ -331,6 +345,7 @@ def make_systems(problem, groups, quick):
         systems.append(TheanoTrainer(problem, "pytensor C", pytensor_api, mode="CVM"))
     if "tfgraph" in groups:
         systems.append(TheanoTrainer(problem, "tfgraph", tfgraph_api))
+        systems.append(TheanoTrainer(problem, "tfgraph XLA", tfgraph_xla_api))
         # Many small steps per call is where one graph call per step costs most.
         loop_steps = {"seed": 1000, "mlp-small": 100}.get(problem.workload)
         if loop_steps:
