@@ -286,11 +286,19 @@ class Constant(TensorVariable):
         return self
 
     def __str__(self):
+        """As Theano 1.0's TensorConstant: its name, or ``TensorConstant{1.0}``,
+        ``TensorConstant{(3,) of 0.0}`` for equal elements, long ones cut to
+        their first and last ten characters."""
         if self.name is not None:
             return self.name
-        text = np.array2string(np.asarray(self.data), separator=" ")
-        if len(text) > 40:
-            text = f"{np.shape(self.data)} of ..."
+        data = np.asarray(self.data)
+        flat = data.ravel()
+        if data.ndim and flat.size and bool((flat == flat[0]).all()):
+            text = f"{data.shape} of {flat[0]}"
+        else:
+            text = str(data)
+        if len(text) > 20:
+            text = text[:10] + ".." + text[-10:]
         return f"TensorConstant{{{text}}}"
 
 

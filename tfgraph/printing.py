@@ -2,30 +2,7 @@
 import io
 import sys
 
-import numpy as np
-
 from tfgraph.graph import Constant, Variable
-
-
-def constant_text(v):
-    """A constant as Theano 1.0's TensorConstant.__str__ shows it: its name, or
-    ``TensorConstant{1.0}``, ``TensorConstant{(3,) of 0.0}`` for equal
-    elements, long ones cut to their first and last ten characters."""
-    if v.name is not None:
-        return v.name
-    data = np.asarray(v.data)
-    flat = data.ravel()
-    if data.ndim and flat.size and bool((flat == flat[0]).all()):
-        text = f"{data.shape} of {flat[0]}"
-    else:
-        text = str(data)
-    if len(text) > 20:
-        text = text[:10] + ".." + text[-10:]
-    return f"TensorConstant{{{text}}}"
-
-
-def _leaf_text(v):
-    return constant_text(v) if isinstance(v, Constant) else str(v)
 
 
 def pp(var):
@@ -39,7 +16,7 @@ def pp(var):
         if id(v) in memo:
             return memo[id(v)]
         if v.owner is None or isinstance(v, Constant):
-            text = _leaf_text(v)
+            text = str(v)
         else:
             node = v.owner
             text = node.op.pp(node, [show(i) for i in node.inputs])
@@ -80,7 +57,7 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
         first_time = id(v) not in names
         label = ident(v)
         if v.owner is None or isinstance(v, Constant):
-            out.write(f"{prefix}{_leaf_text(v)} [id {label}]{typ}\n")
+            out.write(f"{prefix}{str(v)} [id {label}]{typ}\n")
             return
         suffix = f".{v.index}" if len(v.owner.outputs) > 1 else ""
         name = f" '{v.name}'" if v.name else " ''"

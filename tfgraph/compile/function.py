@@ -158,6 +158,8 @@ class Function:
         graph_outputs, graph_updates = self._apply_givens(_pairs(givens, "givens"))
         self._graph_outputs = graph_outputs
         self._graph_updates = graph_updates
+        # What the graph computes: the outputs, then the new values of the updates.
+        self._targets = graph_outputs + [v for _, v in graph_updates]
         self._check_graph(on_unused_input)
         self.trace_count = 0
         self._checks = Checks(self.name)
@@ -249,9 +251,8 @@ class Function:
         return replaced[:n], list(zip([t for t, _ in self.updates], replaced[n:]))
 
     def _check_graph(self, on_unused_input):
-        targets = self._graph_outputs + [v for _, v in self._graph_updates]
         inputs = [s.variable for s in self.inputs]
-        needed = ancestors(targets, blockers=inputs)
+        needed = ancestors(self._targets, blockers=inputs)
         needed_ids = {id(v) for v in needed}
         input_ids = {id(v) for v in inputs}
         for var in needed:
@@ -304,10 +305,9 @@ class Function:
                     values[id(var)] = check_input(var, values[id(var)], position)
             for var in self.shared_variables:
                 values[id(var)] = check_input(var, values[id(var)], None)
-        targets = self._graph_outputs + [v for _, v in self._graph_updates]
         lowering = Lowering(check=self._node_hook())
-        values = lowering.run(targets, values)
-        for var in targets:
+        values = lowering.run(self._targets, values)
+        for var in self._targets:
             if isinstance(var, Constant) and id(var) not in values:  # an output with no op
                 values[id(var)] = tf.constant(var.data, dtype=var.dtype)
         outputs = [values[id(v)] for v in self._graph_outputs]
@@ -359,8 +359,7 @@ class Function:
     def xla_clamped_indexing(self):
         """The nodes that index by run-time values: compiled with XLA, an
         out-of-range index there is clamped into range instead of raising."""
-        targets = self._graph_outputs + [v for _, v in self._graph_updates]
-        return [node for node in toposort(targets) if node.op.xla_clamps_indices]
+        return [node for node in toposort(self._targets) if node.op.xla_clamps_indices]
 
     def warn_if_xla_clamps(self, what="function", stacklevel=5):
         nodes = self.xla_clamped_indexing()

@@ -63,6 +63,14 @@ def broadcast_patterns(*patterns):
     return tuple(all(p[d] for p in padded) for d in range(ndim))
 
 
+def broadcast_tensors(*tensors):
+    """The tensors broadcast to one shape, for TF functions that do not broadcast."""
+    shape = tf.shape(tensors[0])
+    for t in tensors[1:]:
+        shape = tf.broadcast_dynamic_shape(shape, tf.shape(t))
+    return [tf.broadcast_to(t, shape) for t in tensors]
+
+
 def normalize_axis(axis, ndim, var):
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative ints."""
     if axis is None:

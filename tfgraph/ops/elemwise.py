@@ -9,7 +9,8 @@ import numpy as np
 from tfgraph import dtypes
 from tfgraph.config import config
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, broadcast_patterns, cast_tensor, result_dtype
+from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
+                              cast_tensor, result_dtype)
 from tfgraph._tf import tf
 
 
@@ -108,22 +109,14 @@ def _bool_as_int8(tf_function):
     return lowering
 
 
-def _broadcast(*args):
-    """The args broadcast to one shape, for TF functions that do not broadcast."""
-    shape = tf.shape(args[0])
-    for a in args[1:]:
-        shape = tf.broadcast_dynamic_shape(shape, tf.shape(a))
-    return [tf.broadcast_to(a, shape) for a in args]
-
-
 def _clip(x, lo, hi):
     # tf.clip_by_value keeps x's shape: broadcast first (lo or hi may be larger).
-    return tf.clip_by_value(*_broadcast(x, lo, hi))
+    return tf.clip_by_value(*broadcast_tensors(x, lo, hi))
 
 
 def _sigmoid_binary_crossentropy(z, t):
     # The TF function wants equal shapes: broadcast first.
-    z, t = _broadcast(z, t)
+    z, t = broadcast_tensors(z, t)
     return tf.nn.sigmoid_cross_entropy_with_logits(labels=t, logits=z)
 
 

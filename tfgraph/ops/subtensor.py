@@ -10,8 +10,8 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType, Variable
-from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, cast_tensor,
-                              result_dtype)
+from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
+                              cast_tensor, result_dtype)
 from tfgraph._tf import tf
 
 
@@ -165,7 +165,7 @@ def apply_index(x, spec, tensors):
         else:
             # Several arrays: move their dimensions first and gather them together.
             moved = tf.experimental.numpy.moveaxis(result, positions, list(range(len(indices))))
-            stacked = tf.stack(_broadcast_all(indices), axis=-1)
+            stacked = tf.stack(broadcast_tensors(*indices), axis=-1)
             taken, at, block = _gather_nd(moved, stacked), 0, len(stacked.shape) - 1
     if block and at != target:
         taken = tf.experimental.numpy.moveaxis(
@@ -190,13 +190,6 @@ def _gather_nd(params, indices):
                            tf.shape(params, out_type=tf.int64)[indices.shape[-1]:]], 0)
         return tf.zeros(shape, params.dtype)
     return tf.cond(tf.size(params) > 0, lambda: tf.gather_nd(params, indices), empty)
-
-
-def _broadcast_all(tensors):
-    shape = tf.shape(tensors[0])
-    for t in tensors[1:]:
-        shape = tf.broadcast_dynamic_shape(shape, tf.shape(t))
-    return [tf.broadcast_to(t, shape) for t in tensors]
 
 
 def _wrap_negative(index, size):
