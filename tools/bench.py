@@ -6,6 +6,9 @@ Workloads (--workloads, comma-separated):
   mlp-small  seed 001's MLP step: 1,000 points as columns, 2-4-1, float64, sigmoid
              layers, cost sum((out - y)**2), momentum (lr 0.01, momentum 0.9)
   mlp-large  the same step with 4,096 points, 784-1024-1024-10, float32
+  logreg-epoch, mlp-epoch
+             the tutorials' minibatch loops, one epoch of calls per step:
+             see tools/bench_epochs.py
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -51,10 +54,14 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-WORKLOADS = ("seed", "mlp-small", "mlp-large")
+from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
+                                make_epoch_systems)
+
+WORKLOADS = ("seed", "mlp-small", "mlp-large") + EPOCH_WORKLOADS
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
-REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15}  # mlp-large: the tightest target
+REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
+           "logreg-epoch": 7, "mlp-epoch": 3}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -76,6 +83,8 @@ class Problem:
 
 
 def make_problem(workload, quick=False):
+    if workload in EPOCH_WORKLOADS:
+        return make_epoch_problem(workload, quick)
     if workload == "seed":
         # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
         # given the same ready-made arrays, so list conversion is timed nowhere.
@@ -334,6 +343,8 @@ class TfgraphLoop(TheanoTrainer):
 
 
 def make_systems(problem, groups, quick):
+    if problem.workload in EPOCH_WORKLOADS:
+        return make_epoch_systems(problem, groups)
     systems = []
     if "numpy" in groups:
         systems.append(NumpyTrainer(problem))
@@ -377,7 +388,8 @@ def describe(error):
 
 def reference(problem, steps):
     """NumPy's outputs of the first `steps` steps and its parameters after them."""
-    trainer = NumpyTrainer(problem)
+    trainer = problem.numpy_trainer() if hasattr(problem, "numpy_trainer") \
+        else NumpyTrainer(problem)
     trainer.build()
     return [trainer.step() for _ in range(steps)], trainer.params()
 
@@ -432,7 +444,9 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
             outputs = [system.step()]
             row.update(build_s=built - start, first_call_s=time.perf_counter() - built)
             if system.steps_per_call == 1:
-                outputs += [system.step() for _ in range(CHECK_STEPS - 1)]
+                # An epoch is thousands of steps already: check one.
+                check_steps = 1 if problem.workload in EPOCH_WORKLOADS else CHECK_STEPS
+                outputs += [system.step() for _ in range(check_steps - 1)]
             else:  # one call ran many steps: its outputs come stacked
                 stacked = outputs[0]
                 outputs = list(stacked[0] if isinstance(stacked, (list, tuple)) else stacked)
@@ -448,11 +462,11 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
 
     # Calls per timed batch: enough to last min_batch_s, so timer resolution and
     # per-batch overhead vanish. Systems are warm: they have stepped already.
-    numbers, samples = {}, {}
+    numbers, samples, once = {}, {}, {}
     for system, row in timed:
         try:
-            once = time_batch(system.step, 1)
-            numbers[system] = max(1, round(min_batch_s / max(once, 1e-9)))
+            once[system] = time_batch(system.step, 1)
+            numbers[system] = max(1, round(min_batch_s / max(once[system], 1e-9)))
             samples[system] = []
         except Exception as error:
             row["status"] = f"{system.failure}: {describe(error)}"
@@ -462,7 +476,8 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
             if system not in samples:
                 continue
             try:
-                system.step()  # untimed: wake this system's threads and caches
+                if once[system] < 0.5:  # steps of seconds need no waking
+                    system.step()  # untimed: wake this system's threads and caches
                 elapsed = time_batch(system.step, numbers[system])
                 samples[system].append(elapsed / numbers[system] / system.steps_per_call)
             except Exception as error:
