@@ -10,7 +10,7 @@ minibatch once, each a call from Python.
 
 Systems: NumPy by hand, the step by hand in TensorFlow (a tf.function over
 tf.Variables holding the data, called with the index; as a concrete function,
-with and without XLA), PyTensor (numba and C VM), tfgraph (and with XLA).
+with and without XLA), PyTensor (numba and C VM), tfgraph.
 """
 import dataclasses
 
@@ -129,9 +129,11 @@ class TFEpoch:
         self._params = params = [tf.Variable(v) for v in p.params]
 
         def step(index):
+            # tf.slice with a static size: XLA's dynamic slice, one compilation
+            # for every index (x[start:stop] would compile again per index).
             start = index * p.batch
-            x = data_x[start:start + p.batch]
-            y = data_y[start:start + p.batch]
+            x = tf.slice(data_x, [start, 0], [p.batch, data_x.shape[1]])
+            y = tf.slice(data_y, [start], [p.batch])
             with tf.GradientTape() as tape:
                 h = tf.tanh(tf.matmul(x, params[0]) + params[1]) if p.is_mlp else x
                 z = tf.matmul(h, params[-2]) + params[-1]
@@ -192,14 +194,11 @@ class TheanoEpoch:
     failure = "error"
     steps_per_call = 1
 
-    def __init__(self, problem, name, api, xla=False, **function_kwargs):
+    def __init__(self, problem, name, api, **function_kwargs):
         self.problem, self.name, self._api, self._kwargs = problem, name, api, function_kwargs
-        self._xla = xla
 
     def prepare(self):
         self._library = self._api()
-        if self._xla:
-            self._kwargs["mode"] = self._library[0].compile.Mode(jit_compile=True)
 
     def build(self):
         theano, T, softmax = self._library
@@ -243,6 +242,7 @@ def make_epoch_systems(problem, groups):
     if "pytensor-c" in groups:
         systems.append(TheanoEpoch(problem, "pytensor C", _pytensor, mode="CVM"))
     if "tfgraph" in groups:
+        # No XLA row: XLA takes the bounds of x[i * b:(i + 1) * b] as compile-time
+        # constants and compiles the step again for every minibatch index.
         systems.append(TheanoEpoch(problem, "tfgraph", _tfgraph))
-        systems.append(TheanoEpoch(problem, "tfgraph XLA", _tfgraph, xla=True))
     return systems
