@@ -230,3 +230,65 @@ def test_loading_in_a_fresh_process_with_another_floatX(tmp_path):
     assert dtypes_line == "float64 float64 float64"
     assert pred_line.split() == [str(v) for v in expected_pred]
     assert float(cost_line) == pytest.approx(expected_cost, rel=1e-12)
+
+
+# --- theano.misc.pkl_utils ------------------------------------------------------------------
+
+def test_pkl_utils_dump_stores_arrays_apart_and_loads_back(tmp_path):
+    from tfgraph.misc import pkl_utils
+    clf, train, (X, Y) = _trained_classifier(steps=2)
+    other_W = theano.shared(np.arange(4.0), name="W")
+    path = tmp_path / "model.zip"
+    with open(path, "wb") as f:
+        pkl_utils.dump((clf, train, other_W, np.array([7, 8])), f)
+    stored = np.load(path)
+    assert {"W", "W_2", "b", "pkl"} <= set(stored.files)
+    # Every other array (constants of the graphs too) is an array_<n> member.
+    others = [name for name in stored.files if name not in ("W", "W_2", "b", "pkl")]
+    assert all(name.startswith("array_") for name in others)
+    assert any(np.array_equal(stored[name], [7, 8]) for name in others)
+    np.testing.assert_array_equal(stored["W"], clf.W.get_value())
+    np.testing.assert_array_equal(stored["W_2"], np.arange(4.0))
+    with open(path, "rb") as f:
+        loaded_clf, loaded_train, loaded_other, array = pkl_utils.load(f)
+    np.testing.assert_array_equal(array, [7, 8])
+    np.testing.assert_array_equal(loaded_other.get_value(), np.arange(4.0))
+    assert float(loaded_train(X, Y)) == pytest.approx(float(train(X, Y)), rel=1e-12)
+    np.testing.assert_allclose(loaded_clf.W.get_value(), clf.W.get_value(), rtol=1e-12)
+    # A later plain pickle reads the variable's value then, not one kept from the dump.
+    clf.W.set_value(np.ones_like(clf.W.get_value()))
+    assert (pickle.loads(pickle.dumps(clf.W)).get_value() == 1).all()
+
+
+def test_pkl_utils_rejects_truncated_files_and_names_options(tmp_path):
+    from tfgraph.misc import pkl_utils
+    path = tmp_path / "model.zip"
+    W = theano.shared(np.ones(3), name="W")
+    with open(path, "wb") as f:
+        pkl_utils.dump([W, theano.shared(np.zeros(2), name="W")], f)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(data[:len(data) - 30])
+    with pytest.raises(persist.CorruptPickleError, match="cut.zip.*truncated"):
+        pkl_utils.load(str(cut))
+    with pytest.raises(ValueError, match="multiple shared variables with the name `W`"):
+        with open(tmp_path / "dup.zip", "wb") as f:
+            pkl_utils.dump([W, theano.shared(np.zeros(2), name="W")], f,
+                           persistent_id=lambda z: pkl_utils.PersistentSharedVariableID(
+                               z, allow_duplicates=False))
+
+
+def test_strip_pickler_leaves_out_debugging_tags_without_changing_the_graph():
+    import io
+    from tfgraph.misc.pkl_utils import StripPickler
+    x = T.dvector("x")
+    y = x * 2
+    y.tag.trace = ["a traceback"]
+    y.tag.test_value = np.ones(2)
+    y.tag.note = "kept"
+    buffer = io.BytesIO()
+    StripPickler(buffer, protocol=-1).dump(dict(inputs=[x], outputs=y))
+    loaded = pickle.loads(buffer.getvalue())
+    assert vars(loaded["outputs"].tag) == {"note": "kept"}
+    assert y.tag.trace == ["a traceback"]  # the original keeps its tags
+    assert float(theano.function(loaded["inputs"], loaded["outputs"].sum())([1, 2])) == 6.0

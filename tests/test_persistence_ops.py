@@ -58,7 +58,7 @@ def _module_level_instances():
                       value if isinstance(value, (list, tuple)) else [value])
             for item in values:
                 if isinstance(item, Op):
-                    found.setdefault(id(item), (f"{name}.{attr}", item))
+                    found.setdefault(id(item), (f"{name}.{attr}:{item}", item))
     return list(found.values())
 
 

@@ -23,6 +23,10 @@ class PickleFormatError(pickle.UnpicklingError):
     """A pickle written by a tfgraph whose format this one cannot read."""
 
 
+class CorruptPickleError(pickle.UnpicklingError):
+    """A file cut short or of another kind where a tfgraph pickle was expected."""
+
+
 def stamp(state):
     """``state`` (a dict) marked with this tfgraph's pickle format."""
     state[_KEY] = FORMAT
@@ -61,6 +65,12 @@ def value_to_pickle(shared):
     """The value array to pickle for ``shared`` (a prefetched one, once)."""
     value = _prefetched_values.pop(id(shared), None)
     return shared.get_value() if value is None else value
+
+
+def forget_prefetched(shared_ids):
+    """Drop values prefetched for a pickling that has ended."""
+    for key in shared_ids:
+        _prefetched_values.pop(key, None)
 
 
 # --- compiled functions ------------------------------------------------------------
