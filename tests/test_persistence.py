@@ -292,3 +292,13 @@ def test_strip_pickler_leaves_out_debugging_tags_without_changing_the_graph():
     assert vars(loaded["outputs"].tag) == {"note": "kept"}
     assert y.tag.trace == ["a traceback"]  # the original keeps its tags
     assert float(theano.function(loaded["inputs"], loaded["outputs"].sum())([1, 2])) == 6.0
+
+
+def test_deep_graphs_pickle_and_deep_copy():
+    x = T.dvector("x")
+    y = x
+    for _ in range(300):  # 600 nodes deep, as an unrolled recurrence
+        y = T.tanh(y) * 1.5
+    loaded = pickle.loads(pickle.dumps(y))
+    copied = copy.deepcopy(y)
+    assert len(theano.graph.toposort([loaded])) == len(theano.graph.toposort([copied])) == 600

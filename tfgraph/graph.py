@@ -153,6 +153,7 @@ class Variable:
     def __getstate__(self):
         state = dict(self.__dict__)
         state.pop("_eval_cache", None)  # compiled functions, made again on demand
+        persist.ensure_recursion_limit()
         return persist.stamp(state)
 
     def __setstate__(self, state):

@@ -13,6 +13,7 @@ with a newer format raises ``PickleFormatError`` rather than building
 something that half works.
 """
 import pickle
+import sys
 
 # Bump when a pickled object's state changes in a way older code cannot read.
 FORMAT = 1
@@ -25,6 +26,17 @@ class PickleFormatError(pickle.UnpicklingError):
 
 class CorruptPickleError(pickle.UnpicklingError):
     """A file cut short or of another kind where a tfgraph pickle was expected."""
+
+
+# Graphs pickle recursively, a few levels per node: a graph thousands of nodes
+# deep needs more than Python's default limit of 1000 (Theano asked its users
+# to raise it; pickling raises it to this, once, if it is lower).
+RECURSION_LIMIT = 20000
+
+
+def ensure_recursion_limit():
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
 
 
 def stamp(state):

@@ -11,7 +11,6 @@ file opens with ``numpy.load`` too (``numpy.load('model.zip')['W']``).
 import io
 import pickle
 import shutil
-import sys
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -23,10 +22,6 @@ from tfgraph.graph import _Tag
 from tfgraph.shared import SharedVariable
 
 DEFAULT_PROTOCOL = pickle.DEFAULT_PROTOCOL
-
-# Graphs pickle recursively, one level per node: Theano raised the limit so.
-if sys.getrecursionlimit() < 3000:
-    sys.setrecursionlimit(3000)
 
 
 class StripPickler(pickle.Pickler):
