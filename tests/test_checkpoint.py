@@ -137,3 +137,12 @@ def test_training_killed_with_sigkill_resumes_from_its_last_checkpoint(tmp_path)
         key = "shared/" + name.replace("/", ".S") + "/.ATTRIBUTES/VARIABLE_VALUE"
         np.testing.assert_allclose(final.get_tensor(key), var.get_value(), rtol=1e-10,
                                    err_msg=name)
+
+
+def test_minimal_training_resumes_from_its_checkpoint(tmp_path):
+    from experiments import minimal_training
+    uninterrupted = minimal_training.train(steps=6, verbose=False)
+    first = minimal_training.train(steps=2, verbose=False, checkpoint_dir=tmp_path)
+    rest = minimal_training.train(steps=6, verbose=False, checkpoint_dir=tmp_path)
+    assert first + rest == pytest.approx(uninterrupted, rel=1e-12)
+    assert len(rest) == 4
