@@ -179,3 +179,16 @@ def test_discovery_finds_ops_of_every_op_module():
                  "tfgraph.ops.grad"):
         assert name in modules
     assert inspect.ismodule(tfgraph.ops)
+
+
+def test_every_public_function_of_the_tensor_namespaces_pickles_by_reference():
+    import types
+    import tfgraph.gradient
+    import tfgraph.tensor.nnet
+    for namespace in (T, tfgraph.tensor.nnet, tfgraph, tfgraph.gradient):
+        for name, value in vars(namespace).items():
+            if name.startswith("_") or isinstance(value, types.ModuleType) or \
+                    not callable(value):
+                continue
+            assert pickle.loads(pickle.dumps(value)) is value, f"{namespace.__name__}.{name}"
+    assert T.dmatrix.__name__ == "dmatrix" and T.dmatrices.__name__ == "dmatrices"
