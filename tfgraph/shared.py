@@ -41,12 +41,12 @@ class SharedVariable(TensorVariable):
         # The value goes as an array; loading makes a new tf.Variable for it.
         state = super().__getstate__()
         del state["variable"]
-        state["value"] = persist.value_to_pickle(self)
+        state["_pickled_value"] = persist.value_to_pickle(self)
         return state
 
     def __setstate__(self, state):
         state = persist.checked(state, f"shared variable {state.get('name')!r}")
-        value = state.pop("value")
+        value = state.pop("_pickled_value")
         self.__dict__.update(state)
         self.variable = _make_variable(value, self.name, self.type)
 
