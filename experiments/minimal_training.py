@@ -18,6 +18,7 @@ import numpy
 from absl import app, flags
 
 import tfgraph as theano
+import tfgraph.checkpoint  # noqa: F401  (theano.checkpoint)
 import tfgraph.flags  # noqa: F401  (--floatX, --device, --mode, --xla)
 import tfgraph.tensor  # noqa: F401  (theano.tensor, as the seed spells it)
 import tfgraph.tensorboard  # noqa: F401
@@ -32,12 +33,14 @@ FLAGS = flags.FLAGS
 
 
 def train(steps=10, learning_rate=0.1, target=20.0, logdir=None, floatX=None, device=None,
-          verbose=True):
+          verbose=True, checkpoint_dir=None):
     """Run the seed script; return the outputs of f, one float per step.
 
     With `logdir`, also write f's graph, the output ``y`` per step and a histogram of
     ``W`` there (steps count from 1). `floatX`/`device` override tfgraph's config for
-    the call (None keeps it).
+    the call (None keeps it). With `checkpoint_dir`, W is saved there after every step,
+    and a run finding a checkpoint there resumes after its step, returning the outputs
+    of the steps it runs.
     """
     with configured(floatX=floatX, device=device):
         # --- the seed, Python 3 ---------------------------------------------
@@ -58,9 +61,13 @@ def train(steps=10, learning_rate=0.1, target=20.0, logdir=None, floatX=None, de
         if logdir is not None:
             log = theano.tensorboard.SummaryLogger(fresh_logdir(logdir))
             log.graph(f)
+        checkpoints, done = None, 0
+        if checkpoint_dir:
+            checkpoints = theano.checkpoint.Checkpoints([W], checkpoint_dir, max_to_keep=3)
+            done = checkpoints.restore() or 0
         outputs = []
         try:
-            for step in range(1, steps + 1):
+            for step in range(done + 1, steps + 1):
                 output = f([1.0, 1.0], target)
                 outputs.append(float(output))
                 if verbose:
@@ -68,6 +75,8 @@ def train(steps=10, learning_rate=0.1, target=20.0, logdir=None, floatX=None, de
                 if log is not None:
                     log.scalars(step, y=float(output))
                     log.histograms(step, [W])
+                if checkpoints is not None:
+                    checkpoints.save(step)
         finally:
             if log is not None:
                 log.close()
@@ -81,13 +90,15 @@ def define_flags():
     flags.DEFINE_float('learning_rate', 0.1, 'gradient descent step size')
     flags.DEFINE_float('target', 20.0, 'the value the model is trained to output')
     flags.DEFINE_string('logdir', None, 'if set, write TensorBoard logs (graph, y, W) here')
+    flags.DEFINE_string('checkpoint_dir', None,
+                        'if set, checkpoint W there each step and resume from it')
     flags.adopt_module_key_flags(tfgraph.flags)  # list --floatX etc. in --help
 
 
 def main(argv):
     check_no_arguments(argv)
     train(steps=FLAGS.steps, learning_rate=FLAGS.learning_rate, target=FLAGS.target,
-          logdir=FLAGS.logdir)
+          logdir=FLAGS.logdir, checkpoint_dir=FLAGS.checkpoint_dir)
 
 
 if __name__ == '__main__':

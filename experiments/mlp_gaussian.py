@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 import tfgraph as theano
+import tfgraph.checkpoint  # noqa: F401  (theano.checkpoint)
 import tfgraph.flags  # noqa: F401  (--floatX, --device, --mode, --xla)
 import tfgraph.tensor as T
 import tfgraph.tensorboard
@@ -259,7 +260,7 @@ def plot_output(X, output, cost, accuracy, path):
     return path
 
 
-def plot_summary(X, y, output, costs, accuracies, path):
+def plot_summary(X, y, output, costs, accuracies, path, first_iteration=1):
     '''One figure: the data, the final output, and the cost and accuracy curves.'''
     figure = _figure(SUMMARY_FIGSIZE)
     (data_ax, output_ax), (cost_ax, accuracy_ax) = figure.subplots(2, 2)
@@ -267,7 +268,7 @@ def plot_summary(X, y, output, costs, accuracies, path):
     data_ax.set_title('Data: two Gaussian clouds (color = label)')
     _scatter(output_ax, X, output, vmin=0, vmax=1)
     output_ax.set_title(f'Network output after {len(costs)} iterations')
-    iterations = np.arange(1, len(costs) + 1)
+    iterations = np.arange(first_iteration, first_iteration + len(costs))
     cost_ax.plot(iterations, costs, 'o-')
     cost_ax.set(title='Cost (squared error)', xlabel='iteration')
     accuracy_ax.plot(iterations, accuracies, 'o-', color='C1')
@@ -292,11 +293,12 @@ class Result:
     network: Network
     plots: list            # paths of the PNGs written
     logdir: str = None
+    first_iteration: int = 1   # above 1 when the run resumed from a checkpoint
 
 
 def train_mlp(iterations=20, learning_rate=0.01, momentum=0.9, hidden=(4,), seed=0,
               n_points=1000, plot_dir=None, logdir=None, floatX=None, device=None,
-              verbose=True):
+              verbose=True, checkpoint_dir=None, checkpoint_every=1):
     '''Train the tutorial's MLP on the Gaussian clouds and return a `Result`.
 
     hidden: the hidden layer sizes (the tutorial's is twice the input size, 4).
@@ -304,6 +306,9 @@ def train_mlp(iterations=20, learning_rate=0.01, momentum=0.9, hidden=(4,), seed
         there as PNGs. logdir: if set, TensorBoard logs (graph of train, scalars cost and
         accuracy, histograms of every shared variable; steps count from 1) go there.
     floatX, device: override tfgraph's config for the call (None keeps it).
+    checkpoint_dir: if set, every shared variable is saved there every `checkpoint_every`
+        iterations (the last 3 kept), and a run finding a checkpoint there resumes after
+        its iteration; `costs` and `accuracies` then cover the iterations run now.
     '''
     hidden = [hidden] if isinstance(hidden, int) else list(hidden)
     with configured(floatX=floatX, device=device):
@@ -328,10 +333,17 @@ def train_mlp(iterations=20, learning_rate=0.01, momentum=0.9, hidden=(4,), seed
         if verbose:
             print('MLP {} on {} points, learning rate {}, momentum {}, floatX {}'.format(
                 '-'.join(map(str, layer_sizes)), n_points, learning_rate, momentum, floatX))
+        checkpoints, done = None, 0
+        if checkpoint_dir:
+            checkpoints = theano.checkpoint.Checkpoints(network.shared_variables,
+                                                        checkpoint_dir, max_to_keep=3)
+            done = checkpoints.restore() or 0
+            if done and verbose:
+                print(f'resumed from {checkpoints.latest} after iteration {done}')
 
         costs, accuracies = [], []
         try:
-            for iteration in range(1, iterations + 1):
+            for iteration in range(done + 1, iterations + 1):
                 current_cost = float(network.train(X_in, y_in))
                 current_output = network.mlp_output(X_in)
                 accuracy = accuracy_of(current_output, y)
@@ -348,14 +360,17 @@ def train_mlp(iterations=20, learning_rate=0.01, momentum=0.9, hidden=(4,), seed
                     log.scalars(iteration, cost=current_cost, accuracy=accuracy)
                     histograms = network.shared_variables
                     log.histograms(iteration, histograms)
+                if checkpoints is not None and (iteration % checkpoint_every == 0
+                                                or iteration == iterations):
+                    checkpoints.save(iteration)
         finally:
             if log is not None:
                 log.close()
         output = network.mlp_output(X_in)
-        if plot_dir is not None and iterations:
+        if plot_dir is not None and costs:
             plots.append(plot_summary(X, y, output, costs, accuracies,
-                                      os.path.join(plot_dir, 'summary.png')))
-    return Result(costs, accuracies, output, X, y, network, plots, logdir)
+                                      os.path.join(plot_dir, 'summary.png'), done + 1))
+    return Result(costs, accuracies, output, X, y, network, plots, logdir, done + 1)
 
 
 def define_flags():
@@ -371,6 +386,10 @@ def define_flags():
                         'directory for the PNGs (empty: no plots)')
     flags.DEFINE_string('logdir', 'runs/logs/mlp_gaussian',
                         'directory for TensorBoard logs (empty: no logs)')
+    flags.DEFINE_string('checkpoint_dir', '',
+                        'directory for checkpoints of every shared variable; a run finding '
+                        'one there resumes from it (empty: no checkpoints)')
+    flags.DEFINE_integer('checkpoint_every', 1, 'iterations between checkpoints')
     flags.adopt_module_key_flags(tfgraph.flags)  # list --floatX etc. in --help
 
 
@@ -379,7 +398,9 @@ def main(argv):
     result = train_mlp(iterations=FLAGS.iterations, learning_rate=FLAGS.learning_rate,
                        momentum=FLAGS.momentum, hidden=[int(h) for h in FLAGS.hidden],
                        seed=FLAGS.seed, n_points=FLAGS.points,
-                       plot_dir=FLAGS.plot_dir or None, logdir=FLAGS.logdir or None)
+                       plot_dir=FLAGS.plot_dir or None, logdir=FLAGS.logdir or None,
+                       checkpoint_dir=FLAGS.checkpoint_dir or None,
+                       checkpoint_every=FLAGS.checkpoint_every)
     if result.plots:
         print(f'plots: {FLAGS.plot_dir} ({len(result.plots)} PNGs)')
     if result.logdir:

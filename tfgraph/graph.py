@@ -9,7 +9,7 @@ import itertools
 
 import numpy as np
 
-from tfgraph import dtypes
+from tfgraph import dtypes, persist
 from tfgraph.config import config
 
 _PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, True): "col",
@@ -149,6 +149,15 @@ class Variable:
 
     def __repr__(self):
         return str(self)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("_eval_cache", None)  # compiled functions, made again on demand
+        persist.ensure_recursion_limit()
+        return persist.stamp(state)
+
+    def __setstate__(self, state):
+        self.__dict__.update(persist.checked(state, f"variable {state.get('name')!r}"))
 
     def eval(self, inputs_to_values=None):
         """Compute this variable's value, given values for the inputs it needs.

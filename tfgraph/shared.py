@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from tfgraph import devices, dtypes
+from tfgraph import devices, dtypes, persist
 from tfgraph.graph import TensorType, TensorVariable
 from tfgraph._tf import tf
 
@@ -16,10 +16,7 @@ class SharedVariable(TensorVariable):
         super().__init__(type, name=name)
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
-        shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
-        with devices.placement():
-            self.variable = tf.Variable(value, shape=shape, dtype=value.dtype,
-                                        trainable=False, name=_tf_name(name or "shared"))
+        self.variable = _make_variable(value, name, type)
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value as a NumPy array (a copy unless ``borrow=True``)."""
@@ -39,6 +36,26 @@ class SharedVariable(TensorVariable):
 
     def clone(self):
         return self
+
+    def __getstate__(self):
+        # The value goes as an array; loading makes a new tf.Variable for it.
+        state = super().__getstate__()
+        del state["variable"]
+        state["_pickled_value"] = persist.value_to_pickle(self)
+        return state
+
+    def __setstate__(self, state):
+        state = persist.checked(state, f"shared variable {state.get('name')!r}")
+        value = state.pop("_pickled_value")
+        self.__dict__.update(state)
+        self.variable = _make_variable(value, self.name, self.type)
+
+
+def _make_variable(value, name, type):
+    shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
+    with devices.placement():
+        return tf.Variable(value, shape=shape, dtype=value.dtype, trainable=False,
+                           name=_tf_name(name or "shared"))
 
 
 def _tf_name(name):

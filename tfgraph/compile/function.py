@@ -74,6 +74,17 @@ class In:
     def has_default(self):
         return self.value is not In._NO_VALUE
 
+    def __getstate__(self):
+        # The no-default marker is this module's object: pickle the fact, not it.
+        state = dict(self.__dict__)
+        if not self.has_default:
+            del state["value"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("value", In._NO_VALUE)
+
 
 class Param(In):
     """Theano's older spelling of ``In``, with ``default=`` for the value."""
@@ -570,6 +581,21 @@ class Function:
                         name=name or self.name,
                         allow_input_downcast=spec["allow_input_downcast"],
                         on_unused_input=on_unused_input)
+
+    # --- persistence -------------------------------------------------------------
+
+    def __reduce_ex__(self, protocol):
+        """Pickle (and copy.deepcopy) as the arguments that built this function;
+        loading compiles it again. See ``tfgraph.persist``."""
+        from tfgraph import persist
+        return (persist.rebuild_function, (persist.function_state(self),))
+
+    def export_saved_model(self, path, include_updates=False, signature_name="serving_default"):
+        """Write this function as a TensorFlow SavedModel at ``path``, served
+        without tfgraph; see ``tfgraph.export.export_saved_model``."""
+        from tfgraph.export import export_saved_model
+        return export_saved_model(self, path, include_updates=include_updates,
+                                  signature_name=signature_name)
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"

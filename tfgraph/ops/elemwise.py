@@ -83,6 +83,13 @@ class Elemwise(Op):
             args = [cast_tensor(t, compute_dtype) for t in inputs]
         return [cast_tensor(self.lowering(*args), out_dtype)]
 
+    def __reduce_ex__(self, protocol):
+        # An op of the table pickles as a reference to its row, so a loaded graph
+        # holds the very op objects (``node.op is T.nnet.sigmoid`` stays true).
+        if OPS.get(self.name) is self:
+            return (table_op, (self.name,))
+        return super().__reduce_ex__(protocol)
+
     def pp(self, node, args):
         if self.symbol and len(args) == 2:
             return f"({args[0]} {self.symbol} {args[1]})"
@@ -91,22 +98,31 @@ class Elemwise(Op):
         return super().pp(node, args)
 
 
-def _on_bool(tf_logical, tf_arithmetic):
+# The lowerings that pick a TF function by dtype are small classes rather than
+# closures, so that an op holding one pickles (by reference to these definitions).
+
+class _OnBool:
     """One lowering for booleans, another for numbers: NumPy's + * & | ^ ~ on
     booleans are logical; TF's arithmetic and bitwise kernels take no bools."""
-    def lowering(*args):
-        return (tf_logical if args[0].dtype == tf.bool else tf_arithmetic)(*args)
-    return lowering
+
+    def __init__(self, tf_logical, tf_arithmetic):
+        self.tf_logical, self.tf_arithmetic = tf_logical, tf_arithmetic
+
+    def __call__(self, *args):
+        return (self.tf_logical if args[0].dtype == tf.bool else self.tf_arithmetic)(*args)
 
 
-def _bool_as_int8(tf_function):
+class _BoolAsInt8:
     """TF has no bool kernels for max/min, comparisons, abs, relu, clip: compute
     on NumPy's 0/1 in int8 (the result is cast back to the rule's dtype)."""
-    def lowering(*args):
+
+    def __init__(self, tf_function):
+        self.tf_function = tf_function
+
+    def __call__(self, *args):
         if any(a.dtype == tf.bool for a in args):
             args = [tf.cast(a, tf.int8) for a in args]
-        return tf_function(*args)
-    return lowering
+        return self.tf_function(*args)
 
 
 def _clip(x, lo, hi):
@@ -126,11 +142,14 @@ def _erf(x):
     return tf.math.erf(tf.clip_by_value(x, -30.0, 30.0))
 
 
-def _on_unsigned(tf_signed, tf_unsigned):
+class _OnUnsigned:
     """TF has no neg / abs / sign / pow kernels for unsigned integers."""
-    def lowering(*args):
-        return (tf_unsigned if args[0].dtype.is_unsigned else tf_signed)(*args)
-    return lowering
+
+    def __init__(self, tf_signed, tf_unsigned):
+        self.tf_signed, self.tf_unsigned = tf_signed, tf_unsigned
+
+    def __call__(self, *args):
+        return (self.tf_unsigned if args[0].dtype.is_unsigned else self.tf_signed)(*args)
 
 
 def _pow_in_int64(a, b):
@@ -148,11 +167,26 @@ def _sub_unsigned(x, y):
     return x + _neg_unsigned(y)
 
 
-def _float_test(tf_test):
+class _FloatTest:
     """isnan / isinf: never true for integers (TF's kernels take floats only)."""
-    def lowering(x):
-        return tf_test(x) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
-    return lowering
+
+    def __init__(self, tf_test):
+        self.tf_test = tf_test
+
+    def __call__(self, x):
+        return self.tf_test(x) if x.dtype.is_floating else tf.zeros_like(x, tf.bool)
+
+
+def _sign_unsigned(x):
+    return tf.cast(x > 0, x.dtype)
+
+
+def _log2(x):
+    return tf.math.log(x) / _LOG2
+
+
+def _log10(x):
+    return tf.math.log(x) / _LOG10
 
 
 def _round_half_away(x):
@@ -165,6 +199,10 @@ def _np_round_half_away(x):
 
 def _int_div(a, b):
     return tf.math.floordiv(a, b)
+
+
+def _np_relu(x):
+    return np.maximum(x, 0)
 
 
 def _np_sigmoid(x):
@@ -180,38 +218,39 @@ def _np_sigmoid_binary_crossentropy(z, t):
 
 
 _LOG2 = float(np.log(2.0))
+_LOG10 = float(np.log(10.0))
 
 #    name        TF lowering                               rule      nin  NumPy reference       pp symbol
 TABLE = [
-    ("add",      _on_bool(tf.logical_or, tf.add),          same,     2, np.add,                "+"),
-    ("sub",      _on_unsigned(tf.subtract, _sub_unsigned), same,     2, np.subtract,           "-"),
-    ("mul",      _on_bool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
+    ("add",      _OnBool(tf.logical_or, tf.add),          same,     2, np.add,                "+"),
+    ("sub",      _OnUnsigned(tf.subtract, _sub_unsigned), same,     2, np.subtract,           "-"),
+    ("mul",      _OnBool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
     ("true_div", tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
     ("int_div",  _int_div,                                  min8,     2, np.floor_divide,       "//"),
     ("mod",      tf.math.floormod,                          min8,     2, np.mod,                "%"),
-    ("pow",      _on_unsigned(tf.pow, _pow_in_int64),      min8,     2, np.power,              "**"),
-    ("maximum",  _bool_as_int8(tf.maximum),                 same,     2, np.maximum,            None),
-    ("minimum",  _bool_as_int8(tf.minimum),                 same,     2, np.minimum,            None),
-    ("lt",       _bool_as_int8(tf.less),                    to_bool,  2, np.less,               "<"),
-    ("gt",       _bool_as_int8(tf.greater),                 to_bool,  2, np.greater,            ">"),
-    ("le",       _bool_as_int8(tf.less_equal),              to_bool,  2, np.less_equal,         "<="),
-    ("ge",       _bool_as_int8(tf.greater_equal),           to_bool,  2, np.greater_equal,      ">="),
+    ("pow",      _OnUnsigned(tf.pow, _pow_in_int64),      min8,     2, np.power,              "**"),
+    ("maximum",  _BoolAsInt8(tf.maximum),                 same,     2, np.maximum,            None),
+    ("minimum",  _BoolAsInt8(tf.minimum),                 same,     2, np.minimum,            None),
+    ("lt",       _BoolAsInt8(tf.less),                    to_bool,  2, np.less,               "<"),
+    ("gt",       _BoolAsInt8(tf.greater),                 to_bool,  2, np.greater,            ">"),
+    ("le",       _BoolAsInt8(tf.less_equal),              to_bool,  2, np.less_equal,         "<="),
+    ("ge",       _BoolAsInt8(tf.greater_equal),           to_bool,  2, np.greater_equal,      ">="),
     ("eq",       tf.equal,                                  to_bool,  2, np.equal,              "=="),
     ("neq",      tf.not_equal,                              to_bool,  2, np.not_equal,          "!="),
-    ("and_",     _on_bool(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
-    ("or_",      _on_bool(tf.logical_or, tf.bitwise.bitwise_or),   same, 2, np.bitwise_or,      "|"),
-    ("xor",      _on_bool(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
-    ("invert",   _on_bool(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
-    ("neg",      _on_unsigned(tf.negative, _neg_unsigned), same,  1, np.negative,           "-"),
-    ("abs_",     _bool_as_int8(_on_unsigned(tf.abs, tf.identity)), abs_rule, 1, np.abs,                None),
-    ("sgn",      _on_unsigned(tf.sign, lambda x: tf.cast(x > 0, x.dtype)), same, 1, np.sign,               None),
+    ("and_",     _OnBool(tf.logical_and, tf.bitwise.bitwise_and), same, 2, np.bitwise_and,    "&"),
+    ("or_",      _OnBool(tf.logical_or, tf.bitwise.bitwise_or),   same, 2, np.bitwise_or,      "|"),
+    ("xor",      _OnBool(tf.math.logical_xor, tf.bitwise.bitwise_xor), same, 2, np.bitwise_xor, "^"),
+    ("invert",   _OnBool(tf.logical_not, tf.bitwise.invert),      same, 1, np.invert,          "~"),
+    ("neg",      _OnUnsigned(tf.negative, _neg_unsigned), same,  1, np.negative,           "-"),
+    ("abs_",     _BoolAsInt8(_OnUnsigned(tf.abs, tf.identity)), abs_rule, 1, np.abs,                None),
+    ("sgn",      _OnUnsigned(tf.sign, _sign_unsigned), same, 1, np.sign,               None),
     ("sqr",      tf.square,                                 min8,     1, np.square,             None),
     ("exp",      tf.exp,                                    to_float, 1, np.exp,                None),
     ("expm1",    tf.math.expm1,                             to_float, 1, np.expm1,              None),
     ("log",      tf.math.log,                               to_float, 1, np.log,                None),
     ("log1p",    tf.math.log1p,                             to_float, 1, np.log1p,              None),
-    ("log2",     lambda x: tf.math.log(x) / _LOG2,          to_float, 1, np.log2,               None),
-    ("log10",    lambda x: tf.math.log(x) / float(np.log(10.0)), to_float, 1, np.log10,         None),
+    ("log2",     _log2,                                     to_float, 1, np.log2,               None),
+    ("log10",    _log10,                                    to_float, 1, np.log10,         None),
     ("sqrt",     tf.sqrt,                                   to_float, 1, np.sqrt,               None),
     ("sin",      tf.sin,                                    to_float, 1, np.sin,                None),
     ("cos",      tf.cos,                                    to_float, 1, np.cos,                None),
@@ -227,20 +266,25 @@ TABLE = [
     ("ceil",     tf.math.ceil,                              to_float, 1, np.ceil,               None),
     ("round_half_away_from_zero", _round_half_away,         to_float, 1, _np_round_half_away,   None),
     ("round_half_to_even", tf.round,                        to_float, 1, np.round,              None),
-    ("isnan",    _float_test(tf.math.is_nan),               to_bool,  1, np.isnan,              None),
-    ("isinf",    _float_test(tf.math.is_inf),               to_bool,  1, np.isinf,              None),
+    ("isnan",    _FloatTest(tf.math.is_nan),               to_bool,  1, np.isnan,              None),
+    ("isinf",    _FloatTest(tf.math.is_inf),               to_bool,  1, np.isinf,              None),
     ("sigmoid",  tf.sigmoid,                                to_float, 1, _np_sigmoid,           None),
     ("softplus", tf.math.softplus,                          to_float, 1, _np_softplus,          None),
-    ("relu",     _bool_as_int8(tf.nn.relu),                 same,     1, lambda x: np.maximum(x, 0), None),
+    ("relu",     _BoolAsInt8(tf.nn.relu),                 same,     1, _np_relu, None),
     ("sigmoid_binary_crossentropy",
      _sigmoid_binary_crossentropy,
                                                             to_float, 2, _np_sigmoid_binary_crossentropy, None),
-    ("clip",     _bool_as_int8(_clip),                      same,     3, np.clip,               None),
+    ("clip",     _BoolAsInt8(_clip),                      same,     3, np.clip,               None),
     ("switch",   tf.where,                                  switch_rule, 3, np.where,           None),
 ]
 
 OPS = {name: Elemwise(name, lowering, rule, nin, reference, symbol)
        for name, lowering, rule, nin, reference, symbol in TABLE}
+
+
+def table_op(name):
+    """The elementwise op of the table named ``name`` (what its pickle refers to)."""
+    return OPS[name]
 
 
 class Cast(Op):

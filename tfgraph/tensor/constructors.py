@@ -43,6 +43,10 @@ def build_namespace():
             single = _single(kind, dtype)
             namespace[prefix + kind] = single
             namespace[prefix + PLURALS[kind]] = _plural(single)
+    for name, make in namespace.items():
+        # Where they are found, so that they pickle by reference (T.dmatrix
+        # kept in a model object).
+        make.__module__, make.__qualname__, make.__name__ = "tfgraph.tensor", name, name
     return namespace
 
 

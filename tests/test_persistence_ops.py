@@ -1,0 +1,194 @@
+"""Every op pickles: one instance of each Op subclass found in tfgraph, and
+every op instance kept at module level (tables such as the elementwise ops).
+
+Ops are discovered by walking tfgraph's modules and Op's subclasses, so an op
+added anywhere in the package is covered. An op class that cannot be made
+without arguments and has no module-level instance needs an entry in
+EXAMPLES below (a function returning an instance, usually taken from a small
+graph), or this test fails naming it.
+"""
+import copy
+import importlib
+import inspect
+import pickle
+import pkgutil
+
+import numpy as np
+import pytest
+
+import tfgraph
+import tfgraph as theano
+import tfgraph.tensor as T
+from tfgraph.graph import Op
+
+
+def _import_all():
+    for info in pkgutil.walk_packages(tfgraph.__path__, "tfgraph."):
+        try:
+            importlib.import_module(info.name)
+        except ImportError:  # an optional dependency missing: its ops are not in use
+            pass
+
+
+_import_all()
+
+
+def _subclasses(cls):
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+def _is_concrete(cls):
+    return cls.lower is not Op.lower and cls.make_node is not Op.make_node
+
+
+def _module_level_instances():
+    """Op instances bound at module level in tfgraph, directly or in a dict,
+    list or tuple (op tables)."""
+    import sys
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not (name == "tfgraph" or name.startswith("tfgraph.")) or module is None:
+            continue
+        for attr, value in vars(module).items():
+            values = (value.values() if isinstance(value, dict) else
+                      value if isinstance(value, (list, tuple)) else [value])
+            for item in values:
+                if isinstance(item, Op):
+                    found.setdefault(id(item), (f"{name}.{attr}:{item}", item))
+    return list(found.values())
+
+
+def _op_of(var):
+    return var.owner.op
+
+
+def _x():
+    return T.dmatrix("x")
+
+
+def _squares_grad(x):
+    return T.grad(T.sum(x ** 2), x)
+
+
+EXAMPLES = {
+    "Cast": lambda: _op_of(T.cast(_x(), "float32")),
+    "Reduce": lambda: _op_of(T.sum(_x(), axis=1)),
+    "ArgReduce": lambda: _op_of(T.argmax(_x(), axis=0)),
+    "TensorDot": lambda: _op_of(T.tensordot(_x(), _x(), axes=[[1], [0]])),
+    "Reshape": lambda: _op_of(T.reshape(_x(), (2, -1))),
+    "DimShuffle": lambda: _op_of(_x().dimshuffle(1, "x", 0)),
+    "Flatten": lambda: _op_of(T.flatten(_x())),
+    "Join": lambda: _op_of(T.concatenate([_x(), _x()], axis=1)),
+    "Alloc": lambda: _op_of(T.alloc(0.0, 2, 3)),
+    "ARange": lambda: _op_of(T.arange(5)),
+    "Eye": lambda: _op_of(T.eye(3)),
+    "Subtensor": lambda: _op_of(_x()[1:, T.lscalar("i")]),
+    "IncSubtensor": lambda: _op_of(T.inc_subtensor(_x()[[0, 1]], 1.0)),
+    "Gradient": lambda: _op_of(_squares_grad(_x())),
+    "GradClip": lambda: _op_of(theano.gradient.grad_clip(_x(), -1.0, 1.0)),
+    "GradScale": lambda: _op_of(theano.gradient.grad_scale(_x(), 2.0)),
+    "Elemwise": lambda: _op_of(T.add(_x(), 1)),
+}
+
+
+def _instances():
+    instances = [(label, op) for label, op in _module_level_instances()]
+    have = {type(op) for _, op in instances}
+    missing = []
+    for cls in _subclasses(Op):
+        if not _is_concrete(cls) or cls.__module__.startswith("tests"):
+            continue
+        if cls.__name__ in EXAMPLES:
+            instances.append((f"{cls.__module__}.{cls.__name__} example",
+                              EXAMPLES[cls.__name__]()))
+        elif cls not in have:
+            try:
+                instances.append((f"{cls.__module__}.{cls.__name__}()", cls()))
+            except TypeError:
+                missing.append(f"{cls.__module__}.{cls.__name__}")
+    return instances, missing
+
+
+INSTANCES, MISSING = _instances()
+
+
+def test_every_op_class_has_an_instance_to_pickle():
+    assert not MISSING, (f"op classes with no module-level instance and no example in "
+                         f"EXAMPLES of {__file__}: {MISSING}")
+    assert len(INSTANCES) > 60  # the elementwise table alone has 50 ops
+
+
+def _same_state(a, b):
+    """The loaded op has the original's attributes (compared by type and text,
+    which covers tables, functions and nested specs)."""
+    assert type(a) is type(b)
+    assert sorted(vars(a)) == sorted(vars(b))
+    for key in vars(a):
+        assert type(vars(a)[key]) is type(vars(b)[key]), key
+        if not callable(vars(a)[key]):
+            assert repr(vars(a)[key]) == repr(vars(b)[key]), key
+
+
+@pytest.mark.parametrize("label,op", INSTANCES, ids=[label for label, _ in INSTANCES])
+def test_op_pickles_and_deep_copies(label, op):
+    loaded = pickle.loads(pickle.dumps(op, protocol=pickle.HIGHEST_PROTOCOL))
+    _same_state(op, loaded)
+    assert str(loaded) == str(op)
+    copied = copy.deepcopy(op)
+    _same_state(op, copied)
+
+
+def test_an_elementwise_op_outside_the_table_pickles_by_value():
+    from tfgraph.ops import elemwise
+    custom = elemwise.Elemwise("my_add", elemwise.TABLE[0][1], elemwise.same, 2, np.add)
+    loaded = pickle.loads(pickle.dumps(custom))
+    assert loaded is not custom and loaded.name == "my_add"
+    x = T.bvector("x")
+    np.testing.assert_array_equal(theano.function([x], loaded(x, x))(np.int8([1, 2])), [2, 4])
+    b = T.vector("b", dtype="bool")
+    assert list(theano.function([b], loaded(b, b))([True, False])) == [True, False]
+
+
+def test_a_graph_of_every_elementwise_op_computes_the_same_after_loading():
+    from tfgraph.ops.elemwise import OPS
+    x = T.dvector("x")
+    y = T.dvector("y")
+    outputs = []
+    for name, op in OPS.items():
+        args = {1: (x,), 2: (x, y), 3: (x > 0, x, y) if name == "switch" else (x, y, x + 1)}
+        args = args[op.nin] if name not in ("and_", "or_", "xor", "invert") else \
+            tuple(a > 0 for a in args[op.nin])
+        outputs.append(op(*args).astype("float64"))
+    loaded_inputs, loaded_outputs = pickle.loads(pickle.dumps(([x, y], outputs)))
+    data = (np.array([0.25, -1.5, 3.0]), np.array([2.0, 0.5, -0.75]))
+    with np.errstate(all="ignore"):
+        expected = theano.function([x, y], outputs)(*data)
+        got = theano.function(loaded_inputs, loaded_outputs)(*data)
+    for name, e, g in zip(OPS, expected, got):
+        np.testing.assert_array_equal(g, e, err_msg=name)
+
+
+def test_discovery_finds_ops_of_every_op_module():
+    modules = {type(op).__module__ for _, op in INSTANCES}
+    for name in ("tfgraph.ops.elemwise", "tfgraph.ops.reduce", "tfgraph.ops.shape",
+                 "tfgraph.ops.subtensor", "tfgraph.ops.linalg", "tfgraph.ops.nnet",
+                 "tfgraph.ops.grad"):
+        assert name in modules
+    assert inspect.ismodule(tfgraph.ops)
+
+
+def test_every_public_function_of_the_tensor_namespaces_pickles_by_reference():
+    import types
+    import tfgraph.gradient
+    import tfgraph.tensor.nnet
+    for namespace in (T, tfgraph.tensor.nnet, tfgraph, tfgraph.gradient):
+        for name, value in vars(namespace).items():
+            if name.startswith("_") or isinstance(value, types.ModuleType) or \
+                    not callable(value):
+                continue
+            assert pickle.loads(pickle.dumps(value)) is value, f"{namespace.__name__}.{name}"
+    assert T.dmatrix.__name__ == "dmatrix" and T.dmatrices.__name__ == "dmatrices"

@@ -1,0 +1,1 @@
+"""Theano's ``theano.misc`` modules that Theano code imports: ``pkl_utils``."""
