@@ -44,22 +44,23 @@ class Cholesky(LinalgOp):
     def __init__(self, lower=True, on_error="raise"):
         if on_error not in ("raise", "nan"):
             raise ValueError('on_error must be one of "raise" or "nan"')
-        self.lower, self.on_error = lower, on_error
+        # (Theano's ``lower`` attribute; the name is taken by Op.lower here.)
+        self.lower_factor, self.on_error = bool(lower), on_error
 
     def compute(self, x):
-        if not self.lower:
+        if not self.lower_factor:
             # SciPy's upper factor reads x's upper triangle: U = L(x^T)^T.
             x = tf.transpose(x)
+        chol = _cholesky_lower(x)
+        # TensorFlow does not raise: a matrix that is not positive definite
+        # leaves NaNs on the factor's diagonal (and garbage above it).
+        failed = tf.reduce_any(tf.math.is_nan(tf.math.real(tf.linalg.diag_part(chol))))
         if self.on_error == "nan":
-            # Decompose a stand-in where x is not positive definite (its
-            # eigenvalues tell), and return NaNs for it.
-            ok = tf.reduce_all(tf.linalg.eigvalsh(symmetric(x)) > 0)
-            safe = tf.where(ok, x, tf.eye(tf.shape(x)[0], dtype=x.dtype))
-            chol = _cholesky_lower(safe)
-            chol = tf.where(ok, chol, tf.fill(tf.shape(x), tf.constant(float("nan"), x.dtype)))
+            chol = tf.where(failed, tf.fill(tf.shape(x), tf.constant(float("nan"), x.dtype)), chol)
         else:
-            chol = _cholesky_lower(x)
-        return chol if self.lower else tf.transpose(chol)
+            chol = checked(chol, tf.logical_not(failed),
+                           f"{LINALG_ERROR}Matrix is not positive definite")
+        return chol if self.lower_factor else tf.transpose(chol)
 
 
 _STRUCTURES = ("general", "symmetric", "lower_triangular", "upper_triangular")
@@ -80,7 +81,7 @@ class Solve(Op):
         if A_structure not in _STRUCTURES:
             raise ValueError(f"Invalid matrix structure argument {A_structure!r}; use one of "
                              f"{_STRUCTURES}")
-        self.A_structure, self.lower = A_structure, lower
+        self.A_structure, self.lower_flag = A_structure, lower
         self.overwrite_A, self.overwrite_b = overwrite_A, overwrite_b
         self.trans, self.unit_diagonal = trans, unit_diagonal
         self.name = "solve" if A_structure in ("general", "symmetric") else "solve_triangular"
@@ -118,7 +119,7 @@ class Eigvalsh(Op):
     name = "eigvalsh"
 
     def __init__(self, lower=True):
-        self.lower = bool(lower)
+        self.from_lower = bool(lower)
 
     def make_node(self, a, b=None):
         a = matrix_input(a, "eigvalsh: a", square=True)
@@ -129,11 +130,11 @@ class Eigvalsh(Op):
 
     def lower(self, node, inputs, ctx):
         dtype = compute_dtype(node.outputs[0].dtype)
-        a = symmetric(cast_tensor(inputs[0], dtype), self.lower)
+        a = symmetric(cast_tensor(inputs[0], dtype), self.from_lower)
         if len(inputs) == 1:
             return [cast_tensor(tf.linalg.eigvalsh(a), node.outputs[0].dtype)]
-        b = symmetric(cast_tensor(inputs[1], dtype), self.lower)
-        chol = _cholesky_lower(b)
+        b = symmetric(cast_tensor(inputs[1], dtype), self.from_lower)
+        chol = Cholesky().compute(b)  # raises if b is not positive definite
         # L^-1 a L^-T has the generalized problem's eigenvalues.
         half = tf.linalg.triangular_solve(chol, a, lower=True)
         c = tf.linalg.triangular_solve(chol, tf.linalg.adjoint(half), lower=True)
