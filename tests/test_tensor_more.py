@@ -249,3 +249,25 @@ def test_namespace_names():
     with pytest.raises(T.NotScalarConstantError):
         T.get_scalar_constant_value(T.dscalar())
     assert T.get_vector_length(T.dmatrix().shape) == 2
+
+
+def test_dtype_lists_constructors_and_functional_indexing():
+    assert "float32" in T.float_dtypes and "uint8" in T.discrete_dtypes
+    assert set(T.all_dtypes) == set(T.discrete_dtypes) | set(T.continuous_dtypes)
+    assert T.fvector().type in T.float_vector_types and T.imatrix().type in T.int_matrix_types
+    assert T.tensor7("t", dtype="int8").ndim == 7 and T.dtensor6().dtype == "float64"
+    x, i = T.dvector("x"), T.lvector("i")
+    X, I = np.array([1.0, 2.0, 3.0]), np.array([2, 2, 0])
+    outs = [T.advanced_subtensor1(x, i), T.advanced_inc_subtensor1(x, 1.0, i),
+            T.advanced_set_subtensor1(x, 0.0, i), T.tensor_copy(x),
+            T.round_half_to_even(x / 2), T.round_half_away_from_zero(x / 2)]
+    f = tfgraph.function([x, i], outs)
+    sub, inc, set_, copy, even, away = f(X, I)
+    expected_inc = X.copy()
+    np.add.at(expected_inc, I, 1.0)
+    np.testing.assert_array_equal(sub, X[I])
+    np.testing.assert_array_equal(inc, expected_inc)
+    np.testing.assert_array_equal(set_, [0.0, 2.0, 0.0])
+    np.testing.assert_array_equal(copy, X)
+    np.testing.assert_array_equal(even, np.round(X / 2))
+    np.testing.assert_array_equal(away, [1.0, 1.0, 2.0])

@@ -26,6 +26,70 @@ square = OPS["sqr"]
 floor_div = OPS["int_div"]
 
 
+# Theano's dtype lists and type tuples (code tests ``x.dtype in T.float_dtypes``).
+complex_dtypes = ["complex64", "complex128"]
+float_dtypes = ["float16", "float32", "float64"]
+continuous_dtypes = float_dtypes + complex_dtypes
+int_dtypes = ["int8", "int16", "int32", "int64"]
+uint_dtypes = ["uint8", "uint16", "uint32", "uint64"]
+integer_dtypes = int_dtypes + uint_dtypes
+discrete_dtypes = ["bool"] + integer_dtypes
+all_dtypes = discrete_dtypes + continuous_dtypes
+
+
+def _types(dtype_names, pattern):
+    from tfgraph.graph import TensorType
+    return tuple(TensorType(d, pattern) for d in dtype_names)
+
+
+int_types = int_scalar_types = _types(int_dtypes, ())
+float_types = float_scalar_types = _types(["float32", "float64"], ())
+complex_types = complex_scalar_types = _types(complex_dtypes, ())
+int_vector_types = _types(int_dtypes, (False,))
+float_vector_types = _types(["float32", "float64"], (False,))
+complex_vector_types = _types(complex_dtypes, (False,))
+int_matrix_types = _types(int_dtypes, (False, False))
+float_matrix_types = _types(["float32", "float64"], (False, False))
+complex_matrix_types = _types(complex_dtypes, (False, False))
+
+round_half_away_from_zero = OPS["round_half_away_from_zero"]
+round_half_to_even = OPS["round_half_to_even"]
+
+
+def tensor_copy(x):
+    """A copy of ``x`` (a new variable of the same value)."""
+    return OPS["add"](x, 0) if as_tensor_variable(x).dtype != "bool" else OPS["or_"](x, False)
+
+
+# Theano's functional forms of indexing: x[idx], and its set/inc.
+def advanced_subtensor1(x, index):
+    return as_tensor_variable(x)[index]
+
+
+def advanced_subtensor(x, *index):
+    return as_tensor_variable(x)[tuple(index)]
+
+
+def advanced_inc_subtensor1(x, y, index):
+    from tfgraph.ops.subtensor import inc_subtensor
+    return inc_subtensor(as_tensor_variable(x)[index], y)
+
+
+def advanced_set_subtensor1(x, y, index):
+    from tfgraph.ops.subtensor import set_subtensor
+    return set_subtensor(as_tensor_variable(x)[index], y)
+
+
+def advanced_inc_subtensor(x, y, *index):
+    from tfgraph.ops.subtensor import inc_subtensor
+    return inc_subtensor(as_tensor_variable(x)[tuple(index)], y)
+
+
+def advanced_set_subtensor(x, y, *index):
+    from tfgraph.ops.subtensor import set_subtensor
+    return set_subtensor(as_tensor_variable(x)[tuple(index)], y)
+
+
 class NotScalarConstantError(Exception):
     """``get_scalar_constant_value`` found no constant value."""
 
@@ -406,13 +470,23 @@ def inverse_permutation(perm):
 
 
 
-__all__ = ["addbroadcast", "allclose", "AllocDiag", "bitwise_and", "bitwise_not", "bitwise_or",
-           "bitwise_xor", "ceil_intdiv", "choose", "Choose", "cov", "diag", "diagonal",
-           "divmod", "EmptyConstantError", "extract_constant", "ExtractDiag", "flatnonzero",
-           "floor_div", "get_scalar_constant_value", "get_vector_length", "horizontal_stack",
-           "inverse_permutation", "InversePermutation", "iround", "isclose", "isinf_",
-           "isnan_", "join", "largest", "max_and_argmax", "mgrid", "mod_check", "nonzero",
-           "Nonzero", "nonzero_values", "NotScalarConstantError", "ogrid", "patternbroadcast",
-           "power", "ptp", "Rebroadcast", "roll", "second", "shape_padaxis", "shape_padleft",
-           "shape_padright", "smallest", "Split", "split", "square", "stacklists", "swapaxes",
-           "take", "tile", "Tri", "tri", "tril", "triu", "unbroadcast", "vertical_stack"]
+
+__all__ = ["addbroadcast", "advanced_inc_subtensor", "advanced_inc_subtensor1",
+           "advanced_set_subtensor", "advanced_set_subtensor1", "advanced_subtensor",
+           "advanced_subtensor1", "all_dtypes", "allclose", "AllocDiag", "bitwise_and",
+           "bitwise_not", "bitwise_or", "bitwise_xor", "ceil_intdiv", "Choose", "choose",
+           "complex_dtypes", "complex_matrix_types", "complex_scalar_types", "complex_types",
+           "complex_vector_types", "continuous_dtypes", "cov", "diag", "diagonal",
+           "discrete_dtypes", "divmod", "EmptyConstantError", "extract_constant",
+           "ExtractDiag", "flatnonzero", "float_dtypes", "float_matrix_types",
+           "float_scalar_types", "float_types", "float_vector_types", "floor_div",
+           "get_scalar_constant_value", "get_vector_length", "horizontal_stack", "int_dtypes",
+           "int_matrix_types", "int_scalar_types", "int_types", "int_vector_types",
+           "integer_dtypes", "inverse_permutation", "InversePermutation", "iround", "isclose",
+           "isinf_", "isnan_", "join", "largest", "max_and_argmax", "mgrid", "mod_check",
+           "Nonzero", "nonzero", "nonzero_values", "NotScalarConstantError", "ogrid",
+           "patternbroadcast", "power", "ptp", "Rebroadcast", "roll",
+           "round_half_away_from_zero", "round_half_to_even", "second", "shape_padaxis",
+           "shape_padleft", "shape_padright", "smallest", "split", "Split", "square",
+           "stacklists", "swapaxes", "take", "tensor_copy", "tile", "Tri", "tri", "tril",
+           "triu", "uint_dtypes", "unbroadcast", "vertical_stack"]
