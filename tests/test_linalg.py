@@ -169,6 +169,9 @@ def test_singular_and_indefinite_matrices_raise_linalg_errors():
     tri = tfgraph.function([a, v], slinalg.solve_lower_triangular(a, v))
     with pytest.raises(np.linalg.LinAlgError, match="singular matrix"):
         tri(np.tril(singular) * [[1], [0], [1]], np.ones(3))
+    eager = tfgraph.function([a], slinalg.cholesky(a), mode="FAST_COMPILE")
+    with pytest.raises(ExecutionLinAlgError, match="not positive definite\\.\n"):
+        eager(-spd(2))
     nan = tfgraph.function([a], slinalg.Cholesky(on_error="nan")(a))
     assert np.isnan(nan(-spd(2))).all()
     with pytest.raises(np.linalg.LinAlgError, match="must be square"):

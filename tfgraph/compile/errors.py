@@ -125,7 +125,7 @@ _LINALG = [
     (re.compile(r"Input is not invertible"), "Singular matrix"),
     (re.compile(r"Input matrix must be square|Input matrices must be squares"),
      "Last 2 dimensions of the array must be square"),
-    (re.compile(r"LinAlgError: ([^\]\n]*)"), None),
+    (re.compile(r"LinAlgError: ([^\]\n'\"]*)"), None),
 ]
 
 

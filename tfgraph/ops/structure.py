@@ -95,10 +95,8 @@ class ExtractDiag(Op):
         self.offset, self.axis1, self.axis2 = int(offset), axis1, axis2
         self.name = "ExtractDiag"
 
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        if x.ndim < 2:
-            raise ValueError(f"diagonal needs at least 2 dimensions, {x} has {x.ndim}")
+    def axes(self, x):
+        """(axis1, axis2) of ``x`` as non-negative ints, or a clear error."""
         axes = []
         for a in (self.axis1, self.axis2):
             if not -x.ndim <= a < x.ndim:
@@ -106,14 +104,20 @@ class ExtractDiag(Op):
             axes.append(a % x.ndim)
         if axes[0] == axes[1]:
             raise ValueError(f"diagonal: axis1 and axis2 cannot be the same ({axes[0]})")
-        self.axes = tuple(axes)
+        return tuple(axes)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.ndim < 2:
+            raise ValueError(f"diagonal needs at least 2 dimensions, {x} has {x.ndim}")
+        axes = self.axes(x)
         pattern = tuple(b for d, b in enumerate(x.broadcastable) if d not in axes)
         return Apply(self, [x], [TensorType(x.dtype, pattern + (False,))])
 
     def lower(self, node, inputs, ctx):
         x = inputs[0]
         ndim = node.inputs[0].ndim
-        a1, a2 = self.axes
+        a1, a2 = self.axes(node.inputs[0])
         perm = [d for d in range(ndim) if d not in (a1, a2)] + [a1, a2]
         moved = tf.transpose(x, perm)
         if moved.dtype == tf.bool:
