@@ -195,3 +195,17 @@ def test_build_errors_name_the_argument():
         slinalg.kron(T.dvector(), T.dvector())
     with pytest.raises(NotImplementedError, match="raw"):
         nlinalg.qr(T.dmatrix(), "raw")
+
+
+def test_lstsq_against_numpy():
+    x, y, Y = T.dmatrix("x"), T.dvector("y"), T.dmatrix("Y")
+    f = tfgraph.function([x, y, Y], nlinalg.lstsq()(x, y, -1) + nlinalg.lstsq()(x, Y, 1e-10))
+    X = RNG.normal(size=(6, 3))
+    rank_deficient = np.hstack([X[:, :2], X[:, :1]])
+    for matrix in (X, rank_deficient, X[:2]):
+        vector, block = RNG.normal(size=len(matrix)), RNG.normal(size=(len(matrix), 2))
+        results = f(matrix, vector, block)
+        expected = (np.linalg.lstsq(matrix, vector, rcond=-1)
+                    + np.linalg.lstsq(matrix, block, rcond=1e-10))
+        for result, theirs in zip(results, expected):
+            np.testing.assert_allclose(result, theirs, rtol=1e-8, atol=1e-10)

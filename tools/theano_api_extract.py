@@ -68,7 +68,6 @@ SPECIFIC = {
     "transfer": "device transfer: TensorFlow places tensors itself",
     "register_transfer": "device transfer: TensorFlow places tensors itself",
     "batched_tensordot": "not yet: use batched_dot",
-    "lstsq": "not yet",
     "bartlett_": "an op instance kept for unpickling",
     "fill_diagonal_": "an op instance kept for unpickling",
     "fill_diagonal_offset_": "an op instance kept for unpickling",

@@ -9,6 +9,8 @@ reports as ``LinAlgError`` (a singular matrix to ``matrix_inverse`` or
 ``tfgraph.compile.errors.ExecutionLinAlgError``, a ``numpy.linalg.LinAlgError``
 with NumPy's or SciPy's words.
 """
+import numpy as np
+
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
@@ -202,3 +204,42 @@ def symmetric(m, lower=True):
     """The symmetric (Hermitian) matrix of m's lower (upper) triangle."""
     part = tril(m) if lower else tf.linalg.band_part(m, 0, -1)
     return part + tf.linalg.adjoint(part) - tf.linalg.diag(tf.linalg.diag_part(m))
+
+
+class lstsq(Op):  # noqa: N801  (Theano's name: ``lstsq()(x, y, rcond)``)
+    """NumPy's least squares: solution, residuals (sums of squared residuals,
+    empty unless x has full column rank and more rows than columns), rank,
+    and x's singular values; singular values below ``rcond`` times the
+    largest count as zero (machine precision when ``rcond`` < 0)."""
+    name = "lstsq"
+
+    def make_node(self, x, y, rcond):
+        x = matrix_input(x, "lstsq: x")
+        y, rcond = as_tensor_variable(y), as_tensor_variable(rcond)
+        if y.ndim not in (1, 2):
+            raise TypeError(f"lstsq: y must be a vector or a matrix, got {y} ({y.type})")
+        if rcond.ndim != 0:
+            raise TypeError(f"lstsq: rcond must be a scalar, got {rcond} ({rcond.type})")
+        dtype = compute_dtype(dtypes.upcast(x.dtype, y.dtype))
+        return Apply(self, [x, y, rcond], [
+            TensorType(dtype, (False,) * y.ndim), TensorType(dtype, (False,)),
+            TensorType("int64", ()), TensorType(dtype, (False,))])
+
+    def lower(self, node, inputs, ctx):
+        dtype = node.outputs[0].dtype
+        x, y = (cast_tensor(t, dtype) for t in inputs[:2])
+        rcond = cast_tensor(inputs[2], dtype)
+        vector = node.inputs[1].ndim == 1
+        rhs = y[:, None] if vector else y
+        s, u, v = tf.linalg.svd(x, full_matrices=False)
+        eps = tf.constant(float(np.finfo(dtype).eps), dtype)
+        cutoff = tf.where(rcond < 0, eps, rcond) * tf.reduce_max(s)
+        kept = s > cutoff
+        inverse_s = tf.where(kept, 1 / tf.where(kept, s, tf.ones_like(s)), tf.zeros_like(s))
+        solution = tf.matmul(v, inverse_s[:, None] * tf.matmul(u, rhs, adjoint_a=True))
+        rank = tf.reduce_sum(tf.cast(kept, tf.int64))
+        m, n = tf.shape(x, out_type=tf.int64)[0], tf.shape(x, out_type=tf.int64)[1]
+        squares = tf.reduce_sum(tf.square(rhs - tf.matmul(x, solution)), axis=0)
+        residuals = tf.cond(tf.logical_and(tf.equal(rank, n), m > n),
+                            lambda: squares, lambda: tf.zeros([0], dtype))
+        return [solution[:, 0] if vector else solution, residuals, rank, s]

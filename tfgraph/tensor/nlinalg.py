@@ -5,7 +5,7 @@ from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.linalg import Dot
 from tfgraph.ops.nlinalg import (QR, SVD, Det, Eig, Eigh, MatrixInverse,  # noqa: F401
-                                 MatrixPinv, matrix_input)
+                                 MatrixPinv, lstsq, matrix_input)
 from tfgraph.ops.reduce import reduce
 from tfgraph.ops.shape import reshape
 from tfgraph.ops.structure import AllocDiag, ExtractDiag  # noqa: F401
