@@ -271,3 +271,18 @@ def test_dtype_lists_constructors_and_functional_indexing():
     np.testing.assert_array_equal(copy, X)
     np.testing.assert_array_equal(even, np.round(X / 2))
     np.testing.assert_array_equal(away, [1.0, 1.0, 2.0])
+
+
+def test_batched_tensordot_against_numpy():
+    a, b = T.dtensor4("a"), T.dtensor3("b")
+    A, B = RNG.normal(size=(2, 3, 4, 5)), RNG.normal(size=(2, 5, 3))
+    outs = [T.batched_tensordot(a, b, [[1, 3], [2, 1]]), T.batched_tensordot(a, b, 1)]
+    f = tfgraph.function([a, b], outs)
+    pairs, last = f(A, B)
+    np.testing.assert_allclose(pairs, np.einsum("bijk,bki->bj", A, B), rtol=1e-12)
+    np.testing.assert_allclose(last, np.einsum("bijk,bkl->bijl", A, B), rtol=1e-12)
+    assert outs[1].ndim == 4
+    verify_grad(lambda x, y: T.batched_tensordot(x, y, [[1, 3], [2, 1]]),
+                [A[:, :2, :2, :3], B[:, :3, :2]], rng=np.random.RandomState(0))
+    with pytest.raises(ValueError, match="batch axis 0"):
+        T.batched_tensordot(a, b, [[0], [0]])

@@ -67,7 +67,6 @@ SPECIFIC = {
     "iv": "no TensorFlow kernel for Bessel functions of arbitrary order",
     "transfer": "device transfer: TensorFlow places tensors itself",
     "register_transfer": "device transfer: TensorFlow places tensors itself",
-    "batched_tensordot": "not yet: use batched_dot",
     "bartlett_": "an op instance kept for unpickling",
     "fill_diagonal_": "an op instance kept for unpickling",
     "fill_diagonal_offset_": "an op instance kept for unpickling",

@@ -351,6 +351,12 @@ def vertical_stack(*args):
     return concatenate(args, axis=0)
 
 
+def batched_tensordot(x, y, axes=2):
+    """tensordot of x[i] and y[i] for each i of the first axis."""
+    from tfgraph.ops.linalg import BatchedTensorDot
+    return BatchedTensorDot(axes)(x, y)
+
+
 def max_and_argmax(a, axis=None, keepdims=False):
     return reduce("max", a, axis, keepdims), reduce("argmax", a, axis, keepdims)
 
@@ -471,22 +477,23 @@ def inverse_permutation(perm):
 
 
 
+
 __all__ = ["addbroadcast", "advanced_inc_subtensor", "advanced_inc_subtensor1",
            "advanced_set_subtensor", "advanced_set_subtensor1", "advanced_subtensor",
-           "advanced_subtensor1", "all_dtypes", "allclose", "AllocDiag", "bitwise_and",
-           "bitwise_not", "bitwise_or", "bitwise_xor", "ceil_intdiv", "Choose", "choose",
-           "complex_dtypes", "complex_matrix_types", "complex_scalar_types", "complex_types",
-           "complex_vector_types", "continuous_dtypes", "cov", "diag", "diagonal",
-           "discrete_dtypes", "divmod", "EmptyConstantError", "extract_constant",
+           "advanced_subtensor1", "all_dtypes", "allclose", "AllocDiag", "batched_tensordot",
+           "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "ceil_intdiv", "Choose",
+           "choose", "complex_dtypes", "complex_matrix_types", "complex_scalar_types",
+           "complex_types", "complex_vector_types", "continuous_dtypes", "cov", "diag",
+           "diagonal", "discrete_dtypes", "divmod", "EmptyConstantError", "extract_constant",
            "ExtractDiag", "flatnonzero", "float_dtypes", "float_matrix_types",
            "float_scalar_types", "float_types", "float_vector_types", "floor_div",
            "get_scalar_constant_value", "get_vector_length", "horizontal_stack", "int_dtypes",
            "int_matrix_types", "int_scalar_types", "int_types", "int_vector_types",
            "integer_dtypes", "inverse_permutation", "InversePermutation", "iround", "isclose",
            "isinf_", "isnan_", "join", "largest", "max_and_argmax", "mgrid", "mod_check",
-           "Nonzero", "nonzero", "nonzero_values", "NotScalarConstantError", "ogrid",
+           "nonzero", "Nonzero", "nonzero_values", "NotScalarConstantError", "ogrid",
            "patternbroadcast", "power", "ptp", "Rebroadcast", "roll",
            "round_half_away_from_zero", "round_half_to_even", "second", "shape_padaxis",
-           "shape_padleft", "shape_padright", "smallest", "split", "Split", "square",
-           "stacklists", "swapaxes", "take", "tensor_copy", "tile", "Tri", "tri", "tril",
+           "shape_padleft", "shape_padright", "smallest", "Split", "split", "square",
+           "stacklists", "swapaxes", "take", "tensor_copy", "tile", "tri", "Tri", "tril",
            "triu", "uint_dtypes", "unbroadcast", "vertical_stack"]
