@@ -186,4 +186,6 @@ def main(root):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "/work/ref/Theano-1.0.5/theano")
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tools/theano_api_extract.py /path/to/Theano-1.0.5/theano")
+    main(sys.argv[1])
