@@ -17,6 +17,10 @@ error                       also a                      raised for
 ``ExecutionTypeError``      ``TypeError``               TensorFlow has no kernel for an op on these
                                                         dtypes (when tracing, this is a plain
                                                         ``TypeError`` raised by ``function``)
+``ExecutionLinAlgError``    ``numpy.linalg.LinAlgError`` a linear algebra failure NumPy or SciPy report
+                            (a ``ValueError``)          so: a singular matrix to ``matrix_inverse`` or
+                                                        ``solve``, a matrix that is not positive
+                                                        definite to ``cholesky``; in their words
 ``ExecutionValueError``     ``ValueError``              any other invalid value: shapes that do not
                                                         match (``Incompatible shapes``, ``reshape``,
                                                         ``dot``), integer division by zero, ...
@@ -30,6 +34,8 @@ None when it cannot be told), ``tf_error`` (TensorFlow's original error, kept
 for reference; its traceback is not chained, as it points into TensorFlow).
 """
 import re
+
+import numpy as np
 
 
 class ExecutionError(Exception):
@@ -62,6 +68,10 @@ class ExecutionTypeError(ExecutionError, TypeError):
 class ExecutionValueError(ExecutionError, ValueError):
     """The graph met values it cannot compute with (shapes that do not match,
     integer division by zero, ...)."""
+
+
+class ExecutionLinAlgError(ExecutionValueError, np.linalg.LinAlgError):
+    """A linear algebra failure, as NumPy's and SciPy's ``LinAlgError``."""
 
 
 class ExecutionMemoryError(ExecutionError, MemoryError):
@@ -106,6 +116,28 @@ def tf_node_name(message):
     return match.group(1) if match else None
 
 
+# TensorFlow's linear algebra failures, in the words NumPy or SciPy use for them
+# (numpy.linalg.inv, scipy.linalg.solve, numpy.linalg.cholesky, det); and the
+# checks tfgraph.ops.nlinalg adds, marked "LinAlgError: ".
+_LINALG = [
+    (re.compile(r"Cholesky decomposition was not successful"), "Matrix is not positive definite"),
+    (re.compile(r"Input matrix is not invertible"), "Matrix is singular"),
+    (re.compile(r"Input is not invertible"), "Singular matrix"),
+    (re.compile(r"Input matrix must be square|Input matrices must be squares"),
+     "Last 2 dimensions of the array must be square"),
+    (re.compile(r"LinAlgError: ([^\]\n'\"]*)"), None),
+]
+
+
+def linalg_text(text):
+    """NumPy's / SciPy's words for a linear algebra failure in ``text``, or None."""
+    for pattern, words in _LINALG:
+        match = pattern.search(text)
+        if match:
+            return words or match.group(1).strip()
+    return None
+
+
 def essential(message):
     """TensorFlow's message without its graph-construction traceback, node
     annotations and device prefixes: what actually went wrong."""
@@ -131,7 +163,9 @@ def essential(message):
     text = re.sub(r"^\d+ root error\(s\) found\.\s*", "", text.strip())
     text = re.sub(r"^\(\d+\) [A-Z_]+:\s*", "", text)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return lines[0] if lines else message.strip()
+    text = lines[0] if lines else message.strip()
+    linalg = linalg_text(text)
+    return f"LinAlgError: {linalg}" if linalg else text
 
 
 def error_class(tf_error, text):
@@ -141,6 +175,8 @@ def error_class(tf_error, text):
         return ExecutionMemoryError
     if _NO_KERNEL.search(text):
         return ExecutionTypeError
+    if text.startswith("LinAlgError: "):
+        return ExecutionLinAlgError
     if isinstance(tf_error, (tf.errors.InvalidArgumentError, tf.errors.OutOfRangeError,
                              ValueError)):
         return ExecutionIndexError if _INDEX_WORDS.search(text) else ExecutionValueError
@@ -148,5 +184,5 @@ def error_class(tf_error, text):
 
 
 __all__ = ["ExecutionError", "InvalidValueError", "NanGuardError", "ExecutionIndexError",
-           "ExecutionTypeError",
+           "ExecutionTypeError", "ExecutionLinAlgError",
            "ExecutionValueError", "ExecutionMemoryError", "ExecutionRuntimeError"]

@@ -87,3 +87,56 @@ class BatchedDot(Op):
         spec = {(2, 2): "bi,bi->b", (3, 2): "bij,bj->bi",
                 (2, 3): "bi,bij->bj", (3, 3): "bij,bjk->bik"}[(len(a.shape), len(b.shape))]
         return [cast_tensor(tf.einsum(spec, a, b), out_dtype)]
+
+
+class BatchedTensorDot(Op):
+    """tensordot of a[i] and b[i] for each i along the first (batch) axis;
+    ``axes`` an int (the last n non-batch axes of a with the first n of b) or
+    two lists of axes of a and b, never axis 0."""
+    name = "batched_tensordot"
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def pairs(self, a, b):
+        if isinstance(self.axes, int):
+            n = self.axes
+            if n >= a.ndim or n >= b.ndim:
+                raise ValueError(f"batched_tensordot: axes={n} is too many for {a} ({a.ndim} "
+                                 f"dims) and {b} ({b.ndim} dims)")
+            return list(range(a.ndim - n, a.ndim)), list(range(1, n + 1))
+        if len(self.axes) != 2:
+            raise ValueError(f"batched_tensordot: axes must be an int or two lists, got {self.axes}")
+        a_axes, b_axes = ([ax] if isinstance(ax, int) else list(ax) for ax in self.axes)
+        a_axes, b_axes = [x % a.ndim for x in a_axes], [x % b.ndim for x in b_axes]
+        if len(a_axes) != len(b_axes) or 0 in a_axes or 0 in b_axes:
+            raise ValueError(f"batched_tensordot: axes {self.axes} must pair as many axes of "
+                             f"{a} and {b}, none of them the batch axis 0")
+        return a_axes, b_axes
+
+    def make_node(self, a, b):
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        if a.ndim < 2 or b.ndim < 2:
+            raise TypeError(f"batched_tensordot takes tensors of 2 or more dimensions, got "
+                            f"{a} ({a.type}) and {b} ({b.type})")
+        a_axes, b_axes = self.pairs(a, b)
+        pattern = ((a.broadcastable[0] and b.broadcastable[0],)
+                   + tuple(p for d, p in enumerate(a.broadcastable) if d and d not in a_axes)
+                   + tuple(p for d, p in enumerate(b.broadcastable) if d and d not in b_axes))
+        return Apply(self, [a, b], [TensorType(result_dtype([a, b]), pattern)])
+
+    def lower(self, node, inputs, ctx):
+        a_var, b_var = node.inputs
+        a_axes, b_axes = self.pairs(a_var, b_var)
+        letters = iter("abcdefghijklmnopqrstuvwxyz")
+        batch = next(letters)
+        a_spec = [batch] + [next(letters) for _ in range(a_var.ndim - 1)]
+        b_spec = [batch] + [next(letters) for _ in range(b_var.ndim - 1)]
+        for i, j in zip(a_axes, b_axes):
+            b_spec[j] = a_spec[i]
+        out = ([batch] + [c for d, c in enumerate(a_spec) if d and d not in a_axes]
+               + [c for d, c in enumerate(b_spec) if d and d not in b_axes])
+        out_dtype = node.outputs[0].dtype
+        a, b = (cast_tensor(t, _compute_dtype(out_dtype)) for t in inputs)
+        spec = f"{''.join(a_spec)},{''.join(b_spec)}->{''.join(out)}"
+        return [cast_tensor(tf.einsum(spec, a, b), out_dtype)]

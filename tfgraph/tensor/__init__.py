@@ -108,7 +108,15 @@ def outer(x, y):
     return dimshuffle(x, 0, "x") * dimshuffle(y, "x", 0)
 
 
-def squeeze(x):
-    """``x`` without its broadcastable dimensions."""
-    x = as_tensor_variable(x)
-    return dimshuffle(x, [d for d, b in enumerate(x.broadcastable) if not b])
+
+# The rest of Theano 1.0's namespace: docs/tensor.md.
+from tfgraph.ops.special import OPS as _SPECIAL  # noqa: E402
+from tfgraph.tensor import extra_ops, nlinalg, slinalg, sort as _sort_module, xlogx  # noqa: E402,F401
+from tfgraph.tensor.arrays import *  # noqa: E402,F401,F403
+from tfgraph.tensor.extra_ops import (DiffOp, bartlett, bincount, cumprod, cumsum,  # noqa: E402,F401
+                                      fill_diagonal, fill_diagonal_offset, ravel_multi_index,
+                                      repeat, squeeze, unravel_index)
+from tfgraph.tensor.sort import argsort, argtopk, sort, topk, topk_and_argtopk  # noqa: E402,F401
+from tfgraph.tensor import var_more as _var_more  # noqa: E402,F401  (more methods)
+
+globals().update({name: op for name, op in _SPECIAL.items() if name not in ("xlogx", "xlogy0")})

@@ -1,4 +1,4 @@
-"""Symbolic input constructors: ``scalar vector matrix row col tensor3 tensor4``,
+"""Symbolic input constructors: ``scalar vector matrix row col tensor3`` to ``tensor7``,
 their dtype-prefixed forms (``b w i l f d c``) and plurals (``dmatrices``)."""
 from tfgraph.config import config
 from tfgraph.graph import TensorType
@@ -6,11 +6,12 @@ from tfgraph.graph import TensorType
 PATTERNS = {"scalar": (), "vector": (False,), "matrix": (False, False),
             "row": (True, False), "col": (False, True),
             "tensor3": (False,) * 3, "tensor4": (False,) * 4,
-            "tensor5": (False,) * 5}
+            "tensor5": (False,) * 5, "tensor6": (False,) * 6, "tensor7": (False,) * 7}
 PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64",
             "f": "float32", "d": "float64", "c": "complex64", "z": "complex128"}
 PLURALS = {"scalar": "scalars", "vector": "vectors", "matrix": "matrices", "row": "rows",
-           "col": "cols", "tensor3": "tensor3s", "tensor4": "tensor4s", "tensor5": "tensor5s"}
+           "col": "cols", "tensor3": "tensor3s", "tensor4": "tensor4s", "tensor5": "tensor5s",
+           "tensor6": "tensor6s", "tensor7": "tensor7s"}
 
 
 def _single(kind, fixed_dtype):

@@ -1,0 +1,256 @@
+"""Structural ops of ``theano.tensor`` beyond shape.py: tri, nonzero, split,
+diagonals (ExtractDiag, AllocDiag), choose."""
+import numbers
+
+from tfgraph import dtypes
+from tfgraph.graph import Apply, Op, TensorType
+from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph._tf import tf
+
+
+def checked(tensor, condition, message):
+    """``tensor``, computed only once scalar ``condition`` holds; else the
+    call fails with ``message``."""
+    check = tf.debugging.Assert(tf.reduce_all(condition), [message])
+    with tf.control_dependencies([check]):
+        return tf.identity(tensor)
+
+
+def _int_scalar(value, what):
+    var = as_tensor_variable(value)
+    if var.ndim != 0 or not dtypes.is_discrete(var.dtype) or var.dtype == "bool":
+        raise TypeError(f"{what} must be an integer scalar, got {var} ({var.type})")
+    return var
+
+
+class Tri(Op):
+    """An N x M matrix with ones at and below diagonal k (NumPy's tri)."""
+    name = "tri"
+
+    def __init__(self, dtype):
+        self.dtype = dtypes.check_dtype(dtype)
+
+    def make_node(self, n, m, k):
+        inputs = [_int_scalar(v, what) for v, what in ((n, "tri: N"), (m, "tri: M"), (k, "tri: k"))]
+        return Apply(self, inputs, [TensorType(self.dtype, (False, False))])
+
+    def lower(self, node, inputs, ctx):
+        n, m, k = (cast_tensor(t, "int64") for t in inputs)
+        rows = tf.range(n, dtype=tf.int64)[:, None]
+        cols = tf.range(m, dtype=tf.int64)[None, :]
+        return [tf.cast(cols - rows <= k, self.dtype)]
+
+
+class Nonzero(Op):
+    """The indices of the non-zero elements, as an (ndim, count) int64 matrix."""
+    name = "nonzero"
+
+    def make_node(self, a):
+        a = as_tensor_variable(a)
+        if a.ndim == 0:
+            raise ValueError(f"nonzero only supports non-scalar arrays, got scalar {a}")
+        return Apply(self, [a], [TensorType("int64", (False, False))])
+
+    def lower(self, node, inputs, ctx):
+        a = inputs[0]
+        mask = a if a.dtype == tf.bool else tf.not_equal(a, tf.zeros([], a.dtype))
+        return [tf.transpose(tf.where(mask))]
+
+
+class Split(Op):
+    """``x`` cut along ``axis`` into ``n_splits`` pieces of the given sizes."""
+    name = "split"
+
+    def __init__(self, n_splits, axis):
+        if not isinstance(n_splits, numbers.Integral) or n_splits < 1:
+            raise ValueError(f"split: n_splits must be a positive int, got {n_splits!r}")
+        if not isinstance(axis, numbers.Integral):
+            raise TypeError(f"split: axis must be a Python int, got {axis!r}")
+        self.n_splits, self.axis = int(n_splits), int(axis)
+
+    def make_node(self, x, sizes):
+        x, sizes = as_tensor_variable(x), as_tensor_variable(sizes)
+        if sizes.ndim != 1 or not dtypes.is_discrete(sizes.dtype):
+            raise TypeError(f"split: splits_size must be an integer vector, got {sizes} "
+                            f"({sizes.type})")
+        if not -x.ndim <= self.axis < x.ndim:
+            raise ValueError(f"split: axis {self.axis} is out of range for {x} "
+                             f"({x.ndim} dimensions)")
+        return Apply(self, [x, sizes], [x.type for _ in range(self.n_splits)])
+
+    def lower(self, node, inputs, ctx):
+        x, sizes = inputs
+        axis = self.axis % node.inputs[0].ndim
+        sizes = cast_tensor(sizes, "int64")
+        sizes = checked(sizes, tf.equal(tf.reduce_sum(sizes), tf.shape(x, out_type=tf.int64)[axis]),
+                        f"split: the sizes must add up to the length of axis {axis}")
+        return tf.split(x, sizes, axis=axis, num=self.n_splits)
+
+
+class ExtractDiag(Op):
+    """The diagonal at ``offset`` of the 2-d sub-arrays on axes ``axis1``,
+    ``axis2``, as a last axis (NumPy's diagonal)."""
+
+    def __init__(self, offset=0, axis1=0, axis2=1):
+        self.offset, self.axis1, self.axis2 = int(offset), axis1, axis2
+        self.name = "ExtractDiag"
+
+    def axes(self, x):
+        """(axis1, axis2) of ``x`` as non-negative ints, or a clear error."""
+        axes = []
+        for a in (self.axis1, self.axis2):
+            if not -x.ndim <= a < x.ndim:
+                raise ValueError(f"diagonal: axis {a} is out of range for {x} ({x.ndim} dims)")
+            axes.append(a % x.ndim)
+        if axes[0] == axes[1]:
+            raise ValueError(f"diagonal: axis1 and axis2 cannot be the same ({axes[0]})")
+        return tuple(axes)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.ndim < 2:
+            raise ValueError(f"diagonal needs at least 2 dimensions, {x} has {x.ndim}")
+        axes = self.axes(x)
+        pattern = tuple(b for d, b in enumerate(x.broadcastable) if d not in axes)
+        return Apply(self, [x], [TensorType(x.dtype, pattern + (False,))])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        ndim = node.inputs[0].ndim
+        a1, a2 = self.axes(node.inputs[0])
+        perm = [d for d in range(ndim) if d not in (a1, a2)] + [a1, a2]
+        moved = tf.transpose(x, perm)
+        if moved.dtype == tf.bool:
+            return [tf.cast(tf.linalg.diag_part(tf.cast(moved, tf.int8), k=self.offset), tf.bool)]
+        return [tf.linalg.diag_part(moved, k=self.offset)]
+
+
+class AllocDiag(Op):
+    """A square matrix with vector ``x`` on its diagonal at ``offset``."""
+
+    def __init__(self, offset=0):
+        self.offset = int(offset)
+        self.name = "AllocDiag"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if x.ndim != 1:
+            raise TypeError(f"AllocDiag takes a vector, got {x} ({x.type})")
+        return Apply(self, [x], [TensorType(x.dtype, (False, False))])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        if x.dtype == tf.bool:
+            return [tf.cast(tf.linalg.diag(tf.cast(x, tf.int8), k=self.offset), tf.bool)]
+        return [tf.linalg.diag(x, k=self.offset)]
+
+
+class Choose(Op):
+    """NumPy's choose: ``choices[a[i]][i]``, broadcasting ``a`` and each choice."""
+    name = "choose"
+
+    def __init__(self, mode="raise"):
+        if mode not in ("raise", "wrap", "clip"):
+            raise ValueError(f"choose: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
+        self.mode = mode
+
+    def make_node(self, a, choices):
+        a, choices = as_tensor_variable(a), as_tensor_variable(choices)
+        if not dtypes.is_discrete(a.dtype) or a.dtype == "bool":
+            raise TypeError(f"choose: a must have an integer dtype, got {a} ({a.type})")
+        if choices.ndim < 1:
+            raise TypeError(f"choose: choices must be a sequence or an array of >= 1 dimension")
+        ndim = max(a.ndim, choices.ndim - 1)
+        pa = (True,) * (ndim - a.ndim) + a.broadcastable
+        pc = (True,) * (ndim - choices.ndim + 1) + choices.broadcastable[1:]
+        pattern = tuple(x and y for x, y in zip(pa, pc))
+        return Apply(self, [a, choices], [TensorType(choices.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        a, choices = inputs
+        a = cast_tensor(a, "int64")
+        n = tf.shape(choices, out_type=tf.int64)[0]
+        shape = tf.broadcast_dynamic_shape(tf.shape(a, out_type=tf.int64),
+                                           tf.shape(choices, out_type=tf.int64)[1:])
+        if self.mode == "wrap":
+            a = tf.math.floormod(a, n)
+        elif self.mode == "clip":
+            a = tf.clip_by_value(a, 0, n - 1)
+        else:
+            a = checked(a, (a >= 0) & (a < n), "choose: invalid entry in choice array")
+        ndim = len(node.outputs[0].broadcastable)
+        a = tf.broadcast_to(a, shape)
+        c = tf.broadcast_to(choices, tf.concat([[n], shape], 0))
+        c = tf.transpose(c, list(range(1, ndim + 1)) + [0])
+        return [tf.gather(c, a[..., None], batch_dims=ndim)[..., 0]]
+
+
+
+
+
+class Rebroadcast(Op):
+    """``x`` with some dimensions declared broadcastable or not; a dimension
+    declared broadcastable is checked to have length 1 when the graph runs."""
+    name = "Rebroadcast"
+
+    def __init__(self, axes):
+        self.axes = tuple((int(a), bool(b)) for a, b in axes)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        pattern = list(x.broadcastable)
+        for axis, flag in self.axes:
+            if not 0 <= axis < x.ndim:
+                raise ValueError(f"Rebroadcast: axis {axis} is out of range for {x} "
+                                 f"({x.ndim} dimensions)")
+            pattern[axis] = flag
+        return Apply(self, [x], [TensorType(x.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        for axis, flag in self.axes:
+            if flag and not node.inputs[0].broadcastable[axis]:
+                x = checked(x, tf.equal(tf.shape(x)[axis], 1),
+                            f"Rebroadcast: dimension {axis} of {node.inputs[0]} must have "
+                            f"length 1 to be broadcastable")
+        return [x]
+
+
+class InversePermutation(Op):
+    """The inverse of each permutation along the last axis of an integer tensor."""
+    name = "inverse_permutation"
+
+    def make_node(self, perm):
+        perm = as_tensor_variable(perm)
+        if perm.ndim < 1 or not dtypes.is_discrete(perm.dtype) or perm.dtype == "bool":
+            raise TypeError(f"inverse_permutation takes an integer tensor, got {perm} "
+                            f"({perm.type})")
+        return Apply(self, [perm], [perm.type])
+
+    def lower(self, node, inputs, ctx):
+        # The positions that sort a permutation are its inverse.
+        inverse = tf.argsort(cast_tensor(inputs[0], "int64"), axis=-1, stable=True)
+        return [cast_tensor(inverse, node.outputs[0].dtype)]
+
+
+class Assert(Op):
+    """``x`` itself, once every condition holds when the graph runs (Theano's
+    ``theano.tensor.opt.Assert``); else the call fails with ``msg``."""
+    name = "Assert"
+
+    def __init__(self, msg="Theano Assert failed!"):
+        self.msg = msg
+
+    def make_node(self, x, *conditions):
+        x = as_tensor_variable(x)
+        conditions = [as_tensor_variable(c) for c in conditions]
+        for c in conditions:
+            if c.ndim != 0:
+                raise TypeError(f"Assert: conditions must be scalars, got {c} ({c.type})")
+        return Apply(self, [x] + conditions, [x.type])
+
+    def lower(self, node, inputs, ctx):
+        x, *conditions = inputs
+        for c in conditions:
+            x = checked(x, tf.cast(c, tf.bool), self.msg)
+        return [x]
