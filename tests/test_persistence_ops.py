@@ -92,6 +92,14 @@ EXAMPLES = {
     "GradClip": lambda: _op_of(theano.gradient.grad_clip(_x(), -1.0, 1.0)),
     "GradScale": lambda: _op_of(theano.gradient.grad_scale(_x(), 2.0)),
     "Elemwise": lambda: _op_of(T.add(_x(), 1)),
+    "BatchedTensorDot": lambda: _op_of(T.batched_tensordot(T.dtensor3(), T.dtensor3(),
+                                                           axes=[[2], [1]])),
+    "Tri": lambda: _op_of(T.tri(3)),
+    "Split": lambda: _op_of(T.split(T.dvector(), T.lvector(), 2)[0]),
+    "Rebroadcast": lambda: _op_of(T.addbroadcast(T.dmatrix(), 0)),
+    "Sort": lambda: _op_of(T.sort(_x())),
+    "TopK": lambda: T.topk(_x(), 2).owner.op,
+    "UnravelIndex": lambda: _op_of(T.extra_ops.unravel_index(T.lvector(), (3, 4))[0]),
 }
 
 

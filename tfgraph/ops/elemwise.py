@@ -86,7 +86,7 @@ class Elemwise(Op):
     def __reduce_ex__(self, protocol):
         # An op of the table pickles as a reference to its row, so a loaded graph
         # holds the very op objects (``node.op is T.nnet.sigmoid`` stays true).
-        if OPS.get(self.name) is self:
+        if TABLES.get(self.name) is self:
             return (table_op, (self.name,))
         return super().__reduce_ex__(protocol)
 
@@ -282,9 +282,23 @@ OPS = {name: Elemwise(name, lowering, rule, nin, reference, symbol)
        for name, lowering, rule, nin, reference, symbol in TABLE}
 
 
+# Every table's ops by name (this module's and those that add more, such as
+# tfgraph.ops.special): what a pickled table op refers to.
+TABLES = dict(OPS)
+
+
+def register_table(ops):
+    """Make the ops of another table pickle by name, as this module's do."""
+    clashes = [name for name in ops if TABLES.get(name, ops[name]) is not ops[name]]
+    if clashes:
+        raise ValueError(f"elementwise ops {clashes} are already in a table")
+    TABLES.update(ops)
+    return ops
+
+
 def table_op(name):
     """The elementwise op of the table named ``name`` (what its pickle refers to)."""
-    return OPS[name]
+    return TABLES[name]
 
 
 class Cast(Op):

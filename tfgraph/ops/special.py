@@ -10,7 +10,7 @@ import math
 
 from tfgraph import dtypes
 from tfgraph.ops.base import result_dtype
-from tfgraph.ops.elemwise import Elemwise, abs_rule, min8, to_float
+from tfgraph.ops.elemwise import Elemwise, abs_rule, min8, register_table, to_float
 from tfgraph._tf import tf
 
 _SQRT2 = math.sqrt(2.0)
@@ -200,5 +200,5 @@ TABLE = [
     ("xlogy0",          xlogy0,                            to_float,   2, "scipy.special.xlogy"),
 ]
 
-OPS = {name: Elemwise(name, lowering, rule, nin, reference)
-       for name, lowering, rule, nin, reference in TABLE}
+OPS = register_table({name: Elemwise(name, lowering, rule, nin, reference)
+                      for name, lowering, rule, nin, reference in TABLE})
