@@ -112,3 +112,4 @@ def squeeze(x):
     """``x`` without its broadcastable dimensions."""
     x = as_tensor_variable(x)
     return dimshuffle(x, [d for d, b in enumerate(x.broadcastable) if not b])
+from tfgraph.tensor import shared_randomstreams  # noqa: E402,F401
