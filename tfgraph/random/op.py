@@ -14,6 +14,7 @@ import collections
 import numpy as np
 
 from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.grad import UndefinedGrad
 from tfgraph.random import draws
 from tfgraph._tf import tf
 
@@ -233,6 +234,11 @@ class RandomDraw(Op):
         return f"{self}({', '.join(named)})"
 
 
+def undefined_grad(x):
+    """``x``, whose gradient is undefined: ``grad`` through it raises."""
+    return UndefinedGrad()(x)
+
+
 def _after(checks, tensor):
     """``tensor``, computed after the ``checks`` (None when eager: an eager
     check has already raised or passed)."""
@@ -246,32 +252,6 @@ def _after(checks, tensor):
 def _short(array):
     text = np.array2string(np.asarray(array), threshold=6, separator=", ")
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-class UndefinedGrad(Op):
-    """The identity, through which a gradient is undefined (Theano's
-    ``theano.gradient.undefined_grad``): ``grad`` raises
-    ``NullTypeGradError`` naming it."""
-    name = "UndefinedGrad"
-
-    def make_node(self, x):
-        from tfgraph.ops.base import as_tensor_variable
-        x = as_tensor_variable(x)
-        return Apply(self, [x], [x.type])
-
-    def lower(self, node, inputs, ctx):
-        return [tf.identity(inputs[0])]
-
-    def undefined_grads(self, node):
-        return {0: ""}
-
-    def pp(self, node, args):
-        return f"undefined_grad({args[0]})"
-
-
-def undefined_grad(x):
-    """``x``, whose gradient is undefined: ``grad`` through it raises."""
-    return UndefinedGrad()(x)
 
 
 class PermuteRowElements(Op):

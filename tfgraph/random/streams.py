@@ -278,7 +278,8 @@ class MRG_RandomStreams(_Streams):
         index = 0
         while True:
             state = np.random.SeedSequence(entropy + [index]).generate_state(1, np.uint64)
-            yield int(state[0] >> np.uint64(1))
+            # 33 bits: NanGuardMode calls values above 1e10 big, states included.
+            yield int(state[0] >> np.uint64(31))
             index += 1
 
     def set_rstate(self, seed):
