@@ -14,6 +14,7 @@ import collections
 import numpy as np
 
 from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
 from tfgraph.random import draws
 from tfgraph._tf import tf
@@ -177,8 +178,8 @@ class RandomDraw(Op):
         """Raise ValueError, naming the parameter, for constant parameters
         that break a check."""
         for check in self.dist.checks:
-            values = [params[i] for i in check.params]
-            if all(isinstance(v, Constant) for v in values):
+            values = [_constant(params[i]) for i in check.params]
+            if all(v is not None for v in values):
                 arrays = [np.asarray(v.data) for v in values]
                 if arrays[0].size and not np.all(check.test(*arrays)):
                     shown = ", ".join(f"{self.dist.params[i]}={_short(a)}"
@@ -193,7 +194,7 @@ class RandomDraw(Op):
             asserts.append(tf.debugging.Assert(
                 tf.reduce_all(size >= 0), [f"{self}: size must be non-negative, got", size]))
         for check in self.dist.checks:
-            if all(isinstance(param_vars[i], Constant) for i in check.params):
+            if all(_constant(param_vars[i]) is not None for i in check.params):
                 continue  # checked when the graph was built
             ok = tf.reduce_all(check.test(*[params[i] for i in check.params]))
             asserts.append(tf.debugging.Assert(ok, [f"{self}: {check.message}"]))
@@ -232,6 +233,13 @@ class RandomDraw(Op):
         named = [f"size={size}"] if size is not None else []
         named += [f"{n}={a}" for n, a in zip(self.dist.params, params)]
         return f"{self}({', '.join(named)})"
+
+
+def _constant(var):
+    """The Constant ``var`` is, or is a cast or undefined_grad of, else None."""
+    while var.owner is not None and isinstance(var.owner.op, (Cast, UndefinedGrad)):
+        var = var.owner.inputs[0]
+    return var if isinstance(var, Constant) else None
 
 
 def undefined_grad(x):
