@@ -360,3 +360,47 @@ def test_dropout_mask_gives_masked_gradient():
         grad, m = f(xs)
         assert 0 < m.sum() < m.size
         np.testing.assert_allclose(grad, xs.T @ m)
+
+
+# --- API details -------------------------------------------------------------------------
+
+def test_theano_api_details(capsys):
+    import tfgraph.sandbox as sandbox
+    assert T.shared_randomstreams.RandomStreams is RandomStreams
+    assert [m for m in vars(sandbox) if not m.startswith("_")] == ["rng_mrg"]
+    rs = RandomStreams(2)
+    b = rs.binomial((4,), 1, None, None, "int32", prob=0.25)   # Theano's deprecated alias
+    assert "DEPRECATION WARNING" in capsys.readouterr().err and b.dtype == "int32"
+    assert rs[b.rng][1] == 0
+    rs[b.rng] = np.array([5, 0])
+    assert b.rng.get_value().tolist() == [5, 0]
+    with pytest.raises(TypeError, match="one permutation"):
+        rs.permutation(n=3, ndim=2)
+    with pytest.raises(TypeError, match="size is required"):
+        rs.choice(a=3)
+    mrg = MRG_RandomStreams([1, 2, 3, 4, 5, 6])
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        mrg.uniform((2,), foo=1)
+    with pytest.raises(ValueError, match="nstreams"):
+        mrg.uniform((2,), nstreams=0)
+    with pytest.raises(NotImplementedError, match="pvals.ndim = 2"):
+        mrg.multinomial(pvals=[0.5, 0.5])
+    with pytest.raises(ValueError, match="first 3 values"):
+        MRG_RandomStreams([0, 0, 0, 1, 1, 1])
+    x = T.matrix("x")
+    shuffled = rs.shuffle_row_elements(x)
+    n = T.lscalar("n")
+    with pytest.warns(UserWarning, match="deprecated"):
+        wo = mrg.multinomial_wo_replacement(n=2, pvals=np.full((3, 4), 0.25))
+    outs = theano.function([x, n], [shuffled, shuffled.permutation, rs.permutation(n=n),
+                                    mrg.choice(size=3, p=np.full((2, 3), 1 / 3), replace=False),
+                                    mrg.choice(size=5, p=[[0.5, 0.5]], replace=True), wo,
+                                    b, mrg.uniform((2,), nstreams=7, target="cpu")])(
+        np.arange(12.0).reshape(3, 4), 5)
+    rows, perm, single, picks, with_replacement, wo_value, b_value, _ = outs
+    np.testing.assert_array_equal(rows, np.take_along_axis(np.arange(12.0).reshape(3, 4), perm, 1))
+    assert sorted(single.tolist()) == list(range(5))
+    assert (np.sort(picks, 1) == np.arange(3)).all()
+    assert with_replacement.shape == (1, 5) and set(with_replacement.ravel()) <= {0, 1}
+    assert wo_value.shape == (3, 2) and (wo_value[:, 0] != wo_value[:, 1]).all()
+    assert set(b_value.tolist()) <= {0, 1}

@@ -16,6 +16,8 @@ import numpy as np
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
+from tfgraph.ops.shape import MakeVector, Shape
+from tfgraph.ops.subtensor import Subtensor
 from tfgraph.random import draws
 from tfgraph._tf import tf
 
@@ -190,7 +192,7 @@ class RandomDraw(Op):
         state, size, params = self.split(inputs)
         _, size_var, param_vars = self.split(node.inputs)
         asserts = []
-        if size is not None:
+        if size is not None and not _non_negative(size_var):
             asserts.append(tf.debugging.Assert(
                 tf.reduce_all(size >= 0), [f"{self}: size must be non-negative, got", size]))
         for check in self.dist.checks:
@@ -233,6 +235,18 @@ class RandomDraw(Op):
         named = [f"size={size}"] if size is not None else []
         named += [f"{n}={a}" for n, a in zip(self.dist.params, params)]
         return f"{self}({', '.join(named)})"
+
+
+def _non_negative(size):
+    """Whether a size (or an entry of one) is known to be non-negative without
+    looking at it: a shape, part of one, or constants (checked when built)."""
+    while size.owner is not None and isinstance(size.owner.op, (Cast, Subtensor)):
+        size = size.owner.inputs[0]
+    if size.owner is not None and isinstance(size.owner.op, Shape):
+        return True
+    if size.owner is not None and isinstance(size.owner.op, MakeVector):
+        return all(_non_negative(v) for v in size.owner.inputs)
+    return _constant(size) is not None
 
 
 def _constant(var):
