@@ -23,19 +23,23 @@ def bits(seed, shape, dtype=tf.uint64):
                                        dtype=dtype, alg=_ALG)
 
 
+def _mantissa_ints(seed, shape, dtype):
+    """(k, m): uniform integers k in [0, 2**m) for the m mantissa bits of
+    ``dtype`` (24 for float32, 53 for float64), as uint32 or uint64."""
+    mantissa = np.finfo(dtype).nmant + 1
+    if mantissa <= 24:
+        return tf.bitwise.right_shift(bits(seed, shape, tf.uint32),
+                                      tf.constant(32 - mantissa, tf.uint32)), mantissa
+    return tf.bitwise.right_shift(bits(seed, shape), tf.constant(64 - mantissa, tf.uint64)), mantissa
+
+
 def unit(seed, shape, dtype, open_low=False):
     """Uniform floats in [0, 1) (in (0, 1) with ``open_low``), with the full
     precision of ``dtype``: k * 2**-m for m mantissa bits (+ 2**-(m+1))."""
-    mantissa = np.finfo(dtype).nmant + 1
-    if mantissa <= 24:
-        raw = tf.bitwise.right_shift(bits(seed, shape, tf.uint32),
-                                     tf.constant(32 - mantissa, tf.uint32))
-        work = "float32"
-    else:
-        raw = tf.bitwise.right_shift(bits(seed, shape), tf.constant(64 - mantissa, tf.uint64))
-        work = "float64"
+    k, mantissa = _mantissa_ints(seed, shape, dtype)
+    work = "float32" if mantissa <= 24 else "float64"
     scale = 2.0 ** -mantissa
-    u = tf.cast(raw, work) * tf.constant(scale, work)
+    u = tf.cast(k, work) * tf.constant(scale, work)
     if open_low:
         u = u + tf.constant(scale / 2, work)
     return tf.cast(u, dtype)
@@ -82,8 +86,11 @@ def integers(seed, shape, low, high, dtype):
 
 
 def bernoulli(seed, shape, p, dtype):
-    u = unit(seed, shape, "float64" if p.dtype == tf.float64 else "float32")
-    return tf.cast(u < tf.cast(p, u.dtype), dtype)
+    """1 where unit(...) < p, else 0, compared as integers: k * 2**-m < p
+    exactly when k < ceil(p * 2**m), which saves converting every k."""
+    k, mantissa = _mantissa_ints(seed, shape, p.dtype.name)
+    threshold = tf.cast(tf.math.ceil(tf.clip_by_value(p, 0, 1) * 2.0 ** mantissa), k.dtype)
+    return tf.cast(k < threshold, dtype)
 
 
 def _bisect(lowest, highest, below, steps):
