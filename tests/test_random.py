@@ -404,3 +404,13 @@ def test_theano_api_details(capsys):
     assert with_replacement.shape == (1, 5) and set(with_replacement.ravel()) <= {0, 1}
     assert wo_value.shape == (3, 2) and (wo_value[:, 0] != wo_value[:, 1]).all()
     assert set(b_value.tolist()) <= {0, 1}
+
+
+def test_draw_given_for_an_input_is_drawn_anew_each_call():
+    rs = RandomStreams(6)
+    x = T.vector("x")
+    noisy = rs.normal((3,))
+    f = theano.function([], x * 2, givens={x: noisy})
+    a, b = f(), f()
+    assert not np.array_equal(a, b)
+    assert noisy.rng.get_value()[1] == 2
