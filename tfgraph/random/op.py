@@ -207,8 +207,10 @@ class RandomDraw(Op):
         def require(condition, message):
             late.append(tf.debugging.Assert(condition, [message]))
         sample = self.dist.sample(state, shape, params, self, require)
-        # The sample, hence every output and update, waits for the checks.
-        return [state + tf.constant([0, 1], tf.int64), _after(late, sample)]
+        # The sample and the next state, hence every output and update that
+        # uses either, wait for the checks.
+        checks = asserts + late
+        return [_after(checks, state + tf.constant([0, 1], tf.int64)), _after(late, sample)]
 
     def _auto_shape(self, params):
         if self.dist.auto_shape == "multinomial":
