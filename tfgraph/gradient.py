@@ -14,18 +14,18 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import TensorType, Variable, ancestors
+from tfgraph.graph import TensorType, Variable, ancestors, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import OPS, cast
-from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, ZeroGrad,
-                              connection_pattern, differentiable, gradient_dtype)
+from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
+                              ZeroGrad, connection_pattern, differentiable, gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NullTypeGradError",
     "Rop", "consider_constant", "disconnected_grad", "disconnected_type", "format_as", "grad",
     "grad_clip", "grad_scale", "hessian", "jacobian", "numeric_grad", "subgraph_grad",
-    "verify_grad", "zero_grad",
+    "undefined_grad", "verify_grad", "zero_grad",
 ]
 
 
@@ -35,9 +35,9 @@ class DisconnectedInputError(ValueError):
 
 
 class NullTypeGradError(TypeError):
-    """Raised by Theano when a gradient is undefined. TensorFlow has no such
-    gradients (an op either has a gradient or none, which means zero), so
-    tfgraph never raises it; it exists for code that catches it."""
+    """A gradient asked for is mathematically undefined: it would pass
+    through an input of an op that has none (a random draw's parameters,
+    ``undefined_grad``). Raised by ``grad`` when building the gradient."""
 
 
 class DisconnectedType:
@@ -88,6 +88,12 @@ def zero_grad(x):
     """``x``, whose gradient is truncated to zero (still connected, so no
     ``DisconnectedInputError``)."""
     return ZeroGrad()(x)
+
+
+def undefined_grad(x):
+    """``x``, through which the gradient is undefined: ``grad`` raises
+    ``NullTypeGradError`` if asked for a gradient that passes through it."""
+    return UndefinedGrad()(x)
 
 
 def consider_constant(x):
@@ -230,8 +236,10 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
     - ``return_disconnected``: the result for a disconnected ``wrt``:
       ``'zero'`` (zeros like it), ``'None'``, or ``'Disconnected'`` (a
       ``DisconnectedType`` placeholder).
-    - ``null_gradients``: ``'raise'`` or ``'return'``; accepted for Theano's
-      sake (TensorFlow has no undefined gradients).
+    - ``null_gradients``: ``'raise'`` (default) a ``NullTypeGradError`` when a
+      gradient passes through an input whose gradient is undefined (a random
+      draw's parameters, ``undefined_grad``); ``'return'`` computes the rest
+      (an undefined part counts as zero, where Theano returned a null variable).
     """
     if cost is None and not known_grads:
         raise TypeError("grad: cost and known_grads can't both be None.")
@@ -282,6 +290,8 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
                 results[i] = _float_zeros_like(w)
             elif return_disconnected == "Disconnected":
                 results[i] = disconnected_type()
+    if differentiate and null_gradients == "raise":
+        _check_defined(targets, [wrt_list[i] for i in differentiate], constants, reachable)
     if differentiate:
         consts = _constants_in(constants, targets)
         node_seeds = [] if plain else seeds
@@ -296,6 +306,24 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
     if using_tuple:
         return tuple(results)
     return results if using_list else results[0]
+
+
+def _check_defined(targets, wrt, constants, reachable):
+    """Raise NullTypeGradError if a gradient from ``targets`` to ``wrt`` must
+    pass through an input whose gradient its op leaves undefined (an op says
+    which with ``undefined_grads(node) -> {input index: comment}``)."""
+    wrt_ids = {id(w) for w in wrt}
+    for node in toposort(targets):
+        undefined = getattr(node.op, "undefined_grads", None)
+        if undefined is None or not any(id(o) in reachable for o in node.outputs):
+            continue
+        for index, comment in undefined(node).items():
+            var = node.inputs[index]
+            if id(var) in reachable and wrt_ids & _true_ancestors([var], constants):
+                raise NullTypeGradError(
+                    f"tensor.grad encountered a NaN. This variable is Null because the grad "
+                    f"method for input {index} ({var}) of the {node.op} op is mathematically "
+                    f"undefined. {comment}".rstrip())
 
 
 def _known_grad(var, g):
@@ -367,6 +395,7 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
     for w in wrt_list:
         if id(w) not in reachable:
             _handle_disconnected(w, disconnected_inputs, expression)
+    _check_defined([expression], wrt_list, constants, reachable)
     consts = _constants_in(constants, [expression])
     op = Gradient(1, 0, len(consts), jacobian=True)
     results = op.make_node(expression, *consts, *wrt_list).outputs

@@ -6,6 +6,9 @@ Workloads (--workloads, comma-separated):
   mlp-small  seed 001's MLP step: 1,000 points as columns, 2-4-1, float64, sigmoid
              layers, cost sum((out - y)**2), momentum (lr 0.01, momentum 0.9)
   mlp-large  the same step with 4,096 points, 784-1024-1024-10, float32
+  mlp-dropout  mlp-large with dropout (p=0.5, inverted) on both hidden layers: masks
+             from MRG_RandomStreams (tfgraph), RandomStream (PyTensor), tf.random.Generator
+             (TF), NumPy's RandomState; checked on the cost only (the masks differ)
   logreg-epoch, mlp-epoch
              the tutorials' minibatch loops, one epoch of calls per step:
              see tools/bench_epochs.py
@@ -57,11 +60,11 @@ if ROOT not in sys.path:
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 
-WORKLOADS = ("seed", "mlp-small", "mlp-large") + EPOCH_WORKLOADS
+WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout") + EPOCH_WORKLOADS
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
-           "logreg-epoch": 7, "mlp-epoch": 3}
+           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -76,6 +79,7 @@ class Problem:
     lr: float
     momentum: float = 0.0
     floatX: str = "float64"  # what a Theano user sets config.floatX to for this run
+    dropout: float = 0.0     # probability of dropping a hidden unit
 
     @property
     def is_mlp(self):
@@ -91,7 +95,8 @@ def make_problem(workload, quick=False):
         inputs = (np.array([1.0, 1.0], np.float32), np.asarray(20.0, np.float32))
         return Problem(workload, inputs, [np.asarray([0.2, 0.7])], rtol=1e-5, lr=0.1)
     points, sizes, dtype = {"mlp-small": (1000, [2, 4, 1], "float64"),
-                            "mlp-large": (4096, [784, 1024, 1024, 10], "float32")}[workload]
+                            "mlp-large": (4096, [784, 1024, 1024, 10], "float32"),
+                            "mlp-dropout": (4096, [784, 1024, 1024, 10], "float32")}[workload]
     if quick:
         points, sizes = (50, sizes) if workload == "mlp-small" else (64, [16, 32, 32, 10])
     rng = np.random.RandomState(0)
@@ -103,10 +108,12 @@ def make_problem(workload, quick=False):
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         # Seed 001's initialisation (W normal, b ones), W scaled so wide layers don't saturate.
         params += [rng.randn(n_out, n_in) / np.sqrt(n_in), np.ones((n_out, 1))]
+    dropout = 0.5 if workload == "mlp-dropout" else 0.0
     return Problem(workload, (X.astype(dtype), Y.astype(dtype)),
                    [p.astype(dtype) for p in params],
-                   rtol=1e-5 if dtype == "float64" else 1e-3, lr=0.01, momentum=0.9,
-                   floatX=dtype)
+                   # With dropout only the cost is compared, and the masks differ.
+                   rtol=0.05 if dropout else 1e-5 if dtype == "float64" else 1e-3,
+                   lr=0.01, momentum=0.9, floatX=dtype, dropout=dropout)
 
 
 # --- systems: prepare() untimed (imports), build(), step(), params() ----------------
@@ -126,6 +133,7 @@ class NumpyTrainer:
     def build(self):
         self._params = [p.copy() for p in self.problem.params]
         self._velocities = [np.zeros_like(p) for p in self._params]
+        self._rng = np.random.RandomState(1)
         self.step = self._mlp_step if self.problem.is_mlp else self._seed_step
 
     def params(self):
@@ -142,9 +150,14 @@ class NumpyTrainer:
         p = self.problem
         X, Y = p.inputs
         layers = list(zip(self._params[::2], self._params[1::2]))
-        activations = [X]
-        for W, b in layers:
-            activations.append(1.0 / (1.0 + np.exp(-(W @ activations[-1] + b))))
+        activations, masks = [X], []
+        for i, (W, b) in enumerate(layers):
+            h = 1.0 / (1.0 + np.exp(-(W @ activations[-1] + b)))
+            if p.dropout and i < len(layers) - 1:
+                keep = 1.0 - p.dropout
+                masks.append((self._rng.rand(*h.shape) < keep).astype(h.dtype) / keep)
+                h = h * masks[-1]
+            activations.append(h)
         out = activations.pop()
         diff = out - Y
         cost = (diff * diff).sum()
@@ -154,7 +167,11 @@ class NumpyTrainer:
             h = activations[i]
             grads[2 * i], grads[2 * i + 1] = delta @ h.T, delta.sum(axis=1, keepdims=True)
             if i:  # no gradient for the data: that product would be the largest of all
-                delta = (layers[i][0].T @ delta) * h * (1 - h)
+                if masks:   # h = sigmoid(z) * mask: d h / d z = s (1 - s) mask
+                    s = h / np.where(masks[i - 1] == 0, 1, masks[i - 1])
+                    delta = (layers[i][0].T @ delta) * masks[i - 1] * s * (1 - s)
+                else:
+                    delta = (layers[i][0].T @ delta) * h * (1 - h)
         for param, velocity, grad in zip(self._params, self._velocities, grads):
             param -= p.lr * velocity  # seed 001 steps with the *previous* velocity
             velocity *= p.momentum
@@ -173,11 +190,18 @@ def _tf_seed_step(problem, W):
 
 
 def _tf_mlp_step(problem, params, velocities):
+    generator = tf.random.Generator.from_seed(1) if problem.dropout else None
+    keep = 1.0 - problem.dropout
+
     def step(X, Y):
         with tf.GradientTape() as tape:
             h = X
-            for W, b in zip(params[::2], params[1::2]):
+            layers = list(zip(params[::2], params[1::2]))
+            for i, (W, b) in enumerate(layers):
                 h = tf.sigmoid(tf.matmul(W, h) + b)
+                if generator is not None and i < len(layers) - 1:
+                    mask = tf.cast(generator.uniform(tf.shape(h), dtype=h.dtype) < keep, h.dtype)
+                    h = h * mask / keep
             cost = tf.reduce_sum(tf.square(h - Y))
         grads = tape.gradient(cost, params)
         for param, velocity, grad in zip(params, velocities, grads):
@@ -229,7 +253,7 @@ class TFTrainer:
         return [v.numpy() for v in self._params]
 
 
-def theano_program(theano, T, problem, sigmoid, shared, **function_kwargs):
+def theano_program(theano, T, problem, sigmoid, shared, streams=None, **function_kwargs):
     """Seeds 000 and 001 as their authors wrote them, names aside: the program that
     tfgraph and PyTensor both run. Returns the training function and its parameters."""
     if problem.workload == "seed":
@@ -245,10 +269,16 @@ def theano_program(theano, T, problem, sigmoid, shared, **function_kwargs):
     mlp_input = T.matrix("mlp_input")
     mlp_target = (T.vector if problem.inputs[1].ndim == 1 else T.matrix)("mlp_target")
     params, output = [], mlp_input
-    for W_init, b_init in zip(problem.params[::2], problem.params[1::2]):
+    srng = streams() if problem.dropout else None
+    layers = list(zip(problem.params[::2], problem.params[1::2]))
+    for i, (W_init, b_init) in enumerate(layers):
         W = shared(W_init.copy(), name="W", borrow=True)
         b = shared(b_init.copy(), name="b", borrow=True, broadcastable=(False, True))
         output = sigmoid(T.dot(W, output) + b)
+        if srng is not None and i < len(layers) - 1:
+            keep = 1.0 - problem.dropout
+            mask = srng.binomial(n=1, p=keep, size=output.shape)
+            output = output * T.cast(mask, theano.config.floatX) / keep
         params += [W, b]
     cost = T.sum((output - mlp_target) ** 2)
     learning_rate, momentum = problem.lr, problem.momentum
@@ -265,12 +295,13 @@ def theano_program(theano, T, problem, sigmoid, shared, **function_kwargs):
 def tfgraph_api():
     import tfgraph as theano
     import tfgraph.tensor as T
-    return theano, T, T.nnet.sigmoid, theano.shared
+    from tfgraph.sandbox.rng_mrg import MRG_RandomStreams
+    return theano, T, T.nnet.sigmoid, theano.shared, lambda: MRG_RandomStreams(1)
 
 
 def tfgraph_xla_api():
     """tfgraph with XLA for every function, as --xla or TFGRAPH_FLAGS=xla=True give."""
-    theano, T, sigmoid, shared = tfgraph_api()
+    theano, T, sigmoid, shared, streams = tfgraph_api()
 
     class XLA:  # theano.function with an XLA mode, leaving config.xla alone
         config = theano.config
@@ -278,7 +309,7 @@ def tfgraph_xla_api():
         @staticmethod
         def function(*args, **kwargs):
             return theano.function(*args, mode=theano.compile.Mode(jit_compile=True), **kwargs)
-    return XLA, T, sigmoid, shared
+    return XLA, T, sigmoid, shared, streams
 
 
 def pytensor_api():
@@ -289,7 +320,14 @@ def pytensor_api():
         # PyTensor spells Theano's broadcastable pattern as a static shape.
         shape = None if broadcastable is None else tuple(1 if b else None for b in broadcastable)
         return pytensor.shared(value, name=name, borrow=borrow, shape=shape)
-    return pytensor, pt, pt.sigmoid, shared
+
+    def streams():
+        import warnings
+        from pytensor.tensor.random.utils import RandomStream
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            return RandomStream(1)
+    return pytensor, pt, pt.sigmoid, shared, streams
 
 
 class TheanoTrainer:
@@ -452,8 +490,12 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
                 outputs = list(stacked[0] if isinstance(stacked, (list, tuple)) else stacked)
             if len(outputs) not in references:
                 references[len(outputs)] = reference(problem, len(outputs))
-            row["check"] = compare(outputs, system.params(), *references[len(outputs)],
-                                   problem.rtol)
+            want_outputs, want_params = references[len(outputs)]
+            if problem.dropout:  # the masks differ: compare costs, and no parameters
+                want_params, params = [], []
+            else:
+                params = system.params()
+            row["check"] = compare(outputs, params, want_outputs, want_params, problem.rtol)
         except Exception as error:
             row["status"] = f"{system.failure}: {describe(error)}"
             continue

@@ -165,7 +165,11 @@ class Function:
                              f"got {on_unused_input!r}")
         self.inputs = self._check_inputs(inputs, allow_input_downcast)
         self.outputs, self._unpack = self._check_outputs(outputs)
-        self.updates = self._check_updates(_pairs(updates, "updates"), no_default_updates)
+        # Default updates of shared variables that the outputs, updates or
+        # givens' values use (a random draw given for an input, say).
+        given_values = [v for _, v in _pairs(givens, "givens") if isinstance(v, Variable)]
+        self.updates = self._check_updates(_pairs(updates, "updates"), no_default_updates,
+                                           given_values)
         graph_outputs, graph_updates = self._apply_givens(_pairs(givens, "givens"))
         self._graph_outputs = graph_outputs
         self._graph_updates = graph_updates
@@ -224,7 +228,7 @@ class Function:
             return [as_tensor_variable(o) for o in outputs], list
         return [as_tensor_variable(outputs)], lambda values: values[0]
 
-    def _check_updates(self, pairs, no_default_updates):
+    def _check_updates(self, pairs, no_default_updates, given_values=()):
         updates, seen = [], set()
         for target, value in pairs:
             if not isinstance(target, SharedVariable):
@@ -238,7 +242,7 @@ class Function:
             updates.append((target, _check_update_type(target, value, self.name)))
         if no_default_updates is not True:
             skip = {id(v) for v in (no_default_updates or [])}
-            for var in ancestors(self.outputs + [v for _, v in updates]):
+            for var in ancestors(self.outputs + [v for _, v in updates] + list(given_values)):
                 default = getattr(var, "default_update", None)
                 if default is not None and id(var) not in seen and id(var) not in skip:
                     updates.append((var, _check_update_type(var, default, self.name)))

@@ -1,5 +1,6 @@
 """Differentiation ops: ``Gradient`` nodes and the gradient-shaping identities
-(``disconnected_grad``, ``zero_grad``, ``grad_clip``, ``grad_scale``).
+(``disconnected_grad``, ``zero_grad``, ``undefined_grad``, ``grad_clip``,
+``grad_scale``).
 
 A ``Gradient`` node stands for a whole reverse-mode sweep. Its inputs are, in
 order: the *targets* to differentiate, optional *seeds* (the gradients of some
@@ -199,6 +200,18 @@ class ZeroGrad(_GradientIdentity):
 
     def lower(self, node, inputs, ctx):
         return [tf.stop_gradient(inputs[0])]
+
+
+class UndefinedGrad(_GradientIdentity):
+    """A gradient through it is undefined: ``grad`` raises
+    ``NullTypeGradError`` (Theano's ``undefined_grad``)."""
+    name = "undefined_grad"
+
+    def undefined_grads(self, node):
+        return {0: ""}
+
+    def lower(self, node, inputs, ctx):
+        return [tf.identity(inputs[0])]
 
 
 class GradClip(_GradientIdentity):

@@ -1,0 +1,307 @@
+"""``RandomDraw``: one draw from a distribution, its type rule beside its
+TensorFlow lowering, and the table of distributions it draws from.
+
+A draw's inputs are its stream's state (an int64 shared vector ``[key,
+counter]``), the size (an int64 vector, or none when the parameters' shape
+is used) and the distribution's parameters; its outputs are the next state
+(the counter plus one) and the sample. The state is the seed of TensorFlow's
+counter-based generator, so a draw depends on nothing but the state: each
+node draws once per call, whatever uses it, and the same state gives the same
+numbers in every mode.
+"""
+import collections
+
+import numpy as np
+
+from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.elemwise import Cast
+from tfgraph.ops.grad import UndefinedGrad
+from tfgraph.ops.shape import MakeVector, Shape
+from tfgraph.ops.subtensor import Subtensor
+from tfgraph.random import draws
+from tfgraph._tf import tf
+
+# A check on parameter values: ``test(*values)`` is true where they are valid;
+# it uses only operators, so it runs on NumPy arrays (constants, at build
+# time) and on tensors (at run time).
+Check = collections.namedtuple("Check", "params test message")
+
+
+def _sums_to_one(p):
+    total = p.sum(-1) if isinstance(p, np.ndarray) else tf.reduce_sum(p, -1)
+    tolerance = 2e-4 if p.dtype in (np.float32, tf.float32, np.float16, tf.float16) else 1e-7
+    return abs(total - 1) <= tolerance
+
+
+def _integral(x):
+    return x % 1 == 0
+
+
+class Distribution:
+    """What a draw samples: ``params`` (names, in input order), ``checks`` on
+    their values, ``extra_dims`` the sample adds after the size (1 for
+    permutation and multinomial) and ``sample(seed, shape, params, op,
+    require)``, where ``require(condition, message)`` adds a run-time check."""
+
+    def __init__(self, name, params, sample, checks=(), extra_dims=0, auto_shape=None):
+        self.name, self.params, self.sample = name, tuple(params), sample
+        self.checks, self.extra_dims = tuple(checks), extra_dims
+        # The shape when size is None: from which parameters (default all).
+        self.auto_shape = auto_shape
+
+    def __repr__(self):
+        return self.name
+
+
+def _choice(seed, shape, params, op, require):
+    a, p = params
+    population = a if a.shape.rank == 0 else tf.shape(a, out_type=tf.int64)[0]
+    population = tf.cast(population, tf.int64)
+    if op.replace:
+        if op.weighted:
+            index = draws.categorical(seed, shape, p, tf.int64)
+        else:
+            index = draws.integers(seed, shape, tf.constant(0, tf.int64), population - 1, tf.int64)
+    else:
+        k = tf.reduce_prod(shape)
+        require(k <= population, f"{op}: cannot take a larger sample than the population "
+                                  f"(a) when replace=False")
+        keys = (draws.weighted_keys(seed, tf.reshape(population, [1]), p) if op.weighted
+                else tf.cast(draws.sort_keys(seed, tf.reshape(population, [1])), tf.float64))
+        index = tf.reshape(tf.math.top_k(keys, tf.cast(k, tf.int32)).indices, shape)
+    values = index if a.shape.rank == 0 else tf.gather(a, index)
+    return tf.cast(values, op.dtype)
+
+
+def _mrg_choice(seed, shape, params, op, require):
+    """k draws per row of p (2-D): shape (rows, k)."""
+    p, = params
+    k = shape[1]
+    if op.replace:
+        return draws.categorical(seed, shape, tf.expand_dims(p, 1), op.dtype)
+    require(k <= tf.shape(p, out_type=tf.int64)[1],
+             f"{op}: cannot take a larger sample than the number of columns of p when "
+             f"replace=False")
+    keys = draws.weighted_keys(seed, tf.shape(p, out_type=tf.int64), p)
+    return tf.cast(tf.math.top_k(keys, tf.cast(k, tf.int32)).indices, op.dtype)
+
+
+
+def _binomial(seed, shape, params, op, require):
+    n, p = params
+    if op.unit_n:
+        return draws.bernoulli(seed, shape, tf.cast(p, op.work_dtype), op.dtype)
+    return draws.binomial(seed, shape, n, p, op.dtype)
+
+
+_PROBABILITY = "p must be in [0, 1]"
+
+def _plain(draw):
+    """A sampler calling ``draw(seed, shape, *params, dtype)``."""
+    return lambda seed, shape, params, op, require: draw(seed, shape, *params, op.dtype)
+
+
+def _uniform(seed, shape, params, op, require):
+    if op.standard:   # MRG's: in (0, 1), scaled outside the draw
+        return draws.unit(seed, shape, op.dtype, open_low=True)
+    return draws.uniform(seed, shape, *params, op.dtype)
+
+
+def _normal(seed, shape, params, op, require):
+    if op.standard:   # MRG's: mean 0, deviation 1, scaled outside the draw
+        return tf.cast(draws.standard_normal(seed, shape), op.dtype)
+    return draws.normal(seed, shape, *params, op.dtype)
+
+
+def _truncated_normal(seed, shape, params, op, require):
+    return tf.cast(draws.truncated_standard_normal(seed, shape), op.dtype)
+
+
+_ORDERED = Check((0, 1), lambda low, high: low <= high, "low must not exceed high")
+_COUNT = Check((0,), lambda n: n >= 0, "n must be non-negative")
+
+DISTRIBUTIONS = {d.name: d for d in [
+    Distribution("uniform", ["low", "high"], _uniform, [_ORDERED]),
+    Distribution("normal", ["avg", "std"], _normal,
+                 [Check((1,), lambda std: std >= 0, "std must be non-negative")]),
+    Distribution("truncated_normal", ["avg", "std"], _truncated_normal,
+                 [Check((1,), lambda std: std >= 0, "std must be non-negative")]),
+    Distribution("binomial", ["n", "p"], _binomial,
+                 [_COUNT, Check((1,), lambda p: (p >= 0) & (p <= 1), "p must be in [0, 1]")]),
+    Distribution("random_integers", ["low", "high"], _plain(draws.integers), [_ORDERED]),
+    Distribution("poisson", ["lam"], _plain(draws.poisson),
+                 [Check((0,), lambda lam: lam >= 0, "lam must be non-negative")]),
+    Distribution("permutation", ["n"], _plain(draws.permutations), [_COUNT], extra_dims=1),
+    Distribution("multinomial", ["n", "pvals"], _plain(draws.multinomial),
+                 [_COUNT, Check((1,), lambda p: p >= 0, "pvals must be non-negative"),
+                  Check((1,), _sums_to_one, "pvals must sum to 1 along their last axis")],
+                 extra_dims=1, auto_shape="multinomial"),
+    Distribution("choice", ["a", "p"], _choice,
+                 [Check((1,), lambda p: p >= 0, "p must be non-negative"),
+                  Check((1,), _sums_to_one, "p must sum to 1")]),
+    Distribution("mrg_choice", ["p"], _mrg_choice,
+                 [Check((0,), lambda p: p >= 0, "p must be non-negative"),
+                  Check((0,), _sums_to_one, "each row of p must sum to 1")]),
+]}
+
+
+class RandomDraw(Op):
+    """A draw of ``dist`` with output type (``dtype``, ``broadcastable``).
+
+    ``label`` is the op's printed name (Theano's: ``RandomFunction{uniform}``
+    or ``mrg_uniform``); ``options`` are static settings (``replace``,
+    ``weighted``, ``unit_n``); ``sized`` is False when the shape comes from
+    the parameters."""
+
+    def __init__(self, dist, dtype, broadcastable, label, sized=True, **options):
+        self.dist = DISTRIBUTIONS[dist]
+        self.dtype, self.broadcastable = dtype, tuple(broadcastable)
+        self.name, self.sized = label, sized
+        self.replace = options.pop("replace", True)
+        self.weighted = options.pop("weighted", False)
+        self.unit_n = options.pop("unit_n", False)
+        self.work_dtype = options.pop("work_dtype", "float64")
+        # MRG's uniform and normals: a standard draw that the stream scales by
+        # the parameters, which are inputs here only to be checked.
+        self.standard = options.pop("standard", False)
+        assert not options, options
+
+    def make_node(self, state, size, *params):
+        inputs = [state] + ([size] if self.sized else []) + list(params)
+        return Apply(self, inputs, [state.type, TensorType(self.dtype, self.broadcastable)])
+
+    def split(self, inputs):
+        """(state, size or None, params)."""
+        if self.sized:
+            return inputs[0], inputs[1], list(inputs[2:])
+        return inputs[0], None, list(inputs[1:])
+
+    def check_constants(self, params, what):
+        """Raise ValueError, naming the parameter, for constant parameters
+        that break a check."""
+        for check in self.dist.checks:
+            values = [_constant(params[i]) for i in check.params]
+            if all(v is not None for v in values):
+                arrays = [np.asarray(v.data) for v in values]
+                if arrays[0].size and not np.all(check.test(*arrays)):
+                    shown = ", ".join(f"{self.dist.params[i]}={_short(a)}"
+                                      for i, a in zip(check.params, arrays))
+                    raise ValueError(f"{what}: {check.message}, got {shown}")
+
+    def lower(self, node, inputs, ctx):
+        state, size, params = self.split(inputs)
+        _, size_var, param_vars = self.split(node.inputs)
+        asserts = []
+        if size is not None and not _non_negative(size_var):
+            asserts.append(tf.debugging.Assert(
+                tf.reduce_all(size >= 0), [f"{self}: size must be non-negative, got", size]))
+        for check in self.dist.checks:
+            if all(_constant(param_vars[i]) is not None for i in check.params):
+                continue  # checked when the graph was built
+            ok = tf.reduce_all(check.test(*[params[i] for i in check.params]))
+            asserts.append(tf.debugging.Assert(ok, [f"{self}: {check.message}"]))
+        shape = size if size is not None else self._auto_shape(params)
+        shape = _after(asserts, shape)   # no draw from bad parameters
+        late = []
+
+        def require(condition, message):
+            late.append(tf.debugging.Assert(condition, [message]))
+        sample = self.dist.sample(state, shape, params, self, require)
+        # The sample and the next state, hence every output and update that
+        # uses either, wait for the checks.
+        checks = asserts + late
+        return [_after(checks, state + tf.constant([0, 1], tf.int64)), _after(late, sample)]
+
+    def _auto_shape(self, params):
+        if self.dist.auto_shape == "multinomial":
+            n, pvals = params
+            return tf.broadcast_dynamic_shape(tf.shape(n, out_type=tf.int64),
+                                              tf.shape(pvals, out_type=tf.int64)[:-1])
+        shape = tf.zeros([0], tf.int64)
+        for p in params:
+            shape = tf.broadcast_dynamic_shape(shape, tf.shape(p, out_type=tf.int64))
+        return shape
+
+    def undefined_grads(self, node):
+        """Theano: no gradient through random draws, for any input."""
+        return {i: "No gradient defined through random numbers op"
+                for i in range(len(node.inputs))}
+
+    def connection_pattern(self, node):
+        # The sample depends on every input (so that grad reports an undefined
+        # gradient rather than a disconnected one); the next state on none.
+        return [[False, True] for _ in node.inputs]
+
+    def pp(self, node, args):
+        _, size, params = self.split(args)
+        named = [f"size={size}"] if size is not None else []
+        named += [f"{n}={a}" for n, a in zip(self.dist.params, params)]
+        return f"{self}({', '.join(named)})"
+
+
+def _non_negative(size):
+    """Whether a size (or an entry of one) is known to be non-negative without
+    looking at it: a shape, part of one, or constants (checked when built)."""
+    while size.owner is not None and isinstance(size.owner.op, (Cast, Subtensor)):
+        size = size.owner.inputs[0]
+    if size.owner is not None and isinstance(size.owner.op, Shape):
+        return True
+    if size.owner is not None and isinstance(size.owner.op, MakeVector):
+        return all(_non_negative(v) for v in size.owner.inputs)
+    return _constant(size) is not None
+
+
+def _constant(var):
+    """The Constant ``var`` is, or is a cast or undefined_grad of, else None."""
+    while var.owner is not None and isinstance(var.owner.op, (Cast, UndefinedGrad)):
+        var = var.owner.inputs[0]
+    return var if isinstance(var, Constant) else None
+
+
+def undefined_grad(x):
+    """``x``, whose gradient is undefined: ``grad`` through it raises."""
+    return UndefinedGrad()(x)
+
+
+def _after(checks, tensor):
+    """``tensor``, computed after the ``checks`` (None when eager: an eager
+    check has already raised or passed)."""
+    checks = [c for c in checks if c is not None]
+    if not checks:
+        return tensor
+    with tf.control_dependencies(checks):
+        return tf.identity(tensor)
+
+
+def _short(array):
+    text = np.array2string(np.asarray(array), threshold=6, separator=", ")
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class PermuteRowElements(Op):
+    """``x`` with the elements of each row (last axis) reordered by
+    ``permutation`` (Theano's ``permute_row_elements``, without inverse)."""
+    name = "permute_row_elements"
+
+    def make_node(self, x, permutation):
+        from tfgraph.ops.base import broadcast_patterns
+        pattern = broadcast_patterns(x.broadcastable, permutation.broadcastable)
+        return Apply(self, [x, permutation], [TensorType(x.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        x, perm = inputs
+        ndim = max(node.inputs[0].ndim, node.inputs[1].ndim)
+        x = tf.reshape(x, tf.concat([tf.ones([ndim - x.shape.rank], tf.int32), tf.shape(x)], 0))
+        perm = tf.reshape(perm, tf.concat([tf.ones([ndim - perm.shape.rank], tf.int32),
+                                           tf.shape(perm)], 0))
+        x, perm = _broadcast_rows(x, perm)
+        return [tf.gather(x, perm, batch_dims=ndim - 1)]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+
+def _broadcast_rows(x, perm):
+    batch = tf.broadcast_dynamic_shape(tf.shape(x)[:-1], tf.shape(perm)[:-1])
+    return (tf.broadcast_to(x, tf.concat([batch, tf.shape(x)[-1:]], 0)),
+            tf.broadcast_to(perm, tf.concat([batch, tf.shape(perm)[-1:]], 0)))
