@@ -131,7 +131,12 @@ def essential(message):
     text = re.sub(r"^\d+ root error\(s\) found\.\s*", "", text.strip())
     text = re.sub(r"^\(\d+\) [A-Z_]+:\s*", "", text)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    return lines[0] if lines else message.strip()
+    if not lines:
+        return message.strip()
+    # tf.debugging.Assert(cond, [text]) prints "assertion failed: [text]",
+    # with the text's quotes escaped: the text is the message.
+    asserted = re.fullmatch(r"assertion failed: \[(.*)\]", lines[0])
+    return asserted.group(1).replace("\\'", "'") if asserted else lines[0]
 
 
 def error_class(tf_error, text):

@@ -233,9 +233,14 @@ class BaseConv(Op):
             padding = "VALID"
         conv = tf.nn.conv2d if nd == 2 else tf.nn.conv3d
         strides = [1, *self.subsample, 1]
-        dilations = [1, *self.filter_dilation, 1]
-        if nd == 2 or self.num_groups == 1:  # TF groups 2-d convolutions itself
+        # TensorFlow's CPU gradients of dilated convolutions are missing:
+        # dilate the kernel itself (zeros between its taps) instead.
+        kernel = _dilate(kernel, self.filter_dilation)
+        dilations = [1] * (nd + 2)
+        if self.num_groups == 1:
             return conv(image, kernel, strides, padding, dilations=dilations)
+        # one convolution per group: TensorFlow's CPU kernels have no gradients
+        # of grouped convolutions
         images = tf.split(image, self.num_groups, axis=-1)
         kernels = tf.split(kernel, self.num_groups, axis=-1)
         return tf.concat([conv(i, k, strides, padding, dilations=dilations)
@@ -256,6 +261,21 @@ class BaseConv(Op):
         out = tf.einsum("nijabgc,goijcab->nijgo", patches, kernel)
         s = tf.shape(out)
         return tf.reshape(out, tf.concat([s[:3], [s[3] * s[4]]], 0))
+
+
+def _dilate(kernel, dilation):
+    """``kernel`` (*K, in, out) with d - 1 zeros between taps along each axis."""
+    for axis, d in enumerate(dilation):
+        if d == 1:
+            continue
+        shape = tf.shape(kernel)
+        taps = tf.expand_dims(kernel, axis + 1)
+        zeros_shape = tf.tensor_scatter_nd_update(tf.shape(taps), [[axis + 1]], [d - 1])
+        spread = tf.concat([taps, tf.zeros(zeros_shape, kernel.dtype)], axis + 1)
+        merged = tf.concat([shape[:axis], [shape[axis] * d], shape[axis + 1:]], 0)
+        kernel = tf.reshape(spread, merged)
+        kernel = kernel[(slice(None),) * axis + (slice(None, (shape[axis] - 1) * d + 1),)]
+    return kernel
 
 
 def _pad(image, pads):
