@@ -34,7 +34,7 @@ def hard_sigmoid(x):
 
 
 def ultra_fast_sigmoid(x):
-    """Theano's piecewise approximation of the sigmoid (error below 0.02):
+    """Theano's piecewise approximation of the sigmoid (error below 0.03):
     0.5 * (1 + t(x / 2)), with t a three-piece approximation of tanh."""
     x = as_tensor_variable(x)
     half = _mul(0.5, x)
@@ -57,6 +57,7 @@ def h_softmax(x, batch_size, n_outputs, n_classes, n_outputs_per_class, W1, b1, 
     each target."""
     import tfgraph.tensor as T
     from tfgraph.tensor.nnet import softmax
+    x, W1, b1, W2, b2 = (as_tensor_variable(v) for v in (x, W1, b1, W2, b2))
     class_probs = softmax(T.dot(x, W1) + b1)
     if target is None:
         # every output of every class: (batch, n_classes, per_class)
@@ -66,6 +67,7 @@ def h_softmax(x, batch_size, n_outputs, n_classes, n_outputs_per_class, W1, b1, 
         output_probs = class_probs.dimshuffle(0, 1, "x") * output_probs
         output_probs = output_probs.reshape((batch_size, -1))
         return output_probs[:, :n_outputs]
+    target = as_tensor_variable(target).flatten()
     target_classes = target // n_outputs_per_class
     target_outputs_in_class = target % n_outputs_per_class
     activations = T.sum(x.dimshuffle(0, 1, "x") * W2[target_classes], axis=1) + \
