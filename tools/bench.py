@@ -6,6 +6,8 @@ Workloads (--workloads, comma-separated):
   mlp-small  seed 001's MLP step: 1,000 points as columns, 2-4-1, float64, sigmoid
              layers, cost sum((out - y)**2), momentum (lr 0.01, momentum 0.9)
   mlp-large  the same step with 4,096 points, 784-1024-1024-10, float32
+  lenet      the tutorial's LeNet step, batch 500 (tools/bench_lenet.py; systems numpy,
+             tf NHWC, tf NCHW, tfgraph); only when asked: --workloads lenet
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -50,11 +52,13 @@ import tensorflow as tf  # noqa: E402  (after the environment above)
 ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+from tools import bench_lenet  # noqa: E402
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large")
+EXTRA_WORKLOADS = ("lenet",)  # run only when named
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
-REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15}  # mlp-large: the tightest target
+REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15, "lenet": 11}  # mlp-large: the tightest target
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -76,6 +80,8 @@ class Problem:
 
 
 def make_problem(workload, quick=False):
+    if workload == "lenet":
+        return bench_lenet.make_problem(quick)
     if workload == "seed":
         # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
         # given the same ready-made arrays, so list conversion is timed nowhere.
@@ -334,6 +340,8 @@ class TfgraphLoop(TheanoTrainer):
 
 
 def make_systems(problem, groups, quick):
+    if problem.workload == "lenet":
+        return bench_lenet.make_systems(problem, groups)
     systems = []
     if "numpy" in groups:
         systems.append(NumpyTrainer(problem))
@@ -377,7 +385,7 @@ def describe(error):
 
 def reference(problem, steps):
     """NumPy's outputs of the first `steps` steps and its parameters after them."""
-    trainer = NumpyTrainer(problem)
+    trainer = (bench_lenet.NumpyLeNet if problem.workload == "lenet" else NumpyTrainer)(problem)
     trainer.build()
     return [trainer.step() for _ in range(steps)], trainer.params()
 
@@ -570,8 +578,10 @@ def parse_args(argv):
                         help="tiny sizes and few repeats: a smoke test")
     parser.add_argument("--json", action="store_true",
                         help="print machine-readable results instead of the table")
-    parser.add_argument("--workloads", type=choices(WORKLOADS), default=list(WORKLOADS),
-                        help=f"comma-separated, of {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--workloads", type=choices(WORKLOADS + EXTRA_WORKLOADS),
+                        default=list(WORKLOADS),
+                        help=f"comma-separated, of {', '.join(WORKLOADS + EXTRA_WORKLOADS)} "
+                        f"(default: {', '.join(WORKLOADS)})")
     parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
                         help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=None,
