@@ -84,23 +84,34 @@ def theano_lenet(theano, T, params, batch, lr=LR):
 
 # --- NumPy by hand ---------------------------------------------------------------------
 
-def _windows(x, k):
-    return sliding_window_view(x, (k, k), axis=(2, 3))     # (b, c, h', w', k, k)
+def _patches(x, k):
+    """(batch * rows * cols, channels * k * k) windows of x: im2col."""
+    b, c, h, w = x.shape
+    windows = sliding_window_view(x, (k, k), axis=(2, 3))     # (b, c, h', w', k, k)
+    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(b * (h - k + 1) * (w - k + 1), -1)
+
+
+def _to_maps(rows, b, h, w):
+    return rows.reshape(b, h, w, -1).transpose(0, 3, 1, 2)
 
 
 def _conv(x, w):
-    """Theano's valid convolution (filters flipped)."""
-    return np.einsum("bchwij,ocij->bohw", _windows(x, w.shape[2]), w[:, :, ::-1, ::-1],
-                     optimize=True)
+    """Theano's valid convolution (filters flipped), as one matrix product."""
+    o, c, k, _ = w.shape
+    b, _, h, wd = x.shape
+    flipped = w[:, :, ::-1, ::-1].reshape(o, -1)
+    return _to_maps(_patches(x, k) @ flipped.T, b, h - k + 1, wd - k + 1)
 
 
 def _conv_grads(x, w, dy, need_dx=True):
-    k = w.shape[2]
-    dw = np.einsum("bchwij,bohw->ocij", _windows(x, k), dy, optimize=True)[:, :, ::-1, ::-1]
+    o, c, k, _ = w.shape
+    dy_rows = dy.transpose(0, 2, 3, 1).reshape(-1, o)
+    dw = (dy_rows.T @ _patches(x, k)).reshape(w.shape)[:, :, ::-1, ::-1]
     if not need_dx:
         return None, dw
     padded = np.pad(dy, [(0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)])
-    return np.einsum("bohwij,ocij->bchw", _windows(padded, k), w, optimize=True), dw
+    dx = _patches(padded, k) @ w.transpose(0, 2, 3, 1).reshape(o * k * k, c)
+    return _to_maps(dx, x.shape[0], x.shape[2], x.shape[3]), dw
 
 
 def _pool(x):

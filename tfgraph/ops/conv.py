@@ -205,22 +205,25 @@ class BaseConv(Op):
         return [h if h is not None else dynamic[i]
                 for i, h in enumerate(hint[-self.convdim:])]
 
-    def forward(self, image, kernel, kernel_extent):
-        """The convolution of NCHW ``image`` with Theano-layout ``kernel``,
-        as Theano defines it; ``kernel_extent`` the filters' spatial sizes."""
+    def forward(self, image, kernel, kernel_extent, image_channels_last=None):
+        """The convolution of NCHW ``image`` (or of its channels-last form,
+        when given) with Theano-layout ``kernel``, as Theano defines it;
+        ``kernel_extent`` the filters' spatial sizes. Returns (NCHW result,
+        channels-last result)."""
         nd = self.convdim
         if self.filter_flip:
             axes = list(range(kernel.shape.rank - nd, kernel.shape.rank))
             kernel = tf.reverse(kernel, axes)
         dilated = [(k - 1) * d + 1 for k, d in zip(kernel_extent, self.filter_dilation)]
         pads = border_pads(self.border_mode, dilated)
-        image = tf.transpose(image, [0] + list(range(2, 2 + nd)) + [1])   # channels last
+        if image_channels_last is None:
+            image_channels_last = tf.transpose(image, [0] + list(range(2, 2 + nd)) + [1])
         if self.unshared:
-            out = self._unshared(image, kernel, pads)
+            out = self._unshared(image_channels_last, kernel, pads)
         else:
             kernel = tf.transpose(kernel, list(range(2, 2 + nd)) + [1, 0])  # (*K, in, out)
-            out = self._shared(image, kernel, pads)
-        return tf.transpose(out, [0, nd + 1] + list(range(1, nd + 1)))
+            out = self._shared(image_channels_last, kernel, pads)
+        return tf.transpose(out, [0, nd + 1] + list(range(1, nd + 1))), out
 
     def _shared(self, image, kernel, pads):
         nd = self.convdim
@@ -261,6 +264,63 @@ class BaseConv(Op):
         out = tf.einsum("nijabgc,goijcab->nijgo", patches, kernel)
         s = tf.shape(out)
         return tf.reshape(out, tf.concat([s[:3], [s[3] * s[4]]], 0))
+
+
+# --- keeping channels last between convolutions and poolings ---------------------
+#
+# Between two convolution or pooling layers a Theano model computes in NCHW
+# (``tanh(pool(conv(x, W)) + b.dimshuffle('x', 0, 'x', 'x'))``). Lowered as
+# written, each layer would transpose its output back to NCHW and the next
+# transpose it again. Instead each conv and pool records its channels-last
+# result, and the next one re-lowers the elementwise ops in between on those
+# (the ops' own lowerings, on transposed inputs); the NCHW path is then
+# unused and TensorFlow prunes it. Variables that a gradient is taken with
+# respect to or blocked at keep the plain path.
+
+def remember_channels_last(ctx, var, tensor):
+    ctx.__dict__.setdefault("channels_last", {})[id(var)] = tensor
+
+
+def channels_last(ctx, var, transpose_leaves=True):
+    """``var`` (4-d or 5-d, NC...) as a channels-last tensor without
+    transposing anything large, or None; ``transpose_leaves``: a plain
+    transpose of the variable's own value is the fallback."""
+    found = _channels_last(ctx, var)
+    if found is not None or not transpose_leaves:
+        return found
+    nd = var.ndim - 2
+    return tf.transpose(ctx.values[id(var)], [0] + list(range(2, 2 + nd)) + [1])
+
+
+def _channels_last(ctx, var):
+    from tfgraph.ops.elemwise import Elemwise
+    known = ctx.__dict__.get("channels_last", {})
+    if id(var) in known:
+        return known[id(var)]
+    plan = getattr(ctx, "plan", None)
+    if plan is None or id(var) in plan.watch or id(var) in plan.block \
+            or id(var) not in ctx.values or var.ndim not in (4, 5):
+        return None
+    perm = [0] + list(range(2, var.ndim)) + [1]
+    if all(var.broadcastable[:1] + var.broadcastable[2:]):   # a per-channel bias
+        return tf.transpose(ctx.values[id(var)], perm)
+    node = var.owner
+    if node is None or not isinstance(node.op, Elemwise):
+        return None
+    inputs = []
+    for i in node.inputs:
+        if i.ndim == 0:
+            inputs.append(ctx.values[id(i)] if id(i) in ctx.values else tf.constant(i.data))
+        elif i.ndim == var.ndim:
+            t = _channels_last(ctx, i)
+            if t is None:
+                return None
+            inputs.append(t)
+        else:   # broadcasting from the left: not layout-free
+            return None
+    out = node.op.lower(node, inputs, ctx)[0]
+    remember_channels_last(ctx, var, out)
+    return out
 
 
 def _dilate(kernel, dilation):
@@ -308,17 +368,6 @@ def _checked(tensor, checks):
         return tf.identity(tensor)
 
 
-def _shape_checks(tensor, hint, what, fname):
-    """Checks that ``tensor``'s run-time shape agrees with the given hint."""
-    checks = []
-    shape = tf.shape(tensor)
-    for i, h in enumerate(hint):
-        if h is not None:
-            checks.append((tf.equal(shape[i], h),
-                           f"{fname}: {what} dimension {i} is not the declared {h}"))
-    return checks
-
-
 class Conv(BaseConv):
     """The forward convolution: ``Conv(...)(image, filters)``."""
 
@@ -352,15 +401,25 @@ class Conv(BaseConv):
     def lower(self, node, inputs, ctx):
         dtype = node.outputs[0].dtype
         img, kern = (cast_tensor(t, dtype) for t in inputs)
-        img, kern = self.check_inputs(node, img, kern)
         kshape = known_shape(node.inputs[1], self.kshp)
-        return [self.forward(img, kern, self.spatial_kernel(kern, kshape))]
+        image_last = channels_last(ctx, node.inputs[0], transpose_leaves=False)
+        if image_last is not None:
+            image_last = cast_tensor(image_last, dtype)
+            channels = tf.shape(image_last)[-1]
+        else:
+            channels = tf.shape(img)[1]
+        with tf.control_dependencies(self.input_checks(node, channels, kern)):
+            kern = tf.identity(kern)
+        out, out_last = self.forward(img, kern, self.spatial_kernel(kern, kshape), image_last)
+        remember_channels_last(ctx, node.outputs[0], out_last)
+        return [out]
 
-    def check_inputs(self, node, img, kern):
-        """Run-time checks of what the types could not tell: channel counts,
-        declared shapes."""
+    def input_checks(self, node, channels, kern):
+        """Run-time checks of what the types could not tell: channel counts.
+        (The declared imshp/kshp are hints, not checked, as with Theano's
+        default conv.assert_shape=False.)"""
         i_name, k_name = describe(node.inputs[0]), describe(node.inputs[1])
-        channels, kchannels = tf.shape(img)[1], tf.shape(kern)[-self.convdim - 1]
+        kchannels = tf.shape(kern)[-self.convdim - 1]
         checks = [(tf.equal(channels, kchannels * self.num_groups),
                    f"{self.fname}: the channels of input {i_name} (its shape[1]) must equal "
                    f"those of filters {k_name} (shape[{1 if not self.unshared else 3}]) "
@@ -369,9 +428,7 @@ class Conv(BaseConv):
             checks.append((tf.equal(tf.shape(kern)[0] % self.num_groups, 0),
                            f"{self.fname}: the number of filters {k_name} must be a multiple "
                            f"of num_groups={self.num_groups}"))
-        checks += _shape_checks(img, self.imshp, f"input {i_name}", self.fname)
-        checks += _shape_checks(kern, self.kshp, f"filters {k_name}", self.fname)
-        return _checked(img, checks), kern
+        return [tf.debugging.Assert(cond, [message]) for cond, message in checks]
 
 
 class ConvGradInputs(BaseConv):
@@ -410,7 +467,7 @@ class ConvGradInputs(BaseConv):
         extent = self.spatial_kernel(kern, kshape)
         top = _checked(top, self._top_checks(top, spatial, extent, node))
         image = tf.zeros(image_shape, dtype)
-        return [_vjp(lambda x: self.forward(x, kern, extent), image, top)]
+        return [_vjp(lambda x: self.forward(x, kern, extent)[0], image, top)]
 
     def _top_checks(self, top, spatial, extent, node):
         tshape = tf.shape(top)
@@ -469,7 +526,7 @@ class ConvGradWeights(BaseConv):
             head += [tf.shape(top)[2 + i] for i in range(nd)]
         head.append(tf.shape(img)[1] // self.num_groups)
         kernel = tf.zeros(tf.stack(head + extent), dtype)
-        return [_vjp(lambda k: self.forward(img, k, extent), kernel, top)]
+        return [_vjp(lambda k: self.forward(img, k, extent)[0], kernel, top)]
 
 
 def _vjp(fn, at, cotangent):

@@ -17,7 +17,8 @@ import numpy as np
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.conv import _checked, _patches, _vjp, describe
+from tfgraph.ops.conv import (_checked, _patches, _vjp, channels_last, describe,
+                              remember_channels_last)
 from tfgraph._tf import tf
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -99,40 +100,51 @@ class Pool(Op):
                 f"window")
 
     def lower(self, node, inputs, ctx):
-        x = inputs[0]
-        nd, var = self.ndim, node.inputs[0]
-        shape = tf.shape(x)
-        spatial = [shape[var.ndim - nd + i] for i in range(nd)]
-        if self.ignore_border:
-            x = _checked(x, [(tf.greater_equal(n + 2 * p, w), self._too_small(
-                var, i, f"less than ws - 2 * pad = {w - 2 * p}"))
-                for i, (n, w, p) in enumerate(zip(spatial, self.ws, self.pad))])
-        work = x.dtype if x.dtype.is_floating else tf.float64
-        x = tf.cast(x, work)
-        # (batch, *spatial, channels): 4-d/5-d NCHW inputs by transposing, the
+        out, out_last = self.pooled(node.inputs[0], inputs[0], ctx)
+        if out_last is not None:
+            remember_channels_last(ctx, node.outputs[0], out_last)
+        return [out]
+
+    def pooled(self, var, x, ctx):
+        """(pooled ``x``, its channels-last form or None) for input variable ``var``."""
+        nd = self.ndim
+        # (batch, *spatial, channels): 4-d/5-d NCHW inputs channels-last, the
         # others with all leading axes as channels.
         if var.ndim == nd + 2:
-            batched = tf.transpose(x, [0] + list(range(2, 2 + nd)) + [1])
+            batched = channels_last(ctx, var)
+            spatial = [tf.shape(batched)[1 + i] for i in range(nd)]
         else:
-            lead = shape[:var.ndim - nd]
+            shape = tf.shape(x)
+            spatial = [shape[var.ndim - nd + i] for i in range(nd)]
             batched = tf.reshape(x, tf.concat([[1, -1], spatial], 0))
             batched = tf.transpose(batched, [0] + list(range(2, 2 + nd)) + [1])
+        if self.ignore_border:
+            batched = _checked(batched, [(tf.greater_equal(n + 2 * p, w), self._too_small(
+                var, i, f"less than ws - 2 * pad = {w - 2 * p}"))
+                for i, (n, w, p) in enumerate(zip(spatial, self.ws, self.pad))])
+        dtype = batched.dtype
+        work = dtype if dtype.is_floating else tf.float64
         lengths = [pool_output_length(n, w, s, p, self.ignore_border)
                    for n, w, s, p in zip(spatial, self.ws, self.stride, self.pad)]
-        out = self._pool(batched, spatial, lengths)
-        out = tf.transpose(out, [0, nd + 1] + list(range(1, nd + 1)))
+        out_last = tf.cast(self._pool(tf.cast(batched, work), spatial, lengths), dtype)
+        out = tf.transpose(out_last, [0, nd + 1] + list(range(1, nd + 1)))
         if var.ndim != nd + 2:
-            out = tf.reshape(out, tf.concat([lead, lengths], 0))
-        return [tf.cast(out, node.outputs[0].dtype)]
+            out = tf.reshape(out, tf.concat([tf.shape(x)[:var.ndim - nd], lengths], 0))
+            out_last = None
+        return out, out_last
 
     def _pool(self, x, spatial, lengths):
         """Pool channels-last ``x`` with Theano's windows."""
-        fill = -np.inf if self.mode == "max" else 0
-        pads = []
-        for n, w, s, p, o in zip(spatial, self.ws, self.stride, self.pad, lengths):
-            right = tf.maximum((o - 1) * s + w - n - p, 0)
-            pads.append([p, right])
-        x = tf.pad(x, [[0, 0]] + pads + [[0, 0]], constant_values=fill)
+        if self.ignore_border and not any(self.pad):
+            pass  # VALID's windows are Theano's: no copy of x for padding
+        else:
+            fill = -np.inf if self.mode == "max" else 0
+            pads = []
+            for n, w, s, p, o in zip(spatial, self.ws, self.stride, self.pad, lengths):
+                # with ignore_border, windows end within the padded input
+                right = p if self.ignore_border else tf.maximum((o - 1) * s + w - n - p, 0)
+                pads.append([p, right])
+            x = tf.pad(x, [[0, 0]] + pads + [[0, 0]], constant_values=fill)
         if self.mode == "max":
             return _window_reduce(x, self.ws, self.stride, tf.nn.max_pool2d)
         total = _window_reduce(x, self.ws, self.stride, tf.nn.avg_pool2d) * np.prod(self.ws)
@@ -184,7 +196,7 @@ class MaxPoolSameSize(Op):
 
     def lower(self, node, inputs, ctx):
         x = inputs[0]
-        pooled = self.pool.lower(node, inputs, ctx)[0]
+        pooled = self.pool.pooled(node.inputs[0], x, ctx)[0]
         r, c = self.patch_size
         up = tf.repeat(tf.repeat(pooled, r, axis=-2), c, axis=-1)
         shape, ups = tf.shape(x), tf.shape(up)
