@@ -10,6 +10,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.tensor.nnet import bn, neighbours
 from tfgraph.tensor.signal import pool
+from tools.bench_lenet import lenet_params, numpy_lenet_step, theano_lenet
 
 
 def np_softmax(z):
@@ -175,114 +176,18 @@ def test_h_softmax_matches_the_two_level_product():
 
 
 # --- the classic LeNet, in Theano style, against NumPy ----------------------------------
-
-def lenet_theano(params, batch, lr):
-    """The deep learning tutorial's LeNet: conv 5x5 + 2x2 max pool + tanh,
-    twice, a tanh layer and a softmax, trained by SGD on the NLL."""
-    W0, b0, W1, b1, W2, b2, W3, b3 = [theano.shared(p, name) for p, name in zip(
-        params, ["W0", "b0", "W1", "b1", "W2", "b2", "W3", "b3"])]
-    x, y = T.dmatrix("x"), T.ivector("y")
-    layer0_input = x.reshape((batch, 1, 28, 28))
-    conv0 = T.nnet.conv2d(input=layer0_input, filters=W0, filter_shape=params[0].shape,
-                          input_shape=(batch, 1, 28, 28))
-    layer0 = T.tanh(pool.pool_2d(conv0, ws=(2, 2), ignore_border=True)
-                    + b0.dimshuffle("x", 0, "x", "x"))
-    conv1 = T.nnet.conv2d(input=layer0, filters=W1, filter_shape=params[2].shape,
-                          input_shape=(batch, params[0].shape[0], 12, 12))
-    layer1 = T.tanh(pool.pool_2d(conv1, ws=(2, 2), ignore_border=True)
-                    + b1.dimshuffle("x", 0, "x", "x"))
-    hidden = T.tanh(T.dot(layer1.flatten(2), W2) + b2)
-    p_y = T.nnet.softmax(T.dot(hidden, W3) + b3)
-    cost = -T.mean(T.log(p_y)[T.arange(y.shape[0]), y])
-    shared = [W0, b0, W1, b1, W2, b2, W3, b3]
-    grads = T.grad(cost, shared)
-    train = theano.function([x, y], cost,
-                            updates=[(p, p - lr * g) for p, g in zip(shared, grads)])
-    return train, shared
-
-
-def _windows(x, k):
-    from numpy.lib.stride_tricks import sliding_window_view
-    return sliding_window_view(x, (k, k), axis=(2, 3))     # (b, c, h', w', k, k)
-
-
-def np_conv_valid(x, w):
-    """True convolution (flipped filters), as Theano's conv2d."""
-    return np.einsum("bchwij,ocij->bohw", _windows(x, w.shape[2]), w[:, :, ::-1, ::-1])
-
-
-def np_conv_grads(x, w, dy):
-    k = w.shape[2]
-    dw = np.einsum("bchwij,bohw->ocij", _windows(x, k), dy)[:, :, ::-1, ::-1]
-    padded = np.pad(dy, [(0, 0), (0, 0), (k - 1, k - 1), (k - 1, k - 1)])
-    dx = np.einsum("bohwij,ocij->bchw", _windows(padded, k), w)
-    return dx, dw
-
-
-def np_pool(x):
-    b, c, h, w = x.shape
-    blocks = x.reshape(b, c, h // 2, 2, w // 2, 2)
-    out = blocks.max(axis=(3, 5))
-    mask = blocks == out[:, :, :, None, :, None]
-    return out, mask
-
-
-def np_unpool(dy, mask):
-    return (mask * dy[:, :, :, None, :, None]).reshape(
-        mask.shape[0], mask.shape[1], mask.shape[2] * 2, mask.shape[4] * 2)
-
-
-def lenet_numpy_step(params, xv, yv, lr):
-    W0, b0, W1, b1, W2, b2, W3, b3 = params
-    n = xv.shape[0]
-    a0 = xv.reshape(n, 1, 28, 28)
-    c0 = np_conv_valid(a0, W0)
-    p0, m0 = np_pool(c0)
-    h0 = np.tanh(p0 + b0[None, :, None, None])
-    c1 = np_conv_valid(h0, W1)
-    p1, m1 = np_pool(c1)
-    h1 = np.tanh(p1 + b1[None, :, None, None])
-    flat = h1.reshape(n, -1)
-    h2 = np.tanh(flat @ W2 + b2)
-    probs = np_softmax(h2 @ W3 + b3)
-    cost = -np.mean(np.log(probs[np.arange(n), yv]))
-    d_logits = probs.copy()
-    d_logits[np.arange(n), yv] -= 1
-    d_logits /= n
-    dW3, db3 = h2.T @ d_logits, d_logits.sum(0)
-    d_h2 = (d_logits @ W3.T) * (1 - h2 ** 2)
-    dW2, db2 = flat.T @ d_h2, d_h2.sum(0)
-    d_p1 = (d_h2 @ W2.T).reshape(h1.shape) * (1 - h1 ** 2)
-    db1 = d_p1.sum((0, 2, 3))
-    d_h0, dW1 = np_conv_grads(h0, W1, np_unpool(d_p1, m1))
-    d_p0 = d_h0 * (1 - h0 ** 2)
-    db0 = d_p0.sum((0, 2, 3))
-    _, dW0 = np_conv_grads(a0, W0, np_unpool(d_p0, m0))
-    grads = [dW0, db0, dW1, db1, dW2, db2, dW3, db3]
-    return cost, [p - lr * g for p, g in zip(params, grads)]
-
-
-def lenet_params(rng, nkerns=(20, 50), hidden=500):
-    def uniform(shape, fan_in, fan_out):
-        bound = np.sqrt(6.0 / (fan_in + fan_out))
-        return rng.uniform(-bound, bound, shape)
-    return [uniform((nkerns[0], 1, 5, 5), 25, nkerns[0] * 25 / 4), np.zeros(nkerns[0]),
-            uniform((nkerns[1], nkerns[0], 5, 5), nkerns[0] * 25, nkerns[1] * 25 / 4),
-            np.zeros(nkerns[1]),
-            uniform((nkerns[1] * 16, hidden), nkerns[1] * 16, hidden), np.zeros(hidden),
-            np.zeros((hidden, 10)), np.zeros(10)]
-
+# The Theano program and the NumPy step by hand are the benchmark's (tools/bench_lenet.py).
 
 def test_lenet_trains_as_numpy():
     rng = np.random.default_rng(6)
     batch, lr = 12, 0.1
     params = lenet_params(rng, nkerns=(6, 8), hidden=40)
-    train, shared = lenet_theano(params, batch, lr)
+    train, shared = theano_lenet(theano, T, params, batch, lr)
     reference = [p.copy() for p in params]
     for step in range(3):
         xv = rng.uniform(0, 1, (batch, 784))
         yv = rng.integers(0, 10, batch).astype("int32")
-        expected_cost, reference = lenet_numpy_step(reference, xv, yv, lr)
+        expected_cost, reference = numpy_lenet_step(reference, xv, yv, lr)
         cost = train(xv, yv)
         np.testing.assert_allclose(cost, expected_cost, rtol=1e-10)
         for var, want in zip(shared, reference):
@@ -296,7 +201,7 @@ def test_lenet_with_the_tutorial_sizes_builds_and_runs_float32():
     float32 on a small batch."""
     rng = np.random.default_rng(7)
     batch = 4
-    params = [p.astype("float32") for p in lenet_params(rng)]
+    params = lenet_params(rng, dtype="float32")
     with warnings.catch_warnings():
         warnings.simplefilter("error")   # no deprecation warnings on this path
         x, y = T.fmatrix("x"), T.ivector("y")
@@ -306,3 +211,15 @@ def test_lenet_with_the_tutorial_sizes_builds_and_runs_float32():
         pooled = pool.pool_2d(conv0, ws=(2, 2), ignore_border=True)
     out = theano.function([x], pooled)(rng.uniform(0, 1, (batch, 784)).astype("float32"))
     assert out.shape == (batch, 20, 12, 12) and out.dtype == np.float32
+
+
+def test_lenet_benchmark_rows_agree_with_numpy(capsys):
+    """tools/bench.py --workloads lenet, tiny: every system's steps are checked
+    against NumPy's before timing."""
+    from tools import bench
+    assert bench.main(["--quick", "--json", "--workloads", "lenet", "--repeats", "1",
+                       "--systems", "numpy,tf,tfgraph"]) == 0
+    import json
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert {r["system"]: r["status"] for r in rows} == {
+        "numpy": "ok", "tf NHWC": "ok", "tf NCHW": "ok", "tfgraph": "ok"}
