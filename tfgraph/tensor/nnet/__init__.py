@@ -26,9 +26,13 @@ def relu(x, alpha=0):
     ``0.5 * (1 + alpha) * x + 0.5 * (1 - alpha) * abs(x)``."""
     if not hasattr(alpha, "owner") and alpha == 0:
         return OPS["relu"](x)
-    x, alpha = as_tensor_variable(x), as_tensor_variable(alpha)
     mul, add, sub = OPS["mul"], OPS["add"], OPS["sub"]
-    return add(mul(mul(0.5, add(1, alpha)), x), mul(mul(0.5, sub(1, alpha)), OPS["abs_"](x)))
+    if hasattr(alpha, "owner"):
+        rising, falling = mul(0.5, add(1, alpha)), mul(0.5, sub(1, alpha))
+    else:   # Python numbers stay weak literals: float32 x stays float32
+        rising, falling = 0.5 * (1 + alpha), 0.5 * (1 - alpha)
+    x = as_tensor_variable(x)
+    return add(mul(rising, x), mul(falling, OPS["abs_"](x)))
 
 
 def _as_rows(x):
