@@ -201,13 +201,11 @@ class TFLeNet:
         p, nhwc = self.problem, self.data_format == "NHWC"
         W0, b0, W1, b1, W2, b2, W3, b3 = p.params
         c1 = W1.shape[0]
-        if nhwc:  # filters flipped (TF correlates) in (rows, cols, in, out); W2 rows in h, w, c order
-            W0, W1 = (np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 1, 0))
-                      for w in (W0, W1))
+        # filters flipped (TF correlates), as (rows, cols, in, out) in both formats
+        W0, W1 = (np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 1, 0))
+                  for w in (W0, W1))
+        if nhwc:  # the dense layer reads features in (rows, cols, channels) order
             W2 = W2.reshape(c1, 4, 4, -1).transpose(1, 2, 0, 3).reshape(16 * c1, -1)
-        else:     # (rows, cols, in, out) too: NCHW convolutions take HWIO filters
-            W0, W1 = (np.ascontiguousarray(w[:, :, ::-1, ::-1].transpose(2, 3, 1, 0))
-                      for w in (W0, W1))
         self._vars = [tf.Variable(v) for v in (W0, b0, W1, b1, W2, b2, W3, b3)]
         lr = p.lr
         fmt = self.data_format

@@ -197,6 +197,25 @@ class BaseConv(Op):
     def fname(self):
         return f"conv{self.convdim}d"
 
+    def axis_borders(self):
+        """The border mode of each spatial axis."""
+        b = self.border_mode
+        return [b] * self.convdim if isinstance(b, str) else list(b)
+
+    def spatial_shape(self, shape, hint, what, hint_name):
+        """A gradient op's ``shape`` argument (the spatial sizes of the
+        ``what`` it computes the gradient wrt) as an int vector variable."""
+        if shape is None:
+            shape = hint[-self.convdim:]
+            if None in shape:
+                raise ValueError(f"{self.fname} gradient wrt {what}: give their spatial "
+                                 f"shape, as `shape` or in {hint_name}")
+        shape = as_tensor_variable(shape)
+        if shape.ndim != 1 or not dtypes.is_discrete(shape.dtype):
+            raise TypeError(f"{self.fname} gradient wrt {what}: shape must be a vector of "
+                            f"{self.convdim} ints, got {shape.type}")
+        return shape
+
     # --- lowering helpers --------------------------------------------------------
 
     def spatial_kernel(self, kernel, hint):
@@ -386,17 +405,13 @@ class Conv(BaseConv):
     def _check_extent(self, imshape, kshape, img, kern):
         nd = self.convdim
         lengths = [output_length(i, k, b, s, d) for i, k, b, s, d in zip(
-            imshape[2:], kshape[-nd:], self._per_axis_border(), self.subsample,
+            imshape[2:], kshape[-nd:], self.axis_borders(), self.subsample,
             self.filter_dilation)]
         if any(n is not None and n < 1 for n in lengths):
             raise ValueError(f"{self.fname}: filters {describe(kern)} of spatial shape "
                              f"{kshape[-nd:]} (dilation {self.filter_dilation}) do not fit in "
                              f"input {describe(img)} of spatial shape {imshape[2:]} with "
                              f"border_mode={self.border_mode!r}")
-
-    def _per_axis_border(self):
-        b = self.border_mode
-        return [b] * self.convdim if isinstance(b, str) else list(b)
 
     def lower(self, node, inputs, ctx):
         dtype = node.outputs[0].dtype
@@ -442,15 +457,7 @@ class ConvGradInputs(BaseConv):
         kern, topgrad = as_tensor_variable(kern), as_tensor_variable(topgrad)
         self._check_ndim(kern, "filters", 2 + (2 if self.unshared else 1) * self.convdim)
         self._check_ndim(topgrad, "output gradient")
-        if shape is None:
-            shape = self.imshp[2:]
-            if None in shape:
-                raise ValueError(f"{self.fname} gradient wrt inputs: give the input's spatial "
-                                 f"shape, as `shape` or in imshp")
-        shape = as_tensor_variable(shape)
-        if shape.ndim != 1 or not dtypes.is_discrete(shape.dtype):
-            raise TypeError(f"{self.fname} gradient wrt inputs: shape must be a vector of "
-                            f"{self.convdim} ints, got {shape.type}")
+        shape = self.spatial_shape(shape, self.imshp, "inputs", "imshp")
         dtype = dtypes.upgrade_to_float(kern.dtype)
         channels = False if self.num_groups > 1 else kern.broadcastable[-self.convdim - 1]
         out = TensorType(dtype, (topgrad.broadcastable[0], channels) + (False,) * self.convdim)
@@ -473,7 +480,7 @@ class ConvGradInputs(BaseConv):
         tshape = tf.shape(top)
         checks = []
         for i in range(self.convdim):
-            expected = output_length(spatial[i], extent[i], self._axis_border(i),
+            expected = output_length(spatial[i], extent[i], self.axis_borders()[i],
                                      self.subsample[i], self.filter_dilation[i])
             checks.append((tf.equal(tshape[2 + i], expected),
                            f"{self.fname} gradient wrt inputs: the input shape given "
@@ -481,10 +488,6 @@ class ConvGradInputs(BaseConv):
                            f"{2 + i} differs from that of the output gradient "
                            f"{describe(node.inputs[1])}"))
         return checks
-
-    def _axis_border(self, i):
-        b = self.border_mode
-        return b if isinstance(b, str) else b[i]
 
 
 class ConvGradWeights(BaseConv):
@@ -498,15 +501,7 @@ class ConvGradWeights(BaseConv):
         img, topgrad = as_tensor_variable(img), as_tensor_variable(topgrad)
         self._check_ndim(img, "input")
         self._check_ndim(topgrad, "output gradient")
-        if shape is None:
-            shape = self.kshp[-self.convdim:]
-            if None in shape:
-                raise ValueError(f"{self.fname} gradient wrt filters: give the filters' "
-                                 f"spatial shape, as `shape` or in kshp")
-        shape = as_tensor_variable(shape)
-        if shape.ndim != 1 or not dtypes.is_discrete(shape.dtype):
-            raise TypeError(f"{self.fname} gradient wrt filters: shape must be a vector of "
-                            f"{self.convdim} ints, got {shape.type}")
+        shape = self.spatial_shape(shape, self.kshp, "filters", "kshp")
         dtype = dtypes.upgrade_to_float(img.dtype)
         if self.unshared:
             pattern = (topgrad.broadcastable[1],) + (False,) * self.convdim + \
