@@ -313,3 +313,29 @@ def test_warnings_are_quiet_for_the_new_interface():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         T.nnet.conv2d(x, w, input_shape=(1, 1, 5, 5), filter_shape=(1, 1, 2, 2))
+
+
+def test_channels_last_path_in_every_mode_and_gradient_wrt_an_intermediate():
+    """conv -> pool -> tanh(+ bias) -> conv keeps channels last in between;
+    the results, and a gradient wrt the intermediate (which keeps the plain
+    path), agree in every mode and with the reference."""
+    from tfgraph.tensor.signal import pool
+    rng = np.random.default_rng(12)
+    x = T.dtensor4("x")
+    W, W1 = theano.shared(_rand(rng, 3, 2, 3, 3), "W"), theano.shared(_rand(rng, 2, 3, 2, 2), "W1")
+    b = theano.shared(_rand(rng, 3), "b")
+    h = T.tanh(pool.pool_2d(T.nnet.conv2d(x, W), (2, 2), ignore_border=True)
+               + b.dimshuffle("x", 0, "x", "x"))
+    y = T.nnet.conv2d(h, W1)
+    outputs = [y, T.grad(y.sum(), h)] + T.grad(y.sum(), [W, b])
+    xv = _rand(rng, 2, 2, 10, 10)
+    conv0 = reference_conv(xv, W.get_value())
+    pooled = conv0.reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5))
+    hv = np.tanh(pooled + b.get_value()[None, :, None, None])
+    expected_y = reference_conv(hv, W1.get_value())
+    results = {mode: theano.function([x], outputs, mode=mode)(xv)
+               for mode in ("FAST_RUN", "FAST_COMPILE", "DebugMode")}
+    np.testing.assert_allclose(results["FAST_RUN"][0], expected_y, rtol=1e-10)
+    for mode, values in results.items():
+        for got, want in zip(values, results["FAST_RUN"]):
+            np.testing.assert_allclose(got, want, rtol=1e-10, err_msg=mode)
