@@ -12,6 +12,8 @@ Workloads (--workloads, comma-separated):
   logreg-epoch, mlp-epoch
              the tutorials' minibatch loops, one epoch of calls per step:
              see tools/bench_epochs.py
+  lenet      the tutorial's LeNet step, batch 500 (tools/bench_lenet.py; systems numpy,
+             tf NHWC, tf NCHW, tfgraph); only when asked: --workloads lenet
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -56,15 +58,17 @@ import tensorflow as tf  # noqa: E402  (after the environment above)
 ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+from tools import bench_lenet  # noqa: E402
 
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout") + EPOCH_WORKLOADS
+EXTRA_WORKLOADS = ("lenet",)  # run only when named
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
-           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3}
+           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3, "lenet": 11}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -89,6 +93,8 @@ class Problem:
 def make_problem(workload, quick=False):
     if workload in EPOCH_WORKLOADS:
         return make_epoch_problem(workload, quick)
+    if workload == "lenet":
+        return bench_lenet.make_problem(quick)
     if workload == "seed":
         # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
         # given the same ready-made arrays, so list conversion is timed nowhere.
@@ -383,6 +389,8 @@ class TfgraphLoop(TheanoTrainer):
 def make_systems(problem, groups, quick):
     if problem.workload in EPOCH_WORKLOADS:
         return make_epoch_systems(problem, groups)
+    if problem.workload == "lenet":
+        return bench_lenet.make_systems(problem, groups)
     systems = []
     if "numpy" in groups:
         systems.append(NumpyTrainer(problem))
@@ -426,8 +434,8 @@ def describe(error):
 
 def reference(problem, steps):
     """NumPy's outputs of the first `steps` steps and its parameters after them."""
-    trainer = problem.numpy_trainer() if hasattr(problem, "numpy_trainer") \
-        else NumpyTrainer(problem)
+    trainer = problem.numpy_trainer() if hasattr(problem, "numpy_trainer") else (
+        bench_lenet.NumpyLeNet if problem.workload == "lenet" else NumpyTrainer)(problem)
     trainer.build()
     return [trainer.step() for _ in range(steps)], trainer.params()
 
@@ -627,8 +635,10 @@ def parse_args(argv):
                         help="tiny sizes and few repeats: a smoke test")
     parser.add_argument("--json", action="store_true",
                         help="print machine-readable results instead of the table")
-    parser.add_argument("--workloads", type=choices(WORKLOADS), default=list(WORKLOADS),
-                        help=f"comma-separated, of {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--workloads", type=choices(WORKLOADS + EXTRA_WORKLOADS),
+                        default=list(WORKLOADS),
+                        help=f"comma-separated, of {', '.join(WORKLOADS + EXTRA_WORKLOADS)} "
+                        f"(default: {', '.join(WORKLOADS)})")
     parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
                         help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=None,

@@ -163,9 +163,16 @@ def essential(message):
     text = re.sub(r"^\d+ root error\(s\) found\.\s*", "", text.strip())
     text = re.sub(r"^\(\d+\) [A-Z_]+:\s*", "", text)
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    text = lines[0] if lines else message.strip()
+    if not lines:
+        return message.strip()
+    text = lines[0]
     linalg = linalg_text(text)
-    return f"LinAlgError: {linalg}" if linalg else text
+    if linalg:
+        return f"LinAlgError: {linalg}"
+    # tf.debugging.Assert(cond, [text]) prints "assertion failed: [text]",
+    # with the text's quotes escaped: the text is the message.
+    asserted = re.fullmatch(r"assertion failed: \[(.*)\]", text)
+    return asserted.group(1).replace("\\'", "'") if asserted else text
 
 
 def error_class(tf_error, text):

@@ -108,7 +108,6 @@ def outer(x, y):
     return dimshuffle(x, 0, "x") * dimshuffle(y, "x", 0)
 
 
-<<<<<<< HEAD
 
 # The rest of Theano 1.0's namespace: docs/tensor.md.
 from tfgraph.ops.special import OPS as _SPECIAL  # noqa: E402
@@ -121,10 +120,4 @@ from tfgraph.tensor.sort import argsort, argtopk, sort, topk, topk_and_argtopk  
 from tfgraph.tensor import var_more as _var_more  # noqa: E402,F401  (more methods)
 
 globals().update({name: op for name, op in _SPECIAL.items() if name not in ("xlogx", "xlogy0")})
-=======
-def squeeze(x):
-    """``x`` without its broadcastable dimensions."""
-    x = as_tensor_variable(x)
-    return dimshuffle(x, [d for d, b in enumerate(x.broadcastable) if not b])
 from tfgraph.tensor import shared_randomstreams  # noqa: E402,F401
->>>>>>> i13

@@ -1,0 +1,2 @@
+"""``theano.tensor.signal``: pooling (``pool``)."""
+from tfgraph.tensor.signal import pool  # noqa: F401

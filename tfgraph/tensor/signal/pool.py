@@ -1,0 +1,58 @@
+"""``theano.tensor.signal.pool``: ``pool_2d``, ``pool_3d`` and
+``max_pool_2d_same_size`` with Theano 1.0's windows and output shapes (see
+``tfgraph.ops.pool`` and docs/conv.md)."""
+import warnings
+
+from tfgraph.ops.pool import MaxPoolSameSize, Pool, pool_output_length  # noqa: F401
+
+
+def _renamed(new, old, new_name, old_name, default=None):
+    """Theano's deprecated argument names: ds -> ws, st -> stride, padding -> pad."""
+    if old is None:
+        return new
+    if new is not None and new != default:
+        raise ValueError(f"You can't provide a tuple value to both '{new_name}' and "
+                         f"'{old_name}'. Please provide a value only to '{new_name}'.")
+    warnings.warn(f"DEPRECATION: the '{old_name}' parameter is not going to exist anymore as "
+                  f"it is going to be replaced by the parameter '{new_name}'.", stacklevel=3)
+    return old
+
+
+def _pool(ndim, input, ws, ignore_border, stride, pad, mode, ds, st, padding):
+    fname = f"pool_{ndim}d"
+    ws = _renamed(ws, ds, "ws", "ds")
+    if ws is None:
+        raise ValueError(f"{fname}: you must provide a tuple value for the window size (ws)")
+    stride = _renamed(stride, st, "stride", "st")
+    pad = _renamed(pad, padding, "pad", "padding", default=(0,) * ndim)
+    if getattr(input, "ndim", ndim) < ndim:
+        raise NotImplementedError(f"{fname} requires a dimension >= {ndim}")
+    if ignore_border is None:
+        # Theano 1.0 warns likewise and uses False.
+        warnings.warn(f"{fname}() will have the parameter ignore_border default value "
+                      f"changed to True (currently False). To have consistent behavior with "
+                      f"all Theano versions, explicitly add the parameter ignore_border=True.",
+                      stacklevel=3)
+        ignore_border = False
+    return Pool(ws, stride, pad, ignore_border, mode, ndim)(input)
+
+
+def pool_2d(input, ws=None, ignore_border=None, stride=None, pad=(0, 0), mode="max",
+            ds=None, st=None, padding=None):
+    """Pool the last two axes of ``input`` with windows ``ws`` moved by
+    ``stride`` (default ``ws``); ``mode`` 'max', 'sum', 'average_inc_pad' or
+    'average_exc_pad'; ``ignore_border=False`` (Theano 1.0's default, with a
+    warning) keeps partial windows at the ends; ``pad`` needs ignore_border=True."""
+    return _pool(2, input, ws, ignore_border, stride, pad, mode, ds, st, padding)
+
+
+def pool_3d(input, ws=None, ignore_border=None, stride=None, pad=(0, 0, 0), mode="max",
+            ds=None, st=None, padding=None):
+    """``pool_2d`` over the last three axes."""
+    return _pool(3, input, ws, ignore_border, stride, pad, mode, ds, st, padding)
+
+
+def max_pool_2d_same_size(input, patch_size):
+    """``input`` with everything but the maximum of each non-overlapping
+    ``patch_size`` patch set to zero (same shape)."""
+    return MaxPoolSameSize(patch_size)(input)
