@@ -255,13 +255,30 @@ class TensorVariable(Variable):
     __array_ufunc__ = None
     __array_priority__ = 1000
 
+    # Theano 1.0's rule: every variable is true (``if not W:`` tests that W
+    # exists) except the result of a comparison operator, so that ``a < b < c``
+    # (Python's ``(a < b) and (b < c)``) raises instead of silently dropping a test.
+    _is_nonzero = True
+
     def __bool__(self):
+        if self._is_nonzero:
+            return True
         raise TypeError(
-            f"The truth value of symbolic variable {self} is unknown until the graph "
-            f"runs: use T.switch, T.and_ / T.or_, or compare values after calling a function.")
+            f"Variables do not support boolean operations: the truth value of comparison "
+            f"{self} is unknown until the graph runs; use T.switch, T.and_ / T.or_, or "
+            f"compare values after calling a function.")
 
     def __iter__(self):
-        raise TypeError(f"{self} is symbolic and cannot be iterated over; index it instead.")
+        """The entries of a vector whose length the graph fixes (``rows, cols =
+        x.shape``), as Theano 1.0 allowed; TypeError for any other."""
+        from tfgraph.ops.shape import get_vector_length
+        try:
+            length = get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self} is symbolic and cannot be iterated over (its length is "
+                            f"not known before the graph runs); index it instead. Maybe you "
+                            f"are using builtin sum instead of T.sum?") from None
+        return (self[i] for i in range(length))
 
     def __len__(self):
         raise TypeError(f"{self} is symbolic and has no len(); use {self}.shape[0].")

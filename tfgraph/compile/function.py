@@ -429,7 +429,7 @@ class Function:
             if translated is None:
                 raise
             raise translated from None
-        return self._unpack([np.asarray(r) for r in results])
+        return self._unpack([np.array(r) for r in results])  # writable, the caller's own
 
     # --- errors while running ----------------------------------------------------
 
