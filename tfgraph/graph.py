@@ -5,6 +5,7 @@ A ``Variable`` is either a root (an input, a shared variable or a constant,
 ``Op`` applied to input variables. Nothing here touches TensorFlow.
 """
 import contextlib
+import functools
 import itertools
 
 import numpy as np
@@ -129,7 +130,7 @@ class Variable:
         self.index = index
         self.name = name
         self.auto_name = f"auto_{next(Variable._ids)}"
-        self.tag = _Tag()
+        self.tag = _Tag(type)
 
     dtype = property(lambda self: self.type.dtype)
     broadcastable = property(lambda self: self.type.broadcastable)
@@ -166,7 +167,19 @@ class Variable:
 
 
 class _Tag:
-    """Free-form annotations, as Theano's ``var.tag``."""
+    """Free-form annotations, as Theano's ``var.tag``. A ``test_value`` is
+    converted to the variable's type when set (see tfgraph.test_values)."""
+
+    def __init__(self, type=None):
+        object.__setattr__(self, "_type", type)
+
+    def __setattr__(self, name, value):
+        if name == "test_value" and hasattr(self._type, "filter"):
+            try:
+                value = self._type.filter(value)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"test value for a {self._type}: {error}") from None
+        object.__setattr__(self, name, value)
 
 
 _SCOPES = []
@@ -230,6 +243,11 @@ class Op:
     # kernels reject (XLA's gather, scatter and dynamic slice clamp).
     xla_clamps_indices = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "make_node" in cls.__dict__:
+            cls.make_node = _computing_test_values(cls.__dict__["make_node"])
+
     def __call__(self, *inputs):
         node = self.make_node(*inputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
@@ -246,6 +264,20 @@ class Op:
 
     def __str__(self):
         return self.name or type(self).__name__
+
+
+def _computing_test_values(make_node):
+    """``make_node`` that also gives the new node's outputs their test values
+    when ``config.compute_test_value`` asks (see tfgraph.test_values)."""
+    @functools.wraps(make_node)
+    def wrapper(self, *args, **kwargs):
+        node = make_node(self, *args, **kwargs)
+        if config.compute_test_value != "off" and isinstance(node, Apply) and not all(
+                hasattr(v.tag, "test_value") for v in node.outputs):
+            from tfgraph import test_values
+            test_values.compute(node)
+        return node
+    return wrapper
 
 
 class TensorVariable(Variable):
