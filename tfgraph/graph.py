@@ -206,14 +206,24 @@ class Apply:
     """One application of an ``op`` to ``inputs``, producing ``outputs``."""
 
     def __init__(self, op, inputs, output_types):
+        """``output_types`` are types, or (Theano's form) new variables without
+        an owner, such as ``x.type()``, which become this node's outputs."""
         self.op = op
         self.scope = tuple(_SCOPES)
         self.inputs = list(inputs)
         for i, var in enumerate(self.inputs):
             if not isinstance(var, Variable):
                 raise TypeError(f"input {i} of {op} is not a symbolic variable: {var!r}")
-        self.outputs = [t.make_variable(owner=self, index=i)
+        self.outputs = [self._adopt(t, i) if isinstance(t, Variable)
+                        else t.make_variable(owner=self, index=i)
                         for i, t in enumerate(output_types)]
+
+    def _adopt(self, var, index):
+        if var.owner is not None:
+            raise ValueError(f"output {index} of {self.op}: {var} is already the output of "
+                             f"{var.owner.op}; give a new variable, such as x.type()")
+        var.owner, var.index = self, index
+        return var
 
     @property
     def out(self):
@@ -256,7 +266,29 @@ class Op:
         raise NotImplementedError
 
     def lower(self, node, inputs, ctx):
+        if type(self).perform is not Op.perform:  # a user's Theano-style op
+            from tfgraph.python_op import lower_perform
+            return lower_perform(node, inputs)
+        raise NotImplementedError(f"{self} has neither a lower() nor a perform() method")
+
+    def perform(self, node, inputs, output_storage):
+        """Theano's Python implementation: a user-defined op may give this
+        instead of ``lower`` (see tfgraph.python_op)."""
         raise NotImplementedError
+
+    # Theano's __props__: ops of one class with equal props are equal.
+    def __eq__(self, other):
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return self is other
+        return type(self) is type(other) and all(
+            getattr(self, p) == getattr(other, p) for p in props)
+
+    def __hash__(self):
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return id(self)
+        return hash((type(self), tuple(getattr(self, p) for p in props)))
 
     def pp(self, node, args):
         """How ``pp`` prints this op applied to the printed ``args``."""
