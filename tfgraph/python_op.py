@@ -67,8 +67,7 @@ def lower_perform(node, inputs):
 
 
 def _has_grad(op):
-    from tfgraph.graph import Op
-    return type(op).grad is not getattr(Op, "grad", None) and hasattr(op, "grad")
+    return callable(getattr(op, "grad", None))
 
 
 def _lower_grad(node, input_tensors, grad_tensors):
