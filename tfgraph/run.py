@@ -89,10 +89,26 @@ class TheanoAlias(importlib.abc.MetaPathFinder):
         except ImportError:  # a parent that is a module, not a package
             found = None
         if found is None:
-            raise ModuleNotFoundError(unsupported_message(fullname), name=fullname)
+            requested = _requested_below(fullname)
+            raise ModuleNotFoundError(unsupported_message(requested), name=requested)
         module = importlib.import_module(real)
         return importlib.util.spec_from_loader(fullname, _ExistingModule(module),
                                                is_package=hasattr(module, "__path__"))
+
+
+def _requested_below(fullname):
+    """The module whose import is importing ``fullname`` as a parent (for
+    ``import theano.sandbox.cuda``, Python imports ``theano.sandbox`` first),
+    so the error can say why that one is missing; else ``fullname``."""
+    frame, requested = sys._getframe(1), fullname
+    while frame is not None:
+        name = frame.f_locals.get("name") if frame.f_code.co_name in (
+            "_find_and_load", "_find_and_load_unlocked", "_gcd_import") else None
+        if isinstance(name, str) and name.startswith(fullname + ".") \
+                and len(name) > len(requested):
+            requested = name
+        frame = frame.f_back
+    return requested
 
 
 class AliasError(ImportError):

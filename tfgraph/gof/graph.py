@@ -1,0 +1,53 @@
+"""``theano.gof.graph``: the graph's classes and traversals under Theano's names."""
+from tfgraph.graph import (Apply, Constant, Variable, ancestors, clone_replace,  # noqa: F401
+                           graph_inputs, toposort)
+
+
+def inputs(variable_list, blockers=None):
+    """The root variables (no owner) that ``variable_list`` depend on."""
+    return [v for v in ancestors(list(variable_list), blockers or ()) if v.owner is None
+            or (blockers and any(v is b for b in blockers))]
+
+
+def io_toposort(inputs, outputs):
+    """The Apply nodes between ``inputs`` and ``outputs``, in an order that
+    computes each after the nodes it needs."""
+    return toposort(outputs)
+
+
+def is_same_graph(var1, var2, givens=None):
+    """Whether ``var1`` and ``var2`` compute the same thing the same way:
+    the same ops (by equality) on the same roots, in the same places."""
+    givens = dict(givens or {})
+    memo = {}
+
+    def same(a, b):
+        a = givens.get(a, a)
+        if a is b:
+            return True
+        key = (id(a), id(b))
+        if key not in memo:
+            if a.owner is None or b.owner is None:
+                memo[key] = (isinstance(a, Constant) and isinstance(b, Constant)
+                             and a.type == b.type and (a.data == b.data).all())
+            else:
+                memo[key] = (a.index == b.index and a.owner.op == b.owner.op
+                             and len(a.owner.inputs) == len(b.owner.inputs)
+                             and all(same(x, y) for x, y in zip(a.owner.inputs,
+                                                                 b.owner.inputs)))
+        return memo[key]
+    return same(var1, var2)
+
+
+def clone(output, replace=None, strict=True, share_inputs=True):
+    """``output`` (a variable or a list) computed with each key of ``replace``
+    (a dict or pairs) swapped for its value: ``theano.clone``."""
+    replace = dict(replace.items() if isinstance(replace, dict) else (replace or []))
+    outputs = list(output) if isinstance(output, (list, tuple)) else [output]
+    if strict:
+        for key, value in replace.items():
+            if getattr(value, "type", None) != key.type:
+                raise TypeError(f"clone: {key} ({key.type}) is replaced by {value} of "
+                                f"another type ({getattr(value, 'type', type(value).__name__)})")
+    result = clone_replace(outputs, replace)
+    return type(output)(result) if isinstance(output, (list, tuple)) else result[0]
