@@ -16,7 +16,7 @@ graph for Python at that node. TensorFlow cannot compile such a node with XLA
 or place it on a GPU (it runs on the host, and values are copied there and
 back). ``grad``, when the op defines it, is the op's gradient: the symbolic
 graph it returns is lowered inside the backward pass (``tf.custom_gradient``).
-Without ``grad`` the op is not differentiable (its gradient is an error).
+Without ``grad``, asking for a gradient through the op raises NotImplementedError.
 ``infer_shape`` is accepted; shapes come from the values ``perform`` makes.
 """
 import numpy as np
@@ -51,14 +51,14 @@ def lower_perform(node, inputs):
             tensor.set_shape([1 if b else None for b in var.broadcastable])
         return outputs
 
-    if not _has_grad(op):
-        return forward(*inputs)
-
     @tf.custom_gradient
     def with_gradient(*tensors):
         outputs = forward(*tensors)
 
         def backward(*output_grads):
+            if not _has_grad(op):  # reached only when a gradient goes through it
+                raise NotImplementedError(
+                    f"{op} has no grad() method, so the gradient through it is not defined")
             return _lower_grad(node, tensors, output_grads)
         return outputs, backward
 

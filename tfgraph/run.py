@@ -33,7 +33,7 @@ _OLD_CONV3D = "the old conv3d interface, removed in Theano 1.0; use theano.tenso
 # Modules Theano 1.0 had removed or kept only as deprecated redirections.
 _DEPRECATED = {
     "theano.tensor.signal.downsample":
-        "deprecated, and absent from Theano 1.0; use theano.tensor.signal.pool.pool_2d",
+        "absent from Theano 1.0; use theano.tensor.signal.pool.pool_2d",
     "theano.sandbox.conv": "moved to theano.tensor.nnet.conv in Theano 0.6",
     "theano.sandbox.neighbours": "moved to theano.tensor.nnet.neighbours",
     "theano.sandbox.softsign": "moved to theano.tensor.nnet.softsign",
@@ -57,7 +57,7 @@ def unsupported_message(name):
                     f"instead (config.device = 'cuda').")
     for prefix, advice in _DEPRECATED.items():
         if _within(name, prefix):
-            return f"No module named {name!r}: it is deprecated ({advice})."
+            return f"No module named {name!r}: it is deprecated: {advice}."
     return (f"No module named {name!r}: tfgraph does not support it yet "
             f"(it would be {TARGET + name[len(ALIAS):]!r}).")
 

@@ -37,6 +37,8 @@ def get_vector_length(v):
         return length
     from tfgraph.ops.subtensor import Subtensor
     node = v.owner
+    if node is not None and isinstance(node.op, Join):  # stack / concatenate of vectors
+        return sum(get_vector_length(t) for t in node.inputs)
     if node is not None and isinstance(node.op, Subtensor) and len(node.op.spec) == 1 \
             and node.op.spec[0][0] == "slice" \
             and not any(isinstance(p, tuple) for p in node.op.spec[0][1:]):
