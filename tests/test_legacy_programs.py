@@ -1,4 +1,4 @@
-"""Programs written for Theano 1.0 (tests/legacy/*.py, in the style of the
+"""Programs written for Theano 1.0 (experiments/legacy/*.py, in the style of the
 classic deep learning tutorials: they say ``import theano``) run through the
 alias, and give the numbers of a NumPy reference."""
 import os
@@ -10,7 +10,8 @@ import pytest
 
 import tfgraph
 
-HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "legacy")
+HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments",
+                    "legacy")
 
 
 @pytest.fixture

@@ -37,16 +37,16 @@ class LogisticRegression(object):
         raise NotImplementedError()
 
 
-def make_data(rng, n, n_in=5, n_out=3):
-    centers = rng.randn(n_out, n_in) * 2
-    y = rng.randint(n_out, size=n)
+def make_data(rng, n, centers):
+    y = rng.randint(centers.shape[0], size=n)
     x = centers[y] + rng.randn(n, n_in)
     return x, y
 
 
 def sgd_optimization(learning_rate=0.13, n_epochs=30, batch_size=20, seed=1234):
     rng = numpy.random.RandomState(seed)
-    train, valid = make_data(rng, 200), make_data(rng, 100)
+    centers = rng.randn(3, 5) * 2
+    train, valid = make_data(rng, 200, centers), make_data(rng, 100, centers)
     train_set_x, train_set_y = shared_dataset(train)
     valid_set_x, valid_set_y = shared_dataset(valid)
     n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
