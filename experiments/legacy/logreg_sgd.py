@@ -39,7 +39,7 @@ class LogisticRegression(object):
 
 def make_data(rng, n, centers):
     y = rng.randint(centers.shape[0], size=n)
-    x = centers[y] + rng.randn(n, n_in)
+    x = centers[y] + rng.randn(n, centers.shape[1])
     return x, y
 
 
