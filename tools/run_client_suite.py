@@ -39,6 +39,8 @@ def run_suite(snapshot, tests=(), pytest_args=()):
                    TF_CPP_MIN_LOG_LEVEL="3")
         command = [sys.executable, "-m", "pytest", "-p", "tfgraph.pytest_alias",
                    "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", tree,
+                   # Theano-era conftests use hook arguments pytest 8 deprecates.
+                   "-W", "ignore::pytest.PytestRemovedIn9Warning",
                    "-q", "-rfE", *(tests or []), *pytest_args]
         return subprocess.run(command, cwd=tree, env=env).returncode
 
