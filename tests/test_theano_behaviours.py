@@ -243,3 +243,27 @@ def test_as_op_wraps_a_python_function():
         row_norms(T.fmatrix())
     with pytest.raises(NotImplementedError, match="no grad"):
         theano.function([m], T.grad(row_norms(m).sum(), m))
+
+
+def test_what_a_layer_library_leans_on():
+    """Found by Lasagne's own tests: gof.graph.inputs in Theano's order
+    (gof/graph.py ancestors: left-recursive depth-first, from the last
+    variable), TensorType(..., name=), a list of slices as an index
+    (tensor/var.py __getitem__), sort/argsort (tensor/sort.py)."""
+    x, y, z = (theano.shared(0.0, name=n) for n in "xyz")
+    inputs = theano.gof.graph.inputs
+    assert [v.name for v in inputs([(x + y) + z])] == ["x", "y", "z"]
+    assert [v.name for v in inputs([x, y, z])] == ["z", "y", "x"]
+    assert T.TensorType("float64", (False,), name="vec")().dtype == "float64"
+    m = T.dmatrix("m")
+    value = np.arange(12.0).reshape(3, 4)
+    values = np.array([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]])
+    f = theano.function([m], [m[[slice(None), slice(1, 3)]], T.argsort(m), T.sort(m, axis=0),
+                              T.argsort(m, axis=None)])
+    cropped, order, by_column, flat = f(value)
+    np.testing.assert_array_equal(cropped, value[:, 1:3])
+    cropped, order, by_column, flat = f(values)
+    np.testing.assert_array_equal(order, np.argsort(values, axis=-1))
+    np.testing.assert_array_equal(by_column, np.sort(values, axis=0))
+    np.testing.assert_array_equal(flat, np.argsort(values, axis=None))
+    assert order.dtype == np.int64

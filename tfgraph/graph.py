@@ -23,7 +23,8 @@ class TensorType:
     A broadcastable dimension always has length 1; the others have any length.
     """
 
-    def __init__(self, dtype, broadcastable):
+    def __init__(self, dtype, broadcastable, name=None, sparse_grad=False):
+        self.name = name  # Theano's optional label of a type; not part of its identity
         self.dtype = dtypes.check_dtype(dtype)
         self.broadcastable = tuple(bool(b) for b in broadcastable)
 

@@ -1,12 +1,30 @@
 """``theano.gof.graph``: the graph's classes and traversals under Theano's names."""
-from tfgraph.graph import (Apply, Constant, Variable, ancestors, clone_replace,  # noqa: F401
+from tfgraph.graph import (Apply, Constant, Variable, clone_replace,  # noqa: F401
                            graph_inputs, toposort)
 
 
+def ancestors(variable_list, blockers=None):
+    """Every variable ``variable_list`` depends on (themselves included), in
+    Theano's order: a left-recursive depth-first search that starts from the
+    last variable of the list (code relies on this order, e.g. to list
+    parameters)."""
+    blocked = {id(b) for b in blockers or ()}
+    stack, seen, found = list(variable_list), set(), []
+    while stack:
+        var = stack.pop()
+        if id(var) in seen:
+            continue
+        seen.add(id(var))
+        found.append(var)
+        if var.owner is not None and id(var) not in blocked:
+            stack.extend(reversed(var.owner.inputs))
+    return found
+
+
 def inputs(variable_list, blockers=None):
-    """The root variables (no owner) that ``variable_list`` depend on."""
-    return [v for v in ancestors(list(variable_list), blockers or ()) if v.owner is None
-            or (blockers and any(v is b for b in blockers))]
+    """The variables without an owner that ``variable_list`` depend on, in
+    the order of ``ancestors``."""
+    return [v for v in ancestors(variable_list, blockers) if v.owner is None]
 
 
 def io_toposort(inputs, outputs):

@@ -17,6 +17,7 @@ from tfgraph.ops.rebroadcast import (Rebroadcast, addbroadcast, patternbroadcast
                                      shape_padaxis, shape_padleft, shape_padright,
                                      unbroadcast)
 from tfgraph.ops.shape import get_vector_length  # noqa: F401
+from tfgraph.ops.sort import argsort, sort  # noqa: F401
 from tfgraph.ops.subtensor import inc_subtensor, set_subtensor  # noqa: F401
 from tfgraph.tensor import nnet  # noqa: F401
 from tfgraph.tensor.constructors import build_namespace, tensor  # noqa: F401
