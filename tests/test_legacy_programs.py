@@ -3,28 +3,19 @@ classic deep learning tutorials: they say ``import theano``) run through the
 alias, and give the numbers of a NumPy reference."""
 import os
 import runpy
-import sys
 
 import numpy as np
 import pytest
 
-import tfgraph
 
 HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments",
                     "legacy")
 
 
 @pytest.fixture
-def program():
+def program(theano_alias):
     """Load a legacy program with ``theano`` resolving to tfgraph."""
-    saved_path = list(sys.meta_path)
-    saved = {k: v for k, v in sys.modules.items() if k == "theano" or k.startswith("theano.")}
-    tfgraph.install_theano_alias()
-    yield lambda name: runpy.run_path(os.path.join(HERE, name + ".py"), run_name="legacy")
-    sys.meta_path[:] = saved_path
-    for key in [k for k in sys.modules if k == "theano" or k.startswith("theano.")]:
-        del sys.modules[key]
-    sys.modules.update(saved)
+    return lambda name: runpy.run_path(os.path.join(HERE, name + ".py"), run_name="legacy")
 
 
 def softmax(z):

@@ -21,19 +21,6 @@ def run_python(code, *args, module_args=None, tmp_path=None):
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
 
 
-@pytest.fixture
-def alias():
-    """The alias installed for one test, then removed again."""
-    saved_path = list(sys.meta_path)
-    saved = {k: v for k, v in sys.modules.items() if k == "theano" or k.startswith("theano.")}
-    tfgraph.install_theano_alias()
-    yield
-    sys.meta_path[:] = saved_path
-    for key in [k for k in sys.modules if k == "theano" or k.startswith("theano.")]:
-        del sys.modules[key]
-    sys.modules.update(saved)
-
-
 def test_run_executes_a_script_with_theano_as_tfgraph(tmp_path):
     result = run_python("""
         import sys
@@ -70,7 +57,7 @@ def test_run_refuses_when_a_real_theano_is_imported(tmp_path):
     assert "True" in result.stdout
 
 
-def test_alias_shares_module_objects(alias):
+def test_alias_shares_module_objects(theano_alias):
     import theano
     import theano.compile.ops
     import theano.gof.graph
@@ -90,7 +77,7 @@ def test_alias_shares_module_objects(alias):
     ("theano.sandbox.neighbours", "deprecated"),
     ("theano.no_such_module", "does not support it yet"),
 ])
-def test_missing_submodules_raise_import_error_saying_why(alias, module, kind):
+def test_missing_submodules_raise_import_error_saying_why(theano_alias, module, kind):
     import importlib
     with pytest.raises(ImportError) as info:
         importlib.import_module(module)
