@@ -116,3 +116,11 @@ def test_tied_weight_autoencoder(program):
     np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
     for got, want in zip(result["final"], [W, b, bv]):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+
+def test_experiment_runs_the_program_unmodified(theano_alias, capsys):
+    from experiments import legacy_tutorial
+    result = legacy_tutorial.run_legacy()
+    out = capsys.readouterr().out
+    assert "python -m tfgraph.run" in out and "best validation error 0.000000 %" in out
+    assert result["__name__"] == "__main__" and result["theano"].__name__ == "tfgraph"
