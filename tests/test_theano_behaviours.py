@@ -100,6 +100,9 @@ def test_test_values_flow_and_errors_raise_where_the_node_is_built():
         y * 2
     with pytest.raises(TypeError):
         y.tag.test_value = np.ones((2, 2))  # filtered through the type
+    config.compute_test_value = "pdb"  # accepted; no debugger is opened, it raises
+    with pytest.raises(ValueError, match="missing default value"):
+        y * 2
     config.compute_test_value = "warn"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

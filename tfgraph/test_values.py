@@ -9,7 +9,7 @@ raised at the line of user code that built the bad node.
 A constant's test value is its data, a shared variable's its current value,
 any other variable's its ``tag.test_value``. An input without one makes
 'raise' raise ValueError, 'warn' warn, and 'ignore' skip the node silently
-(its outputs get no test value). Each node runs through the op's own
+(its outputs get no test value); 'pdb' raises as 'raise' does. Each node runs through the op's own
 TensorFlow lowering, eagerly, so its result is what the compiled graph
 computes.
 """
@@ -47,7 +47,7 @@ def compute(node):
         except AttributeError:
             message = (f"Cannot compute test value: input {i} ({var}) of Op {node.op} "
                        f"missing default value")
-            if mode == "raise":
+            if mode in ("raise", "pdb"):  # no debugger here: 'pdb' raises
                 raise ValueError(message + ". Give it one with var.tag.test_value = ...") \
                     from None
             if mode == "warn":
@@ -90,5 +90,5 @@ def _run(node, values):
             computed = Lowering().run(node.outputs, roots)
             outputs = [computed[id(v)] for v in node.outputs]
         else:
-            outputs = node.op.lower(node, tensors, None)
+            outputs = node.op.lower(node, tensors, Lowering())
     return [np.array(t) for t in outputs]
