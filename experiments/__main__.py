@@ -3,7 +3,8 @@
 1. seed 000, the minimal training script (its graph and output logged for TensorBoard);
 2. seed 001, every cell of the Theano tutorial (its figures saved as PNGs);
 3. seed 001's MLP on two Gaussian clouds: plots, and TensorBoard logs of its train graph,
-   cost, accuracy and parameter histograms.
+   cost, accuracy and parameter histograms;
+4. an unmodified Theano program (``import theano``) run through the alias.
 
 Everything goes under --output_dir (default ``runs/``): ``runs/plots/<experiment>/*.png`` and
 ``runs/logs/<experiment>/``. It ends by printing where, and the command that opens
@@ -17,7 +18,7 @@ from absl import app, flags
 
 import tfgraph as theano
 import tfgraph.flags  # noqa: F401  (--floatX, --device, --mode, --xla)
-from experiments import minimal_training, mlp_gaussian, theano_tutorial
+from experiments import legacy_tutorial, minimal_training, mlp_gaussian, theano_tutorial
 from experiments.common import check_no_arguments
 
 FLAGS = flags.FLAGS
@@ -45,6 +46,10 @@ def run_all(output_dir='runs', iterations=20, seed=0):
     result = mlp_gaussian.train_mlp(iterations=iterations, seed=seed,
                                     plot_dir=os.path.join(plots, 'mlp_gaussian'),
                                     logdir=os.path.join(logs, 'mlp_gaussian'))
+
+    banner('Unmodified Theano code: tutorial logistic regression (python -m tfgraph.run '
+           'experiments/legacy/logreg_sgd.py)')
+    legacy_tutorial.run_legacy()
 
     config = theano.config
     banner(f'Done in {time.time() - start:.0f} s (floatX {config.floatX}, device {config.device})')

@@ -59,3 +59,19 @@ def assert_result(var, result, expected, rtol=None, atol=None):
         np.testing.assert_allclose(result, expected, rtol=rtol, atol=atol, equal_nan=True)
     else:
         np.testing.assert_array_equal(result, expected)
+
+
+@pytest.fixture
+def theano_alias():
+    """``import theano`` resolving to tfgraph for one test, then undone."""
+    import sys
+
+    import tfgraph
+    saved_path = list(sys.meta_path)
+    saved = {k: v for k, v in sys.modules.items() if k == "theano" or k.startswith("theano.")}
+    tfgraph.install_theano_alias()
+    yield
+    sys.meta_path[:] = saved_path
+    for key in [k for k in sys.modules if k == "theano" or k.startswith("theano.")]:
+        del sys.modules[key]
+    sys.modules.update(saved)

@@ -46,10 +46,12 @@ def test_bad_values_raise_naming_the_source():
         config.floatx = "float32"
 
 
-def test_unknown_legacy_options_warn():
-    with pytest.warns(UserWarning, match="ignoring unknown option 'optimizer'"):
-        values = parse_flags_string("optimizer=fast_compile,floatX=float32", "THEANO_FLAGS")
-    assert values == {"floatX": "float32"}
+def test_unknown_options_warn_and_theano_options_are_kept():
+    # Theano's own options (optimizer, lib.cnmem) are accepted: docs/legacy.md.
+    with pytest.warns(UserWarning, match="ignoring unknown option 'no_such_flag'"):
+        values = parse_flags_string("optimizer=fast_compile,no_such_flag=1,floatX=float32",
+                                    "THEANO_FLAGS")
+    assert values == {"optimizer": "fast_compile", "floatX": "float32"}
 
 
 def test_floatx_from_environment_reaches_constructors():

@@ -208,8 +208,10 @@ def test_plural_constructors(kind):
     three = getattr(T, "i" + plural)(3)
     assert len(three) == 3 and all(v.dtype == "int32" and v.name is None for v in three)
     assert len({id(v) for v in three}) == 3
-    single = getattr(T, "f" + plural)("only")
-    assert single.name == "only" and single.dtype == "float32"
+    # Theano's _multi: one string is one variable per character; one character, one variable.
+    single = getattr(T, "f" + plural)("w")
+    assert single.name == "w" and single.dtype == "float32"
+    assert [v.name for v in getattr(T, "f" + plural)("only")] == ["o", "n", "l", "y"]
     x, y = getattr(T, plural)("x", "y")
     assert x.dtype == y.dtype == config.floatX
 

@@ -16,5 +16,10 @@ from tfgraph.gradient import Lop, Rop, grad, subgraph_grad  # noqa: F401
 from tfgraph.graph import Apply, Constant, Op, Variable, name_scope  # noqa: F401
 from tfgraph.printing import debugprint, pp  # noqa: F401
 from tfgraph.shared import SharedVariable, shared  # noqa: F401
+from tfgraph import gof, scalar  # noqa: F401,E402
+from tfgraph.compile.builders import OpFromGraph  # noqa: F401
+from tfgraph.gof.graph import clone  # noqa: F401
+from tfgraph.graph import TensorType  # noqa: F401
+from tfgraph.run import install_theano_alias  # noqa: F401
 
 __version__ = "0.1.0"

@@ -9,6 +9,8 @@ import os
 import re
 import warnings
 
+from tfgraph import theano_options
+
 FLOAT_DTYPES = ("float16", "float32", "float64")
 MODES = ("FAST_RUN", "FAST_COMPILE", "DebugMode", "NanGuardMode")
 _DEVICE_PATTERN = re.compile(r"^(cpu|gpu|cuda)(\d*)$")
@@ -63,9 +65,14 @@ def parse_flags_string(text, source):
         if "=" not in item:
             raise ValueError(f"{source}: expected name=value, got {item!r}")
         name, value = (s.strip() for s in item.split("=", 1))
+        if name in theano_options.OPTIONS:
+            try:
+                values[name] = theano_options.check(name, value)
+            except ValueError as error:
+                raise ValueError(f"{source}: {error}") from None
+            continue
         if name not in OPTIONS:
-            # Legacy THEANO_FLAGS often carry options with no meaning here
-            # (optimizer, lib.cnmem, ...): say so instead of failing.
+            # Options Theano never had: say so instead of failing.
             warnings.warn(f"{source}: ignoring unknown option {name!r}; "
                           f"known options are {sorted(OPTIONS)}")
             continue
@@ -93,6 +100,11 @@ class Config:
         self._sources.append(lookup)
 
     def __getattr__(self, name):
+        if name in theano_options.OPTIONS:
+            return self._assigned.get(name, self._environment.get(
+                name, theano_options.OPTIONS[name][0]))
+        if name in theano_options.SECTIONS:
+            return _Section(self, name)
         if name not in OPTIONS:
             raise AttributeError(f"config has no option {name!r}; options are {sorted(OPTIONS)}")
         if name in self._assigned:
@@ -104,6 +116,9 @@ class Config:
         return self._environment.get(name, OPTIONS[name][0])
 
     def __setattr__(self, name, value):
+        if name in theano_options.OPTIONS:
+            self._assigned[name] = theano_options.check(name, value)
+            return
         if name not in OPTIONS:
             raise AttributeError(f"config has no option {name!r}; options are {sorted(OPTIONS)}")
         self._assigned[name] = OPTIONS[name][1](value)
@@ -113,6 +128,21 @@ class Config:
 
     def __repr__(self):
         return "Config(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in OPTIONS) + ")"
+
+
+class _Section:
+    """``config.warn``, ``config.dnn.conv``, ...: the options under a dotted
+    prefix, read and set as attributes (Theano's sections)."""
+
+    def __init__(self, root, prefix):
+        object.__setattr__(self, "_root", root)
+        object.__setattr__(self, "_prefix", prefix)
+
+    def __getattr__(self, name):
+        return getattr(self._root, f"{self._prefix}.{name}")
+
+    def __setattr__(self, name, value):
+        setattr(self._root, f"{self._prefix}.{name}", value)
 
 
 config = Config()

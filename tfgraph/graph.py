@@ -5,6 +5,7 @@ A ``Variable`` is either a root (an input, a shared variable or a constant,
 ``Op`` applied to input variables. Nothing here touches TensorFlow.
 """
 import contextlib
+import functools
 import itertools
 
 import numpy as np
@@ -22,7 +23,8 @@ class TensorType:
     A broadcastable dimension always has length 1; the others have any length.
     """
 
-    def __init__(self, dtype, broadcastable):
+    def __init__(self, dtype, broadcastable, name=None, sparse_grad=False):
+        self.name = name  # Theano's optional label of a type; not part of its identity
         self.dtype = dtypes.check_dtype(dtype)
         self.broadcastable = tuple(bool(b) for b in broadcastable)
 
@@ -129,7 +131,7 @@ class Variable:
         self.index = index
         self.name = name
         self.auto_name = f"auto_{next(Variable._ids)}"
-        self.tag = _Tag()
+        self.tag = _Tag(type)
 
     dtype = property(lambda self: self.type.dtype)
     broadcastable = property(lambda self: self.type.broadcastable)
@@ -175,7 +177,19 @@ class Variable:
 
 
 class _Tag:
-    """Free-form annotations, as Theano's ``var.tag``."""
+    """Free-form annotations, as Theano's ``var.tag``. A ``test_value`` is
+    converted to the variable's type when set (see tfgraph.test_values)."""
+
+    def __init__(self, type=None):
+        object.__setattr__(self, "_type", type)
+
+    def __setattr__(self, name, value):
+        if name == "test_value" and hasattr(self._type, "filter"):
+            try:
+                value = self._type.filter(value)
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"test value for a {self._type}: {error}") from None
+        object.__setattr__(self, name, value)
 
 
 _SCOPES = []
@@ -202,14 +216,24 @@ class Apply:
     """One application of an ``op`` to ``inputs``, producing ``outputs``."""
 
     def __init__(self, op, inputs, output_types):
+        """``output_types`` are types, or (Theano's form) new variables without
+        an owner, such as ``x.type()``, which become this node's outputs."""
         self.op = op
         self.scope = tuple(_SCOPES)
         self.inputs = list(inputs)
         for i, var in enumerate(self.inputs):
             if not isinstance(var, Variable):
                 raise TypeError(f"input {i} of {op} is not a symbolic variable: {var!r}")
-        self.outputs = [t.make_variable(owner=self, index=i)
+        self.outputs = [self._adopt(t, i) if isinstance(t, Variable)
+                        else t.make_variable(owner=self, index=i)
                         for i, t in enumerate(output_types)]
+
+    def _adopt(self, var, index):
+        if var.owner is not None:
+            raise ValueError(f"output {index} of {self.op}: {var} is already the output of "
+                             f"{var.owner.op}; give a new variable, such as x.type()")
+        var.owner, var.index = self, index
+        return var
 
     @property
     def out(self):
@@ -239,6 +263,11 @@ class Op:
     # kernels reject (XLA's gather, scatter and dynamic slice clamp).
     xla_clamps_indices = False
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "make_node" in cls.__dict__:
+            cls.make_node = _computing_test_values(cls.__dict__["make_node"])
+
     def __call__(self, *inputs):
         node = self.make_node(*inputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
@@ -247,7 +276,29 @@ class Op:
         raise NotImplementedError
 
     def lower(self, node, inputs, ctx):
+        if type(self).perform is not Op.perform:  # a user's Theano-style op
+            from tfgraph.python_op import lower_perform
+            return lower_perform(node, inputs)
+        raise NotImplementedError(f"{self} has neither a lower() nor a perform() method")
+
+    def perform(self, node, inputs, output_storage):
+        """Theano's Python implementation: a user-defined op may give this
+        instead of ``lower`` (see tfgraph.python_op)."""
         raise NotImplementedError
+
+    # Theano's __props__: ops of one class with equal props are equal.
+    def __eq__(self, other):
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return self is other
+        return type(self) is type(other) and all(
+            getattr(self, p) == getattr(other, p) for p in props)
+
+    def __hash__(self):
+        props = getattr(type(self), "__props__", None)
+        if props is None:
+            return id(self)
+        return hash((type(self), tuple(getattr(self, p) for p in props)))
 
     def pp(self, node, args):
         """How ``pp`` prints this op applied to the printed ``args``."""
@@ -257,6 +308,20 @@ class Op:
         return self.name or type(self).__name__
 
 
+def _computing_test_values(make_node):
+    """``make_node`` that also gives the new node's outputs their test values
+    when ``config.compute_test_value`` asks (see tfgraph.test_values)."""
+    @functools.wraps(make_node)
+    def wrapper(self, *args, **kwargs):
+        node = make_node(self, *args, **kwargs)
+        if config.compute_test_value != "off" and isinstance(node, Apply) and not all(
+                hasattr(v.tag, "test_value") for v in node.outputs):
+            from tfgraph import test_values
+            test_values.compute(node)
+        return node
+    return wrapper
+
+
 class TensorVariable(Variable):
     """A symbolic tensor, with NumPy-like operators and methods (Theano's)."""
 
@@ -264,13 +329,30 @@ class TensorVariable(Variable):
     __array_ufunc__ = None
     __array_priority__ = 1000
 
+    # Theano 1.0's rule: every variable is true (``if not W:`` tests that W
+    # exists) except the result of a comparison operator, so that ``a < b < c``
+    # (Python's ``(a < b) and (b < c)``) raises instead of silently dropping a test.
+    _is_nonzero = True
+
     def __bool__(self):
+        if self._is_nonzero:
+            return True
         raise TypeError(
-            f"The truth value of symbolic variable {self} is unknown until the graph "
-            f"runs: use T.switch, T.and_ / T.or_, or compare values after calling a function.")
+            f"Variables do not support boolean operations: the truth value of comparison "
+            f"{self} is unknown until the graph runs; use T.switch, T.and_ / T.or_, or "
+            f"compare values after calling a function.")
 
     def __iter__(self):
-        raise TypeError(f"{self} is symbolic and cannot be iterated over; index it instead.")
+        """The entries of a vector whose length the graph fixes (``rows, cols =
+        x.shape``), as Theano 1.0 allowed; TypeError for any other."""
+        from tfgraph.ops.shape import get_vector_length
+        try:
+            length = get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self} is symbolic and cannot be iterated over (its length is "
+                            f"not known before the graph runs); index it instead. Maybe you "
+                            f"are using builtin sum instead of T.sum?") from None
+        return (self[i] for i in range(length))
 
     def __len__(self):
         raise TypeError(f"{self} is symbolic and has no len(); use {self}.shape[0].")

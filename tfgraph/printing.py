@@ -74,3 +74,33 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
         return text
     (file or sys.stdout).write(text)
     return file
+
+
+def pydotprint(fct, outfile=None, format="png", **kwargs):
+    """An image of the graph of a Function or variable, drawn with pydot
+    (Graphviz). Without pydot, ImportError pointing to TensorBoard's view of
+    the same graph: ``tfgraph.tensorboard.write_graph(f, logdir)``."""
+    try:
+        import pydot
+    except ImportError:
+        raise ImportError(
+            "pydotprint needs pydot and Graphviz (pip install pydot). The compiled graph "
+            "can be viewed in TensorBoard instead: tfgraph.tensorboard.write_graph(f, "
+            "logdir), then tensorboard --logdir logdir.") from None
+    from tfgraph.compile.function import Function
+    from tfgraph.graph import toposort
+    roots = list(fct.outputs) + [v for _, v in fct.updates] if isinstance(fct, Function) \
+        else (list(fct) if isinstance(fct, (list, tuple)) else [fct])
+    graph = pydot.Dot(graph_type="digraph")
+    for node in toposort(roots):
+        node_id = f"n{id(node)}"
+        graph.add_node(pydot.Node(node_id, label=str(node.op), shape="box"))
+        for var in node.inputs:
+            if var.owner is None:
+                graph.add_node(pydot.Node(f"v{id(var)}", label=str(var), shape="ellipse"))
+                graph.add_edge(pydot.Edge(f"v{id(var)}", node_id))
+            else:
+                graph.add_edge(pydot.Edge(f"n{id(var.owner)}", node_id))
+    outfile = outfile or f"graph.{format}"
+    graph.write(outfile, format=format)
+    return outfile

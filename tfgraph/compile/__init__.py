@@ -7,3 +7,5 @@ from tfgraph.compile.function import (Function, In, MissingInputError, Param,  #
                                       UnusedInputError, function)
 from tfgraph.compile.modes import (FastCompile, FastRun, Mode, get_default_mode,  # noqa: F401
                                    get_mode)
+from tfgraph.compile.ops import as_op  # noqa: F401
+from tfgraph.shared import SharedVariable  # noqa: F401  (theano.compile.SharedVariable)

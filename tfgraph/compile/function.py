@@ -37,6 +37,7 @@ from tfgraph.compile import errors
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
+from tfgraph.config import config
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.shared import SharedVariable
@@ -131,7 +132,7 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                     no_default_updates=no_default_updates,
                     name=name or _caller_name(),
                     allow_input_downcast=allow_input_downcast,
-                    on_unused_input=on_unused_input or "raise")
+                    on_unused_input=on_unused_input or config.on_unused_input)
 
 
 def _pairs(mapping, what):
@@ -444,7 +445,7 @@ class Function:
             if translated is None:
                 raise
             raise translated from None
-        return self._unpack([np.asarray(r) for r in results])
+        return self._unpack([np.array(r) for r in results])  # writable, the caller's own
 
     # --- errors while running ----------------------------------------------------
 

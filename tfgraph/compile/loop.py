@@ -112,7 +112,7 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
         if translated is None:
             raise
         raise translated from None
-    return function._unpack([np.asarray(r) for r in results])
+    return function._unpack([np.array(r) for r in results])  # writable, the caller's own
 
 
 def _stacked(function, position, value):

@@ -21,6 +21,33 @@ class Shape(Op):
         return [tf.shape(inputs[0], out_type=tf.int64)]
 
 
+def get_vector_length(v):
+    """The length of symbolic vector ``v`` when the graph fixes it (a shape, a
+    vector made of scalars, a constant, a static slice of those), as Theano's
+    ``get_vector_length``; ValueError when only running the graph tells."""
+    v = as_tensor_variable(v)
+    if v.ndim != 1:
+        raise TypeError(f"argument must be a symbolic vector, got {v} ({v.type})")
+    if v.broadcastable[0]:
+        return 1
+    if isinstance(v, Constant):
+        return len(v.data)
+    length = getattr(v, "static_length", None)
+    if length is not None:
+        return length
+    from tfgraph.ops.subtensor import Subtensor
+    node = v.owner
+    if node is not None and isinstance(node.op, Join):  # stack / concatenate of vectors
+        return sum(get_vector_length(t) for t in node.inputs)
+    if node is not None and isinstance(node.op, Subtensor) and len(node.op.spec) == 1 \
+            and node.op.spec[0][0] == "slice" \
+            and not any(isinstance(p, tuple) for p in node.op.spec[0][1:]):
+        _, start, stop, step = node.op.spec[0]
+        return len(range(get_vector_length(node.inputs[0]))[start:stop:step])
+    raise ValueError(f"length not known: {v} is a vector whose length only running the "
+                     f"graph tells")
+
+
 class MakeVector(Op):
     """An int64 vector from scalars: the symbolic form of a shape tuple."""
     name = "make_vector"
@@ -200,7 +227,14 @@ def concatenate(tensor_list, axis=0):
     return Join(axis)(*tensor_list)
 
 
-def stack(tensors, axis=0):
+def stack(*tensors, axis=0):
+    """Tensors stacked along a new ``axis``: ``stack([a, b, c], axis)``, or
+    Theano's older ``stack(a, b, c)``."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    elif len(tensors) == 2 and isinstance(tensors[0], (list, tuple)) \
+            and isinstance(tensors[1], int):
+        tensors, axis = tensors
     tensors = [as_tensor_variable(t) for t in tensors]
     if not tensors:
         raise ValueError("stack needs at least one tensor")

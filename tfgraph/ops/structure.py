@@ -188,34 +188,6 @@ class Choose(Op):
 
 
 
-class Rebroadcast(Op):
-    """``x`` with some dimensions declared broadcastable or not; a dimension
-    declared broadcastable is checked to have length 1 when the graph runs."""
-    name = "Rebroadcast"
-
-    def __init__(self, axes):
-        self.axes = tuple((int(a), bool(b)) for a, b in axes)
-
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        pattern = list(x.broadcastable)
-        for axis, flag in self.axes:
-            if not 0 <= axis < x.ndim:
-                raise ValueError(f"Rebroadcast: axis {axis} is out of range for {x} "
-                                 f"({x.ndim} dimensions)")
-            pattern[axis] = flag
-        return Apply(self, [x], [TensorType(x.dtype, pattern)])
-
-    def lower(self, node, inputs, ctx):
-        x = inputs[0]
-        for axis, flag in self.axes:
-            if flag and not node.inputs[0].broadcastable[axis]:
-                x = checked(x, tf.equal(tf.shape(x)[axis], 1),
-                            f"Rebroadcast: dimension {axis} of {node.inputs[0]} must have "
-                            f"length 1 to be broadcastable")
-        return [x]
-
-
 class InversePermutation(Op):
     """The inverse of each permutation along the last axis of an integer tensor."""
     name = "inverse_permutation"

@@ -17,7 +17,10 @@ from tfgraph._tf import tf
 
 def parse_index(x, index):
     """(spec, symbolic inputs, output broadcastable pattern) of ``x[index]``."""
-    items = list(index) if isinstance(index, tuple) else [index]
+    # A list holding a slice is a tuple of indices, as in Theano 1.0 (and old NumPy).
+    as_tuple = isinstance(index, tuple) or (
+        isinstance(index, list) and any(isinstance(i, slice) for i in index))
+    items = list(index) if as_tuple else [index]
     consumed = sum(1 for it in items if it is not None and it is not Ellipsis
                    and not _is_mask(it)) + sum(_as_var(it).ndim for it in items if _is_mask(it))
     if sum(it is Ellipsis for it in items) > 1:

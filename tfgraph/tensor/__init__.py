@@ -13,6 +13,10 @@ from tfgraph.ops.reduce import reduce as _reduce
 from tfgraph.ops.shape import (Shape, alloc, arange, concatenate, dimshuffle,  # noqa: F401
                                eye, fill, flatten, identity_like, ones, ones_like,
                                reshape, stack, transpose, zeros, zeros_like)
+from tfgraph.ops.rebroadcast import (Rebroadcast, addbroadcast, patternbroadcast,  # noqa: F401
+                                     shape_padaxis, shape_padleft, shape_padright,
+                                     unbroadcast)
+from tfgraph.ops.shape import get_vector_length  # noqa: F401
 from tfgraph.ops.subtensor import inc_subtensor, set_subtensor  # noqa: F401
 from tfgraph.tensor import nnet  # noqa: F401
 from tfgraph.tensor.constructors import build_namespace, tensor  # noqa: F401
@@ -26,6 +30,14 @@ as_tensor = as_tensor_variable
 where = _ELEMWISE["switch"]
 abs = _ELEMWISE["abs_"]  # noqa: A001  (Theano exports both abs_ and abs)
 sigmoid = nnet.sigmoid
+square = _ELEMWISE["sqr"]
+
+
+def inv(a):
+    """1.0 / a, in a float dtype (Theano's ``inv``: int8 and int16 give float32)."""
+    from tfgraph import dtypes
+    a = as_tensor_variable(a)
+    return _ELEMWISE["true_div"](1, cast(a, dtypes.upgrade_to_float(a.dtype)))
 softplus = nnet.softplus
 
 

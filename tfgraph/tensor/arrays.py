@@ -15,9 +15,13 @@ from tfgraph.ops.elemwise import OPS, cast
 from tfgraph.ops.reduce import reduce
 from tfgraph.ops.shape import (alloc, arange, concatenate, dimshuffle, flatten, ones_like,
                                reshape, stack)
+from tfgraph.ops.shape import get_vector_length  # noqa: F401
 from tfgraph.ops.shape import fill as second  # noqa: F401  (Theano's name for fill)
+from tfgraph.ops.rebroadcast import (Rebroadcast, addbroadcast, patternbroadcast,  # noqa: F401
+                                     shape_padaxis, shape_padleft, shape_padright,
+                                     unbroadcast)
 from tfgraph.ops.structure import (AllocDiag, Choose, ExtractDiag, InversePermutation,  # noqa: F401
-                                   Nonzero, Rebroadcast, Split, Tri)
+                                   Nonzero, Split, Tri)
 
 isnan_, isinf_ = OPS["isnan"], OPS["isinf"]
 bitwise_and, bitwise_or, bitwise_xor = OPS["and_"], OPS["or_"], OPS["xor"]
@@ -132,20 +136,6 @@ def extract_constant(x, elemwise=True, only_process_constants=False):
         return x
 
 
-def get_vector_length(v):
-    """The length of symbolic vector ``v`` when the graph tells it."""
-    v = as_tensor_variable(v)
-    if v.ndim != 1:
-        raise TypeError(f"argument must be symbolic vector, got '{v}'")
-    if v.broadcastable[0]:
-        return 1
-    if isinstance(v, Constant):
-        return len(v.data)
-    length = getattr(v, "static_length", None)
-    if length is not None:
-        return length
-    raise ValueError(f"length not known: {v}")
-
 
 # --- elementwise compositions --------------------------------------------------
 
@@ -234,24 +224,10 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
 
 # --- shapes and broadcasting ---------------------------------------------------
 
-def shape_padleft(t, n_ones=1):
-    t = as_tensor_variable(t)
-    return dimshuffle(t, ["x"] * n_ones + list(range(t.ndim)))
 
 
-def shape_padright(t, n_ones=1):
-    t = as_tensor_variable(t)
-    return dimshuffle(t, list(range(t.ndim)) + ["x"] * n_ones)
 
 
-def shape_padaxis(t, axis):
-    t = as_tensor_variable(t)
-    ndim = t.ndim + 1
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds [-{ndim}, {ndim})")
-    pattern = list(range(t.ndim))
-    pattern.insert(axis % ndim, "x")
-    return dimshuffle(t, pattern)
 
 
 def swapaxes(y, axis1, axis2):
@@ -261,21 +237,10 @@ def swapaxes(y, axis1, axis2):
     return dimshuffle(y, order)
 
 
-def addbroadcast(x, *axes):
-    """``x`` with ``axes`` declared broadcastable (checked to be of length 1
-    when the function runs)."""
-    x = as_tensor_variable(x)
-    return Rebroadcast([(a % x.ndim, True) for a in axes])(x)
 
 
-def unbroadcast(x, *axes):
-    x = as_tensor_variable(x)
-    return Rebroadcast([(a % x.ndim, False) for a in axes])(x)
 
 
-def patternbroadcast(x, broadcastable):
-    x = as_tensor_variable(x)
-    return Rebroadcast(list(enumerate(broadcastable)))(x)
 
 
 def tile(x, reps, ndim=None):

@@ -24,12 +24,16 @@ def _single(kind, fixed_dtype):
 
 def _plural(single):
     def make(*names):
-        if len(names) == 1 and isinstance(names[0], int):
+        """As Theano 1.0 parses them: an int n gives n unnamed variables, a
+        single string one variable per character (``matrices('pt')`` is ``p``,
+        ``t``; ``matrices('x')`` is one variable), several names one each."""
+        if names and isinstance(names[0], int):
             return [single() for _ in range(names[0])]
-        if len(names) == 1 and isinstance(names[0], str) and "," in names[0]:
-            names = [n.strip() for n in names[0].split(",")]
-        made = [single(name) for name in names]
-        return made[0] if len(made) == 1 else made
+        if len(names) == 1:
+            names = names[0]
+        if len(names) == 1:
+            return single(names[0] if not isinstance(names, str) else names)
+        return [single(name) for name in names]
     return make
 
 

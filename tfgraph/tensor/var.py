@@ -17,8 +17,16 @@ for _symbol, _name in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv
                        ("and", "and_"), ("or", "or_"), ("xor", "xor")]:
     setattr(TensorVariable, f"__{_symbol}__", _binary(_name))
     setattr(TensorVariable, f"__r{_symbol}__", _reflected(_name))
+def _comparison(name):
+    def compare(self, other):
+        result = OPS[name](self, other)
+        result._is_nonzero = False  # bool() of it raises (see TensorVariable.__bool__)
+        return result
+    return compare
+
+
 for _symbol, _name in [("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")]:
-    setattr(TensorVariable, f"__{_symbol}__", _binary(_name))
+    setattr(TensorVariable, f"__{_symbol}__", _comparison(_name))
 
 
 def _T():

@@ -1,0 +1,126 @@
+"""Programs written for Theano 1.0 (experiments/legacy/*.py, in the style of the
+classic deep learning tutorials: they say ``import theano``) run through the
+alias, and give the numbers of a NumPy reference."""
+import os
+import runpy
+
+import numpy as np
+import pytest
+
+
+HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments",
+                    "legacy")
+
+
+@pytest.fixture
+def program(theano_alias):
+    """Load a legacy program with ``theano`` resolving to tfgraph."""
+    return lambda name: runpy.run_path(os.path.join(HERE, name + ".py"), run_name="legacy")
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def nll_and_grads(x, y, W, b):
+    """Mean negative log-likelihood of softmax regression and its gradients."""
+    p = softmax(x @ W + b)
+    n = len(y)
+    delta = p.copy()
+    delta[np.arange(n), y] -= 1
+    return -np.mean(np.log(p[np.arange(n), y])), x.T @ delta / n, delta.mean(axis=0)
+
+
+def test_logistic_regression_sgd_with_givens_and_early_stopping(program):
+    result = program("logreg_sgd")["sgd_optimization"](n_epochs=6)
+    (train_x, train_y), (valid_x, valid_y) = result["data"]
+    W, b, costs, best = np.zeros((5, 3)), np.zeros(3), [], np.inf
+    for epoch in range(6):
+        for i in range(10):
+            sl = slice(i * 20, (i + 1) * 20)
+            cost, gW, gb = nll_and_grads(train_x[sl], train_y[sl], W, b)
+            costs.append(cost)
+            W, b = W - 0.13 * gW, b - 0.13 * gb
+            if (epoch * 10 + i + 1) % 10 == 0:
+                errors = np.mean([np.mean(np.argmax(valid_x[j * 20:(j + 1) * 20] @ W + b, 1)
+                                          != valid_y[j * 20:(j + 1) * 20]) for j in range(5)])
+                best = min(best, errors)
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    np.testing.assert_allclose(result["W"], W, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(result["b"], b, rtol=1e-9, atol=1e-12)
+    assert result["best_validation_loss"] == best and result["epochs"] == 6
+
+
+def test_logistic_regression_conjugate_gradients_with_scipy(program):
+    import scipy.optimize
+    result = program("logreg_cg")["cg_optimization"]()
+    x, y = result["data"]
+
+    def unpack(theta):
+        return theta[:12].reshape(4, 3), theta[12:]
+
+    def cost(theta):
+        return nll_and_grads(x, y, *unpack(theta))[0]
+
+    def grad(theta):
+        _, gW, gb = nll_and_grads(x, y, *unpack(theta))
+        return np.concatenate([gW.ravel(), gb])
+    best = scipy.optimize.fmin_cg(cost, np.zeros(15), fprime=grad, disp=0, maxiter=30)
+    # 30 CG steps amplify last-bit differences in the parameters (the optimum
+    # is flat), not in the cost.
+    np.testing.assert_allclose(result["theta"], best, atol=1e-4)
+    np.testing.assert_allclose(result["cost"], cost(best), rtol=1e-6)
+    np.testing.assert_allclose(result["cost"], cost(result["theta"]), rtol=1e-12)
+    assert result["cost"] < cost(np.zeros(15)) / 2
+
+
+def test_mlp_with_l1_l2_and_ordered_dict_updates(program):
+    result = program("mlp_autoencoder")["train_mlp"]()
+    x, y = result["data"]
+    lr, l1, l2 = result["hyper"]
+    W1, b1, W2, b2 = [p.copy() for p in result["initial"]]
+    n, costs = len(y), []
+    for _ in range(20):
+        h = np.tanh(x @ W1 + b1)
+        p = softmax(h @ W2 + b2)
+        costs.append(-np.mean(np.log(p[np.arange(n), y])) + l1 * (np.abs(W1).sum()
+                     + np.abs(W2).sum()) + l2 * ((W1 ** 2).sum() + (W2 ** 2).sum()))
+        d2 = p.copy()
+        d2[np.arange(n), y] -= 1
+        d2 /= n
+        d1 = (d2 @ W2.T) * (1 - h ** 2)
+        gW2 = h.T @ d2 + l1 * np.sign(W2) + 2 * l2 * W2
+        gW1 = x.T @ d1 + l1 * np.sign(W1) + 2 * l2 * W1
+        W1, b1, W2, b2 = W1 - lr * gW1, b1 - lr * d1.sum(0), W2 - lr * gW2, b2 - lr * d2.sum(0)
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W1, b1, W2, b2]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    assert costs[-1] < costs[0]
+
+
+def test_tied_weight_autoencoder(program):
+    result = program("mlp_autoencoder")["train_autoencoder"]()
+    x, lr = result["data"], result["learning_rate"]
+    W, b, bv = [p.copy() for p in result["initial"]]
+    n, costs = len(x), []
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    for _ in range(15):
+        h = sig(x @ W + b)
+        z = sig(h @ W.T + bv)
+        costs.append(np.mean(-np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1)))
+        dz = (z - x) / n
+        dh = (dz @ W) * h * (1 - h)
+        gW = x.T @ dh + dz.T @ h  # the encoder's and the decoder's (tied) use
+        W, b, bv = W - lr * gW, b - lr * dh.sum(0), bv - lr * dz.sum(0)
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, b, bv]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+
+def test_experiment_runs_the_program_unmodified(theano_alias, capsys):
+    from experiments import legacy_tutorial
+    result = legacy_tutorial.run_legacy()
+    out = capsys.readouterr().out
+    assert "python -m tfgraph.run" in out and "best validation error 0.000000 %" in out
+    assert result["__name__"] == "__main__" and result["theano"].__name__ == "tfgraph"

@@ -1,0 +1,60 @@
+"""Run a Theano-era library's own test suite on tfgraph through the alias.
+
+    python tools/run_client_suite.py SNAPSHOT [TEST_PATH ...] [-- PYTEST_ARGS ...]
+
+SNAPSHOT is a checked-out source tree, or a git directory without a work
+tree (such as a mirror of github:Lasagne/Lasagne), whose HEAD is then
+extracted into a temporary directory; nothing is copied into this
+repository. TEST_PATHs are relative to the tree (default: the tests the
+library's own configuration finds). The suite runs in a fresh interpreter
+with ``-p tfgraph.pytest_alias`` (the alias installed before any test module
+is imported) and the library's pytest options (coverage, pep8) left out.
+Prints pytest's summary and returns its exit status.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def checkout(snapshot, into):
+    """The source tree of ``snapshot``: itself if it has files, else its git
+    HEAD extracted under ``into``."""
+    if os.path.isdir(os.path.join(snapshot, "objects")) and os.path.isfile(
+            os.path.join(snapshot, "HEAD")):
+        archive = subprocess.run(["git", "--git-dir", snapshot, "archive", "HEAD"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+        return into
+    return snapshot
+
+
+def run_suite(snapshot, tests=(), pytest_args=()):
+    with tempfile.TemporaryDirectory(prefix="client-suite-") as scratch:
+        tree = checkout(os.path.abspath(snapshot), scratch)
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, tree]),
+                   TF_CPP_MIN_LOG_LEVEL="3")
+        command = [sys.executable, "-m", "pytest", "-p", "tfgraph.pytest_alias",
+                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", tree,
+                   # Theano-era conftests use hook arguments pytest 8 deprecates.
+                   "-W", "ignore::pytest.PytestRemovedIn9Warning",
+                   "-q", "-rfE", *(tests or []), *pytest_args]
+        return subprocess.run(command, cwd=tree, env=env).returncode
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    pytest_args = argv[argv.index("--") + 1:] if "--" in argv else []
+    argv = argv[:argv.index("--")] if "--" in argv else argv
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("snapshot", help="source tree or git directory of the library")
+    parser.add_argument("tests", nargs="*", help="test files or directories in the tree")
+    options = parser.parse_args(argv)
+    return run_suite(options.snapshot, options.tests, pytest_args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
