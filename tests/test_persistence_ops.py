@@ -100,7 +100,39 @@ EXAMPLES = {
     "Sort": lambda: _op_of(T.sort(_x())),
     "TopK": lambda: T.topk(_x(), 2).owner.op,
     "UnravelIndex": lambda: _op_of(T.extra_ops.unravel_index(T.lvector(), (3, 4))[0]),
+    "Conv": lambda: _conv_op(),
+    "ConvGradInputs": lambda: _op_of(T.nnet.abstract_conv.conv2d_grad_wrt_inputs(
+        T.dtensor4(), T.dtensor4(), (2, 1, 6, 6), (3, 1, 3, 3))),
+    "ConvGradWeights": lambda: _op_of(T.nnet.abstract_conv.conv2d_grad_wrt_weights(
+        T.dtensor4(), T.dtensor4(), (3, 1, 3, 3), (2, 1, 6, 6))),
+    "Pool": lambda: _op_of(_pool().pool_2d(T.dtensor4(), (2, 2), ignore_border=True)),
+    "MaxPoolSameSize": lambda: _op_of(_pool().max_pool_2d_same_size(T.dtensor4(), (2, 2))),
+    "Images2Neibs": lambda: _op_of(T.nnet.neighbours.images2neibs(T.dtensor4(), (2, 2))),
+    "Neibs2Images": lambda: _op_of(T.nnet.neighbours.neibs2images(T.dmatrix(), (2, 2),
+                                                                  (1, 1, 4, 4))),
+    "RandomDraw": lambda: _random_op(),
 }
+
+
+def _op_named(var, cls_name):
+    """The op of the node of class ``cls_name`` (or a subclass) computing ``var``."""
+    from tfgraph.graph import toposort
+    return next(n.op for n in toposort([var])
+                if any(c.__name__ == cls_name for c in type(n.op).__mro__))
+
+
+def _conv_op():
+    return _op_named(T.nnet.conv2d(T.dtensor4(), T.dtensor4()), "Conv")
+
+
+def _pool():
+    from tfgraph.tensor.signal import pool
+    return pool
+
+
+def _random_op():
+    from tfgraph.tensor.shared_randomstreams import RandomStreams
+    return _op_named(RandomStreams(seed=1).uniform((2,)), "RandomDraw")
 
 
 def _instances():

@@ -4,6 +4,7 @@
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import dimshuffle
+from tfgraph.ops.structure import checked
 from tfgraph._tf import tf
 
 
@@ -28,14 +29,12 @@ class Rebroadcast(Op):
 
     def lower(self, node, inputs, ctx):
         x, = inputs
-        checks = [tf.debugging.assert_equal(
-            tf.shape(x)[axis], 1,
-            message=f"Dimension {axis} in Rebroadcast's input was supposed to be 1")
-            for axis, flag in self.axis.items() if flag and not node.inputs[0].broadcastable[axis]]
-        if not checks:
-            return [tf.identity(x)]
-        with tf.control_dependencies(checks):
-            return [tf.identity(x)]
+        for axis, flag in self.axis.items():
+            if flag and not node.inputs[0].broadcastable[axis]:
+                x = checked(x, tf.equal(tf.shape(x)[axis], 1),
+                            f"Dimension {axis} in Rebroadcast's input was supposed to be 1: "
+                            f"it must have length 1 to be broadcastable")
+        return [x if x is not inputs[0] else tf.identity(x)]
 
     def __str__(self):
         flags = ",".join(f"{a}:{int(f)}" for a, f in sorted(self.axis.items()))

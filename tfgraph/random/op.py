@@ -52,6 +52,15 @@ class Distribution:
     def __repr__(self):
         return self.name
 
+    def __reduce__(self):
+        # Samplers and checks are functions of this module: pickle the name.
+        return (distribution, (self.name,))
+
+
+def distribution(name):
+    """The distribution called ``name`` (what a pickled one refers to)."""
+    return DISTRIBUTIONS[name]
+
 
 def _choice(seed, shape, params, op, require):
     a, p = params
