@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from tfgraph import devices, dtypes
+from tfgraph import devices, distribute, dtypes
 from tfgraph.graph import TensorType, TensorVariable
 from tfgraph._tf import tf
 
@@ -12,14 +12,18 @@ from tfgraph._tf import tf
 class SharedVariable(TensorVariable):
     """A tensor with a value, usable in any graph without being an input."""
 
-    def __init__(self, value, name=None, type=None, strict=False, allow_downcast=None):
+    def __init__(self, value, name=None, type=None, strict=False, allow_downcast=None,
+                 layout=None):
         super().__init__(type, name=name)
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
         shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
-        with devices.placement():
-            self.variable = tf.Variable(value, shape=shape, dtype=value.dtype,
-                                        trainable=False, name=_tf_name(name or "shared"))
+        tf_name = _tf_name(name or "shared")
+        self.variable = distribute.mesh_variable(self, value, tf_name, layout)
+        if self.variable is None:  # no mesh: one device
+            with devices.placement():
+                self.variable = tf.Variable(value, shape=shape, dtype=value.dtype,
+                                            trainable=False, name=tf_name)
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value as a NumPy array (a copy unless ``borrow=True``)."""
@@ -48,7 +52,7 @@ def _tf_name(name):
 
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
-           broadcastable=None):
+           broadcastable=None, layout=None):
     """A shared variable holding ``value`` (Theano's ``theano.shared``).
 
     The dtype is the value's: a Python float gives float64 and an int int64,
@@ -74,4 +78,4 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
     type_ = TensorType(data.dtype.name, broadcastable)
     type_.check_shape(data.shape)
     return SharedVariable(data, name=name, type=type_, strict=strict,
-                          allow_downcast=allow_downcast)
+                          allow_downcast=allow_downcast, layout=layout)

@@ -1,0 +1,84 @@
+"""Training programs run on one device and on meshes by tests/test_distribute.py:
+each returns {name: array} of everything the run computed (outputs, updates)."""
+import dataclasses
+
+import numpy as np
+
+import tfgraph as theano
+import tfgraph.tensor as T
+
+# Points are columns in both MLPs (the tutorial's convention): split their second axis.
+LAYOUTS = {"tutorial_mlp": {"mlp_input": [None, "batch"]},
+           "large_mlp": {"mlp_input": [None, "batch"], "mlp_target": [None, "batch"]},
+           "errors": {"z": [None, "batch"]}}
+
+
+def tutorial_mlp(steps=3, points=48):
+    """The tutorial's MLP (2-4-1, float64, momentum) on the Gaussian clouds:
+    `steps` calls of train, the output function, then two steps of train.loop."""
+    from experiments.mlp_gaussian import build_network, gaussian_clouds, initial_parameters
+    rng = np.random.default_rng(0)
+    X, y = gaussian_clouds(rng, points)
+    W_init, b_init, activations = initial_parameters([2, 4, 1], rng)
+    net = build_network(W_init, b_init, activations)
+    costs = [net.train(X, y.astype("float64")) for _ in range(steps)]
+    result = {"costs": np.array(costs), "output": net.mlp_output(X),
+              "loop_costs": net.train.loop(2, X, y.astype("float64"))}
+    result.update(_params(net.mlp.params + [v for v, _ in net.updates]))
+    return result
+
+
+def large_mlp(steps=2):
+    """The benchmark's large MLP step (784-1024-1024-10 there), at small sizes
+    and in float64: 64 points through 16-32-32-10, sigmoid, momentum."""
+    from tools.bench import make_problem, theano_program
+    problem = make_problem("mlp-large", quick=True)
+    problem = dataclasses.replace(
+        problem, inputs=tuple(a.astype("float64") for a in problem.inputs),
+        params=[p.astype("float64") for p in problem.params], floatX="float64")
+    train, params = theano_program(theano, T, problem, T.nnet.sigmoid, theano.shared,
+                                   name="train")
+    costs = [train(*problem.inputs) for _ in range(steps)]
+    result = {"costs": np.array(costs),
+              "loop_costs": train.loop(None, *[np.stack([a, a]) for a in problem.inputs],
+                                       sliced=True)}
+    result.update(_params(params))
+    return result
+
+
+def _params(shared_variables):
+    return {f"param{i}": v.get_value() for i, v in enumerate(shared_variables)}
+
+
+CASES = {"tutorial_mlp": tutorial_mlp, "large_mlp": large_mlp}
+
+
+def errors():
+    """What bad batches and layouts raise, and that nothing ran: messages as strings."""
+    from tfgraph.distribute import MeshError
+    messages = {}
+    x = T.matrix("x")
+    W = theano.shared(np.ones((3, 4)), name="W")
+    f = theano.function([x], T.dot(x, W).sum(), updates=[(W, W * 2)], name="f")
+    try:
+        f(np.ones((6, 3)))  # 6 rows on 4 devices
+    except MeshError as error:
+        messages["batch"] = str(error)
+    messages["W_unchanged"] = str(np.array_equal(W.get_value(), np.ones((3, 4))))
+    try:
+        theano.shared(np.ones((3, 6)), name="V", layout=[None, "batch"])
+    except MeshError as error:
+        messages["shared"] = str(error)
+    try:
+        theano.shared(np.ones((3, 6)), name="V", layout=["batch"])
+    except MeshError as error:
+        messages["shared_ndim"] = str(error)
+    try:
+        z = T.vector("z")
+        theano.function([z], z * 2)
+    except MeshError as error:
+        messages["rule"] = str(error)
+    return {k: np.array(v) for k, v in messages.items()}
+
+
+CASES["errors"] = errors

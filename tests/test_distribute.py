@@ -1,0 +1,136 @@
+"""Functions on meshes of devices (tfgraph.distribute, on DTensor) compute what
+they compute on one device. Meshes need devices split before TensorFlow starts,
+so each mesh run is a process of its own (tests/mesh_worker.py); the reference
+is computed here, on this process's one device."""
+import os
+import socket
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tfgraph import distribute
+from tfgraph._tf import tf
+from tests.mesh_cases import CASES
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKER = os.path.join(ROOT, "tests", "mesh_worker.py")
+TIMEOUT_S = 300
+_references = {}
+
+
+def reference(case):
+    if case not in _references:
+        _references[case] = CASES[case]()
+    return _references[case]
+
+
+def assert_same(results, run_name, case):
+    want = reference(case)
+    for name, value in want.items():
+        got = results[f"{run_name}/{name}"]
+        np.testing.assert_allclose(got, value, rtol=1e-6, atol=1e-12,
+                                   err_msg=f"{run_name}: {name}")
+
+
+def _env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DTENSOR_")}
+    env.update(TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=ROOT, **extra)
+    return env
+
+
+def _failure(what, proc_out):
+    return f"{what} failed:\n" + "\n".join(proc_out.splitlines()[-30:])
+
+
+def run_worker(tmp_path, *runs):
+    out = str(tmp_path / "result.npz")
+    proc = subprocess.run([sys.executable, WORKER, out, *runs], cwd=ROOT, env=_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=TIMEOUT_S)
+    assert proc.returncode == 0, _failure("mesh worker", proc.stdout)
+    return dict(np.load(out))
+
+
+def test_four_devices_data_and_model_parallel(tmp_path):
+    results = run_worker(tmp_path, "tutorial_mlp@batch=4", "large_mlp@batch=4",
+                         "large_mlp@batch=2,model=2@W=-:model", "errors@batch=4")
+    assert results["tutorial_mlp@batch=4/n_devices"] == 4
+    assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
+    assert_same(results, "large_mlp@batch=4", "large_mlp")
+    assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+    messages = {k.split("/")[1]: str(v) for k, v in results.items()
+                if k.startswith("errors@")}
+    assert 'Bad input argument with name "x" to function "f" at index 0' in messages["batch"]
+    assert "dimension 0 has length 6" in messages["batch"]
+    assert "'batch' (4 devices) does not divide" in messages["batch"]
+    assert messages["W_unchanged"] == "True"
+    assert "shared variable 'V'" in messages["shared"] and "dimension 1 has length 6" in messages["shared"]
+    assert "has 1 entries but the variable has 2 dimensions" in messages["shared_ndim"]
+    assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
+
+
+def test_eight_devices(tmp_path):
+    results = run_worker(tmp_path, "tutorial_mlp@batch=8",
+                         "large_mlp@batch=4,model=2@W=-:model")
+    assert results["large_mlp@batch=4,model=2/n_devices"] == 8
+    assert_same(results, "tutorial_mlp@batch=8", "tutorial_mlp")
+    assert_same(results, "large_mlp@batch=4,model=2", "large_mlp")
+
+
+def _free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_processes_form_one_mesh(tmp_path):
+    jobs = ",".join(f"127.0.0.1:{port}" for port in _free_ports(2))
+    runs = ["tutorial_mlp@batch=4", "large_mlp@batch=2,model=2@W=-:model"]
+    procs = []
+    try:
+        for client in range(2):
+            env = _env(DTENSOR_CLIENT_ID=str(client), DTENSOR_NUM_CLIENTS="2",
+                       DTENSOR_JOB_NAME="worker", DTENSOR_JOBS=jobs)
+            procs.append(subprocess.Popen(
+                [sys.executable, WORKER, str(tmp_path / f"client{client}.npz"), *runs],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True))
+        outputs = [p.communicate(timeout=TIMEOUT_S)[0] for p in procs]
+    finally:
+        for p in procs:  # a client left waiting for the other would never end
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    for client, (p, out) in enumerate(zip(procs, outputs)):
+        assert p.returncode == 0, _failure(f"client {client}", out)
+    for client in range(2):
+        results = dict(np.load(tmp_path / f"client{client}.npz"))
+        assert results["tutorial_mlp@batch=4/n_devices"] == 4
+        assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
+        assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+
+
+def test_devices_cannot_be_split_once_tensorflow_started():
+    tf.config.list_logical_devices()  # this process has started TensorFlow, with one CPU
+    with pytest.raises(distribute.MeshError, match=r"split_cpu\(4\).*before any shared"):
+        distribute.split_cpu(4)
+    with pytest.raises(distribute.MeshError, match="already initialized"):
+        distribute.mesh(batch=4)
+
+
+def test_mesh_and_layout_specs_are_checked():
+    assert distribute.parse_mesh("batch=4, model=2") == {"batch": 4, "model": 2}
+    assert distribute.parse_layouts("W=-:model,x=batch") == {"W": [None, "model"],
+                                                             "x": ["batch"]}
+    with pytest.raises(distribute.MeshError, match="axis=size"):
+        distribute.parse_mesh("batch:4")
+    with pytest.raises(distribute.MeshError, match="positive number"):
+        distribute.mesh(batch=0)
+    with pytest.raises(distribute.MeshError, match="does not have"):
+        distribute.mesh(batch=1, layouts={"W": [None, "model"]})
