@@ -25,7 +25,7 @@ def run(run_spec):
     layouts = dict(LAYOUTS.get(case, {}), **distribute.parse_layouts(rules))
     with distribute.mesh(layouts=layouts, **distribute.parse_mesh(mesh_text)) as mesh:
         result = CASES[case]()
-        result["n_devices"] = np.array(len(mesh.tf_mesh.global_device_ids()))
+        result["n_devices"] = np.array(mesh.tf_mesh.size)
     return {f"{case}@{mesh_text}/{k}": v for k, v in result.items()}
 
 
