@@ -6,6 +6,8 @@ Workloads (--workloads, comma-separated):
   mlp-small  seed 001's MLP step: 1,000 points as columns, 2-4-1, float64, sigmoid
              layers, cost sum((out - y)**2), momentum (lr 0.01, momentum 0.9)
   mlp-large  the same step with 4,096 points, 784-1024-1024-10, float32
+  mlp-large-mesh  mlp-large on 1, 2 and 4 logical CPU devices (tfgraph.distribute), in a
+             process of its own (tools/bench_mesh.py); not in --quick unless named
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -52,9 +54,10 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large")
+MESH_WORKLOAD = "mlp-large-mesh"  # needs devices split before TensorFlow starts
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
-REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15}  # mlp-large: the tightest target
+REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15, MESH_WORKLOAD: 15}  # mlp-large: the tightest target
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -570,8 +573,9 @@ def parse_args(argv):
                         help="tiny sizes and few repeats: a smoke test")
     parser.add_argument("--json", action="store_true",
                         help="print machine-readable results instead of the table")
-    parser.add_argument("--workloads", type=choices(WORKLOADS), default=list(WORKLOADS),
-                        help=f"comma-separated, of {', '.join(WORKLOADS)} (default: all)")
+    parser.add_argument("--workloads", type=choices(WORKLOADS + (MESH_WORKLOAD,)),
+                        default=None, help=f"comma-separated, of {', '.join(WORKLOADS)}, "
+                        f"{MESH_WORKLOAD} (default: all; {MESH_WORKLOAD} not with --quick)")
     parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
                         help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=None,
@@ -582,6 +586,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.workloads is None:
+        args.workloads = list(WORKLOADS) + ([] if args.quick else [MESH_WORKLOAD])
     repeats = {w: args.repeats or (3 if args.quick else REPEATS[w]) for w in args.workloads}
     min_batch_s = 0.002 if args.quick else 0.1
 
@@ -592,6 +598,11 @@ def main(argv=None):
     warm_up(args.systems)
     rows = []
     for workload in args.workloads:
+        if workload == MESH_WORKLOAD:
+            if "tfgraph" in args.systems:
+                from tools.bench_mesh import rows_from_subprocess
+                rows += rows_from_subprocess(args.quick, repeats[workload], log)
+            continue
         problem = make_problem(workload, args.quick)
         rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
                              repeats[workload], min_batch_s, log)

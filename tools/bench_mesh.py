@@ -2,19 +2,23 @@
 mesh (tfgraph.distribute, on DTensor), and the two engines TensorFlow offers for
 it written by hand (DTensor, and tf.distribute's MirroredStrategy).
 
-Devices must be split before TensorFlow starts, so this runs as a process of its
-own with 4 logical CPUs, every system in it, timed round-robin by tools/bench.py's
-machinery (each system's steps checked against NumPy's first):
+Devices must be split before TensorFlow starts, and meshes of different sizes
+in one process clash in DTensor's collectives, so each device count runs as a
+process of its own: tfgraph on one device and on the mesh, side by side, timed
+round-robin by tools/bench.py's machinery (each system's steps checked against
+NumPy's first):
 
-    python tools/bench_mesh.py [--quick] [--repeats N] [--strategies]
+    python tools/bench_mesh.py --devices 2 [--quick] [--repeats N] [--strategies]
 
 prints the rows as JSON; ``python tools/bench.py --workloads mlp-large-mesh``
-runs it and shows them in its table. On a machine with 2 cores no speed-up is
-expected: the rows show what the machinery costs.
+runs it for 1, 2 and 4 devices and shows the rows in its table (the ratio of
+each mesh row is over tfgraph on one device in the same process). On a machine
+with 2 cores no speed-up is expected: the rows show what the machinery costs.
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -30,7 +34,7 @@ from tfgraph import distribute  # noqa: E402
 
 tf = bench.tf
 WORKLOAD = "mlp-large-mesh"
-DEVICES = (1, 2, 4)
+DEVICES = (1, 2, 4)  # one process each
 # The benchmark's MLP takes points as columns: split the second axis over the batch.
 POINTS_AS_COLUMNS = {"mlp_input": [None, "batch"], "mlp_target": [None, "batch"]}
 
@@ -127,29 +131,56 @@ class MirroredTrainer(bench.TFTrainer):
         return [v.numpy() for v in self._params]
 
 
-def systems(problem, strategies):
-    found = [bench.TheanoTrainer(problem, "tfgraph", bench.tfgraph_api)]
-    found += [MeshTrainer(problem, n) for n in DEVICES]
+def systems(problem, n_devices, strategies):
+    found = [bench.TheanoTrainer(problem, "tfgraph", bench.tfgraph_api),
+             MeshTrainer(problem, n_devices)]
     if strategies:
         found.append(bench.TFTrainer(problem, "tf.function"))
-        for n in DEVICES[1:]:
-            found += [DTensorTrainer(problem, n), MirroredTrainer(problem, n)]
+        if n_devices > 1:
+            found += [DTensorTrainer(problem, n_devices), MirroredTrainer(problem, n_devices)]
     return found
+
+
+def rows_from_subprocess(quick, repeats, log, timeout_s=1800):
+    """This benchmark's rows for 1, 2 and 4 devices, each device count run in a
+    process of its own (for tools/bench.py)."""
+    rows = []
+    for n in DEVICES:
+        log(f"{WORKLOAD}: {n} device(s), in a process of its own")
+        command = [sys.executable, __file__, "--devices", str(n), "--repeats", str(repeats)]
+        try:
+            done = subprocess.run(command + (["--quick"] if quick else []), text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            done = None
+        if done is None or done.returncode != 0:
+            last = "timed out" if done is None else \
+                (done.stderr.strip().splitlines() or ["no output"])[-1]
+            rows.append({"workload": WORKLOAD, "system": f"tfgraph, mesh batch={n}",
+                         "status": f"error: {last}"})
+            continue
+        for row in json.loads(done.stdout):
+            if row["system"] == "tfgraph":  # the reference of this process's ratios
+                row["system"] = f"tfgraph, no mesh ({n} device{'s' * (n > 1)} split)"
+            rows.append(row)
+    return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--devices", type=int, default=2, help="logical CPU devices")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke test")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--strategies", action="store_true",
                         help="also the hand-written DTensor and MirroredStrategy steps")
     args = parser.parse_args(argv)
-    distribute.split_cpu(max(DEVICES))
+    distribute.split_cpu(args.devices)
     problem = bench.make_problem("mlp-large", args.quick)
     problem.workload = WORKLOAD
     repeats = args.repeats or (3 if args.quick else bench.REPEATS["mlp-large"])
-    rows = bench.run_workload(problem, systems(problem, args.strategies), repeats,
-                              0.002 if args.quick else 0.1,
+    rows = bench.run_workload(problem, systems(problem, args.devices, args.strategies),
+                              repeats, 0.002 if args.quick else 0.1,
                               lambda message: print(message, file=sys.stderr, flush=True))
     print(json.dumps(rows))
 
