@@ -11,6 +11,7 @@ import tfgraph.tensor as T
 LAYOUTS = {"tutorial_mlp": {"mlp_input": [None, "batch"]},
            "large_mlp": {"mlp_input": [None, "batch"], "mlp_target": [None, "batch"]},
            "errors": {"z": [None, "batch"]}}
+LAYOUTS["modes"] = LAYOUTS["tutorial_mlp"]
 
 
 def tutorial_mlp(steps=3, points=48):
@@ -81,4 +82,20 @@ def errors():
     return {k: np.array(v) for k, v in messages.items()}
 
 
+def modes():
+    """tutorial_mlp in the other modes, and with XLA: {mode/name: array}."""
+    from tfgraph.config import config
+    result = {}
+    for mode, xla in (("FAST_COMPILE", False), ("DebugMode", False), ("NanGuardMode", False),
+                      ("FAST_RUN", True)):
+        config.mode, config.xla = mode, xla
+        try:
+            name = "XLA" if xla else mode
+            result.update({f"{name}/{k}": v for k, v in tutorial_mlp().items()})
+        finally:
+            del config.mode, config.xla
+    return result
+
+
 CASES["errors"] = errors
+CASES["modes"] = modes

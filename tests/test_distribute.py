@@ -71,12 +71,14 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
 
 
-def test_eight_devices(tmp_path):
+def test_eight_devices_and_every_mode(tmp_path):
     results = run_worker(tmp_path, "tutorial_mlp@batch=8",
-                         "large_mlp@batch=4,model=2@W=-:model")
+                         "large_mlp@batch=4,model=2@W=-:model", "modes@batch=8")
     assert results["large_mlp@batch=4,model=2/n_devices"] == 8
     assert_same(results, "tutorial_mlp@batch=8", "tutorial_mlp")
     assert_same(results, "large_mlp@batch=4,model=2", "large_mlp")
+    for mode in ("FAST_COMPILE", "DebugMode", "NanGuardMode", "XLA"):
+        assert_same(results, f"modes@batch=8/{mode}", "tutorial_mlp")
 
 
 def _free_ports(n):

@@ -404,13 +404,12 @@ def place(function):
     is built. Returns the mesh or None."""
     mesh = function_mesh(function)
     if mesh is not None:
-        call = function._body
-        if not function.mode.eager:
-            # Traced anew for each set of argument shapes: DTensor lays out
-            # static shapes only (a gradient's BroadcastGradientArgs of unknown
-            # shapes has no layout).
-            call = tf.function(function._body, autograph=False,
-                               jit_compile=bool(function.mode.use_xla()) or None)
+        # Traced anew for each set of argument shapes: DTensor lays out static
+        # shapes only (a gradient's BroadcastGradientArgs of unknown shapes has
+        # no layout). Traced in FAST_COMPILE too: eager gradients on DTensors
+        # mix in regular tensors, which DTensor refuses.
+        jit_compile = not function.mode.eager and bool(function.mode.use_xla())
+        call = tf.function(function._body, autograph=False, jit_compile=jit_compile or None)
         function._run, function._fast = MeshRunner(function, mesh, call), None
     return mesh
 
