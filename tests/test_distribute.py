@@ -2,6 +2,7 @@
 they compute on one device. Meshes need devices split before TensorFlow starts,
 so each mesh run is a process of its own (tests/mesh_worker.py); the reference
 is computed here, on this process's one device."""
+import json
 import os
 import socket
 import subprocess
@@ -136,3 +137,18 @@ def test_mesh_and_layout_specs_are_checked():
         distribute.mesh(batch=0)
     with pytest.raises(distribute.MeshError, match="does not have"):
         distribute.mesh(batch=1, layouts={"W": [None, "model"]})
+
+
+def test_benchmark_rows_check_against_numpy():
+    # tools/bench_mesh.py, tiny sizes: tfgraph on one device and on a 2-device
+    # mesh, DTensor and MirroredStrategy by hand, each checked against NumPy.
+    done = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "bench_mesh.py"),
+                           "--devices", "2", "--quick", "--strategies", "--repeats", "1"],
+                          cwd=ROOT, env=_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=TIMEOUT_S)
+    assert done.returncode == 0, _failure("bench_mesh", done.stderr)
+    rows = {r["system"]: r for r in json.loads(done.stdout)}
+    assert set(rows) == {"tfgraph", "tfgraph, mesh batch=2", "tf.function", "tf DTensor, 2",
+                         "tf Mirrored, 2"}
+    for row in rows.values():
+        assert row["status"] == "ok" and row["step_s"] > 0, row

@@ -166,19 +166,26 @@ def _tf_seed_step(problem, W):
     return step
 
 
+def _tf_mlp_cost(params, X, Y):
+    h = X
+    for W, b in zip(params[::2], params[1::2]):
+        h = tf.sigmoid(tf.matmul(W, h) + b)
+    return tf.reduce_sum(tf.square(h - Y))
+
+
+def _tf_momentum_updates(problem, params, velocities, grads):
+    for param, velocity, grad in zip(params, velocities, grads):
+        # Automatic control dependencies keep program order: the parameter
+        # reads the velocity before the velocity is overwritten.
+        param.assign_sub(problem.lr * velocity)
+        velocity.assign(problem.momentum * velocity + (1.0 - problem.momentum) * grad)
+
+
 def _tf_mlp_step(problem, params, velocities):
     def step(X, Y):
         with tf.GradientTape() as tape:
-            h = X
-            for W, b in zip(params[::2], params[1::2]):
-                h = tf.sigmoid(tf.matmul(W, h) + b)
-            cost = tf.reduce_sum(tf.square(h - Y))
-        grads = tape.gradient(cost, params)
-        for param, velocity, grad in zip(params, velocities, grads):
-            # Automatic control dependencies keep program order: the parameter
-            # reads the velocity before the velocity is overwritten.
-            param.assign_sub(problem.lr * velocity)
-            velocity.assign(problem.momentum * velocity + (1.0 - problem.momentum) * grad)
+            cost = _tf_mlp_cost(params, X, Y)
+        _tf_momentum_updates(problem, params, velocities, tape.gradient(cost, params))
         return cost
     return step
 

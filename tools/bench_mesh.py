@@ -98,15 +98,10 @@ class MirroredTrainer(bench.TFTrainer):
 
         def replica_step(X, Y):
             with tf.GradientTape() as tape:
-                h = X
-                for W, b in zip(params[::2], params[1::2]):
-                    h = tf.sigmoid(tf.matmul(W, h) + b)
-                cost = tf.reduce_sum(tf.square(h - Y))
+                cost = bench._tf_mlp_cost(params, X, Y)
             context = tf.distribute.get_replica_context()
             grads = context.all_reduce("sum", tape.gradient(cost, params))
-            for param, velocity, grad in zip(params, velocities, grads):
-                param.assign_sub(p.lr * velocity)
-                velocity.assign(p.momentum * velocity + (1.0 - p.momentum) * grad)
+            bench._tf_momentum_updates(p, params, velocities, grads)
             return context.all_reduce("sum", cost)
 
         @tf.function
