@@ -67,6 +67,13 @@ def errors():
         messages["batch"] = str(error)
     messages["W_unchanged"] = str(np.array_equal(W.get_value(), np.ones((3, 4))))
     try:
+        W.set_value(np.ones((4, 4)))
+    except MeshError as error:
+        messages["set_value"] = str(error)
+    W.set_value(np.arange(12.0).reshape(3, 4))
+    messages["set_value_same_shape"] = str(np.array_equal(W.get_value(),
+                                                          np.arange(12.0).reshape(3, 4)))
+    try:
         theano.shared(np.ones((3, 6)), name="V", layout=[None, "batch"])
     except MeshError as error:
         messages["shared"] = str(error)

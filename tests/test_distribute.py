@@ -67,7 +67,9 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "dimension 0 has length 6" in messages["batch"]
     assert "'batch' (4 devices) does not divide" in messages["batch"]
     assert messages["W_unchanged"] == "True"
-    assert "shared variable 'V'" in messages["shared"] and "dimension 1 has length 6" in messages["shared"]
+    assert "shape stays (3, 4), got (4, 4)" in messages["set_value"]
+    assert messages["set_value_same_shape"] == "True"
+    assert "shared variable 'V': its dimension 1 has length 6" in messages["shared"]
     assert "has 1 entries but the variable has 2 dimensions" in messages["shared_ndim"]
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
 

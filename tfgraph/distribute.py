@@ -74,27 +74,30 @@ def split_cpu(n):
             f"command line, --mesh does this for you.") from None
 
 
-def _multi_client():
-    return int(os.environ.get("DTENSOR_NUM_CLIENTS", "1")) > 1
+def _clients():
+    """How many processes share the mesh (DTensor's DTENSOR_NUM_CLIENTS)."""
+    return int(os.environ.get("DTENSOR_NUM_CLIENTS", "1"))
 
 
-_accelerator = {"initialized": False}
+_cluster = {"joined": False}
+
+
+def _join_cluster(n_local):
+    """Start DTensor's multi-process mode once, with ``n_local`` CPUs here."""
+    if _cluster["joined"]:
+        return
+    try:
+        dtensor.initialize_accelerator_system("CPU", num_logical_cpu_devices=n_local)
+    except (RuntimeError, ValueError) as error:
+        raise MeshError(f"cannot join the DTensor cluster "
+                        f"(DTENSOR_JOBS={os.environ.get('DTENSOR_JOBS')!r}): {error}") from None
+    _cluster["joined"] = True
 
 
 def _local_devices(n_local):
-    """``n_local`` CPU devices of this process, split off if need be."""
-    if _multi_client():
-        if not _accelerator["initialized"]:
-            try:
-                dtensor.initialize_accelerator_system("CPU", num_logical_cpu_devices=n_local)
-            except (RuntimeError, ValueError) as error:
-                raise MeshError(f"cannot join the DTensor cluster "
-                                f"(DTENSOR_JOBS={os.environ.get('DTENSOR_JOBS')!r}): "
-                                f"{error}") from None
-            _accelerator["initialized"] = True
-        return [d.name for d in tf.config.list_logical_devices("CPU")][:n_local]
+    """The names of ``n_local`` CPU devices of this process, split off if need be."""
     have = tf.config.get_logical_device_configuration(tf.config.list_physical_devices("CPU")[0])
-    if have is None or len(have) < n_local:
+    if n_local > (1 if have is None else len(have)):
         split_cpu(n_local)
     return [d.name for d in tf.config.list_logical_devices("CPU")][:n_local]
 
@@ -116,20 +119,20 @@ class Mesh:
         self.layouts = dict(layouts or {})
         for pattern, spec in self.layouts.items():
             _check_spec(spec, self.axes, f"layout rule {pattern!r}")
-        size = int(np.prod(list(self.axes.values())))
-        clients = int(os.environ.get("DTENSOR_NUM_CLIENTS", "1"))
+        size, clients = int(np.prod(list(self.axes.values()))), _clients()
         if size % clients:
             raise MeshError(f"mesh {self} has {size} devices, which the "
                             f"{clients} processes (DTENSOR_NUM_CLIENTS) cannot share evenly")
         dims = list(self.axes.items())
-        local = _local_devices(size // clients)
         if clients > 1:
+            _join_cluster(size // clients)
             self.tf_mesh = dtensor.create_distributed_mesh(dims, device_type="CPU")
         else:
+            local = _local_devices(size)
             if len(local) < size:
                 raise MeshError(f"mesh {self} needs {size} devices; this process has "
                                 f"{len(local)}")
-            self.tf_mesh = dtensor.create_mesh(dims, devices=local[:size])
+            self.tf_mesh = dtensor.create_mesh(dims, devices=local)
         self._layouts = {}
 
     def __str__(self):
@@ -323,7 +326,7 @@ class MeshVariable(dtensor.DVariable):
     as the variable's layout; ``numpy()`` gathers the whole value."""
 
     def __init__(self, mesh, spec, array, name):
-        self.mesh, self.spec = mesh, list(spec)
+        self.mesh, self.spec, self.shared_name = mesh, list(spec), name
         mesh.check_shape(self.spec, array.shape, f"shared variable {name!r}")
         # A static shape: DTensor lays out only graphs whose shapes it knows.
         super().__init__(mesh.to_device(array, self.spec), trainable=False, name=name)
@@ -331,8 +334,8 @@ class MeshVariable(dtensor.DVariable):
     def assign(self, value, use_locking=None, name=None, read_value=True):
         if isinstance(value, (np.ndarray, np.generic)):  # set_value
             if value.shape != tuple(self.shape):
-                raise MeshError(f"set_value of shared variable {self.name!r}: on a mesh the "
-                                f"shape stays {tuple(self.shape)}, got {value.shape}")
+                raise MeshError(f"set_value of shared variable {self.shared_name!r}: on a "
+                                f"mesh the shape stays {tuple(self.shape)}, got {value.shape}")
             value = self.mesh.to_device(value, self.spec)
         else:  # in a graph, whatever layout sharding propagation gave the new value
             value = dtensor.relayout(value, self.mesh.layout(self.spec))
