@@ -80,7 +80,7 @@ def test_eight_devices_and_every_mode(tmp_path):
     assert results["large_mlp@batch=4,model=2/n_devices"] == 8
     assert_same(results, "tutorial_mlp@batch=8", "tutorial_mlp")
     assert_same(results, "large_mlp@batch=4,model=2", "large_mlp")
-    for mode in ("FAST_COMPILE", "DebugMode", "NanGuardMode", "XLA"):
+    for mode in ("FAST_COMPILE", "XLA"):
         assert_same(results, f"modes@batch=8/{mode}", "tutorial_mlp")
 
 
