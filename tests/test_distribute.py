@@ -154,3 +154,28 @@ def test_benchmark_rows_check_against_numpy():
                          "tf Mirrored, 2"}
     for row in rows.values():
         assert row["status"] == "ok" and row["step_s"] > 0, row
+
+
+def test_mesh_from_the_command_line():
+    code = """
+import numpy as np
+from absl import app
+import tfgraph as theano
+import tfgraph.flags  # noqa: F401  (--mesh, --mesh_layouts)
+from tfgraph import distribute
+
+def main(argv):
+    W = theano.shared(np.arange(12.0).reshape(3, 4), name="W")
+    x = theano.tensor.matrix("x")
+    f = theano.function([x], theano.tensor.dot(x, W).sum(), updates=[(W, W + 1)])
+    print(distribute.current(), W.variable.spec, f(np.ones((4, 3))), W.get_value().sum())
+
+app.run(main)
+"""
+    done = subprocess.run([sys.executable, "-c", code, "--mesh", "batch=2",
+                           "--mesh_layouts", "W=-:batch"], cwd=ROOT, env=_env(),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=TIMEOUT_S)
+    assert done.returncode == 0, _failure("absl app", done.stdout)
+    # 4 rows of ones times W: 4 * sum(W) = 264; W + 1 sums to 66 + 12.
+    assert done.stdout.strip().splitlines()[-1] == "batch=2 [None, 'batch'] 264.0 78.0"
