@@ -179,3 +179,18 @@ app.run(main)
     assert done.returncode == 0, _failure("absl app", done.stdout)
     # 4 rows of ones times W: 4 * sum(W) = 264; W + 1 sums to 66 + 12.
     assert done.stdout.strip().splitlines()[-1] == "batch=2 [None, 'batch'] 264.0 78.0"
+
+
+def test_functions_follow_their_shared_variables_mesh():
+    # A one-device mesh works in this process, whose TensorFlow has started.
+    import tfgraph as theano
+    mesh = distribute.mesh(batch=1)
+    outside = theano.shared(np.ones(3), name="outside")
+    x = theano.tensor.vector("x")
+    with mesh:
+        inside = theano.shared(np.arange(3.0), name="inside")
+        with pytest.raises(distribute.MeshError, match="shared variable outside lives on one"):
+            theano.function([x], (x * outside).sum())
+    f = theano.function([x], (x * inside).sum(), updates=[(inside, inside * 2)])
+    assert f.mesh is mesh and distribute.current() is None
+    assert f(np.ones(3)) == 3.0 and np.array_equal(inside.get_value(), [0.0, 2.0, 4.0])
