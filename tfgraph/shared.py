@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 
-from tfgraph import devices, dtypes, persist
+from tfgraph import devices, distribute, dtypes, persist
 from tfgraph.graph import TensorType, TensorVariable
 from tfgraph._tf import tf
 
@@ -12,11 +12,12 @@ from tfgraph._tf import tf
 class SharedVariable(TensorVariable):
     """A tensor with a value, usable in any graph without being an input."""
 
-    def __init__(self, value, name=None, type=None, strict=False, allow_downcast=None):
+    def __init__(self, value, name=None, type=None, strict=False, allow_downcast=None,
+                 layout=None):
         super().__init__(type, name=name)
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
-        self.variable = _make_variable(value, name, type)
+        self.variable = _make_variable(self, value, name, type, layout)
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value as a NumPy array (a copy unless ``borrow=True``)."""
@@ -48,14 +49,20 @@ class SharedVariable(TensorVariable):
         state = persist.checked(state, f"shared variable {state.get('name')!r}")
         value = state.pop("_pickled_value")
         self.__dict__.update(state)
-        self.variable = _make_variable(value, self.name, self.type)
+        self.variable = _make_variable(self, value, self.name, self.type)
 
 
-def _make_variable(value, name, type):
+def _make_variable(owner, value, name, type, layout=None):
+    """The storage of shared variable ``owner``: on the active mesh if there
+    is one (tfgraph.distribute), else one tf.Variable on config.device."""
+    tf_name = _tf_name(name or "shared")
+    on_mesh = distribute.mesh_variable(owner, value, tf_name, layout)
+    if on_mesh is not None:
+        return on_mesh
     shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
     with devices.placement():
         return tf.Variable(value, shape=shape, dtype=value.dtype, trainable=False,
-                           name=_tf_name(name or "shared"))
+                           name=tf_name)
 
 
 def _tf_name(name):
@@ -65,7 +72,7 @@ def _tf_name(name):
 
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
-           broadcastable=None):
+           broadcastable=None, layout=None):
     """A shared variable holding ``value`` (Theano's ``theano.shared``).
 
     The dtype is the value's: a Python float gives float64 and an int int64,
@@ -91,4 +98,4 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
     type_ = TensorType(data.dtype.name, broadcastable)
     type_.check_shape(data.shape)
     return SharedVariable(data, name=name, type=type_, strict=strict,
-                          allow_downcast=allow_downcast)
+                          allow_downcast=allow_downcast, layout=layout)

@@ -14,6 +14,8 @@ Workloads (--workloads, comma-separated):
              see tools/bench_epochs.py
   lenet      the tutorial's LeNet step, batch 500 (tools/bench_lenet.py; systems numpy,
              tf NHWC, tf NCHW, tfgraph); only when asked: --workloads lenet
+  mlp-large-mesh  mlp-large on 1, 2 and 4 logical CPU devices (tfgraph.distribute), in a
+             process of its own (tools/bench_mesh.py); not in --quick unless named
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -65,10 +67,12 @@ from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E4
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout") + EPOCH_WORKLOADS
 EXTRA_WORKLOADS = ("lenet",)  # run only when named
+MESH_WORKLOAD = "mlp-large-mesh"  # needs devices split before TensorFlow starts
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
-           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3, "lenet": 11}
+           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3, "lenet": 11,
+           MESH_WORKLOAD: 15}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -195,26 +199,34 @@ def _tf_seed_step(problem, W):
     return step
 
 
+def _tf_mlp_cost(params, X, Y, generator=None, keep=1.0):
+    """Seed 001's cost; with a generator, inverted dropout on the hidden layers."""
+    h = X
+    layers = list(zip(params[::2], params[1::2]))
+    for i, (W, b) in enumerate(layers):
+        h = tf.sigmoid(tf.matmul(W, h) + b)
+        if generator is not None and i < len(layers) - 1:
+            mask = tf.cast(generator.uniform(tf.shape(h), dtype=h.dtype) < keep, h.dtype)
+            h = h * mask / keep
+    return tf.reduce_sum(tf.square(h - Y))
+
+
+def _tf_momentum_updates(problem, params, velocities, grads):
+    for param, velocity, grad in zip(params, velocities, grads):
+        # Automatic control dependencies keep program order: the parameter
+        # reads the velocity before the velocity is overwritten.
+        param.assign_sub(problem.lr * velocity)
+        velocity.assign(problem.momentum * velocity + (1.0 - problem.momentum) * grad)
+
+
 def _tf_mlp_step(problem, params, velocities):
     generator = tf.random.Generator.from_seed(1) if problem.dropout else None
     keep = 1.0 - problem.dropout
 
     def step(X, Y):
         with tf.GradientTape() as tape:
-            h = X
-            layers = list(zip(params[::2], params[1::2]))
-            for i, (W, b) in enumerate(layers):
-                h = tf.sigmoid(tf.matmul(W, h) + b)
-                if generator is not None and i < len(layers) - 1:
-                    mask = tf.cast(generator.uniform(tf.shape(h), dtype=h.dtype) < keep, h.dtype)
-                    h = h * mask / keep
-            cost = tf.reduce_sum(tf.square(h - Y))
-        grads = tape.gradient(cost, params)
-        for param, velocity, grad in zip(params, velocities, grads):
-            # Automatic control dependencies keep program order: the parameter
-            # reads the velocity before the velocity is overwritten.
-            param.assign_sub(problem.lr * velocity)
-            velocity.assign(problem.momentum * velocity + (1.0 - problem.momentum) * grad)
+            cost = _tf_mlp_cost(params, X, Y, generator, keep)
+        _tf_momentum_updates(problem, params, velocities, tape.gradient(cost, params))
         return cost
     return step
 
@@ -635,10 +647,10 @@ def parse_args(argv):
                         help="tiny sizes and few repeats: a smoke test")
     parser.add_argument("--json", action="store_true",
                         help="print machine-readable results instead of the table")
-    parser.add_argument("--workloads", type=choices(WORKLOADS + EXTRA_WORKLOADS),
-                        default=list(WORKLOADS),
-                        help=f"comma-separated, of {', '.join(WORKLOADS + EXTRA_WORKLOADS)} "
-                        f"(default: {', '.join(WORKLOADS)})")
+    named = WORKLOADS + EXTRA_WORKLOADS + (MESH_WORKLOAD,)
+    parser.add_argument("--workloads", type=choices(named), default=None,
+                        help=f"comma-separated, of {', '.join(named)} (default: "
+                        f"{', '.join(WORKLOADS)} and {MESH_WORKLOAD}, not with --quick)")
     parser.add_argument("--systems", type=choices(SYSTEM_GROUPS), default=list(SYSTEM_GROUPS),
                         help=f"comma-separated, of {', '.join(SYSTEM_GROUPS)} (default: all)")
     parser.add_argument("--repeats", type=int, default=None,
@@ -649,6 +661,8 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.workloads is None:
+        args.workloads = list(WORKLOADS) + ([] if args.quick else [MESH_WORKLOAD])
     repeats = {w: args.repeats or (3 if args.quick else REPEATS[w]) for w in args.workloads}
     min_batch_s = 0.002 if args.quick else 0.1
 
@@ -659,6 +673,11 @@ def main(argv=None):
     warm_up(args.systems)
     rows = []
     for workload in args.workloads:
+        if workload == MESH_WORKLOAD:
+            if "tfgraph" in args.systems:
+                from tools.bench_mesh import rows_from_subprocess
+                rows += rows_from_subprocess(args.quick, repeats[workload], log)
+            continue
         problem = make_problem(workload, args.quick)
         rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
                              repeats[workload], min_batch_s, log)

@@ -32,7 +32,7 @@ import warnings
 
 import numpy as np
 
-from tfgraph import devices
+from tfgraph import devices, distribute
 from tfgraph.compile import errors
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
@@ -180,6 +180,7 @@ class Function:
         self.trace_count = 0
         self._checks = Checks(self.name)
         self._build()
+        self.mesh = distribute.place(self)  # on a mesh, calls go through its runner
 
     # --- compile-time checks --------------------------------------------------
 

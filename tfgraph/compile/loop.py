@@ -7,6 +7,7 @@ exactly as a call would, and every step's outputs come back stacked.
 """
 import numpy as np
 
+from tfgraph.distribute import StepCalls
 from tfgraph.graph import TensorType
 from tfgraph._tf import tf
 
@@ -72,7 +73,9 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
             jit_compile = not function.mode.eager and not function.xla_clamped_indexing()
     cache = function.__dict__.setdefault("_loops", {})
     key = (sliced, bool(jit_compile))
-    if key not in cache:
+    if function.mesh is not None:
+        stepper = cache[key] = StepCalls(function, sliced)
+    elif key not in cache:
         if jit_compile:
             function.warn_if_xla_clamps("the loop of function", stacklevel=4)
         cache[key] = StepLoop(function, sliced, jit_compile)

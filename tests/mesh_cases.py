@@ -1,0 +1,108 @@
+"""Training programs run on one device and on meshes by tests/test_distribute.py:
+each returns {name: array} of everything the run computed (outputs, updates)."""
+import dataclasses
+
+import numpy as np
+
+import tfgraph as theano
+import tfgraph.tensor as T
+
+# Points are columns in both MLPs (the tutorial's convention): split their second axis.
+LAYOUTS = {"tutorial_mlp": {"mlp_input": [None, "batch"]},
+           "large_mlp": {"mlp_input": [None, "batch"], "mlp_target": [None, "batch"]},
+           "errors": {"z": [None, "batch"]}}
+LAYOUTS["modes"] = LAYOUTS["tutorial_mlp"]
+
+
+def tutorial_mlp(steps=3, points=48):
+    """The tutorial's MLP (2-4-1, float64, momentum) on the Gaussian clouds:
+    `steps` calls of train, the output function, then two steps of train.loop."""
+    from experiments.mlp_gaussian import build_network, gaussian_clouds, initial_parameters
+    rng = np.random.default_rng(0)
+    X, y = gaussian_clouds(rng, points)
+    W_init, b_init, activations = initial_parameters([2, 4, 1], rng)
+    net = build_network(W_init, b_init, activations)
+    costs = [net.train(X, y.astype("float64")) for _ in range(steps)]
+    result = {"costs": np.array(costs), "output": net.mlp_output(X),
+              "loop_costs": net.train.loop(2, X, y.astype("float64"))}
+    result.update(_params(net.mlp.params + [v for v, _ in net.updates]))
+    return result
+
+
+def large_mlp(steps=2):
+    """The benchmark's large MLP step (784-1024-1024-10 there), at small sizes
+    and in float64: 64 points through 16-32-32-10, sigmoid, momentum."""
+    from tools.bench import make_problem, theano_program
+    problem = make_problem("mlp-large", quick=True)
+    problem = dataclasses.replace(
+        problem, inputs=tuple(a.astype("float64") for a in problem.inputs),
+        params=[p.astype("float64") for p in problem.params], floatX="float64")
+    train, params = theano_program(theano, T, problem, T.nnet.sigmoid, theano.shared,
+                                   name="train")
+    costs = [train(*problem.inputs) for _ in range(steps)]
+    result = {"costs": np.array(costs),
+              "loop_costs": train.loop(None, *[np.stack([a, a]) for a in problem.inputs],
+                                       sliced=True)}
+    result.update(_params(params))
+    return result
+
+
+def _params(shared_variables):
+    return {f"param{i}": v.get_value() for i, v in enumerate(shared_variables)}
+
+
+CASES = {"tutorial_mlp": tutorial_mlp, "large_mlp": large_mlp}
+
+
+def errors():
+    """What bad batches and layouts raise, and that nothing ran: messages as strings."""
+    from tfgraph.distribute import MeshError
+    messages = {}
+    x = T.matrix("x")
+    W = theano.shared(np.ones((3, 4)), name="W")
+    f = theano.function([x], T.dot(x, W).sum(), updates=[(W, W * 2)], name="f")
+    try:
+        f(np.ones((6, 3)))  # 6 rows on 4 devices
+    except MeshError as error:
+        messages["batch"] = str(error)
+    messages["W_unchanged"] = str(np.array_equal(W.get_value(), np.ones((3, 4))))
+    try:
+        W.set_value(np.ones((4, 4)))
+    except MeshError as error:
+        messages["set_value"] = str(error)
+    W.set_value(np.arange(12.0).reshape(3, 4))
+    messages["set_value_same_shape"] = str(np.array_equal(W.get_value(),
+                                                          np.arange(12.0).reshape(3, 4)))
+    try:
+        theano.shared(np.ones((3, 6)), name="V", layout=[None, "batch"])
+    except MeshError as error:
+        messages["shared"] = str(error)
+    try:
+        theano.shared(np.ones((3, 6)), name="V", layout=["batch"])
+    except MeshError as error:
+        messages["shared_ndim"] = str(error)
+    try:
+        z = T.vector("z")
+        theano.function([z], z * 2)
+    except MeshError as error:
+        messages["rule"] = str(error)
+    return {k: np.array(v) for k, v in messages.items()}
+
+
+def modes():
+    """tutorial_mlp eagerly (traced on a mesh all the same) and with XLA, the
+    two ways a mesh builds its function differently: {mode/name: array}."""
+    from tfgraph.config import config
+    result = {}
+    for mode, xla in (("FAST_COMPILE", False), ("FAST_RUN", True)):
+        config.mode, config.xla = mode, xla
+        try:
+            name = "XLA" if xla else mode
+            result.update({f"{name}/{k}": v for k, v in tutorial_mlp().items()})
+        finally:
+            del config.mode, config.xla
+    return result
+
+
+CASES["errors"] = errors
+CASES["modes"] = modes
