@@ -230,6 +230,13 @@ class Op:
     # kernels reject (XLA's gather, scatter and dynamic slice clamp).
     xla_clamps_indices = False
 
+    def valid(self, node, inputs):
+        """For an op that can fail at run time (an index out of range, integer
+        division by zero): a boolean scalar tensor, false when these input
+        tensors make it fail. XLA computes such ops without failing; the
+        loop checks this instead. None: the op cannot fail."""
+        return None
+
     def __call__(self, *inputs):
         node = self.make_node(*inputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs

@@ -1,12 +1,18 @@
 """Shared variables: symbolic tensors with a value that persists across calls,
 stored in one ``tf.Variable`` whichever functions use them."""
+import itertools
 import re
+import threading
 
 import numpy as np
 
 from tfgraph import devices, dtypes
 from tfgraph.graph import TensorType, TensorVariable
 from tfgraph._tf import tf
+
+# Creation numbers: the order calls take the variables' locks in
+# (tfgraph.compile.transaction), so that no two calls wait for each other.
+_serials = itertools.count()
 
 
 class SharedVariable(TensorVariable):
@@ -16,6 +22,7 @@ class SharedVariable(TensorVariable):
         super().__init__(type, name=name)
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
+        self.lock, self.serial = threading.RLock(), next(_serials)
         shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
         with devices.placement():
             self.variable = tf.Variable(value, shape=shape, dtype=value.dtype,
@@ -23,7 +30,8 @@ class SharedVariable(TensorVariable):
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value as a NumPy array (a copy unless ``borrow=True``)."""
-        value = self.variable.numpy()
+        with self.lock:  # never a loop's intermediate step
+            value = self.variable.numpy()
         return value if borrow else np.array(value, copy=True)
 
     def set_value(self, value, borrow=False):
@@ -35,7 +43,8 @@ class SharedVariable(TensorVariable):
                                     allow_downcast=self.allow_downcast)
         except TypeError as error:
             raise TypeError(f"set_value of shared variable {self}: {error}") from None
-        self.variable.assign(data)
+        with self.lock:  # between calls, never inside one
+            self.variable.assign(data)
 
     def clone(self):
         return self

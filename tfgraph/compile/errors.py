@@ -38,6 +38,7 @@ class ExecutionError(Exception):
     function = None
     node = None
     tf_error = None
+    step = None      # in a loop, the step that failed (0-based)
 
 
 class InvalidValueError(ExecutionError, FloatingPointError):

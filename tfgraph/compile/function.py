@@ -33,10 +33,11 @@ import warnings
 import numpy as np
 
 from tfgraph import devices
-from tfgraph.compile import errors
+from tfgraph.compile import errors, transaction
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
+from tfgraph.compile.transaction import ensure_fits
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.shared import SharedVariable
@@ -240,10 +241,15 @@ class Function:
                 raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
                                 f"variables, got {key!r}")
             value = as_tensor_variable(value)
-            if value.ndim != key.ndim or value.dtype != key.dtype:
+            # As Theano: the same type, or one that converts to it (broadcastable
+            # wherever the key is); a row may not stand for a matrix.
+            if value.ndim != key.ndim or value.dtype != key.dtype or any(
+                    k and not v for k, v in zip(key.broadcastable, value.broadcastable)):
                 raise TypeError(
                     f"function {self.name!r}: givens replaces {key} ({key.type}) by "
-                    f"{value} ({value.type}); the dtype and number of dimensions must match")
+                    f"{value} ({value.type}): Cannot convert Type {value.type} (of Variable "
+                    f"{value}) into Type {key.type}. You can try to manually convert "
+                    f"{value} into a {key.type}.")
             replace[key] = value
         targets = self.outputs + [v for _, v in self.updates]
         replaced = clone_replace(targets, replace) if replace else targets
@@ -278,6 +284,8 @@ class Function:
         self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
                                  and id(v) not in input_ids]
         self._used_inputs = needed_ids & input_ids
+        self._locks = transaction.lock_order(
+            self.shared_variables + [target for target, _ in self._graph_updates])
 
     # --- building the graph ---------------------------------------------------
 
@@ -292,7 +300,18 @@ class Function:
         with tf.device(self.device):
             return self._lower_and_update(args)
 
-    def _lower_and_update(self, args):
+    def _lower_and_update(self, args, validity=None):
+        outputs, new_values = self._compute(args, validity)
+        # Assign only once every output and new value exists (and passed its
+        # checks), so a failing call leaves every shared variable as it was.
+        with tf.control_dependencies(outputs + new_values):
+            for (target, _), value in zip(self._graph_updates, new_values):
+                target.variable.assign(value)
+        return outputs
+
+    def _compute(self, args, validity=None):
+        """The outputs and the updates' new values, lowered from ``args``;
+        ``validity``: a list to collect the ops' validity flags in."""
         values = {id(s.variable): t for s, t in zip(self.inputs, args)}
         for var in self.shared_variables:
             with tf.name_scope(scope_name(var.name or "shared")):
@@ -305,19 +324,14 @@ class Function:
                     values[id(var)] = check_input(var, values[id(var)], position)
             for var in self.shared_variables:
                 values[id(var)] = check_input(var, values[id(var)], None)
-        lowering = Lowering(check=self._node_hook())
+        lowering = Lowering(check=self._node_hook(), validity=validity)
         values = lowering.run(self._targets, values)
         for var in self._targets:
             if isinstance(var, Constant) and id(var) not in values:  # an output with no op
                 values[id(var)] = tf.constant(var.data, dtype=var.dtype)
         outputs = [values[id(v)] for v in self._graph_outputs]
-        new_values = [values[id(v)] for _, v in self._graph_updates]
-        # Assign only once every output and new value exists (and passed its
-        # checks), so a failing call leaves every shared variable as it was.
-        with tf.control_dependencies(outputs + new_values):
-            for (target, _), value in zip(self._graph_updates, new_values):
-                target.variable.assign(value)
-        return outputs
+        new_values = [ensure_fits(values[id(v)], target) for target, v in self._graph_updates]
+        return outputs, new_values
 
     def _node_hook(self):
         """The lowering's per-node hook: the mode's checks and, when tracing, a
@@ -371,8 +385,15 @@ class Function:
                 f"without XLA to have such indices checked.", stacklevel=stacklevel)
 
     def _run_eagerly(self, *args):
+        # Compute everything, then assign: an exception (an interrupt too)
+        # before or during the assignments leaves every shared variable as it was.
         with tf.device(self.device):
-            return self._body(*[tf.convert_to_tensor(a) for a in args])
+            self.trace_count += 1
+            updated = [target.variable for target, _ in self._graph_updates]
+            before = transaction.snapshot(updated)
+            outputs, new_values = self._compute([tf.convert_to_tensor(a) for a in args])
+            transaction.assign_all(updated, new_values, before)
+            return outputs
 
     # --- calling ---------------------------------------------------------------
 
@@ -422,13 +443,14 @@ class Function:
             arrays = self._convert(self._bind(args, kwargs))
         else:
             arrays = args
-        try:
-            results = self._run(*arrays) if tensors is None else self._fast(tensors)
-        except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
-            translated = self._translate(error, arrays)
-            if translated is None:
-                raise
-            raise translated from None
+        with transaction.Holding(self._locks):  # serializable: see compile.transaction
+            try:
+                results = self._run(*arrays) if tensors is None else self._fast(tensors)
+            except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
+                translated = self._translate(error, arrays)
+                if translated is None:
+                    raise
+                raise translated from None
         return self._unpack([np.asarray(r) for r in results])
 
     # --- errors while running ----------------------------------------------------

@@ -23,6 +23,17 @@ class Softmax(Op):
         return [(tf.nn.log_softmax if self.log else tf.nn.softmax)(x, axis=-1)]
 
 
+def _labels_valid(node, inputs):
+    """Integer labels must be class indices (TensorFlow raises otherwise, XLA
+    does not)."""
+    coding, target = inputs[0], inputs[1]
+    if not dtypes.is_discrete(node.inputs[1].dtype):
+        return None
+    classes = tf.shape(coding, out_type=tf.int64)[-1]
+    target = cast_tensor(target, "int64")
+    return tf.reduce_all((target >= 0) & (target < classes))
+
+
 class CrossentropySoftmax(Op):
     """categorical_crossentropy(softmax(z), t) computed from the logits z, so
     that it stays finite where softmax underflows to 0."""
@@ -32,6 +43,8 @@ class CrossentropySoftmax(Op):
         logits, target = as_tensor_variable(logits), as_tensor_variable(target)
         return Apply(self, [logits, target],
                      [TensorType(logits.dtype, logits.broadcastable[:-1])])
+
+    valid = staticmethod(_labels_valid)
 
     def lower(self, node, inputs, ctx):
         logits, target = inputs
@@ -49,6 +62,8 @@ class CrossentropyCategorical1Hot(Op):
     def make_node(self, coding, target):
         coding, target = as_tensor_variable(coding), as_tensor_variable(target)
         return Apply(self, [coding, target], [TensorType(coding.dtype, coding.broadcastable[:-1])])
+
+    valid = staticmethod(_labels_valid)
 
     def lower(self, node, inputs, ctx):
         coding, target = inputs

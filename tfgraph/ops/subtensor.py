@@ -153,7 +153,10 @@ def apply_index(x, spec, tensors):
     # NumPy's place for the block of indexed dimensions.
     target = 0 if advanced_first(spec) else positions[0]
     if gathers[0][0] == "mask":
-        taken = tf.boolean_mask(result, tensors[gathers[0][1]], axis=positions[0])
+        mask = tensors[gathers[0][1]]
+        # tf.boolean_mask takes a shorter mask silently; NumPy raises.
+        with tf.control_dependencies([_check_mask(result, mask, positions[0])]):
+            taken = tf.boolean_mask(result, mask, axis=positions[0])
         at, block = positions[0], 1
     else:
         shape = tf.shape(result, out_type=tf.int64)
@@ -171,6 +174,43 @@ def apply_index(x, spec, tensors):
         taken = tf.experimental.numpy.moveaxis(
             taken, list(range(at, at + block)), list(range(target, target + block)))
     return taken
+
+
+def _check_mask(x, mask, axis):
+    """An assertion that ``mask`` has the shape of the dimensions it indexes."""
+    expected = tf.shape(x, out_type=tf.int64)[axis:axis + len(mask.shape)]
+    found = tf.shape(mask, out_type=tf.int64)
+    return tf.debugging.Assert(
+        tf.reduce_all(tf.equal(expected, found)),
+        ["boolean index did not match the indexed array (an IndexError): the dimensions "
+         "it indexes have lengths", expected, "but the boolean index has shape", found],
+        name="check_mask")
+
+
+def index_valid(x, spec, tensors):
+    """False when an index of ``spec`` is out of range for ``x`` (or a mask's
+    shape does not match): the condition under which TensorFlow raises, for
+    XLA, which clamps instead. None when nothing can be out of range."""
+    shape = tf.shape(x, out_type=tf.int64)
+    flags, axis = [], 0
+    for entry in spec:
+        kind = entry[0]
+        if kind == "newaxis":
+            continue
+        if kind == "mask":
+            mask = tensors[entry[1]]
+            rank = len(mask.shape)
+            flags.append(tf.reduce_all(tf.equal(shape[axis:axis + rank],
+                                                tf.shape(mask, out_type=tf.int64))))
+            axis += rank
+            continue
+        if kind == "int" or kind == "array":
+            size = shape[axis]
+            index = _resolve(entry[1], tensors) if kind == "int" else \
+                cast_tensor(tensors[entry[1]], "int64")
+            flags.append(tf.reduce_all((index >= -size) & (index < size)))
+        axis += 1
+    return tf.reduce_all(tf.stack(flags)) if flags else None
 
 
 def _indexes_by_value(spec):
@@ -215,6 +255,9 @@ class Subtensor(Op):
             # as a shape (reshape(x, x.shape[::-1])); identity hides it.
             result = tf.identity(result)
         return [result]
+
+    def valid(self, node, inputs):
+        return index_valid(inputs[0], self.spec, inputs[1:])
 
     def pp(self, node, args):
         return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"
@@ -278,6 +321,9 @@ class IncSubtensor(Op):
                                                                      tf.int32))
             return [tf.reshape(counts > 0, tf.shape(x))]
         return [tf.reshape(update(flat, where, tf.reshape(values, [-1])), tf.shape(x))]
+
+    def valid(self, node, inputs):
+        return index_valid(inputs[0], self.spec, inputs[2:])
 
     def pp(self, node, args):
         return f"{self.name}({args[0]}[{_format_spec(self.spec, args[2:])}], {args[1]})"
