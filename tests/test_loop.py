@@ -76,7 +76,7 @@ def test_a_loop_that_indexes_by_value_checks_its_indices_as_calls_do():
     for f, arg in ((by_int, 0), (by_array, np.array([0]))):
         for jit in (None, True, False):
             counter.set_value(0)
-            with pytest.raises(IndexError, match=r"^Step 3 \(0-based\).*counter: 3"):
+            with pytest.raises(IndexError, match=r"(?s)^Step 3 \(0-based\).*counter: 3"):
                 f.loop(5, arg, jit_compile=jit)  # step 3 reads table[3]
             assert counter.get_value() == 0
 
