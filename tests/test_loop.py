@@ -81,10 +81,20 @@ def test_a_loop_that_indexes_by_value_checks_its_indices_as_calls_do():
             assert counter.get_value() == 0
 
 
-def test_asking_xla_for_a_graph_that_indexes_by_value_warns():
+def test_a_call_compiled_with_xla_checks_what_xla_would_not():
+    """XLA clamps an index and divides by zero without failing: a function
+    compiled with it checks its ops' validity flags and raises the error the
+    graph raises without XLA, changing nothing."""
     v = T.lvector("v")
     table = theano.shared(np.arange(3.0), "table")
-    with pytest.warns(UserWarning, match="clamps"):
-        theano.function([v], table[v], mode=theano.compile.Mode(jit_compile=True))
-    x = T.dvector("x")
-    assert not theano.function([x], x[1:] * 2).xla_clamped_indexing()  # slices clamp anyway
+    d = theano.shared(np.int64(1), "d")
+    xla = theano.compile.Mode(jit_compile=True)
+    lookup = theano.function([v], table[v], mode=xla, name="lookup")
+    divide = theano.function([], 100 // d, updates=[(d, d - 1)], mode=xla)
+    np.testing.assert_array_equal(lookup([2, -3]), [2.0, 0.0])
+    with pytest.raises(IndexError, match="lookup"):
+        lookup([3])
+    assert divide() == 100
+    with pytest.raises(ValueError, match="division by zero"):
+        divide()
+    assert d.get_value() == 0

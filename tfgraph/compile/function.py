@@ -300,6 +300,28 @@ class Function:
         with tf.device(self.device):
             return self._lower_and_update(args)
 
+    def _guarded_body(self, *args):
+        """For XLA, which computes an op that can fail (an index out of range,
+        an integer division by zero) without failing: the outputs, new values
+        and the ops' validity flags computed by XLA, then, outside it, an
+        assertion that the flags hold, which the assignments wait for. When
+        it fails, the call runs again without XLA to raise the op's error."""
+        def compute(*args):
+            flags = []
+            outputs, new_values = self._compute(args, flags)
+            return outputs, new_values, tf.reduce_all(tf.stack(flags))
+
+        self.trace_count += 1
+        with tf.device(self.device):
+            compute = tf.function(compute, jit_compile=True, autograph=False)
+            outputs, new_values, valid = compute(*args)
+            marker = self._checks.mark("XLA", None, "validity")
+            check = tf.debugging.Assert(valid, [marker], name="xla_validity")
+            with tf.control_dependencies([check] + outputs + new_values):
+                for (target, _), value in zip(self._graph_updates, new_values):
+                    target.variable.assign(value)
+                return [tf.identity(o) for o in outputs]
+
     def _lower_and_update(self, args, validity=None):
         outputs, new_values = self._compute(args, validity)
         # Assign only once every output and new value exists (and passed its
@@ -354,11 +376,12 @@ class Function:
                 self._run = self._run_eagerly
                 self.concrete_function = self._fast = None
                 return
-            if self.mode.use_xla():
-                self.warn_if_xla_clamps()
+            xla = bool(self.mode.use_xla())
+            guarded = xla and any(node.op.can_fail(node) for node in toposort(self._targets))
             self._tf_function = tf.function(
-                self._body, input_signature=self._signature(),
-                jit_compile=bool(self.mode.use_xla()) or None, autograph=False)
+                self._guarded_body if guarded else self._body,
+                input_signature=self._signature(),
+                jit_compile=(xla and not guarded) or None, autograph=False)
             try:
                 self.concrete_function = self._tf_function.get_concrete_function()
             except (TypeError, ValueError, NotImplementedError) as error:
@@ -370,19 +393,18 @@ class Function:
             self._fast = FastCall(self.concrete_function,
                                   [s.variable.type for s in self.inputs])
 
-    def xla_clamped_indexing(self):
-        """The nodes that index by run-time values: compiled with XLA, an
-        out-of-range index there is clamped into range instead of raising."""
-        return [node for node in toposort(self._targets) if node.op.xla_clamps_indices]
+    def _is_xla_validity_error(self, error):
+        marked = errors.check_marker(error.message)
+        return marked is not None and marked[0] < len(self._checks.entries) and \
+            self._checks.entries[marked[0]].mode == "XLA"
 
-    def warn_if_xla_clamps(self, what="function", stacklevel=5):
-        nodes = self.xla_clamped_indexing()
-        if nodes:
-            shown = ", ".join(_describe(node.outputs[0], 60) for node in nodes[:3])
-            warnings.warn(
-                f"{what} {self.name!r} is compiled with XLA, which clamps an out-of-range "
-                f"index into range instead of raising IndexError: {shown}. Compile it "
-                f"without XLA to have such indices checked.", stacklevel=stacklevel)
+    def _without_xla(self):
+        """This function's graph traced without XLA (built when first needed)."""
+        if getattr(self, "_plain", None) is None:
+            with tf.device(self.device):
+                self._plain = tf.function(self._body, input_signature=self._signature(),
+                                          autograph=False).get_concrete_function()
+        return self._plain
 
     def _run_eagerly(self, *args):
         # Compute everything, then assign: an exception (an interrupt too)
@@ -445,7 +467,12 @@ class Function:
             arrays = args
         with transaction.Holding(self._locks):  # serializable: see compile.transaction
             try:
-                results = self._run(*arrays) if tensors is None else self._fast(tensors)
+                try:
+                    results = self._run(*arrays) if tensors is None else self._fast(tensors)
+                except tf.errors.InvalidArgumentError as error:
+                    if not self._is_xla_validity_error(error):
+                        raise
+                    results = self._without_xla()(*arrays)  # raises the op's own error
             except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
                 translated = self._translate(error, arrays)
                 if translated is None:

@@ -142,10 +142,8 @@ class Lowering:
             scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name or node.op))))
             inputs = [self._input(var) for var in node.inputs]  # constants in the user's scope
             outputs = node.op.lower(node, inputs, self)
-            if self.validity is not None:
-                valid = node.op.valid(node, inputs)
-                if valid is not None:
-                    self.validity.append(valid)
+            if self.validity is not None and node.op.can_fail(node):
+                self.validity.append(node.op.valid(node, inputs))
             if self.check is not None:
                 outputs = self.check(node, outputs)
         for var, tensor in zip(node.outputs, outputs):

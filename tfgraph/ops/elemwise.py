@@ -83,11 +83,12 @@ class Elemwise(Op):
             args = [cast_tensor(t, compute_dtype) for t in inputs]
         return [cast_tensor(self.lowering(*args), out_dtype)]
 
-    def valid(self, node, inputs):
+    def can_fail(self, node):
         # Integer // and % by zero raise in TensorFlow's kernels, not in XLA's.
-        if self.name in ("int_div", "mod") and dtypes.is_discrete(node.compute_dtype):
-            return tf.reduce_all(tf.not_equal(inputs[1], 0))
-        return None
+        return self.name in ("int_div", "mod") and dtypes.is_discrete(node.compute_dtype)
+
+    def valid(self, node, inputs):
+        return tf.reduce_all(tf.not_equal(inputs[1], 0))
 
     def pp(self, node, args):
         if self.symbol and len(args) == 2:

@@ -23,18 +23,20 @@ class Softmax(Op):
         return [(tf.nn.log_softmax if self.log else tf.nn.softmax)(x, axis=-1)]
 
 
-def _labels_valid(node, inputs):
-    """Integer labels must be class indices (TensorFlow raises otherwise, XLA
-    does not)."""
-    coding, target = inputs[0], inputs[1]
-    if not dtypes.is_discrete(node.inputs[1].dtype):
-        return None
-    classes = tf.shape(coding, out_type=tf.int64)[-1]
-    target = cast_tensor(target, "int64")
-    return tf.reduce_all((target >= 0) & (target < classes))
+class _IntegerLabels(Op):
+    """An op whose integer labels must be class indices (TensorFlow raises
+    otherwise; XLA does not)."""
+
+    def can_fail(self, node):
+        return dtypes.is_discrete(node.inputs[1].dtype)
+
+    def valid(self, node, inputs):
+        classes = tf.shape(inputs[0], out_type=tf.int64)[-1]
+        target = cast_tensor(inputs[1], "int64")
+        return tf.reduce_all((target >= 0) & (target < classes))
 
 
-class CrossentropySoftmax(Op):
+class CrossentropySoftmax(_IntegerLabels):
     """categorical_crossentropy(softmax(z), t) computed from the logits z, so
     that it stays finite where softmax underflows to 0."""
     name = "crossentropy_softmax"
@@ -43,8 +45,6 @@ class CrossentropySoftmax(Op):
         logits, target = as_tensor_variable(logits), as_tensor_variable(target)
         return Apply(self, [logits, target],
                      [TensorType(logits.dtype, logits.broadcastable[:-1])])
-
-    valid = staticmethod(_labels_valid)
 
     def lower(self, node, inputs, ctx):
         logits, target = inputs
@@ -55,15 +55,13 @@ class CrossentropySoftmax(Op):
             labels=cast_tensor(target, logits.dtype.name), logits=logits, axis=-1)]
 
 
-class CrossentropyCategorical1Hot(Op):
+class CrossentropyCategorical1Hot(_IntegerLabels):
     """-log(p[i, t[i]]) for integer targets t."""
     name = "crossentropy_categorical_1hot"
 
     def make_node(self, coding, target):
         coding, target = as_tensor_variable(coding), as_tensor_variable(target)
         return Apply(self, [coding, target], [TensorType(coding.dtype, coding.broadcastable[:-1])])
-
-    valid = staticmethod(_labels_valid)
 
     def lower(self, node, inputs, ctx):
         coding, target = inputs

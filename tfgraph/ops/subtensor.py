@@ -210,13 +210,7 @@ def index_valid(x, spec, tensors):
                 cast_tensor(tensors[entry[1]], "int64")
             flags.append(tf.reduce_all((index >= -size) & (index < size)))
         axis += 1
-    return tf.reduce_all(tf.stack(flags)) if flags else None
-
-
-def _indexes_by_value(spec):
-    """Whether the index takes positions from run-time values (index arrays or
-    symbolic integers), which XLA clamps into range rather than rejecting."""
-    return any(e[0] == "array" or e[0] == "int" and isinstance(e[1], tuple) for e in spec)
+    return tf.reduce_all(tf.stack(flags))
 
 
 def _is_int_part(part):
@@ -236,12 +230,18 @@ def _wrap_negative(index, size):
     return tf.where(index < 0, index + size, index)
 
 
-class Subtensor(Op):
+class _Indexing(Op):
+    """An op indexing by a spec: it fails on an index out of range."""
+
+    def can_fail(self, node):
+        return any(e[0] in ("int", "array", "mask") for e in self.spec)
+
+
+class Subtensor(_Indexing):
     name = "subtensor"
 
     def __init__(self, spec, pattern):
         self.spec, self.pattern = spec, pattern
-        self.xla_clamps_indices = _indexes_by_value(spec)
 
     def make_node(self, x, *index_inputs):
         x = as_tensor_variable(x)
@@ -287,7 +287,7 @@ def getitem(x, index):
     return Subtensor(spec, pattern)(x, *inputs)
 
 
-class IncSubtensor(Op):
+class IncSubtensor(_Indexing):
     """``x`` with ``x[index]`` set to (or incremented by) ``y``.
 
     The selected positions are found by indexing a tensor of flat positions
@@ -296,7 +296,6 @@ class IncSubtensor(Op):
 
     def __init__(self, spec, set_instead_of_inc):
         self.spec, self.set_instead_of_inc = spec, set_instead_of_inc
-        self.xla_clamps_indices = _indexes_by_value(spec)
         self.name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
 
     def make_node(self, x, y, *index_inputs):
