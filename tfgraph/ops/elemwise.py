@@ -116,6 +116,18 @@ def _bool_as_int8(tf_function):
     return lowering
 
 
+def _relu(x):
+    """max(x, 0) with Theano 1.0.5's gradient: its relu is 0.5 * (x + abs(x)),
+    so the derivative at 0 is 0.5 (TensorFlow's is 0)."""
+    if not x.dtype.is_floating:
+        return tf.nn.relu(x)
+
+    @tf.custom_gradient
+    def relu(x):
+        return tf.nn.relu(x), lambda g: g * (0.5 + 0.5 * tf.sign(x))
+    return relu(x)
+
+
 def _clip(x, lo, hi):
     # tf.clip_by_value keeps x's shape: broadcast first (lo or hi may be larger).
     return tf.clip_by_value(*broadcast_tensors(x, lo, hi))
@@ -238,7 +250,7 @@ TABLE = [
     ("isinf",    _float_test(tf.math.is_inf),               to_bool,  1, np.isinf,              None),
     ("sigmoid",  tf.sigmoid,                                to_float, 1, _np_sigmoid,           None),
     ("softplus", tf.math.softplus,                          to_float, 1, _np_softplus,          None),
-    ("relu",     _bool_as_int8(tf.nn.relu),                 same,     1, lambda x: np.maximum(x, 0), None),
+    ("relu",     _bool_as_int8(_relu),                      same,     1, lambda x: np.maximum(x, 0), None),
     ("sigmoid_binary_crossentropy",
      _sigmoid_binary_crossentropy,
                                                             to_float, 2, _np_sigmoid_binary_crossentropy, None),
