@@ -37,6 +37,7 @@ from tfgraph.compile import errors, transaction
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
+from tfgraph.compile.rewrite import rewrite
 from tfgraph.compile.transaction import ensure_fits
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
@@ -157,6 +158,7 @@ class Function:
         self.outputs, self._unpack = self._check_outputs(outputs)
         self.updates = self._check_updates(_pairs(updates, "updates"), no_default_updates)
         graph_outputs, graph_updates = self._apply_givens(_pairs(givens, "givens"))
+        graph_outputs, graph_updates = _rewritten(graph_outputs, graph_updates)
         self._graph_outputs = graph_outputs
         self._graph_updates = graph_updates
         # What the graph computes: the outputs, then the new values of the updates.
@@ -622,6 +624,14 @@ class Function:
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"
+
+
+def _rewritten(outputs, updates):
+    """Outputs and updates with the compile-time rewrites applied (stable
+    forms; see tfgraph.compile.rewrite)."""
+    targets = rewrite([*outputs, *(v for _, v in updates)])
+    n = len(outputs)
+    return targets[:n], [(t, v) for (t, _), v in zip(updates, targets[n:])]
 
 
 def _node_in_traceback(error):
