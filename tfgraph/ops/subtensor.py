@@ -182,8 +182,8 @@ def _check_mask(x, mask, axis):
     found = tf.shape(mask, out_type=tf.int64)
     return tf.debugging.Assert(
         tf.reduce_all(tf.equal(expected, found)),
-        ["boolean index did not match the indexed array (an IndexError): the dimensions "
-         "it indexes have lengths", expected, "but the boolean index has shape", found],
+        ["boolean index did not match the indexed array: the dimensions it indexes have "
+         "lengths", expected, "but the boolean index has shape", found],
         name="check_mask")
 
 
