@@ -476,6 +476,8 @@ class Function:
                         raise
                     results = self._without_xla()(*arrays)  # raises the op's own error
             except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
+                if transaction.interrupted(error):
+                    raise KeyboardInterrupt from None
                 translated = self._translate(error, arrays)
                 if translated is None:
                     raise

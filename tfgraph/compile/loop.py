@@ -158,6 +158,8 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
             results = _run(function, stepper, steps, arrays, sliced, updated)
         except BaseException as error:
             transaction.restore(updated, before)
+            if transaction.interrupted(error):
+                raise KeyboardInterrupt from None
             if not isinstance(error, Exception):
                 raise
             translated = error if getattr(error, "step", None) is not None else \
@@ -213,10 +215,19 @@ def _run(function, stepper, steps, arrays, sliced, updated):
             if failed >= 0:
                 raise _StepFailed(failed)
         except Exception as error:  # noqa: BLE001  (which step, and its own error)
+            if transaction.interrupted(error):
+                raise KeyboardInterrupt from None
             transaction.restore(updated, start_state)
             step = error.step if isinstance(error, _StepFailed) else None
-            raise _step_error(function, chunk, sliced, updated, start_state, size, step,
-                              done, error) from None
+            failure = _step_error(function, chunk, sliced, updated, start_state, size, step,
+                                  done, error)
+            if failure is not None:
+                raise failure from None
+            # XLA's flags saw a failure the graph without XLA does not have
+            # (TensorFlow may drop an op whose value is not needed): the
+            # graph without XLA is the reference.
+            transaction.restore(updated, start_state)
+            _, results = _stepper(function, sliced, False).run(size, chunk)
         pieces.append([np.asarray(r) for r in results])
         done += size
     if len(pieces) == 1:
@@ -226,7 +237,8 @@ def _run(function, stepper, steps, arrays, sliced, updated):
 
 def _step_error(function, chunk, sliced, updated, start_state, size, step, done, error):
     """The error of the first failing step of a chunk, raised as a call of the
-    function raises it at that step, prefixed with the step's number."""
+    function raises it at that step, prefixed with the step's number; None
+    if XLA's flags said step ``step`` fails but it does not without XLA."""
     plain = _stepper(function, sliced, False)
 
     def fails_within(n):
@@ -255,6 +267,8 @@ def _step_error(function, chunk, sliced, updated, start_state, size, step, done,
         own = None
     except tf.errors.OpError as failure:
         own = failure
+    if own is None and isinstance(error, _StepFailed):
+        return None
     translated = function._translate(own if own is not None else error, step_args)
     prefix = f"Step {done + step} (0-based) of the loop of function \"{function.name}\": "
     if translated is None:

@@ -58,10 +58,27 @@ class Holding:
         return self
 
     def __exit__(self, *exc):
-        for i in range(len(self.locks) - 1, -1, -1):
-            if self.ours[i]:
-                self.locks[i].release()
+        # Release every lock taken even if interrupts arrive meanwhile: a
+        # lock taken here is held once, so ownership says what is left.
+        pending = None
+        while True:
+            try:
+                for i in range(len(self.locks) - 1, -1, -1):
+                    if self.ours[i] and self.locks[i]._is_owned():  # noqa: SLF001
+                        self.locks[i].release()
+                break
+            except KeyboardInterrupt as interrupt:
+                pending = pending or interrupt
+        if pending is not None:
+            raise pending
         return False
+
+
+def interrupted(error):
+    """Whether ``error`` is how TensorFlow's C++ layer reports an interrupt
+    that arrived while it raised an error of its own: the call failed (and
+    so assigned nothing) and Ctrl-C was pressed."""
+    return isinstance(error, RuntimeError) and "REPLACED BY KeyboardInterrupt" in str(error)
 
 
 def assign_all(variables, new_values, old_values):
