@@ -244,3 +244,18 @@ def test_gradients_at_ties_are_theano_1_0_5s(mode):
     assert (ga, gb) == (1.0, 0.0)
     np.testing.assert_array_equal(grows, [[0, 1, 1], [1, 1, 0]])
     assert grelu.shape == (3,)
+
+
+def test_uniquely_named_shared_variables_leave_no_memory_behind():
+    """TensorFlow keeps ~36 KB per distinct tf.Variable name for good; shared
+    variables keep their names for themselves."""
+    def resident_mb():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 1e6
+    theano.shared(np.zeros(1), "warm-up")
+    before = resident_mb()
+    for k in range(2000):
+        v = theano.shared(np.zeros(1), f"weights_{k}")
+        assert v.name == f"weights_{k}"
+    del v
+    assert resident_mb() - before < 20    # 72 MB when each name was TensorFlow's
