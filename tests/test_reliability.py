@@ -159,18 +159,19 @@ def test_concurrent_calls_lose_no_update(size):
     f = theano.function([], [], updates=[(v, v + 1)])
 
     def work():
-        for _ in range(200):
+        for _ in range(400):
             f()
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert np.all(v.get_value() == 800)
+    assert np.all(v.get_value() == 1600)
 
 
 def test_concurrent_calls_keep_an_invariant_and_failures_wipe_nothing():
-    a, b = theano.shared(np.int64(0), "a"), theano.shared(np.int64(0), "b")
+    # Long vectors: a call takes long enough for others to run meanwhile.
+    a, b = theano.shared(np.zeros(50_000, "int64"), "a"), theano.shared(np.zeros(50_000, "int64"), "b")
     i = T.lscalar("i")
     table = theano.shared(np.arange(2), "table")
     up = theano.function([], [], updates=[(a, a + 1), (b, b + 1)])
@@ -197,8 +198,8 @@ def test_concurrent_calls_keep_an_invariant_and_failures_wipe_nothing():
     for t in threads:
         t.join()
     assert len(failures) == 20 and len(seen) == 180
-    assert all(x == y for x, y in seen)
-    assert a.get_value() == b.get_value() == 60 - 40 + 60 * 6
+    assert all(np.array_equal(x, y) and np.all(x == x[0]) for x, y in seen)
+    assert np.all(a.get_value() == 60 - 40 + 60 * 6) and np.all(b.get_value() == 60 - 40 + 60 * 6)
 
 
 # --- 7. smaller defects -------------------------------------------------------------
