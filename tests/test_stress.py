@@ -91,9 +91,10 @@ def _worker(rig, seed, calls, log):
         _run_one(rig, rng.randrange(len(rig.kinds)), rng.randrange(2), log)
 
 
-def _interrupter(stop, rng, max_delay):
+def _interrupter(stop, stopped, rng, max_delay):
     while not stop.wait(rng.uniform(0, max_delay)):
         _thread.interrupt_main()
+    stopped.set()
 
 
 def _absorb_interrupts(seconds):
@@ -123,8 +124,8 @@ def _round(rig, seed, calls, workers, max_delay):
     main_log, worker_logs = [], [[] for _ in range(workers)]
     threads = [threading.Thread(target=_worker, args=(rig, seed * 100 + w, calls // 2, log))
                for w, log in enumerate(worker_logs)]
-    stop = threading.Event()
-    timer = threading.Thread(target=_interrupter, args=(stop, rng, max_delay))
+    stop, stopped = threading.Event(), threading.Event()
+    timer = threading.Thread(target=_interrupter, args=(stop, stopped, rng, max_delay))
     for t in threads:
         t.start()
     done, timing = 0, False
@@ -142,16 +143,14 @@ def _round(rig, seed, calls, workers, max_delay):
                 pass   # landed between calls
     finally:
         stop.set()
-    while True:
-        try:
-            stop.set()
-            timer.join()
-            for t in threads:
-                t.join()
-            break
-        except KeyboardInterrupt:
-            pass
+    # Thread.join and is_alive are not safe to interrupt (an interrupt there
+    # can leave a thread looking alive for ever): wait on flags first.
+    while not stopped.is_set():
+        _absorb_interrupts(0.01)
     _absorb_interrupts(0.05)
+    timer.join()
+    for t in threads:
+        t.join()
     return _verify(rig, main_log + [e for log in worker_logs for e in log])
 
 
