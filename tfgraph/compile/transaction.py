@@ -51,15 +51,18 @@ class Holding:
                 if ours[i]:
                     lock.acquire()
         except BaseException:
-            for i, lock in enumerate(self.locks):
-                if ours[i] and lock._is_owned():  # noqa: SLF001
-                    lock.release()
+            self._release()
             raise
         return self
 
     def __exit__(self, *exc):
-        # Release every lock taken even if interrupts arrive meanwhile: a
-        # lock taken here is held once, so ownership says what is left.
+        self._release()
+        return False
+
+    def _release(self):
+        """Release every lock taken, even if more interrupts arrive meanwhile
+        (the first is raised after): a lock taken here is held once, so
+        ownership says which are left."""
         pending = None
         while True:
             try:
@@ -71,7 +74,6 @@ class Holding:
                 pending = pending or interrupt
         if pending is not None:
             raise pending
-        return False
 
 
 def interrupted(error):
