@@ -245,8 +245,7 @@ class Function:
             value = as_tensor_variable(value)
             # As Theano: the same type, or one that converts to it (broadcastable
             # wherever the key is); a row may not stand for a matrix.
-            if value.ndim != key.ndim or value.dtype != key.dtype or any(
-                    k and not v for k, v in zip(key.broadcastable, value.broadcastable)):
+            if not _converts(value, key):
                 raise TypeError(
                     f"function {self.name!r}: givens replaces {key} ({key.type}) by "
                     f"{value} ({value.type}): Cannot convert Type {value.type} (of Variable "
@@ -678,9 +677,15 @@ def _summary(value):
     return text
 
 
+def _converts(value, target):
+    """Whether ``value`` can stand for ``target``: the same dtype and ndim, and
+    broadcastable wherever ``target`` is (Theano's convert_variable)."""
+    return value.dtype == target.dtype and value.ndim == target.ndim and not any(
+        t and not v for t, v in zip(target.broadcastable, value.broadcastable))
+
+
 def _check_update_type(target, value, function_name):
-    if value.dtype != target.dtype or value.ndim != target.ndim or any(
-            t and not v for t, v in zip(target.broadcastable, value.broadcastable)):
+    if not _converts(value, target):
         raise TypeError(
             f"function {function_name!r}: an update must have the same type as the shared "
             f"variable it replaces: {target} is {target.type} but its update {value} is "

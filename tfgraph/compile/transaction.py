@@ -60,20 +60,26 @@ class Holding:
         return False
 
     def _release(self):
-        """Release every lock taken, even if more interrupts arrive meanwhile
-        (the first is raised after): a lock taken here is held once, so
-        ownership says which are left."""
-        pending = None
-        while True:
-            try:
-                for i in range(len(self.locks) - 1, -1, -1):
-                    if self.ours[i] and self.locks[i]._is_owned():  # noqa: SLF001
-                        self.locks[i].release()
-                break
-            except KeyboardInterrupt as interrupt:
-                pending = pending or interrupt
-        if pending is not None:
-            raise pending
+        # A lock taken here is held once: ownership says which are left.
+        def release_owned():
+            for i in range(len(self.locks) - 1, -1, -1):
+                if self.ours[i] and self.locks[i]._is_owned():  # noqa: SLF001
+                    self.locks[i].release()
+        despite_interrupts(release_owned)
+
+
+def despite_interrupts(action):
+    """Run ``action`` (which can run again harmlessly) to its end even if
+    interrupts arrive meanwhile; the first is raised after."""
+    pending = None
+    while True:
+        try:
+            action()
+            break
+        except KeyboardInterrupt as interrupt:
+            pending = pending or interrupt
+    if pending is not None:
+        raise pending
 
 
 def interrupted(error):
@@ -95,19 +101,12 @@ def assign_all(variables, new_values, old_values):
 
 
 def restore(variables, old_values):
-    """Assign ``old_values`` back, even if interrupts keep arriving meanwhile
-    (assigning the same values twice is harmless); the first interrupt is
-    raised once they are back."""
-    pending = None
-    while True:
-        try:
-            for variable, value in zip(variables, old_values):
-                variable.assign(value)
-            break
-        except KeyboardInterrupt as interrupt:
-            pending = pending or interrupt
-    if pending is not None:
-        raise pending
+    """Assign ``old_values`` back, even if interrupts keep arriving meanwhile;
+    the first interrupt is raised once they are back."""
+    def assign():
+        for variable, value in zip(variables, old_values):
+            variable.assign(value)
+    despite_interrupts(assign)
 
 
 def snapshot(variables):
