@@ -65,28 +65,36 @@ def test_a_failing_step_leaves_shared_variables_as_before_the_loop():
 
 
 def test_a_loop_that_indexes_by_value_checks_its_indices_as_calls_do():
-    """XLA clamps an out-of-range gather or dynamic slice into range; a loop
-    left to choose runs such a graph without XLA, so it raises as a call does."""
+    """XLA clamps an out-of-range gather or dynamic slice into range; the loop
+    checks each such index's validity flag, with or without XLA, and raises
+    as a call does, naming the step."""
     counter = theano.shared(np.int64(0), "counter")
     table = theano.shared(np.arange(3.0), "table")
     i, v = T.lscalar("i"), T.lvector("v")
     by_int = theano.function([i], table[i + counter], updates=[(counter, counter + 1)])
     by_array = theano.function([v], table[v + counter], updates=[(counter, counter + 1)])
     for f, arg in ((by_int, 0), (by_array, np.array([0]))):
-        counter.set_value(0)
-        assert f.xla_clamped_indexing()
-        with pytest.raises(IndexError):
-            f.loop(5, arg)  # step 3 reads table[3]
-        assert counter.get_value() == 0
+        for jit in (None, True, False):
+            counter.set_value(0)
+            with pytest.raises(IndexError, match=r"(?s)^Step 3 \(0-based\).*counter: 3"):
+                f.loop(5, arg, jit_compile=jit)  # step 3 reads table[3]
+            assert counter.get_value() == 0
 
 
-def test_asking_xla_for_a_graph_that_indexes_by_value_warns():
+def test_a_call_compiled_with_xla_checks_what_xla_would_not():
+    """XLA clamps an index and divides by zero without failing: a function
+    compiled with it checks its ops' validity flags and raises the error the
+    graph raises without XLA, changing nothing."""
     v = T.lvector("v")
     table = theano.shared(np.arange(3.0), "table")
-    f = theano.function([v], table[v], name="lookup")
-    with pytest.warns(UserWarning, match="loop of function 'lookup'.*clamps.*table\\[v\\]"):
-        f.loop(2, np.array([1]), jit_compile=True)
-    with pytest.warns(UserWarning, match="clamps"):
-        theano.function([v], table[v], mode=theano.compile.Mode(jit_compile=True))
-    x = T.dvector("x")
-    assert not theano.function([x], x[1:] * 2).xla_clamped_indexing()  # slices clamp anyway
+    d = theano.shared(np.int64(1), "d")
+    xla = theano.compile.Mode(jit_compile=True)
+    lookup = theano.function([v], table[v], mode=xla, name="lookup")
+    divide = theano.function([], 100 // d, updates=[(d, d - 1)], mode=xla)
+    np.testing.assert_array_equal(lookup([2, -3]), [2.0, 0.0])
+    with pytest.raises(IndexError, match="lookup"):
+        lookup([3])
+    assert divide() == 100
+    with pytest.raises(ValueError, match="division by zero"):
+        divide()
+    assert d.get_value() == 0

@@ -419,17 +419,25 @@ def place(function):
 
 class StepCalls:
     """``Function.loop`` on a mesh: one call per step. DTensor (TF 2.21) has no
-    layout rule for stacking a TensorArray, which the one-graph loop needs."""
+    layout rule for stacking a TensorArray, which the one-graph loop needs.
+    It runs as tfgraph.compile.loop's steppers do: ``run`` returns (-1, the
+    stacked outputs), and a failing step raises (the loop then finds it)."""
+    jit_compile = False
 
     def __init__(self, function, sliced):
         self.function, self.sliced = function, sliced
+        self.sizes_run = set()
 
-    def concrete(self, n_steps, *arrays):
+    def chunk_size(self, remaining):
+        return remaining  # one call per step already: nothing to chunk
+
+    def run(self, n_steps, arrays):
         outputs = []
         for i in range(int(n_steps)):
             step_args = [a[i] for a in arrays] if self.sliced else arrays
             outputs.append(self.function._run(*step_args))
+        self.sizes_run.add(n_steps)
         types = self.function._graph_outputs
         if not outputs:
-            return [np.zeros((0,), dtype=v.dtype) for v in types]
-        return [np.stack(column) for column in zip(*outputs)]
+            return -1, [np.zeros((0,), dtype=v.dtype) for v in types]
+        return -1, [np.stack(column) for column in zip(*outputs)]

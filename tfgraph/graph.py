@@ -261,7 +261,16 @@ class Op:
     default_output = 0
     # True where XLA would clamp an out-of-range index that TensorFlow's own
     # kernels reject (XLA's gather, scatter and dynamic slice clamp).
-    xla_clamps_indices = False
+    def can_fail(self, node):
+        """Whether ``node`` can fail at run time on some values of its inputs
+        (an index out of range, an integer division by zero)."""
+        return False
+
+    def valid(self, node, inputs):
+        """For a node that ``can_fail``: a boolean scalar tensor, false when
+        these input tensors make it fail. XLA computes such ops without
+        failing; loops and XLA calls check this instead."""
+        return None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

@@ -1,12 +1,17 @@
 """Shared variables: symbolic tensors with a value that persists across calls,
 stored in one ``tf.Variable`` whichever functions use them."""
-import re
+import itertools
+import threading
 
 import numpy as np
 
 from tfgraph import devices, distribute, dtypes, persist
 from tfgraph.graph import TensorType, TensorVariable
 from tfgraph._tf import tf
+
+# Creation numbers: the order calls take the variables' locks in
+# (tfgraph.compile.transaction), so that no two calls wait for each other.
+_serials = itertools.count()
 
 
 class SharedVariable(TensorVariable):
@@ -17,11 +22,13 @@ class SharedVariable(TensorVariable):
         super().__init__(type, name=name)
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
+        self.lock, self.serial = threading.RLock(), next(_serials)
         self.variable = _make_variable(self, value, name, type, layout)
 
     def get_value(self, borrow=False, return_internal_type=False):
         """The current value as a NumPy array (a copy unless ``borrow=True``)."""
-        value = self.variable.numpy()
+        with self.lock:  # never a loop's intermediate step
+            value = self.variable.numpy()
         return value if borrow else np.array(value, copy=True)
 
     def set_value(self, value, borrow=False):
@@ -33,7 +40,8 @@ class SharedVariable(TensorVariable):
                                     allow_downcast=self.allow_downcast)
         except TypeError as error:
             raise TypeError(f"set_value of shared variable {self}: {error}") from None
-        self.variable.assign(data)
+        with self.lock:  # between calls, never inside one
+            self.variable.assign(data)
 
     def clone(self):
         return self
@@ -41,7 +49,8 @@ class SharedVariable(TensorVariable):
     def __getstate__(self):
         # The value goes as an array; loading makes a new tf.Variable for it.
         state = super().__getstate__()
-        del state["variable"]
+        for key in ("variable", "lock", "serial"):  # made anew when loaded
+            state.pop(key, None)
         state["_pickled_value"] = persist.value_to_pickle(self)
         return state
 
@@ -49,26 +58,24 @@ class SharedVariable(TensorVariable):
         state = persist.checked(state, f"shared variable {state.get('name')!r}")
         value = state.pop("_pickled_value")
         self.__dict__.update(state)
+        self.lock, self.serial = threading.RLock(), next(_serials)
         self.variable = _make_variable(self, value, self.name, self.type)
 
 
 def _make_variable(owner, value, name, type, layout=None):
     """The storage of shared variable ``owner``: on the active mesh if there
-    is one (tfgraph.distribute), else one tf.Variable on config.device."""
-    tf_name = _tf_name(name or "shared")
-    on_mesh = distribute.mesh_variable(owner, value, tf_name, layout)
+    is one (tfgraph.distribute), else one tf.Variable on config.device.
+
+    One TensorFlow name for all: TensorFlow keeps about 36 KB for each
+    distinct variable name, never freed. Graphs show the shared variable's
+    own name (the name scope of its read)."""
+    on_mesh = distribute.mesh_variable(owner, value, "shared", layout)
     if on_mesh is not None:
         return on_mesh
     shape = tf.TensorShape([1 if b else None for b in type.broadcastable])
     with devices.placement():
         return tf.Variable(value, shape=shape, dtype=value.dtype, trainable=False,
-                           name=tf_name)
-
-
-def _tf_name(name):
-    # tf.Variable names become graph node names: keep TensorFlow's alphabet.
-    cleaned = re.sub(r"[^A-Za-z0-9_.\-/]", "_", name)
-    return cleaned if re.match(r"[A-Za-z0-9.]", cleaned) else "v" + cleaned
+                           name="shared")
 
 
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,

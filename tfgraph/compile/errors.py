@@ -44,6 +44,7 @@ class ExecutionError(Exception):
     function = None
     node = None
     tf_error = None
+    step = None      # in a loop, the step that failed (0-based)
 
 
 class InvalidValueError(ExecutionError, FloatingPointError):
@@ -90,6 +91,7 @@ _FLAGS = re.compile(r"[\s'\]]*(True|False|\[1\]|\[0\])")
 _NO_KERNEL = re.compile(r"not in the list of allowed values|No OpKernel was registered|"
                         r"Could not find (?:a )?(?:valid )?device for node")
 _INDEX_WORDS = re.compile(r"out of bounds|out of range|is not in \[|outside of|"
+                          r"boolean index did not match|"
                           r"index .* (?:is )?invalid", re.IGNORECASE)
 
 

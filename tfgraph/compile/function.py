@@ -33,10 +33,12 @@ import warnings
 import numpy as np
 
 from tfgraph import devices, distribute
-from tfgraph.compile import errors
+from tfgraph.compile import errors, transaction
 from tfgraph.compile.fastcall import FastCall
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
+from tfgraph.compile.rewrite import rewrite
+from tfgraph.compile.transaction import ensure_fits
 from tfgraph.config import config
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
@@ -172,6 +174,7 @@ class Function:
         self.updates = self._check_updates(_pairs(updates, "updates"), no_default_updates,
                                            given_values)
         graph_outputs, graph_updates = self._apply_givens(_pairs(givens, "givens"))
+        graph_outputs, graph_updates = _rewritten(graph_outputs, graph_updates)
         self._graph_outputs = graph_outputs
         self._graph_updates = graph_updates
         # What the graph computes: the outputs, then the new values of the updates.
@@ -257,10 +260,14 @@ class Function:
                 raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
                                 f"variables, got {key!r}")
             value = as_tensor_variable(value)
-            if value.ndim != key.ndim or value.dtype != key.dtype:
+            # As Theano: the same type, or one that converts to it (broadcastable
+            # wherever the key is); a row may not stand for a matrix.
+            if not _converts(value, key):
                 raise TypeError(
                     f"function {self.name!r}: givens replaces {key} ({key.type}) by "
-                    f"{value} ({value.type}); the dtype and number of dimensions must match")
+                    f"{value} ({value.type}): Cannot convert Type {value.type} (of Variable "
+                    f"{value}) into Type {key.type}. You can try to manually convert "
+                    f"{value} into a {key.type}.")
             replace[key] = value
         targets = self.outputs + [v for _, v in self.updates]
         replaced = clone_replace(targets, replace) if replace else targets
@@ -295,6 +302,8 @@ class Function:
         self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
                                  and id(v) not in input_ids]
         self._used_inputs = needed_ids & input_ids
+        self._locks = transaction.lock_order(
+            self.shared_variables + [target for target, _ in self._graph_updates])
 
     # --- building the graph ---------------------------------------------------
 
@@ -309,7 +318,40 @@ class Function:
         with tf.device(self.device):
             return self._lower_and_update(args)
 
-    def _lower_and_update(self, args):
+    def _guarded_body(self, *args):
+        """For XLA, which computes an op that can fail (an index out of range,
+        an integer division by zero) without failing: the outputs, new values
+        and the ops' validity flags computed by XLA, then, outside it, an
+        assertion that the flags hold, which the assignments wait for. When
+        it fails, the call runs again without XLA to raise the op's error."""
+        def compute(*args):
+            flags = []
+            outputs, new_values = self._compute(args, flags)
+            return outputs, new_values, tf.reduce_all(tf.stack(flags))
+
+        self.trace_count += 1
+        with tf.device(self.device):
+            compute = tf.function(compute, jit_compile=True, autograph=False)
+            outputs, new_values, valid = compute(*args)
+            marker = self._checks.mark("XLA", None, "validity")
+            check = tf.debugging.Assert(valid, [marker], name="xla_validity")
+            with tf.control_dependencies([check] + outputs + new_values):
+                for (target, _), value in zip(self._graph_updates, new_values):
+                    target.variable.assign(value)
+                return [tf.identity(o) for o in outputs]
+
+    def _lower_and_update(self, args, validity=None):
+        outputs, new_values = self._compute(args, validity)
+        # Assign only once every output and new value exists (and passed its
+        # checks), so a failing call leaves every shared variable as it was.
+        with tf.control_dependencies(outputs + new_values):
+            for (target, _), value in zip(self._graph_updates, new_values):
+                target.variable.assign(value)
+        return outputs
+
+    def _compute(self, args, validity=None):
+        """The outputs and the updates' new values, lowered from ``args``;
+        ``validity``: a list to collect the ops' validity flags in."""
         values = {id(s.variable): t for s, t in zip(self.inputs, args)}
         for var in self.shared_variables:
             with tf.name_scope(scope_name(var.name or "shared")):
@@ -322,19 +364,14 @@ class Function:
                     values[id(var)] = check_input(var, values[id(var)], position)
             for var in self.shared_variables:
                 values[id(var)] = check_input(var, values[id(var)], None)
-        lowering = Lowering(check=self._node_hook())
+        lowering = Lowering(check=self._node_hook(), validity=validity)
         values = lowering.run(self._targets, values)
         for var in self._targets:
             if isinstance(var, Constant) and id(var) not in values:  # an output with no op
                 values[id(var)] = tf.constant(var.data, dtype=var.dtype)
         outputs = [values[id(v)] for v in self._graph_outputs]
-        new_values = [values[id(v)] for _, v in self._graph_updates]
-        # Assign only once every output and new value exists (and passed its
-        # checks), so a failing call leaves every shared variable as it was.
-        with tf.control_dependencies(outputs + new_values):
-            for (target, _), value in zip(self._graph_updates, new_values):
-                target.variable.assign(value)
-        return outputs
+        new_values = [ensure_fits(values[id(v)], target) for target, v in self._graph_updates]
+        return outputs, new_values
 
     def _node_hook(self):
         """The lowering's per-node hook: the mode's checks and, when tracing, a
@@ -357,11 +394,12 @@ class Function:
                 self._run = self._run_eagerly
                 self.concrete_function = self._fast = None
                 return
-            if self.mode.use_xla():
-                self.warn_if_xla_clamps()
+            xla = bool(self.mode.use_xla())
+            guarded = xla and any(node.op.can_fail(node) for node in toposort(self._targets))
             self._tf_function = tf.function(
-                self._body, input_signature=self._signature(),
-                jit_compile=bool(self.mode.use_xla()) or None, autograph=False)
+                self._guarded_body if guarded else self._body,
+                input_signature=self._signature(),
+                jit_compile=(xla and not guarded) or None, autograph=False)
             try:
                 self.concrete_function = self._tf_function.get_concrete_function()
             except (TypeError, ValueError, NotImplementedError) as error:
@@ -373,23 +411,29 @@ class Function:
             self._fast = FastCall(self.concrete_function,
                                   [s.variable.type for s in self.inputs])
 
-    def xla_clamped_indexing(self):
-        """The nodes that index by run-time values: compiled with XLA, an
-        out-of-range index there is clamped into range instead of raising."""
-        return [node for node in toposort(self._targets) if node.op.xla_clamps_indices]
+    def _is_xla_validity_error(self, error):
+        marked = errors.check_marker(error.message)
+        return marked is not None and marked[0] < len(self._checks.entries) and \
+            self._checks.entries[marked[0]].mode == "XLA"
 
-    def warn_if_xla_clamps(self, what="function", stacklevel=5):
-        nodes = self.xla_clamped_indexing()
-        if nodes:
-            shown = ", ".join(_describe(node.outputs[0], 60) for node in nodes[:3])
-            warnings.warn(
-                f"{what} {self.name!r} is compiled with XLA, which clamps an out-of-range "
-                f"index into range instead of raising IndexError: {shown}. Compile it "
-                f"without XLA to have such indices checked.", stacklevel=stacklevel)
+    def _without_xla(self):
+        """This function's graph traced without XLA (built when first needed)."""
+        if getattr(self, "_plain", None) is None:
+            with tf.device(self.device):
+                self._plain = tf.function(self._body, input_signature=self._signature(),
+                                          autograph=False).get_concrete_function()
+        return self._plain
 
     def _run_eagerly(self, *args):
+        # Compute everything, then assign: an exception (an interrupt too)
+        # before or during the assignments leaves every shared variable as it was.
         with tf.device(self.device):
-            return self._body(*[tf.convert_to_tensor(a) for a in args])
+            self.trace_count += 1
+            updated = [target.variable for target, _ in self._graph_updates]
+            before = transaction.snapshot(updated)
+            outputs, new_values = self._compute([tf.convert_to_tensor(a) for a in args])
+            transaction.assign_all(updated, new_values, before)
+            return outputs
 
     # --- calling ---------------------------------------------------------------
 
@@ -439,13 +483,21 @@ class Function:
             arrays = self._convert(self._bind(args, kwargs))
         else:
             arrays = args
-        try:
-            results = self._run(*arrays) if tensors is None else self._fast(tensors)
-        except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
-            translated = self._translate(error, arrays)
-            if translated is None:
-                raise
-            raise translated from None
+        with transaction.Holding(self._locks):  # serializable: see compile.transaction
+            try:
+                try:
+                    results = self._run(*arrays) if tensors is None else self._fast(tensors)
+                except tf.errors.InvalidArgumentError as error:
+                    if not self._is_xla_validity_error(error):
+                        raise
+                    results = self._without_xla()(*arrays)  # raises the op's own error
+            except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
+                if transaction.interrupted(error):
+                    raise KeyboardInterrupt from None
+                translated = self._translate(error, arrays)
+                if translated is None:
+                    raise
+                raise translated from None
         return self._unpack([np.array(r) for r in results])  # writable, the caller's own
 
     # --- errors while running ----------------------------------------------------
@@ -607,6 +659,14 @@ class Function:
         return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"
 
 
+def _rewritten(outputs, updates):
+    """Outputs and updates with the compile-time rewrites applied (stable
+    forms; see tfgraph.compile.rewrite)."""
+    targets = rewrite([*outputs, *(v for _, v in updates)])
+    n = len(outputs)
+    return targets[:n], [(t, v) for (t, _), v in zip(updates, targets[n:])]
+
+
 def _node_in_traceback(error):
     """The node being lowered when ``error`` was raised (eager runs), or None."""
     node, tb = None, error.__traceback__
@@ -649,9 +709,15 @@ def _summary(value):
     return text
 
 
+def _converts(value, target):
+    """Whether ``value`` can stand for ``target``: the same dtype and ndim, and
+    broadcastable wherever ``target`` is (Theano's convert_variable)."""
+    return value.dtype == target.dtype and value.ndim == target.ndim and not any(
+        t and not v for t, v in zip(target.broadcastable, value.broadcastable))
+
+
 def _check_update_type(target, value, function_name):
-    if value.dtype != target.dtype or value.ndim != target.ndim or any(
-            t and not v for t, v in zip(target.broadcastable, value.broadcastable)):
+    if not _converts(value, target):
         raise TypeError(
             f"function {function_name!r}: an update must have the same type as the shared "
             f"variable it replaces: {target} is {target.type} but its update {value} is "

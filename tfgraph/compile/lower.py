@@ -90,8 +90,11 @@ class Lowering:
     """One walk over a graph. ``check(node, tensors)`` may return replacement
     tensors (with checks attached) for each node's outputs; modes use it."""
 
-    def __init__(self, check=None):
+    def __init__(self, check=None, validity=None):
         self.check = check
+        # A list to collect, from each op that can fail at run time, a boolean
+        # tensor that is false when it fails (for XLA, which fails silently).
+        self.validity = validity
         self.tapes = {}          # _Group -> persistent GradientTape
         self.values = {}         # var id -> tensor its consumers read
         self.unblocked = {}      # var id -> tensor before a blocking identity
@@ -139,6 +142,8 @@ class Lowering:
             scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name or node.op))))
             inputs = [self._input(var) for var in node.inputs]  # constants in the user's scope
             outputs = node.op.lower(node, inputs, self)
+            if self.validity is not None and node.op.can_fail(node):
+                self.validity.append(node.op.valid(node, inputs))
             if self.check is not None:
                 outputs = self.check(node, outputs)
         for var, tensor in zip(node.outputs, outputs):

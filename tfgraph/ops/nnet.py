@@ -23,7 +23,20 @@ class Softmax(Op):
         return [(tf.nn.log_softmax if self.log else tf.nn.softmax)(x, axis=-1)]
 
 
-class CrossentropySoftmax(Op):
+class _IntegerLabels(Op):
+    """An op whose integer labels must be class indices (TensorFlow raises
+    otherwise; XLA does not)."""
+
+    def can_fail(self, node):
+        return dtypes.is_discrete(node.inputs[1].dtype)
+
+    def valid(self, node, inputs):
+        classes = tf.shape(inputs[0], out_type=tf.int64)[-1]
+        target = cast_tensor(inputs[1], "int64")
+        return tf.reduce_all((target >= 0) & (target < classes))
+
+
+class CrossentropySoftmax(_IntegerLabels):
     """categorical_crossentropy(softmax(z), t) computed from the logits z, so
     that it stays finite where softmax underflows to 0."""
     name = "crossentropy_softmax"
@@ -42,7 +55,7 @@ class CrossentropySoftmax(Op):
             labels=cast_tensor(target, logits.dtype.name), logits=logits, axis=-1)]
 
 
-class CrossentropyCategorical1Hot(Op):
+class CrossentropyCategorical1Hot(_IntegerLabels):
     """-log(p[i, t[i]]) for integer targets t."""
     name = "crossentropy_categorical_1hot"
 

@@ -11,11 +11,6 @@ def accumulate_dtype(dtype):
     return {"b": "int64", "i": "int64", "u": "uint64"}.get(k, dtype)
 
 
-def _bool_or(reduction, bool_reduction):
-    # TF's max/min kernels take no booleans; any/all are their max/min.
-    return lambda x, a, k, d: (bool_reduction if x.dtype == tf.bool else reduction)(x, a, k)
-
-
 def _moments(x, axis, keepdims, ddof):
     mean = tf.reduce_mean(x, axis=axis, keepdims=True)
     squares = tf.reduce_sum(tf.square(x - mean), axis=axis, keepdims=keepdims)
@@ -30,13 +25,32 @@ def mean_dtype(dtype):
     return "float64" if dtypes.is_discrete(dtype) else dtype
 
 
+def _extreme(reduction, bool_reduction):
+    """max / min whose gradient goes in full to every extreme element, as
+    Theano 1.0.5's (MaxAndArgmax.grad: eq(max, x) * gz); TensorFlow's splits
+    it among ties."""
+    def lowering(x, axes, keepdims, ddof):
+        if x.dtype == tf.bool:
+            return bool_reduction(x, axes, keepdims)
+        if not x.dtype.is_floating or not axes:
+            return reduction(x, axes, keepdims)
+
+        @tf.custom_gradient
+        def extreme(x):
+            y = reduction(x, axes, keepdims=True)
+            return y, lambda g: g * tf.cast(tf.equal(x, y), g.dtype)
+        y = extreme(x)
+        return y if keepdims else tf.squeeze(y, axes)
+    return lowering
+
+
 #          name      (input dtype -> output dtype)          lowering(x, axes, keepdims, ddof)
 TABLE = {
     "sum":  (accumulate_dtype,          lambda x, a, k, d: tf.reduce_sum(x, a, k)),
     "prod": (accumulate_dtype,          lambda x, a, k, d: tf.reduce_prod(x, a, k)),
     "mean": (mean_dtype,                lambda x, a, k, d: tf.reduce_mean(x, a, k)),
-    "max":  (lambda dt: dt,             _bool_or(tf.reduce_max, tf.reduce_any)),
-    "min":  (lambda dt: dt,             _bool_or(tf.reduce_min, tf.reduce_all)),
+    "max":  (lambda dt: dt,             _extreme(tf.reduce_max, tf.reduce_any)),
+    "min":  (lambda dt: dt,             _extreme(tf.reduce_min, tf.reduce_all)),
     "all":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_all(tf.cast(x, tf.bool), a, k)),
     "any":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_any(tf.cast(x, tf.bool), a, k)),
     "var":  (mean_dtype,                lambda x, a, k, d: _moments(x, list(a), k, d)),

@@ -156,7 +156,10 @@ def apply_index(x, spec, tensors):
     # NumPy's place for the block of indexed dimensions.
     target = 0 if advanced_first(spec) else positions[0]
     if gathers[0][0] == "mask":
-        taken = tf.boolean_mask(result, tensors[gathers[0][1]], axis=positions[0])
+        mask = tensors[gathers[0][1]]
+        # tf.boolean_mask takes a shorter mask silently; NumPy raises.
+        with tf.control_dependencies([_check_mask(result, mask, positions[0])]):
+            taken = tf.boolean_mask(result, mask, axis=positions[0])
         at, block = positions[0], 1
     else:
         shape = tf.shape(result, out_type=tf.int64)
@@ -176,10 +179,41 @@ def apply_index(x, spec, tensors):
     return taken
 
 
-def _indexes_by_value(spec):
-    """Whether the index takes positions from run-time values (index arrays or
-    symbolic integers), which XLA clamps into range rather than rejecting."""
-    return any(e[0] == "array" or e[0] == "int" and isinstance(e[1], tuple) for e in spec)
+def _check_mask(x, mask, axis):
+    """An assertion that ``mask`` has the shape of the dimensions it indexes."""
+    expected = tf.shape(x, out_type=tf.int64)[axis:axis + len(mask.shape)]
+    found = tf.shape(mask, out_type=tf.int64)
+    return tf.debugging.Assert(
+        tf.reduce_all(tf.equal(expected, found)),
+        ["boolean index did not match the indexed array: the dimensions it indexes have "
+         "lengths", expected, "but the boolean index has shape", found],
+        name="check_mask")
+
+
+def index_valid(x, spec, tensors):
+    """False when an index of ``spec`` is out of range for ``x`` (or a mask's
+    shape does not match): the condition under which TensorFlow raises, for
+    XLA, which clamps instead. None when nothing can be out of range."""
+    shape = tf.shape(x, out_type=tf.int64)
+    flags, axis = [], 0
+    for entry in spec:
+        kind = entry[0]
+        if kind == "newaxis":
+            continue
+        if kind == "mask":
+            mask = tensors[entry[1]]
+            rank = len(mask.shape)
+            flags.append(tf.reduce_all(tf.equal(shape[axis:axis + rank],
+                                                tf.shape(mask, out_type=tf.int64))))
+            axis += rank
+            continue
+        if kind == "int" or kind == "array":
+            size = shape[axis]
+            index = _resolve(entry[1], tensors) if kind == "int" else \
+                cast_tensor(tensors[entry[1]], "int64")
+            flags.append(tf.reduce_all((index >= -size) & (index < size)))
+        axis += 1
+    return tf.reduce_all(tf.stack(flags))
 
 
 def _is_int_part(part):
@@ -199,12 +233,18 @@ def _wrap_negative(index, size):
     return tf.where(index < 0, index + size, index)
 
 
-class Subtensor(Op):
+class _Indexing(Op):
+    """An op indexing by a spec: it fails on an index out of range."""
+
+    def can_fail(self, node):
+        return any(e[0] in ("int", "array", "mask") for e in self.spec)
+
+
+class Subtensor(_Indexing):
     name = "subtensor"
 
     def __init__(self, spec, pattern):
         self.spec, self.pattern = spec, pattern
-        self.xla_clamps_indices = _indexes_by_value(spec)
 
     def make_node(self, x, *index_inputs):
         x = as_tensor_variable(x)
@@ -218,6 +258,9 @@ class Subtensor(Op):
             # as a shape (reshape(x, x.shape[::-1])); identity hides it.
             result = tf.identity(result)
         return [result]
+
+    def valid(self, node, inputs):
+        return index_valid(inputs[0], self.spec, inputs[1:])
 
     def pp(self, node, args):
         return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"
@@ -247,7 +290,7 @@ def getitem(x, index):
     return Subtensor(spec, pattern)(x, *inputs)
 
 
-class IncSubtensor(Op):
+class IncSubtensor(_Indexing):
     """``x`` with ``x[index]`` set to (or incremented by) ``y``.
 
     The selected positions are found by indexing a tensor of flat positions
@@ -256,7 +299,6 @@ class IncSubtensor(Op):
 
     def __init__(self, spec, set_instead_of_inc):
         self.spec, self.set_instead_of_inc = spec, set_instead_of_inc
-        self.xla_clamps_indices = _indexes_by_value(spec)
         self.name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
 
     def make_node(self, x, y, *index_inputs):
@@ -281,6 +323,9 @@ class IncSubtensor(Op):
                                                                      tf.int32))
             return [tf.reshape(counts > 0, tf.shape(x))]
         return [tf.reshape(update(flat, where, tf.reshape(values, [-1])), tf.shape(x))]
+
+    def valid(self, node, inputs):
+        return index_valid(inputs[0], self.spec, inputs[2:])
 
     def pp(self, node, args):
         return f"{self.name}({args[0]}[{_format_spec(self.spec, args[2:])}], {args[1]})"

@@ -1,0 +1,71 @@
+"""Compile-time rewrites (tfgraph.compile.rewrite): stable forms, proven
+against NumPy references at extreme inputs, values and gradients, the same in
+every mode."""
+import numpy as np
+import pytest
+
+import tfgraph as theano
+import tfgraph.tensor as T
+from tfgraph.compile.rewrite import rewrite
+from tfgraph.ops.nnet import Softmax
+
+MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode", "NanGuardMode"]
+EXTREME = np.array([-1000.0, -800.0, -40.0, -1.0, 0.0, 1e-300, 1.0, 40.0, 800.0, 1000.0])
+
+
+def np_log_sigmoid(x):
+    return -np.logaddexp(0, -x)
+
+
+def np_sigmoid(x):
+    return np.exp(-np.logaddexp(0, -x))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_log_sigmoid_forms_are_exact_at_extremes(mode):
+    x = T.dvector("x")
+    one_minus = T.log(1 - T.nnet.sigmoid(x))
+    plain = T.log(T.nnet.sigmoid(x))
+    f = theano.function([x], [plain, one_minus, T.grad(plain.sum(), x),
+                              T.grad(one_minus.sum(), x)], mode=mode)
+    value, value_1m, grad, grad_1m = f(EXTREME)
+    np.testing.assert_allclose(value, np_log_sigmoid(EXTREME), rtol=1e-14)
+    np.testing.assert_allclose(value_1m, np_log_sigmoid(-EXTREME), rtol=1e-14)
+    np.testing.assert_allclose(grad, np_sigmoid(-EXTREME), rtol=1e-14)      # 1 - sigmoid(x)
+    np.testing.assert_allclose(grad_1m, -np_sigmoid(EXTREME), rtol=1e-14)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_classic_nll_stays_finite_with_a_logit_at_minus_800(mode):
+    z = T.dmatrix("z")
+    y = T.lvector("y")
+    W = theano.shared(np.eye(3), "W")
+    logits = T.dot(z, W)
+    p = T.nnet.softmax(logits)
+    loss = -T.mean(T.log(p)[T.arange(y.shape[0]), y])
+    f = theano.function([z, y], [loss, T.log(p)], updates=[(W, W - 0.1 * T.grad(loss, W))],
+                        mode=mode)
+    data = np.array([[-800.0, 20.0, 30.0], [1.0, 2.0, 3.0]])
+    labels = np.array([0, 2])
+    value, log_p = f(data, labels)
+    shifted = data - data.max(axis=1, keepdims=True)
+    np_log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(log_p, np_log_p, rtol=1e-13)
+    np.testing.assert_allclose(value, -np_log_p[[0, 1], labels].mean(), rtol=1e-13)
+    assert 400 < value < 420
+    # d loss / d logits = (softmax - onehot) / n; d loss / d W = z.T @ that.
+    onehot = np.eye(3)[labels]
+    grad_W = data.T @ ((np.exp(np_log_p) - onehot) / 2)
+    np.testing.assert_allclose(W.get_value(), np.eye(3) - 0.1 * grad_W, rtol=1e-13)
+    assert np.isfinite(W.get_value()).all()
+
+
+def test_rewrites_replace_the_literal_forms_and_only_those():
+    z, x = T.dmatrix("z"), T.dvector("x")
+    log_p = T.log(T.nnet.softmax(z))
+    (rewritten,) = rewrite([log_p])
+    assert isinstance(rewritten.owner.op, Softmax) and rewritten.owner.op.log
+    untouched = [T.log(T.nnet.softmax(z) + 1), T.log(2 - T.nnet.sigmoid(x)), T.exp(x)]
+    assert all(a is b for a, b in zip(rewrite(untouched), untouched))
+    # The original graph is not changed.
+    assert not getattr(log_p.owner.op, "log", False)
