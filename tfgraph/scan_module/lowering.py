@@ -26,7 +26,7 @@ def lower_scan(op, node, inputs, ctx):
     out_arrays = [tf.TensorArray(v.dtype, size=0 if op.as_while else n,
                                  dynamic_size=op.as_while, infer_shape=True)
                   for v in out_vars]
-    recorder = _step_recorder(op)
+    recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
     def body(i, slots, shared_values, arrays, go):
@@ -66,7 +66,9 @@ def lower_scan(op, node, inputs, ctx):
                   [_relaxed(t) for t in shareds],
                   [tf.TensorShape(None)] * len(out_arrays), tf.TensorShape([]))
     final = tf.while_loop(lambda i, _s, _h, _a, go: tf.logical_and(i < n, go), body, start,
-                          shape_invariants=invariants, maximum_iterations=n)
+                          shape_invariants=invariants, maximum_iterations=n,
+                          # Steps one at a time when recording which step fails.
+                          parallel_iterations=1 if recorder is not None else 10)
     _, _, shared_final, arrays, _ = final
     outputs = [a.stack() for a in arrays] + list(shared_final)
     if recorder is not None:
@@ -135,11 +137,11 @@ def _initial_slots(init, taps):
     return [init[m] for m in range(depth)]
 
 
-def _step_recorder(op):
+def _step_recorder(op, ctx):
     """A variable holding the step the loop is at (-1 once it has finished), so
     that an error inside the loop can say at which step it happened; only for
-    inner graphs whose ops can fail on values."""
-    if not op.records_steps:
+    inner graphs whose ops can fail on values, or checked by the mode."""
+    if not (op.records_steps or getattr(ctx.check, "mode_checks", ctx.check is not None)):
         return None
     if op.step_variable is None:
         with tf.init_scope():

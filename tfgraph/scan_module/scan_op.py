@@ -29,7 +29,7 @@ graph lowered by a nested ``Lowering`` walk inside the loop body; the
 function's gradient tapes record the loop as one op and differentiate
 through it.
 """
-from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.graph import Apply, Op, TensorType, toposort
 from tfgraph._tf import tf
 
 
@@ -57,6 +57,9 @@ class Scan(Op):
         # Set by the lowering when it records the step it is at (see step_tracker).
         self.step_variable = None
         self.records_steps = _can_fail(self.inner_outputs)
+        # XLA would clamp an out-of-range index inside the loop too.
+        self.xla_clamps_indices = any(node.op.xla_clamps_indices
+                                      for node in toposort(self.inner_outputs))
 
     # --- layout ------------------------------------------------------------------
 
@@ -118,21 +121,23 @@ class Scan(Op):
     # --- printing -------------------------------------------------------------------
 
     def pp(self, node, args):
-        return f"{self}({', '.join(args)})"
+        """``scan{name}(sequences=[...], outputs_info=[...], ...)``, each part
+        present only when not empty."""
+        n_steps, seqs, inits, shared, implicit = self.split_outer(args)
+        parts = [f"n_steps={n_steps}"] if self.n_steps_given else []
+        for label, values in (("sequences", seqs), ("outputs_info", inits),
+                              ("updates", shared), ("non_sequences", implicit)):
+            if values:
+                parts.append(f"{label}=[{', '.join(values)}]")
+        if self.go_backwards:
+            parts.append("go_backwards=True")
+        return f"{self}({', '.join(parts)})"
 
-    def inner_graph_text(self):
-        """The inner graph in ``pp`` form, one inner output a line."""
-        from tfgraph.printing import pp
-        names = ["state"] * len(self.state_taps) + ["output"] * self.n_nit + \
-            ["update"] * self.n_shared + (["until"] if self.as_while else [])
-        return [f"{label} {i}: {pp(y)}" for i, (label, y) in
-                enumerate(zip(names, self.inner_outputs))]
 
 
 def _can_fail(outputs):
     """Whether the inner graph has ops that may fail at run time on values
     (indexing, reshaping): then the loop records its step, to report it."""
-    from tfgraph.graph import toposort
     risky = ("Subtensor", "Reshape", "Alloc", "Join", "Dot", "Scan")
     return any(type(node.op).__name__.endswith(risky) or node.op.xla_clamps_indices
                for node in toposort(outputs))
