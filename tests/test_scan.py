@@ -456,3 +456,99 @@ def test_unparseable_return_value():
     x = T.dvector("x")
     with pytest.raises(ValueError, match="may only be made of lists, tuples, or dictionaries"):
         theano.scan(lambda v: 3, sequences=x)
+
+
+# --- modes, loop, errors at run time, printing ----------------------------------------
+
+def _rnn(name="rnn"):
+    X = T.dmatrix("X")
+    h0 = T.dvector("h0")
+    W = theano.shared(np.eye(3) * 0.5, "W")
+    hs, _ = theano.scan(lambda x, h: T.tanh(T.dot(W, h) + x), sequences=X, outputs_info=h0,
+                        name=name)
+    return X, h0, W, hs
+
+
+def test_every_mode_gives_the_same_values_and_gradients():
+    X, h0, W, hs = _rnn()
+    outputs = [hs, theano.grad(hs.sum(), W)]
+    x, h = rand(4, 3), rand(3)
+    want = theano.function([X, h0], outputs)(x, h)
+    for mode in ("FAST_COMPILE", "DebugMode", "NanGuardMode"):
+        got = theano.function([X, h0], outputs, mode=mode)(x, h)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=1e-12)
+
+
+def test_debugmode_and_nanguardmode_name_the_op_and_the_step():
+    a = T.dvector("a")
+    ys, _ = theano.scan(lambda v: T.log(v), sequences=a, name="logs")
+    for mode, error in (("DebugMode", FloatingPointError), ("NanGuardMode", AssertionError)):
+        f = theano.function([a], ys, mode=mode)
+        with pytest.raises(error, match=r"NaN.*log\(a\[t\]\).*\(scan 'logs', step 2 counting "
+                                        r"from 0\)"):
+            f([1.0, 2.0, -1.0, 3.0])
+        np.testing.assert_allclose(f([1.0, 2.0]), np.log([1.0, 2.0]))
+
+
+def test_out_of_range_index_at_step_k_names_the_scan_and_k_and_changes_nothing():
+    x = T.dvector("x")
+    idx = T.lvector("idx")
+    total = theano.shared(np.float64(0), "total")
+    out, updates = theano.scan(lambda i: {total: total + x[i]}, sequences=idx, name="gather")
+    f = theano.function([x, idx], [], updates=updates)
+    f([1.0, 2.0, 3.0], [0, 2])
+    assert total.get_value() == 4.0
+    with pytest.raises(IndexError, match=r"\(scan 'gather', step 2 counting from 0\)"):
+        f([1.0, 2.0, 3.0], [0, 1, 5, 1])
+    assert total.get_value() == 4.0
+    f([1.0, 2.0, 3.0], [1])
+    assert total.get_value() == 6.0
+
+
+def test_nested_scans_name_both_steps():
+    M = T.dmatrix("M")
+    idx = T.lmatrix("idx")
+
+    def row(r, ix):
+        picked, _ = theano.scan(lambda i: r[i], sequences=ix, name="inner")
+        return picked
+    out, _ = theano.scan(row, sequences=[M, idx], name="outer")
+    f = theano.function([M, idx], out)
+    np.testing.assert_array_equal(f([[1.0, 2.0], [3.0, 4.0]], [[1, 0], [0, 0]]),
+                                  [[2.0, 1.0], [3.0, 3.0]])
+    with pytest.raises(IndexError, match=r"scan 'outer', step 1 counting from 0; "
+                                         r"scan 'inner', step 0 counting from 0"):
+        f([[1.0, 2.0], [3.0, 4.0]], [[1, 0], [7, 0]])
+
+
+def test_function_loop_around_a_function_with_a_scan():
+    acc = theano.shared(np.float64(0), "acc")
+    x = T.dvector("x")
+    sums, updates = theano.scan(lambda v, s: (s + v, {acc: acc + v}), sequences=x,
+                                outputs_info=T.constant(0.0))
+    f = theano.function([x], sums[-1], updates=updates)
+    got = f.loop(3, [1.0, 2.0])
+    np.testing.assert_allclose(got, [3.0, 3.0, 3.0])
+    assert acc.get_value() == 9.0
+    got = f.loop(None, [[1.0, 1.0], [2.0, 2.0]], sliced=True)
+    np.testing.assert_allclose(got, [2.0, 4.0])
+    assert acc.get_value() == 15.0
+
+
+def test_tensorboard_shows_a_scan_as_one_named_box():
+    X, h0, W, hs = _rnn(name="recurrence")
+    f = theano.function([X, h0], hs)
+    graph = f.concrete_function.graph
+    loops = [op.name for op in graph.get_operations() if op.type in ("While", "StatelessWhile")]
+    assert loops and all(name.startswith("recurrence/") or name.startswith("scan_recurrence/")
+                         for name in loops), loops
+
+
+def test_pp_and_debugprint_show_the_scan_and_its_inner_graph():
+    X, h0, W, hs = _rnn()
+    assert theano.pp(hs) == "scan{rnn}(sequences=[X], outputs_info=[h0], non_sequences=[W])"
+    text = theano.printing.debugprint(hs, file="str")
+    assert "scan{rnn} [id A] ''" in text
+    inner = text.split("Inner graphs:")[1]
+    assert "tanh" in inner and "X[t]" in inner and "h0[t-1]" in inner and "W_copy" in inner
