@@ -50,11 +50,13 @@ import tensorflow as tf  # noqa: E402  (after the environment above)
 ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
+from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
 
-WORKLOADS = ("seed", "mlp-small", "mlp-large")
+WORKLOADS = ("seed", "mlp-small", "mlp-large", "rnn", "lstm")  # rnn, lstm: tools/bench_scan.py
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
-REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15}  # mlp-large: the tightest target
+REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
+           "rnn": 9, "lstm": 9}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -76,6 +78,8 @@ class Problem:
 
 
 def make_problem(workload, quick=False):
+    if workload in bench_scan.SCAN_WORKLOADS:
+        return bench_scan.make_problem(workload, quick)
     if workload == "seed":
         # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
         # given the same ready-made arrays, so list conversion is timed nowhere.
@@ -334,6 +338,9 @@ class TfgraphLoop(TheanoTrainer):
 
 
 def make_systems(problem, groups, quick):
+    if problem.workload in bench_scan.SCAN_WORKLOADS:
+        return bench_scan.make_systems(problem, groups, dict(
+            tfgraph=tfgraph_api, tfgraph_xla=tfgraph_xla_api, pytensor=pytensor_api))
     systems = []
     if "numpy" in groups:
         systems.append(NumpyTrainer(problem))
@@ -377,7 +384,7 @@ def describe(error):
 
 def reference(problem, steps):
     """NumPy's outputs of the first `steps` steps and its parameters after them."""
-    trainer = NumpyTrainer(problem)
+    trainer = getattr(problem, "reference_trainer", NumpyTrainer)(problem)
     trainer.build()
     return [trainer.step() for _ in range(steps)], trainer.params()
 

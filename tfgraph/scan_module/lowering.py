@@ -29,7 +29,7 @@ def lower_scan(op, node, inputs, ctx):
     recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
-    def body(i, slots, shared_values, arrays, go):
+    def body(i, slots, shared_values, arrays, *go):
         values = {}
         for var, array in zip(seq_in, seq_arrays):
             values[id(var)] = array.read(i)
@@ -56,20 +56,25 @@ def lower_scan(op, node, inputs, ctx):
         new_slots = [state[1:] + [cast_tensor(y, state[0].dtype.name)]
                      for state, y in zip(slots, states_out)]
         arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
-        if condition is not None:
-            go = tf.logical_not(tf.cast(results[-1], tf.bool))
-        return i + 1, new_slots, shared_out, arrays, go
+        if condition is not None:  # until: go on while the condition is false
+            go = (tf.logical_not(tf.cast(results[-1], tf.bool)),)
+        return (i + 1, new_slots, shared_out, arrays, *go)
 
-    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, tf.constant(True))
+    # The until flag is a loop variable only for loops that have one.
+    go = (tf.constant(True),) if condition is not None else ()
+    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
     invariants = (tf.TensorShape([]),
                   [[_relaxed(t) for t in state] for state in slots],
                   [_relaxed(t) for t in shareds],
-                  [tf.TensorShape(None)] * len(out_arrays), tf.TensorShape([]))
-    final = tf.while_loop(lambda i, _s, _h, _a, go: tf.logical_and(i < n, go), body, start,
+                  [tf.TensorShape(None)] * len(out_arrays), *[tf.TensorShape([])] * len(go))
+
+    def more(i, _slots, _shared, _arrays, *go):
+        return tf.logical_and(i < n, go[0]) if go else i < n
+    final = tf.while_loop(more, body, start,
                           shape_invariants=invariants, maximum_iterations=n,
                           # Steps one at a time when recording which step fails.
                           parallel_iterations=1 if recorder is not None else 10)
-    _, _, shared_final, arrays, _ = final
+    _, _, shared_final, arrays = final[:4]
     outputs = [a.stack() for a in arrays] + list(shared_final)
     if recorder is not None:
         with tf.control_dependencies(outputs):

@@ -136,8 +136,14 @@ class Scan(Op):
 
 
 def _can_fail(outputs):
-    """Whether the inner graph has ops that may fail at run time on values
-    (indexing, reshaping): then the loop records its step, to report it."""
-    risky = ("Subtensor", "Reshape", "Alloc", "Join", "Dot", "Scan")
-    return any(type(node.op).__name__.endswith(risky) or node.op.xla_clamps_indices
-               for node in toposort(outputs))
+    """Whether the inner graph indexes (the run-time failure users meet inside
+    loops: an index out of range), or holds a loop that does: then the loop
+    records its step, to report it. Not for others, as recording makes the
+    steps run one at a time."""
+    for node in toposort(outputs):
+        op = node.op
+        if op.xla_clamps_indices or getattr(op, "records_steps", False):
+            return True
+        if any(item[0] in ("int", "array", "mask") for item in getattr(op, "spec", None) or ()):
+            return True
+    return False
