@@ -552,3 +552,28 @@ def test_pp_and_debugprint_show_the_scan_and_its_inner_graph():
     assert "scan{rnn} [id A] ''" in text
     inner = text.split("Inner graphs:")[1]
     assert "tanh" in inner and "X[t]" in inner and "h0[t-1]" in inner and "W_copy" in inner
+
+
+def test_gradient_inside_the_step_and_through_it():
+    x0 = T.dvector("x0")
+    a = T.dscalar("a")
+    xs, _ = theano.scan(lambda x: x - a * T.grad((x ** 2).sum(), x), outputs_info=x0,
+                        n_steps=3)           # gradient descent on |x|^2, as HMC's leapfrog
+    f = theano.function([x0, a], [xs, theano.grad(xs[-1].sum(), a)])
+    got, got_g = f([1.0, 2.0], 0.1)
+    np.testing.assert_allclose(got[-1], np.array([1.0, 2.0]) * 0.8 ** 3)
+    np.testing.assert_allclose(got_g, -6 * 0.8 ** 2 * 3.0)
+
+
+def test_gradient_of_a_loop_stopped_by_until_and_constant_outputs():
+    a = T.dscalar("a")
+    ys, _ = theano.scan(lambda y: (y * a, until(y * a > 10)), outputs_info=T.constant(1.0),
+                        n_steps=100)
+    got, got_g = theano.function([a], [ys, theano.grad(ys[-1], a)])(2.0)
+    np.testing.assert_allclose(got, [2.0, 4.0, 8.0, 16.0])
+    np.testing.assert_allclose(got_g, 4 * 2.0 ** 3)
+    x = T.dvector("x")
+    ones, same, sums = theano.scan(lambda v, w: [T.constant(1.0), w, v + w], sequences=x,
+                                   non_sequences=a)[0]
+    got = theano.function([x, a], [ones, same, sums])([1.0, 2.0], 3.0)
+    np.testing.assert_allclose(np.array(got), [[1.0, 1.0], [3.0, 3.0], [4.0, 5.0]])
