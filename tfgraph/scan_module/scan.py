@@ -109,7 +109,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
               n_nit=len(nit_outputs), n_shared=len(updated), name=name,
               go_backwards=go_backwards, truncate_gradient=truncate_gradient,
               as_while=condition is not None, n_steps_given=n_steps is not None)
-    inits = [_initial_value(infos[i], state_in[i]) for i, _ in state_outputs]
+    inits = [infos[i]["initial"] for i, _ in state_outputs]
     node = op.make_node(n_steps_var, *[s for s, _ in seqs], *inits, *updated,
                         *implicit_outer)
     results = [None] * len(outputs)
@@ -232,10 +232,6 @@ def _state_placeholders(info, relaxed):
 
 def _copy_of(var, suffix):
     return var.type(name=f"{var.name}{suffix}" if var.name else None)
-
-
-def _initial_value(info, placeholders):
-    return info["initial"]
 
 
 # --- calling fn -----------------------------------------------------------------------

@@ -30,7 +30,6 @@ function's gradient tapes record the loop as one op and differentiate
 through it.
 """
 from tfgraph.graph import Apply, Op, TensorType, toposort
-from tfgraph._tf import tf
 
 
 class Scan(Op):

@@ -11,8 +11,8 @@ def map(fn, sequences, non_sequences=None, truncate_gradient=-1, go_backwards=Fa
                 name=name)
 
 
-def reduce(fn, sequences, outputs_info, non_sequences=None, go_backwards=False, mode=None,  # noqa: A001
-           name=None):
+def reduce(fn, sequences, outputs_info, non_sequences=None,  # noqa: A001
+           go_backwards=False, mode=None, name=None):
     """scan, keeping only each output's last step; returns (outputs, updates)."""
     outputs, updates = scan(fn, sequences=sequences, outputs_info=outputs_info,
                             non_sequences=non_sequences, go_backwards=go_backwards,
