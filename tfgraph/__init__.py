@@ -23,3 +23,6 @@ from tfgraph.graph import TensorType  # noqa: F401
 from tfgraph.run import install_theano_alias  # noqa: F401
 
 __version__ = "0.1.0"
+from tfgraph import scan_module  # noqa: E402,F401
+from tfgraph.scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F401,A004
+from tfgraph import ifelse  # noqa: E402,F401

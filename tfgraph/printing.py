@@ -2,7 +2,18 @@
 import io
 import sys
 
-from tfgraph.graph import Constant, Variable
+from tfgraph.graph import Constant, Variable, toposort
+
+
+def toposort_with_inner(outputs):
+    """The nodes computing ``outputs``, and those of the inner graphs of their
+    loops (ops with ``inner_outputs``), outer graph first."""
+    nodes = toposort(outputs)
+    for node in list(nodes):
+        inner = getattr(node.op, "inner_outputs", None)
+        if inner is not None:
+            nodes += toposort_with_inner(inner)
+    return nodes
 
 
 def pp(var):
@@ -69,6 +80,18 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
 
     for root in roots:
         walk(root, "")
+    # As Theano's: the inner graph of each loop below the outer graph.
+    inner_nodes, seen = [], set()
+    for node in toposort_with_inner(roots):
+        if getattr(node.op, "inner_outputs", None) is not None and id(node) not in seen:
+            seen.add(id(node))
+            inner_nodes.append(node)
+    if inner_nodes:
+        out.write("\nInner graphs:\n")
+        for node in inner_nodes:
+            out.write(f"\n{node.op} [id {ident(node.outputs[0])}]\n")
+            for inner in node.op.inner_outputs:
+                walk(inner, " >")
     text = out.getvalue()
     if file == "str":
         return text

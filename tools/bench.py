@@ -61,18 +61,18 @@ ROOT = str(Path(__file__).resolve().parents[1])
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tools import bench_lenet  # noqa: E402
-
+from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 
-WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout") + EPOCH_WORKLOADS
+WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout", "rnn", "lstm") + EPOCH_WORKLOADS
 EXTRA_WORKLOADS = ("lenet",)  # run only when named
 MESH_WORKLOAD = "mlp-large-mesh"  # needs devices split before TensorFlow starts
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
-           "mlp-dropout": 15, "logreg-epoch": 7, "mlp-epoch": 3, "lenet": 11,
-           MESH_WORKLOAD: 15}
+           "mlp-dropout": 15, "rnn": 9, "lstm": 9, "logreg-epoch": 7, "mlp-epoch": 3,
+           "lenet": 11, MESH_WORKLOAD: 15}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -99,6 +99,8 @@ def make_problem(workload, quick=False):
         return make_epoch_problem(workload, quick)
     if workload == "lenet":
         return bench_lenet.make_problem(quick)
+    if workload in bench_scan.SCAN_WORKLOADS:
+        return bench_scan.make_problem(workload, quick)
     if workload == "seed":
         # NumPy arrays rather than the seed's [1.0, 1.0], 20.0: every system is
         # given the same ready-made arrays, so list conversion is timed nowhere.
@@ -403,6 +405,9 @@ def make_systems(problem, groups, quick):
         return make_epoch_systems(problem, groups)
     if problem.workload == "lenet":
         return bench_lenet.make_systems(problem, groups)
+    if problem.workload in bench_scan.SCAN_WORKLOADS:
+        return bench_scan.make_systems(problem, groups, dict(
+            tfgraph=tfgraph_api, tfgraph_xla=tfgraph_xla_api, pytensor=pytensor_api))
     systems = []
     if "numpy" in groups:
         systems.append(NumpyTrainer(problem))
@@ -446,8 +451,11 @@ def describe(error):
 
 def reference(problem, steps):
     """NumPy's outputs of the first `steps` steps and its parameters after them."""
-    trainer = problem.numpy_trainer() if hasattr(problem, "numpy_trainer") else (
-        bench_lenet.NumpyLeNet if problem.workload == "lenet" else NumpyTrainer)(problem)
+    if hasattr(problem, "numpy_trainer"):
+        trainer = problem.numpy_trainer()
+    else:
+        trainer = getattr(problem, "reference_trainer", bench_lenet.NumpyLeNet
+                          if problem.workload == "lenet" else NumpyTrainer)(problem)
     trainer.build()
     return [trainer.step() for _ in range(steps)], trainer.params()
 

@@ -385,6 +385,7 @@ class Function:
         def check(node, outputs):
             scopes[tf.get_current_name_scope()] = node
             return outputs if mode_check is None else mode_check(node, outputs)
+        check.mode_checks = mode_check is not None  # loops record their step for errors
         return check
 
     def _build(self):
@@ -528,6 +529,8 @@ class Function:
                      f"TensorFlow node {tf_name!r} in " if tf_name is not None else "")
             headline = f"{where}function \"{self.name}\": {text.rstrip('.')}."
             subject = node.outputs[0] if node is not None else None
+        from tfgraph.scan_module.report import failed_steps_text
+        headline = headline[:-1] + failed_steps_text(self._targets) + "."
         context = "" if headline.startswith("Bad input") else self._inputs_text(subject, arrays)
         translated = cls(headline + context)
         translated.function, translated.node, translated.tf_error = self.name, node, error

@@ -76,6 +76,28 @@ class _TapePlan:
         return set(self.group.values())
 
 
+def lazy_inputs(node):
+    """Positions of the inputs of ``node`` that its op computes itself, only
+    when needed (the branches of ``ifelse``)."""
+    own = getattr(node.op, "lazy_inputs", None)
+    return own(node) if own is not None else ()
+
+
+def eager_nodes(targets):
+    """The nodes computing ``targets`` in topological order, leaving out those
+    needed only through lazy inputs (a lazy op lowers them itself)."""
+    needed, stack = set(), list(targets)
+    while stack:
+        var = stack.pop()
+        node = var.owner
+        if node is None or id(node) in needed:
+            continue
+        needed.add(id(node))
+        lazy = lazy_inputs(node)
+        stack.extend(v for i, v in enumerate(node.inputs) if i not in lazy)
+    return [node for node in toposort(targets) if id(node) in needed]
+
+
 def _targets_behind_others(targets):
     """The targets that another target depends on."""
     behind = []
@@ -116,9 +138,22 @@ class Lowering:
                 self.tapes[group] = stack.enter_context(tape)
             for var_id, tensor in list(self.values.items()):
                 self._watch(var_id, tensor)
-            for node in toposort(targets):
+            for node in eager_nodes(targets):
                 self._lower_node(node)
         return self.values
+
+    def lower_lazily(self, variables):
+        """Tensors for ``variables``, lowering here (in a branch of the
+        caller's ``tf.cond``) the nodes the walk left to a lazy op; what is
+        lowered stays local to the branch."""
+        saved = dict(self.values)
+        try:
+            for node in eager_nodes(variables):
+                if any(id(o) not in self.values for o in node.outputs):
+                    self._lower_node(node)
+            return [self._input(v) for v in variables]
+        finally:
+            self.values = saved
 
     # --- the walk --------------------------------------------------------------
 
@@ -140,7 +175,9 @@ class Lowering:
                 scopes.enter_context(tf.name_scope(f"{self.root_scope}{path}/"))
             named = node.outputs[0].name
             scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name or node.op))))
-            inputs = [self._input(var) for var in node.inputs]  # constants in the user's scope
+            lazy = lazy_inputs(node)
+            inputs = [None if i in lazy else self._input(var)  # constants in the user's scope
+                      for i, var in enumerate(node.inputs)]
             outputs = node.op.lower(node, inputs, self)
             if self.validity is not None and node.op.can_fail(node):
                 self.validity.append(node.op.valid(node, inputs))

@@ -1,0 +1,155 @@
+"""Lowering a Scan node to one ``tf.while_loop``.
+
+Loop variables: the step counter, the last ``-min(taps)`` values of each
+state, the shared variables' current values, one ``TensorArray`` per stacked
+output, and (for ``until``) whether to go on. Sequences are read from
+``TensorArray``s, the implicit inputs are captured. The inner graph is
+lowered in the body by a nested ``Lowering`` walk, with the function's mode
+checks, so its ops are checked step by step as any other.
+"""
+from tfgraph.compile.lower import Lowering
+from tfgraph.ops.base import cast_tensor
+from tfgraph._tf import tf
+
+
+def lower_scan(op, node, inputs, ctx):
+    n_given, seqs, inits, shareds, implicit = op.split_outer(inputs)
+    seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
+    new_states, nits, new_shared, condition = op.split_inner_outputs()
+
+    slices, lengths = _sequence_slices(op, seqs)
+    n = _number_of_steps(op, node, n_given, slices, lengths)
+    seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s[:n])
+                  for s in slices]
+    slots = [_initial_slots(init, taps) for init, taps in zip(inits, op.state_taps)]
+    out_vars = node.outputs[:len(new_states) + len(nits)]
+    out_arrays = [tf.TensorArray(v.dtype, size=0 if op.as_while else n,
+                                 dynamic_size=op.as_while, infer_shape=True)
+                  for v in out_vars]
+    recorder = _step_recorder(op, ctx)
+    truncate = op.truncate_gradient
+
+    def body(i, slots, shared_values, arrays, *go):
+        values = {}
+        for var, array in zip(seq_in, seq_arrays):
+            values[id(var)] = array.read(i)
+        at = 0
+        for taps, state in zip(op.state_taps, slots):
+            depth = len(state)
+            for k in taps:
+                values[id(state_in[at])] = state[depth + k]
+                at += 1
+        values.update((id(v), t) for v, t in zip(shared_in, shared_values))
+        values.update((id(v), t) for v, t in zip(implicit_in, implicit))
+        if truncate is not None and truncate >= 0:
+            # Gradients flow back through the last `truncate` steps only.
+            frozen = i < n - truncate
+            values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
+        with tf.control_dependencies([recorder.assign(tf.cast(i, tf.int64))]
+                                     if recorder is not None else []):
+            lowered = Lowering(check=ctx.check).run(op.inner_outputs, values)
+        results = [_value(lowered, y) for y in op.inner_outputs]
+        states_out = results[:len(new_states)]
+        nit_out = results[len(new_states):len(new_states) + len(nits)]
+        shared_out = results[len(new_states) + len(nits):
+                             len(new_states) + len(nits) + len(new_shared)]
+        new_slots = [state[1:] + [cast_tensor(y, state[0].dtype.name)]
+                     for state, y in zip(slots, states_out)]
+        arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
+        if condition is not None:  # until: go on while the condition is false
+            go = (tf.logical_not(tf.cast(results[-1], tf.bool)),)
+        return (i + 1, new_slots, shared_out, arrays, *go)
+
+    # The until flag is a loop variable only for loops that have one.
+    go = (tf.constant(True),) if condition is not None else ()
+    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
+    invariants = (tf.TensorShape([]),
+                  [[_relaxed(t) for t in state] for state in slots],
+                  [_relaxed(t) for t in shareds],
+                  [tf.TensorShape(None)] * len(out_arrays), *[tf.TensorShape([])] * len(go))
+
+    def more(i, _slots, _shared, _arrays, *go):
+        return tf.logical_and(i < n, go[0]) if go else i < n
+    final = tf.while_loop(more, body, start,
+                          shape_invariants=invariants, maximum_iterations=n,
+                          # Steps one at a time when recording which step fails.
+                          parallel_iterations=1 if recorder is not None else 10)
+    _, _, shared_final, arrays = final[:4]
+    outputs = [a.stack() for a in arrays] + list(shared_final)
+    if recorder is not None:
+        with tf.control_dependencies(outputs):
+            recorder.assign(tf.constant(-1, tf.int64))
+    return outputs
+
+
+def _value(lowered, var):
+    if id(var) in lowered:
+        return lowered[id(var)]
+    return tf.constant(var.data, dtype=var.dtype)  # an inner output that is a constant
+
+
+def _relaxed(tensor):
+    """The shape a loop variable may take across steps: its rank, any lengths."""
+    return tf.TensorShape([None] * tensor.shape.rank)
+
+
+def _sequence_slices(op, seqs):
+    """Each sequence's slice for each of its taps (reversed for go_backwards),
+    and each sequence's number of steps once cut for its taps."""
+    slices, lengths = [], []
+    for seq, taps in zip(seqs, op.seq_taps):
+        low, high = min(min(taps), 0), max(max(taps), 0)
+        length = tf.shape(seq)[0] - (high - low)
+        for k in taps:
+            start = k - low
+            piece = seq[start:start + tf.maximum(length, 0)]
+            slices.append(tf.reverse(piece, [0]) if op.go_backwards else piece)
+        lengths.append(length)
+    return slices, lengths
+
+
+def _number_of_steps(op, node, n_given, slices, lengths):
+    """The number of steps (int32), with run-time checks of Theano's rules."""
+    name = op.scan_name
+    checks = []
+    if op.n_steps_given:
+        n = tf.cast(n_given, tf.int32)
+        checks.append(tf.debugging.Assert(
+            n >= 0, [f"scan {name!r} was asked to run for a negative number of steps "
+                     f"(n_steps out of range):", n_given]))
+        for length, seq in zip(lengths, node.inputs[1:1 + len(op.seq_taps)]):
+            checks.append(tf.debugging.Assert(
+                length >= n, [f"scan {name!r}: sequence {seq} is shorter than the required "
+                              f"number of steps (n_steps, length of the sequence once cut "
+                              f"for its taps):", n, length]))
+    else:
+        n = lengths[0]
+        for length in lengths[1:]:
+            n = tf.minimum(n, length)
+    checks.append(tf.debugging.Assert(
+        n != 0, [f"scan {name!r} has no step to run (0 steps): scan needs at least one step, as "
+         f"Theano's"]))
+    with tf.control_dependencies(checks):
+        return tf.identity(n)
+
+
+def _initial_slots(init, taps):
+    """The values a state's taps read at the first step: ``[init]`` for taps
+    ``[-1]``, else the first ``-min(taps)`` entries of ``init``."""
+    if taps == [-1]:
+        return [init]
+    depth = -min(taps)
+    return [init[m] for m in range(depth)]
+
+
+def _step_recorder(op, ctx):
+    """A variable holding the step the loop is at (-1 once it has finished), so
+    that an error inside the loop can say at which step it happened; only for
+    inner graphs whose ops can fail on values, or checked by the mode."""
+    if not (op.records_steps or getattr(ctx.check, "mode_checks", ctx.check is not None)):
+        return None
+    if op.step_variable is None:
+        with tf.init_scope():
+            op.step_variable = tf.Variable(tf.constant(-1, tf.int64), trainable=False,
+                                           name="scan_step")
+    return op.step_variable
