@@ -26,3 +26,7 @@ __version__ = "0.1.0"
 from tfgraph import scan_module  # noqa: E402,F401
 from tfgraph.scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F401,A004
 from tfgraph import ifelse  # noqa: E402,F401
+from tfgraph import updates  # noqa: E402,F401
+from tfgraph.config import change_flags  # noqa: E402,F401
+from tfgraph.tensor import dot, get_scalar_constant_value  # noqa: E402,F401
+from tfgraph.updates import OrderedUpdates  # noqa: E402,F401

@@ -146,3 +146,45 @@ class _Section:
 
 
 config = Config()
+
+
+class change_flags:
+    """Set config options for a block or a function, then put back what was
+    there (Theano's ``theano.change_flags``)::
+
+        with theano.change_flags(floatX="float32"):
+            ...
+
+        @theano.change_flags(compute_test_value="off")
+        def build(): ...
+    """
+
+    def __init__(self, *args, **options):
+        for mapping in args:
+            options.update(mapping)
+        self.options = options
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append(dict(config._assigned))
+        try:
+            for name, value in self.options.items():
+                setattr(config, name, value)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return config
+
+    def __exit__(self, *exc_info):
+        saved = self._saved.pop()
+        config._assigned.clear()
+        config._assigned.update(saved)
+
+    def __call__(self, function):
+        import functools
+
+        @functools.wraps(function)
+        def with_flags(*args, **kwargs):
+            with self:
+                return function(*args, **kwargs)
+        return with_flags

@@ -125,6 +125,12 @@ def get_scalar_constant_value(v, elemwise=True, only_process_constants=False,
             return np.asarray(value).astype(v.dtype)
         if type(op).__name__ == "DimShuffle" or type(op).__name__ == "Rebroadcast":
             return get_scalar_constant_value(v.owner.inputs[0], elemwise, False, max_recur - 1)
+        if elemwise and type(op).__name__ == "Elemwise" and callable(op.reference):
+            # Theano folds elementwise arithmetic on constants (T.constant(3) * 2 is 6).
+            values = [get_scalar_constant_value(i, elemwise, False, max_recur - 1)
+                      for i in v.owner.inputs]
+            with np.errstate(all="ignore"):
+                return np.asarray(op.reference(*values)).astype(v.dtype)
     raise NotScalarConstantError(f"{v} is not a constant scalar")
 
 
