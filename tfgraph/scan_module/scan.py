@@ -9,7 +9,6 @@ loop-carried state; every other outer value its graph reads (non-sequences,
 shared variables, free variables, and expressions of them alone) becomes an
 implicit input, computed once before the loop.
 """
-import collections
 import inspect
 import numbers
 
@@ -20,6 +19,7 @@ from tfgraph.graph import Constant, TensorType, Variable, clone_replace, graph_i
 from tfgraph.ops.base import as_tensor_variable, constant
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
+from tfgraph.updates import OrderedUpdates
 
 
 class until:
@@ -49,7 +49,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     updates (dict or pairs), ``until(condition)``, in that order.
 
     ``outputs`` is one variable, or a list (always with ``return_list=True``),
-    each stacked over the steps; ``updates`` is an OrderedDict mapping each
+    each stacked over the steps; ``updates`` is an OrderedUpdates mapping each
     shared variable the steps update to its value after the last step: pass
     it to ``function(updates=...)``. ``mode``, ``profile`` and ``allow_gc``
     are accepted for compatibility.
@@ -116,7 +116,7 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
     for position, (i, _) in enumerate(state_outputs + nit_outputs):
         results[i] = node.outputs[position]
     finals = node.outputs[len(results):]
-    new_updates = collections.OrderedDict(zip(updated, finals))
+    new_updates = OrderedUpdates(zip(updated, finals))
     if not return_list and len(results) == 1:
         return results[0], new_updates
     if not results and not return_list:

@@ -29,6 +29,7 @@ graph lowered by a nested ``Lowering`` walk inside the loop body; the
 function's gradient tapes record the loop as one op and differentiate
 through it.
 """
+from tfgraph._tf import tf
 from tfgraph.graph import Apply, Op, TensorType, toposort
 
 
@@ -56,9 +57,6 @@ class Scan(Op):
         # Set by the lowering when it records the step it is at (see step_tracker).
         self.step_variable = None
         self.records_steps = _can_fail(self.inner_outputs)
-        # XLA would clamp an out-of-range index inside the loop too.
-        self.xla_clamps_indices = any(node.op.xla_clamps_indices
-                                      for node in toposort(self.inner_outputs))
 
     # --- layout ------------------------------------------------------------------
 
@@ -68,6 +66,15 @@ class Scan(Op):
         inputs = list(inputs)
         a, b, c = 1 + n_seq, 1 + n_seq + n_state, 1 + n_seq + n_state + self.n_shared
         return inputs[0], inputs[1:a], inputs[a:b], inputs[b:c], inputs[c:]
+
+    def can_fail(self, node):
+        return self.records_steps
+
+    def valid(self, node, inputs):
+        # The step's own flags are not carried out of the loop: under XLA a
+        # scan that can fail never counts as valid, so tfgraph runs the call
+        # (or the loop's chunk) again without XLA, where its ops raise.
+        return tf.constant(False)
 
     def split_inner_inputs(self):
         """(sequence slices, state taps, shared values, implicit) placeholders."""
@@ -141,7 +148,7 @@ def _can_fail(outputs):
     steps run one at a time."""
     for node in toposort(outputs):
         op = node.op
-        if op.xla_clamps_indices or getattr(op, "records_steps", False):
+        if op.can_fail(node) or getattr(op, "records_steps", False):
             return True
         if any(item[0] in ("int", "array", "mask") for item in getattr(op, "spec", None) or ()):
             return True
