@@ -9,6 +9,9 @@ Workloads (--workloads, comma-separated):
   logreg-epoch, mlp-epoch
              the tutorials' minibatch loops, one epoch of calls per step:
              see tools/bench_epochs.py
+  build-scaling, memory
+             build time as graphs grow, and peak memory, each case in a fresh
+             process: see tools/bench_scaling.py
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -56,12 +59,13 @@ if ROOT not in sys.path:
 
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
+from tools.bench_scaling import SCALING_WORKLOADS, run_scaling_workload  # noqa: E402
 
-WORKLOADS = ("seed", "mlp-small", "mlp-large") + EPOCH_WORKLOADS
+WORKLOADS = ("seed", "mlp-small", "mlp-large") + EPOCH_WORKLOADS + SCALING_WORKLOADS
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
-           "logreg-epoch": 7, "mlp-epoch": 3}
+           "logreg-epoch": 7, "mlp-epoch": 3, "build-scaling": 1, "memory": 1}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -607,6 +611,9 @@ def main(argv=None):
     warm_up(args.systems)
     rows = []
     for workload in args.workloads:
+        if workload in SCALING_WORKLOADS:  # one fresh process per case: no steps to time
+            rows += run_scaling_workload(workload, args.systems, args.quick, log)
+            continue
         problem = make_problem(workload, args.quick)
         rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
                              repeats[workload], min_batch_s, log)
