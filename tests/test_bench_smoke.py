@@ -28,18 +28,22 @@ def run_quick(bench, capsys, *args):
 
 def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
     # Every row is checked against NumPy's steps before it is timed.
-    _, result, rows = run_quick(bench, capsys, "--systems", "numpy,tf,tfgraph")
+    step_workloads = [w for w in bench.WORKLOADS if w not in bench.SCALING_WORKLOADS]
+    _, result, rows = run_quick(bench, capsys, "--systems", "numpy,tf,tfgraph",
+                                "--workloads", ",".join(step_workloads))
     assert result["meta"]["quick"] is True
-    for workload in bench.WORKLOADS:
-        # The scan workloads (rnn, lstm) have their own hand-written TF rows.
-        tf_rows = (tuple(bench.bench_scan.TFScanTrainer.VARIANTS)
+    for workload in step_workloads:
+        epoch = workload in bench.EPOCH_WORKLOADS
+        # The epoch and scan workloads have their own hand-written TF rows.
+        tf_rows = (("tf concrete fn", "tf XLA concrete fn") if epoch else
+                   tuple(bench.bench_scan.TFScanTrainer.VARIANTS)
                    if workload in bench.bench_scan.SCAN_WORKLOADS else TF_ROWS)
         for system in ("numpy",) + tf_rows:
             row = rows[workload, system]
             assert row["status"] == "ok", row
             assert row["check"] == "ok"
             assert row["step_s"] > 0 and row["build_s"] >= 0 and row["first_call_s"] > 0
-        for system in ("tfgraph", "tfgraph XLA"):
+        for system in ("tfgraph",) if epoch else ("tfgraph", "tfgraph XLA"):
             assert rows[workload, system]["status"] == "ok", rows[workload, system]
             assert rows[workload, system]["check"] == "ok"
     for workload in ("seed", "mlp-small"):
@@ -47,6 +51,29 @@ def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
         assert loop["status"] == "ok" and loop["check"] == "ok", loop
     table = bench.format_table(result)
     assert "tf XLA" in table and "mlp-large" in table
+
+
+def test_build_scaling_graphs_have_their_sizes_and_gradients():
+    # In this process, tiny: the graphs build, compile and run, value and gradient.
+    import numpy as np
+    import tfgraph
+    import tfgraph.tensor as T
+    from tfgraph.graph import toposort
+    from tools import bench_scaling
+    for family in bench_scaling.FAMILIES:
+        x, cost = bench_scaling.build_graph(T, tfgraph.shared, family, 60)
+        assert 50 <= len(toposort([cost])) <= 70, family
+        value, grad = tfgraph.function([x], [cost, T.grad(cost, x)])(np.ones(10))
+        assert np.isfinite(value) and grad.shape == (10,) and np.isfinite(grad).all()
+    times = bench_scaling.measure_build("tfgraph", "chain", 20, grad=True)
+    assert times["build_s"] >= times["compile_s"] > 0 and times["first_call_s"] > 0
+
+
+def test_memory_row_runs_in_a_fresh_process():
+    from tools import bench_scaling
+    row = bench_scaling._run_child(["memory", "tfgraph", "mlp-epoch"], quick=True)
+    assert row["status"] == "ok", row
+    assert 50 * 2**20 < row["peak_rss_bytes"] < 8 * 2**30
 
 
 def test_pytensor_row(bench, capsys):

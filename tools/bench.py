@@ -16,6 +16,9 @@ Workloads (--workloads, comma-separated):
              tf NHWC, tf NCHW, tfgraph); only when asked: --workloads lenet
   mlp-large-mesh  mlp-large on 1, 2 and 4 logical CPU devices (tfgraph.distribute), in a
              process of its own (tools/bench_mesh.py); not in --quick unless named
+  build-scaling, memory
+             build time as graphs grow, and peak memory, each case in a fresh
+             process: see tools/bench_scaling.py
 Build and first call are timed for every system and workload too, once each: that
 is what a user waits for.
 
@@ -64,15 +67,16 @@ from tools import bench_lenet  # noqa: E402
 from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
+from tools.bench_scaling import SCALING_WORKLOADS, run_scaling_workload  # noqa: E402
 
 WORKLOADS = ("seed", "mlp-small", "mlp-large", "mlp-dropout", "rnn", "lstm") + EPOCH_WORKLOADS
-EXTRA_WORKLOADS = ("lenet",)  # run only when named
+EXTRA_WORKLOADS = ("lenet",) + SCALING_WORKLOADS  # run only when named
 MESH_WORKLOAD = "mlp-large-mesh"  # needs devices split before TensorFlow starts
 SYSTEM_GROUPS = ("numpy", "tf", "pytensor", "pytensor-c", "tfgraph")
 # Timing rounds: about a minute on 2 cores in all; mlp-large's steps take ~0.1 s each.
 REPEATS = {"seed": 11, "mlp-small": 11, "mlp-large": 15,  # mlp-large: the tightest target
            "mlp-dropout": 15, "rnn": 9, "lstm": 9, "logreg-epoch": 7, "mlp-epoch": 3,
-           "lenet": 11, MESH_WORKLOAD: 15}
+           "lenet": 11, MESH_WORKLOAD: 15, "build-scaling": 1, "memory": 1}
 CHECK_STEPS = 4  # with momentum, parameters move only from the second step on
 
 
@@ -681,6 +685,9 @@ def main(argv=None):
     warm_up(args.systems)
     rows = []
     for workload in args.workloads:
+        if workload in SCALING_WORKLOADS:  # one fresh process per case: no steps to time
+            rows += run_scaling_workload(workload, args.systems, args.quick, log)
+            continue
         if workload == MESH_WORKLOAD:
             if "tfgraph" in args.systems:
                 from tools.bench_mesh import rows_from_subprocess

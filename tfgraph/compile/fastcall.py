@@ -41,6 +41,11 @@ class FastCall:
             return None
         tensors = []
         for value, (np_dtype, tf_dtype, ndim, unit_axes) in zip(args, self._types):
+            if ndim == 0 and type(value) in (int, float) and _exact_scalar(value, np_dtype):
+                # A minibatch index or a learning rate, the commonest scalar
+                # arguments: the general path would convert it to the same value.
+                tensors.append(_tensor(value, tf_dtype))
+                continue
             if type(value) is np.ndarray or type(value) is np_dtype.type:  # array or scalar
                 if value.dtype != np_dtype or value.ndim != ndim:
                     return None
@@ -61,3 +66,14 @@ class FastCall:
         if self._call_flat is None:
             return self._function(*tensors)
         return self._call_flat(tensors, self._function.captured_inputs)
+
+
+def _exact_scalar(value, np_dtype):
+    """Whether Python int or float ``value`` is held exactly by ``np_dtype``
+    (Theano's filter accepts it then, and converts it to that value)."""
+    if type(value) is float:
+        return np_dtype == np.float64
+    if np_dtype.kind not in "iu":
+        return False
+    bounds = np.iinfo(np_dtype)
+    return bounds.min <= value <= bounds.max

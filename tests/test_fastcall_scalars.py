@@ -1,0 +1,32 @@
+"""Python int and float scalars take the short call path when their input's
+dtype holds them exactly, and the general path (Theano's rules) otherwise."""
+import numpy as np
+import pytest
+
+import tfgraph
+import tfgraph.tensor as T
+from tfgraph.compile.fastcall import _exact_scalar
+
+
+def test_exact_scalar_rule():
+    assert _exact_scalar(3, np.dtype("int64")) and _exact_scalar(-2**63, np.dtype("int64"))
+    assert not _exact_scalar(2**63, np.dtype("int64"))
+    assert _exact_scalar(127, np.dtype("int8")) and not _exact_scalar(128, np.dtype("int8"))
+    assert not _exact_scalar(-1, np.dtype("uint8"))
+    assert not _exact_scalar(3, np.dtype("float32"))  # left to Theano's rules
+    assert _exact_scalar(0.1, np.dtype("float64")) and not _exact_scalar(0.1, np.dtype("float32"))
+
+
+def test_minibatch_index_as_python_int():
+    data = tfgraph.shared(np.arange(12, dtype="float64"))
+    index, small = T.lscalar("index"), T.bscalar("small")
+    lr = T.dscalar("lr")
+    f = tfgraph.function([index, small, lr], data[index * 3:(index + 1) * 3].sum() * lr + small)
+    assert f._fast.tensors([2, 1, 0.5]) is not None
+    assert f(2, 1, 0.5) == pytest.approx((6 + 7 + 8) * 0.5 + 1)
+    assert f(np.int64(3), np.int8(0), 1.0) == pytest.approx(9 + 10 + 11)
+    # Not held exactly by int8: the general path, and Theano's error.
+    assert f._fast.tensors([0, 300, 1.0]) is None
+    with pytest.raises(TypeError, match="small"):
+        f(0, 300, 1.0)
+    assert f._fast.tensors([True, 0, 1.0]) is None  # bool is not taken for an int
