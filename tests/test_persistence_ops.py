@@ -111,6 +111,9 @@ EXAMPLES = {
     "Neibs2Images": lambda: _op_of(T.nnet.neighbours.neibs2images(T.dmatrix(), (2, 2),
                                                                   (1, 1, 4, 4))),
     "RandomDraw": lambda: _random_op(),
+    "Scan": lambda: _op_named(theano.scan(lambda v: v * 2, sequences=[T.dvector()])[0], "Scan"),
+    "IfElse": lambda: _op_named(theano.ifelse.ifelse(T.iscalar(), T.dvector(), T.dvector()),
+                                "IfElse"),
 }
 
 

@@ -112,4 +112,5 @@ def test_dropout_mlp_in_theano_style():
     for p, v in zip(params, start):
         p.set_value(v)
     srng.seed(1234)
-    np.testing.assert_array_equal(train.loop(5, data, labels), np.float32(costs[:5]))
+    # (The loop runs under XLA, which may round float32 sums differently.)
+    np.testing.assert_allclose(train.loop(5, data, labels), np.float32(costs[:5]), rtol=1e-6)

@@ -45,7 +45,10 @@ def export_saved_model(function, path, include_updates=False,
 
     module = tf.Module()
     # Attributes of a tf.Module that hold variables are what a SavedModel saves.
-    module.shared_variables = [v.variable for v in function.shared_variables]
+    # TensorFlow's own variable names are all "shared" (see tfgraph.shared):
+    # the SavedModel keeps them by the shared variables' names (W, b, W_2, ...).
+    module.shared_variables = dict(zip(_variable_keys(function.shared_variables),
+                                       (v.variable for v in function.shared_variables)))
     module.serve = tf.function(_named(serving, output_names), input_signature=specs,
                                autograph=False)
     signatures = {signature_name: module.serve.get_concrete_function()}
@@ -74,6 +77,17 @@ def _output_labels(function):
     if isinstance(outputs, dict):
         return [str(key) for key in outputs]
     return [v.name for v in function.outputs]
+
+
+def _variable_keys(variables):
+    """Each shared variable's name (``shared`` if it has none), a repeat
+    numbered from 2 (``W``, ``W_2``)."""
+    keys, seen = [], {}
+    for var in variables:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", var.name or "shared")
+        seen[base] = seen.get(base, 0) + 1
+        keys.append(base if seen[base] == 1 else f"{base}_{seen[base]}")
+    return keys
 
 
 def _unique(names, kind, function_name):
