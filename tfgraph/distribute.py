@@ -325,9 +325,11 @@ class MeshVariable(dtensor.DVariable):
     """A shared variable's storage on a mesh: assigning relays the value out
     as the variable's layout; ``numpy()`` gathers the whole value."""
 
-    def __init__(self, mesh, spec, array, name):
-        self.mesh, self.spec, self.shared_name = mesh, list(spec), name
-        mesh.check_shape(self.spec, array.shape, f"shared variable {name!r}")
+    def __init__(self, mesh, spec, array, name, shared_name=None):
+        # ``name`` is TensorFlow's; ``shared_name`` the shared variable's own.
+        self.mesh, self.spec = mesh, list(spec)
+        self.shared_name = shared_name = shared_name or name
+        mesh.check_shape(self.spec, array.shape, f"shared variable {shared_name!r}")
         # A static shape: DTensor lays out only graphs whose shapes it knows.
         super().__init__(mesh.to_device(array, self.spec), trainable=False, name=name)
 
@@ -353,7 +355,7 @@ def mesh_variable(var, array, name, layout=None):
     if mesh is None:
         return None
     spec = mesh.shared_spec(var, var.name, layout)
-    return MeshVariable(mesh, spec, array, name)
+    return MeshVariable(mesh, spec, array, name, var.name)
 
 
 # --- compiled functions ---------------------------------------------------------------
