@@ -341,7 +341,8 @@ class TheanoScanTrainer:
         saved, config.floatX = config.floatX, self.problem.floatX
         program = theano_rnn if self.problem.workload == "rnn" else theano_lstm
         try:
-            self._fn, self._shared = program(*self._library, self.problem, **self._kwargs)
+            # The API tuples start (theano, T, sigmoid, shared); a streams factory may follow.
+            self._fn, self._shared = program(*self._library[:4], self.problem, **self._kwargs)
         finally:
             config.floatX = saved
 
