@@ -65,6 +65,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tools import bench_lenet  # noqa: E402
 from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
+from tools.bench_common import NumpyByHand  # noqa: E402
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 from tools.bench_scaling import SCALING_WORKLOADS, run_scaling_workload  # noqa: E402
@@ -134,26 +135,14 @@ def make_problem(workload, quick=False):
 
 # --- systems: prepare() untimed (imports), build(), step(), params() ----------------
 
-class NumpyTrainer:
+class NumpyTrainer(NumpyByHand):
     """The step by hand: forward pass, manual backprop, in-place updates."""
-    name = "numpy"
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem):
-        self.problem = problem
-
-    def prepare(self):
-        pass
 
     def build(self):
-        self._params = [p.copy() for p in self.problem.params]
+        super().build()
         self._velocities = [np.zeros_like(p) for p in self._params]
         self._rng = np.random.RandomState(1)
         self.step = self._mlp_step if self.problem.is_mlp else self._seed_step
-
-    def params(self):
-        return self._params
 
     def _seed_step(self):
         x, target = self.problem.inputs

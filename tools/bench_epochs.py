@@ -16,6 +16,8 @@ import dataclasses
 
 import numpy as np
 
+from tools.bench_common import NumpyByHand
+
 EPOCH_WORKLOADS = ("logreg-epoch", "mlp-epoch")
 
 
@@ -58,23 +60,8 @@ def make_epoch_problem(workload, quick=False):
                         is_mlp=True)
 
 
-class NumpyEpoch:
+class NumpyEpoch(NumpyByHand):
     """Forward pass and backprop by hand."""
-    name = "numpy"
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem):
-        self.problem = problem
-
-    def prepare(self):
-        pass
-
-    def build(self):
-        self._params = [p.copy() for p in self.problem.params]
-
-    def params(self):
-        return self._params
 
     def _minibatch(self, i):
         p = self.problem

@@ -12,6 +12,8 @@ also what tests/test_nnet_extra.py checks tfgraph against.
 import dataclasses
 
 import numpy as np
+
+from tools.bench_common import NumpyByHand
 from numpy.lib.stride_tricks import sliding_window_view
 
 NKERNS, HIDDEN, LR = (20, 50), 500, 0.1
@@ -157,27 +159,11 @@ def numpy_lenet_step(params, x, y, lr=LR):
     return cost, [(p - lr * g).astype(p.dtype) for p, g in zip(params, grads)]
 
 
-class NumpyLeNet:
-    name = "numpy"
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem):
-        self.problem = problem
-
-    def prepare(self):
-        pass
-
-    def build(self):
-        self._params = [p.copy() for p in self.problem.params]
-
+class NumpyLeNet(NumpyByHand):
     def step(self):
         cost, self._params = numpy_lenet_step(self._params, *self.problem.inputs,
                                               self.problem.lr)
         return cost
-
-    def params(self):
-        return self._params
 
 
 # --- TensorFlow by hand ----------------------------------------------------------------

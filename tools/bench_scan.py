@@ -14,6 +14,8 @@ Theano program on PyTensor (default mode, C VM) and on tfgraph (and with XLA).
 import dataclasses
 
 import numpy as np
+
+from tools.bench_common import NumpyByHand
 import tensorflow as tf
 
 SCAN_WORKLOADS = ("rnn", "lstm")
@@ -61,23 +63,7 @@ def make_problem(workload, quick=False):
 
 # --- NumPy by hand -----------------------------------------------------------------
 
-class _Numpy:
-    name = "numpy"
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem):
-        self.problem = problem
-
-    def prepare(self):
-        pass
-
-    def build(self):
-        self._params = [p.copy() for p in self.problem.params]
-
-    def params(self):
-        return self._params
-
+class _Numpy(NumpyByHand):
     def step(self):
         cost, grads = self.cost_and_grads(*self.problem.inputs)
         for p, g in zip(self._params, grads):
