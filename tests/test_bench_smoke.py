@@ -35,7 +35,7 @@ def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
     for workload in step_workloads:
         epoch = workload in bench.EPOCH_WORKLOADS
         # The epoch and scan workloads have their own hand-written TF rows.
-        tf_rows = (("tf concrete fn", "tf XLA concrete fn") if epoch else
+        tf_rows = (("tf concrete fn",) if epoch else
                    tuple(bench.bench_scan.TFScanTrainer.VARIANTS)
                    if workload in bench.bench_scan.SCAN_WORKLOADS else TF_ROWS)
         for system in ("numpy",) + tf_rows:
