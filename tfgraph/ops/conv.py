@@ -231,8 +231,10 @@ class BaseConv(Op):
         channels-last result)."""
         nd = self.convdim
         if self.filter_flip:
-            axes = list(range(kernel.shape.rank - nd, kernel.shape.rank))
-            kernel = tf.reverse(kernel, axes)
+            # A reversing slice rather than tf.reverse: DTensor (tfgraph.distribute)
+            # has no layout rule for ReverseV2.
+            rank = kernel.shape.rank
+            kernel = kernel[tuple([slice(None)] * (rank - nd) + [slice(None, None, -1)] * nd)]
         dilated = [(k - 1) * d + 1 for k, d in zip(kernel_extent, self.filter_dilation)]
         pads = border_pads(self.border_mode, dilated)
         if image_channels_last is None:
