@@ -72,7 +72,7 @@ def test_alias_shares_module_objects(theano_alias):
 @pytest.mark.parametrize("module, kind", [
     ("theano.sandbox.cuda", "GPU-only"),
     ("theano.sandbox.cuda.dnn", "GPU-only"),
-    ("theano.gpuarray", "GPU-only"),
+    ("theano.gpuarray.dnn", "GPU-only"),
     ("theano.tensor.signal.downsample", "deprecated"),
     ("theano.sandbox.neighbours", "deprecated"),
     ("theano.no_such_module", "does not support it yet"),
@@ -95,3 +95,20 @@ def test_unsupported_message_classifies():
 def test_usage_without_arguments(capsys):
     assert run.main([]) == 2
     assert "usage" in capsys.readouterr().out
+
+
+def test_gpuarray_says_there_is_no_pygpu_backend(theano_alias):
+    # Theano 1.0 imported theano.gpuarray on every machine, with
+    # pygpu_activated False without pygpu: layer libraries branch on it.
+    import theano.gpuarray
+    assert theano.gpuarray.pygpu_activated is False
+
+
+def test_equal_computations(theano_alias):
+    from theano.scan_module.scan_utils import equal_computations
+    import theano.tensor as T
+    x, y = T.dvector("x"), T.dvector("y")
+    assert equal_computations([x * 2 + 1], [x * 2 + 1])
+    assert not equal_computations([x * 2], [x * 3])
+    assert not equal_computations([x * 2], [y * 2])
+    assert equal_computations([x * 2], [y * 2], [x], [y])
