@@ -450,6 +450,11 @@ def test_strict_requires_shared_variables_among_non_sequences():
         theano.scan(lambda v: v * w, sequences=x, strict=True)
     out, _ = theano.scan(lambda v, w_: v * w_, sequences=x, non_sequences=w, strict=True)
     np.testing.assert_allclose(theano.function([x], out)([1.0, 2.0]), [2.0, 4.0])
+    # A non_sequence may be an expression of shared variables (Lasagne's LSTM
+    # passes its weights concatenated): strict does not look past it.
+    both = T.stack([w, w + 1])
+    out, _ = theano.scan(lambda v, b: v * b[1], sequences=x, non_sequences=both, strict=True)
+    np.testing.assert_allclose(theano.function([x], out)([1.0, 2.0]), [3.0, 6.0])
 
 
 def test_unparseable_return_value():

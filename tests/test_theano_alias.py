@@ -72,7 +72,7 @@ def test_alias_shares_module_objects(theano_alias):
 @pytest.mark.parametrize("module, kind", [
     ("theano.sandbox.cuda", "GPU-only"),
     ("theano.sandbox.cuda.dnn", "GPU-only"),
-    ("theano.gpuarray.dnn", "GPU-only"),
+    ("theano.gpuarray.basic_ops", "GPU-only"),
     ("theano.tensor.signal.downsample", "deprecated"),
     ("theano.sandbox.neighbours", "deprecated"),
     ("theano.no_such_module", "does not support it yet"),
@@ -101,7 +101,10 @@ def test_gpuarray_says_there_is_no_pygpu_backend(theano_alias):
     # Theano 1.0 imported theano.gpuarray on every machine, with
     # pygpu_activated False without pygpu: layer libraries branch on it.
     import theano.gpuarray
+    from theano.gpuarray import dnn
     assert theano.gpuarray.pygpu_activated is False
+    assert dnn.dnn_present() is False and dnn.dnn_available() is False
+    assert "TensorFlow" in dnn.dnn_available.msg
 
 
 def test_equal_computations(theano_alias):

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Constant, TensorType, Variable, clone_replace, graph_inputs, toposort
+from tfgraph.graph import Constant, TensorType, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable, constant
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
@@ -417,8 +417,10 @@ def _hoist_free_values(outputs, placeholders):
 def _check_strict(free, non_seqs):
     from tfgraph.compile.function import MissingInputError
     allowed = {id(v) for v in non_seqs}
-    for var in graph_inputs(free):
-        if id(var) not in allowed and not isinstance(var, Constant):
+    # A non_sequence may be an expression (Lasagne passes concatenated
+    # weights): what it is computed from is the caller's business.
+    for var in ancestors(free, blockers=non_seqs):
+        if var.owner is None and id(var) not in allowed and not isinstance(var, Constant):
             raise MissingInputError(
                 f"scan (strict=True): the step function uses {var} ({var.type}), which is "
                 f"not among the non_sequences.\nPlease pass this variable to the scan's inner "
