@@ -8,3 +8,4 @@ it runs whole graphs on a GPU through TensorFlow instead (``config.device =
 (``theano.gpuarray.dnn``, ...) raise ImportError saying they are GPU-only.
 """
 pygpu_activated = False
+from tfgraph.gpuarray import dnn  # noqa: E402,F401  (Theano imported it with the package)
