@@ -65,7 +65,7 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 from tools import bench_lenet  # noqa: E402
 from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
-from tools.bench_common import NumpyByHand  # noqa: E402
+from tools.bench_common import NumpyByHand, TheanoProgram  # noqa: E402
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 from tools.bench_scaling import SCALING_WORKLOADS, run_scaling_workload  # noqa: E402
@@ -343,33 +343,11 @@ def pytensor_api():
     return pytensor, pt, pt.sigmoid, shared, streams
 
 
-class TheanoTrainer:
+class TheanoTrainer(TheanoProgram):
     """theano_program() on a library with Theano's API, called with NumPy arrays."""
-    failure = "error"
-    steps_per_call = 1
 
-    def __init__(self, problem, name, api, **function_kwargs):
-        self.problem, self.name, self._api, self._kwargs = problem, name, api, function_kwargs
-
-    def prepare(self):
-        self._library = self._api()  # an import that fails or raises skips the system
-
-    def build(self):
-        # As seed 001 advises, a float32 run sets floatX: T.matrix and Python float
-        # literals (PyTensor makes them floatX constants) then stay float32.
-        config = self._library[0].config
-        saved, config.floatX = config.floatX, self.problem.floatX
-        try:
-            self._fn, self._shared = theano_program(*self._library[:2], self.problem,
-                                                    *self._library[2:], **self._kwargs)
-        finally:
-            config.floatX = saved
-
-    def step(self):
-        return self._fn(*self.problem.inputs)
-
-    def params(self):
-        return [s.get_value() for s in self._shared]
+    def program(self, theano, T, *rest):
+        return theano_program(theano, T, self.problem, *rest, **self._kwargs)
 
 
 class TfgraphLoop(TheanoTrainer):

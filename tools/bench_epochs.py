@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from tools.bench_common import NumpyByHand
+from tools.bench_common import NumpyByHand, TheanoProgram
 
 EPOCH_WORKLOADS = ("logreg-epoch", "mlp-epoch")
 
@@ -182,30 +182,12 @@ def theano_epoch_program(theano, T, softmax, problem, **function_kwargs):
     return train_model, params
 
 
-class TheanoEpoch:
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem, name, api, **function_kwargs):
-        self.problem, self.name, self._api, self._kwargs = problem, name, api, function_kwargs
-
-    def prepare(self):
-        self._library = self._api()
-
-    def build(self):
-        theano, T, softmax = self._library
-        saved, theano.config.floatX = theano.config.floatX, self.problem.floatX
-        try:
-            self._fn, self._shared = theano_epoch_program(theano, T, softmax, self.problem,
-                                                          **self._kwargs)
-        finally:
-            theano.config.floatX = saved
+class TheanoEpoch(TheanoProgram):
+    def program(self, theano, T, softmax):
+        return theano_epoch_program(theano, T, softmax, self.problem, **self._kwargs)
 
     def step(self):
         return np.array([self._fn(i) for i in range(self.problem.n_batches)])
-
-    def params(self):
-        return [s.get_value() for s in self._shared]
 
 
 def _tfgraph():

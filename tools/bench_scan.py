@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from tools.bench_common import NumpyByHand
+from tools.bench_common import NumpyByHand, TheanoProgram
 import tensorflow as tf
 
 SCAN_WORKLOADS = ("rnn", "lstm")
@@ -312,31 +312,11 @@ def theano_lstm(theano, T, sigmoid, shared, problem, **kwargs):
     return f, params
 
 
-class TheanoScanTrainer:
-    failure = "error"
-    steps_per_call = 1
-
-    def __init__(self, problem, name, api, **kwargs):
-        self.problem, self.name, self._api, self._kwargs = problem, name, api, kwargs
-
-    def prepare(self):
-        self._library = self._api()
-
-    def build(self):
-        config = self._library[0].config
-        saved, config.floatX = config.floatX, self.problem.floatX
+class TheanoScanTrainer(TheanoProgram):
+    def program(self, theano, T, sigmoid, shared, *streams):
+        # The API tuples start (theano, T, sigmoid, shared); a streams factory may follow.
         program = theano_rnn if self.problem.workload == "rnn" else theano_lstm
-        try:
-            # The API tuples start (theano, T, sigmoid, shared); a streams factory may follow.
-            self._fn, self._shared = program(*self._library[:4], self.problem, **self._kwargs)
-        finally:
-            config.floatX = saved
-
-    def step(self):
-        return self._fn(*self.problem.inputs)
-
-    def params(self):
-        return [s.get_value() for s in self._shared]
+        return program(theano, T, sigmoid, shared, self.problem, **self._kwargs)
 
 
 def make_systems(problem, groups, apis):
