@@ -426,9 +426,10 @@ class Function:
         return self._plain
 
     def _run_eagerly(self, *args):
-        # Compute everything, then assign: an exception (an interrupt too)
-        # before or during the assignments leaves every shared variable as it was.
-        with tf.device(self.device):
+        # Compute everything, then assign: an exception before or during the
+        # assignments leaves every shared variable as it was. Ctrl-C waits for
+        # the end of the call, whose assignments are many separate steps.
+        with transaction.interrupts_deferred(), tf.device(self.device):
             self.trace_count += 1
             updated = [target.variable for target, _ in self._graph_updates]
             before = transaction.snapshot(updated)
@@ -484,22 +485,25 @@ class Function:
             arrays = self._convert(self._bind(args, kwargs))
         else:
             arrays = args
-        with transaction.Holding(self._locks):  # serializable: see compile.transaction
-            try:
-                try:
-                    results = self._run(*arrays) if tensors is None else self._fast(tensors)
-                except tf.errors.InvalidArgumentError as error:
-                    if not self._is_xla_validity_error(error):
-                        raise
-                    results = self._without_xla()(*arrays)  # raises the op's own error
-            except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
-                if transaction.interrupted(error):
-                    raise KeyboardInterrupt from None
-                translated = self._translate(error, arrays)
-                if translated is None:
-                    raise
-                raise translated from None
+        # serializable, and a lock is never left held: see compile.transaction
+        results = transaction.holding(self._locks, self._call_held, tensors, arrays)
         return self._unpack([np.array(r) for r in results])  # writable, the caller's own
+
+    def _call_held(self, tensors, arrays):
+        try:
+            try:
+                return self._run(*arrays) if tensors is None else self._fast(tensors)
+            except tf.errors.InvalidArgumentError as error:
+                if not self._is_xla_validity_error(error):
+                    raise
+                return self._without_xla()(*arrays)  # raises the op's own error
+        except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
+            if transaction.interrupted(error):
+                raise KeyboardInterrupt from None
+            translated = self._translate(error, arrays)
+            if translated is None:
+                raise
+            raise translated from None
 
     # --- errors while running ----------------------------------------------------
 

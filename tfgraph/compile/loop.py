@@ -153,22 +153,29 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
                          f"a loop can run ({MAX_STEPS}); split it into several loops")
     stepper = _stepper(function, sliced, jit_compile)
     updated = [target.variable for target, _ in function._graph_updates]
-    with transaction.Holding(function._locks):
-        before = transaction.snapshot(updated)
-        try:
-            results = _run(function, stepper, steps, arrays, sliced, updated)
-        except BaseException as error:
-            transaction.restore(updated, before)
-            if transaction.interrupted(error):
-                raise KeyboardInterrupt from None
-            if not isinstance(error, Exception):
-                raise
-            translated = error if getattr(error, "step", None) is not None else \
-                function._translate(error, arrays)
-            if translated is None:
-                raise
-            raise translated from None
+    # Ctrl-C is held back to the end of the current chunk (see _run), and the
+    # loop then rolls back in full; locks: see compile.transaction.
+    with transaction.interrupts_deferred():
+        results = transaction.holding(function._locks, _run_held, function, stepper, steps,
+                                      arrays, sliced, updated)
     return function._unpack(results)
+
+
+def _run_held(function, stepper, steps, arrays, sliced, updated):
+    before = transaction.snapshot(updated)
+    try:
+        return _run(function, stepper, steps, arrays, sliced, updated)
+    except BaseException as error:
+        transaction.restore(updated, before)
+        if transaction.interrupted(error):
+            raise KeyboardInterrupt from None
+        if not isinstance(error, Exception):
+            raise
+        translated = error if getattr(error, "step", None) is not None else \
+            function._translate(error, arrays)
+        if translated is None:
+            raise
+        raise translated from None
 
 
 def _n_steps(function, n_steps):
@@ -233,6 +240,8 @@ def _run(function, stepper, steps, arrays, sliced, updated):
             _, results = _stepper(function, sliced, False).run(size, chunk)
         pieces.append([np.array(r) for r in results])  # writable, the caller's own
         done += size
+        if done < steps and transaction.interrupt_pending():
+            raise KeyboardInterrupt   # rolled back by the caller
     if len(pieces) == 1:
         return pieces[0]
     return [np.concatenate(parts) for parts in zip(*pieces)]

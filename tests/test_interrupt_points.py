@@ -1,0 +1,132 @@
+"""Ctrl-C at every point of a call, one point at a time.
+
+Python raises ``KeyboardInterrupt`` in the main thread where its interpreter
+checks for pending signals; a trace function of single opcodes sees those
+places. This test counts them inside tfgraph's own code during one call, then runs the
+call again once per point with an interrupt delivered exactly there (raised,
+or noted by the handler when tfgraph holds interrupts back, as the signal
+would be) and checks after each that no lock is left held, the SIGINT
+handler is back, and every shared variable holds the value before the call
+or after it, nothing in between. Random timing (``test_stress.py``) finds
+such windows only by luck; this walks them all.
+"""
+import dis
+import os
+import signal
+import sys
+
+import numpy as np
+import pytest
+
+import tfgraph as theano
+import tfgraph.tensor as T
+from tfgraph.compile import loop as loop_module
+from tfgraph.compile import transaction
+
+PACKAGE = os.path.dirname(theano.__file__)
+
+
+CALLS = {"CALL", "CALL_FUNCTION_EX"}
+
+
+def _opnames(code, cache={}):  # noqa: B006  (a cache on purpose)
+    if code not in cache:
+        cache[code] = {i.offset: i.opname for i in dis.get_instructions(code)}
+    return cache[code]
+
+
+class Interrupter:
+    """A trace function that counts the points in tfgraph's code where
+    CPython (3.11) checks for a pending signal: entering a Python function,
+    after a call into C, after a backward jump. Or, with ``at``, delivers an
+    interrupt at point number ``at``."""
+
+    def __init__(self, at=None):
+        self.at, self.seen, self.delivered = at, 0, False
+        self.previous = {}    # frame -> the opcode it ran last
+        self.inlined = set()  # frames whose last CALL entered a Python function
+
+    def __call__(self, frame, event, arg):
+        if not frame.f_code.co_filename.startswith(PACKAGE):
+            return None
+        if event == "call":
+            frame.f_trace_opcodes = True
+            if frame.f_back in self.previous:
+                self.inlined.add(frame.f_back)  # no check when it returns
+            self._point(frame)
+        elif event == "opcode":
+            last = self.previous.get(frame)
+            if last == "JUMP_BACKWARD" or (last in CALLS and frame not in self.inlined):
+                self._point(frame)
+            self.previous[frame] = _opnames(frame.f_code).get(frame.f_lasti)
+            self.inlined.discard(frame)
+        return self
+
+    def _point(self, frame):
+        self.seen += 1
+        if self.seen - 1 == self.at:
+            self.delivered = True
+            if signal.getsignal(signal.SIGINT) is transaction._note_interrupt:
+                transaction._note_interrupt(signal.SIGINT, frame)  # held back
+            else:
+                raise KeyboardInterrupt
+
+
+def run_traced(action, tracer):
+    sys.settrace(tracer)
+    try:
+        action()
+    finally:
+        sys.settrace(None)
+
+
+def make(mode):
+    a = theano.shared(np.zeros(3), "a")
+    b = theano.shared(np.int64(0), "b")
+    c = theano.shared(np.ones(2), "c")
+    i = T.lscalar("i")
+    f = theano.function([i], a.sum() + i, mode=mode,
+                        updates=[(a, a + 1), (b, b + 1), (c, c * 2)])
+    return f, [a, b, c]
+
+
+def consistent(shared):
+    """The number of calls ``shared``'s values say were applied, or None if
+    they disagree (a partial call)."""
+    a, b, c = (v.get_value() for v in shared)
+    n = int(b)
+    ok = np.all(a == n) and np.all(c == 2.0 ** n)
+    return n if ok else None
+
+
+@pytest.mark.parametrize("kind", ["FAST_RUN call", "FAST_COMPILE call", "loop", "chunked loop"])
+def test_an_interrupt_at_any_point_leaves_no_lock_held_and_no_partial_update(kind, monkeypatch):
+    # One chunk per loop, whatever the machine's speed: the same points each run.
+    # A chunked loop: steps of one each, Ctrl-C noted in one is acted on after it.
+    monkeypatch.setattr(loop_module, "CHUNK_SECONDS", 1e-12 if kind == "chunked loop" else 1e9)
+    monkeypatch.setattr(loop_module, "FIRST_CHUNK", 1)
+    mode = "FAST_COMPILE" if kind.startswith("FAST_COMPILE") else "FAST_RUN"
+    f, shared = make(mode)
+    looping = kind.endswith("loop")
+    action = (lambda: f.loop(3, 1, jit_compile=False)) if looping else (lambda: f(1))
+    steps = 3 if looping else 1
+    action()  # traced, and the lowering cached: the points of an ordinary call
+    counter = Interrupter()
+    run_traced(action, counter)
+    assert counter.seen > 10
+    handler = signal.getsignal(signal.SIGINT)
+    interrupted = 0
+    for at in range(counter.seen):
+        before = consistent(shared)
+        tracer = Interrupter(at)
+        try:
+            run_traced(action, tracer)
+        except KeyboardInterrupt:
+            interrupted += 1
+        assert tracer.delivered
+        after = consistent(shared)
+        assert after in (before, before + steps), f"point {at}: a partial update"
+        assert not any(v.lock._is_owned() for v in shared), f"point {at}: a lock left held"
+        assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"
+        assert transaction._Deferral.depth == 0
+    assert interrupted == counter.seen  # every delivered interrupt reached the caller
