@@ -16,6 +16,15 @@ any exception, ``KeyboardInterrupt`` included.
   keeps the values from before its first step and restores them the same way.
   Since the locks are held throughout, restoring never overwrites another
   thread's committed update: no other call ran in between.
+- **Interrupts.** Python raises ``KeyboardInterrupt`` wherever the main
+  thread's interpreter checks for signals: on entering a Python function,
+  after a call into C, after a backward jump. Locks are therefore taken and
+  released by ``with`` statements on the locks themselves (``holding``), and
+  eager calls and loops, whose assignments and roll-backs are many Python
+  steps, hold Ctrl-C back (``interrupts_deferred``) and raise it when they are
+  done, or, in a loop, between chunks, where it rolls the loop back.
+  ``tests/test_interrupt_points.py`` delivers an interrupt at each such
+  point of a call in turn.
 """
 import signal
 import threading
