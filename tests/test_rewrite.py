@@ -7,7 +7,10 @@ import pytest
 import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile.rewrite import rewrite
-from tfgraph.ops.nnet import Softmax
+from tfgraph.graph import toposort
+from tfgraph.ops.elemwise import OPS, Cast
+from tfgraph.ops.nnet import CrossentropySoftmax, Softmax
+from tfgraph.ops.subtensor import Subtensor
 
 MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode", "NanGuardMode"]
 EXTREME = np.array([-1000.0, -800.0, -40.0, -1.0, 0.0, 1e-300, 1.0, 40.0, 800.0, 1000.0])
@@ -69,3 +72,58 @@ def test_rewrites_replace_the_literal_forms_and_only_those():
     assert all(a is b for a, b in zip(rewrite(untouched), untouched))
     # The original graph is not changed.
     assert not getattr(log_p.owner.op, "log", False)
+
+
+def _ops(outputs):
+    return [node.op for node in toposort(rewrite(outputs))]
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_the_nll_becomes_one_fused_crossentropy_that_checks_its_labels(mode):
+    z, y = T.dmatrix("z"), T.lvector("y")
+    W = theano.shared(np.eye(3), "W")
+    log_p = T.log(T.nnet.softmax(T.dot(z, W)))
+    loss = -T.mean(log_p[T.arange(y.shape[0]), y])
+    ops = _ops([loss])
+    assert any(isinstance(op, CrossentropySoftmax) for op in ops)
+    assert not any(isinstance(op, Subtensor) and ("array", 0) in op.spec for op in ops)
+    # Rows that are not arange(len(labels)) keep the literal indexing.
+    assert not any(isinstance(op, CrossentropySoftmax)
+                   for op in _ops([log_p[T.arange(2), y[:2]].sum()]))
+    f = theano.function([z, y], loss, updates=[(W, W - 0.1 * T.grad(loss, W))], mode=mode)
+    data, labels = np.array([[1.0, 2.0, 30.0], [3.0, -2.0, 0.5]]), np.array([2, 0])
+    np_log_p = data - np.log(np.exp(data).sum(axis=1, keepdims=True))
+    np.testing.assert_allclose(f(data, labels), -np_log_p[[0, 1], labels].mean(), rtol=1e-13)
+    grad_W = data.T @ ((np.exp(np_log_p) - np.eye(3)[labels]) / 2)
+    np.testing.assert_allclose(W.get_value(), np.eye(3) - 0.1 * grad_W, rtol=1e-12)
+    before = W.get_value()
+    # As Theano's fused op: a label out of range, or fewer labels than rows, raise.
+    for bad in (np.array([2, 3]), np.array([1])):
+        with pytest.raises(ValueError, match="label|labels"):
+            f(data, bad)
+        np.testing.assert_array_equal(W.get_value(), before)
+
+
+def test_a_slice_of_a_cast_casts_only_the_slice():
+    stored = theano.shared(np.arange(10.0) + 0.75, "stored")
+    i = T.lscalar("i")
+    labels = T.cast(stored, "int32")[i * 3:(i + 1) * 3]
+    cast_node = next(n for n in toposort(rewrite([labels])) if isinstance(n.op, Cast))
+    assert cast_node.inputs[0].owner is not None and isinstance(cast_node.inputs[0].owner.op,
+                                                                Subtensor)
+    f = theano.function([i], labels)
+    np.testing.assert_array_equal(f(1), (np.arange(10.0) + 0.75).astype("int32")[3:6])
+    assert f(1).dtype == np.int32
+
+
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_a_square_is_a_multiply_with_its_gradient(mode):
+    x = T.dvector("x")
+    assert OPS["sqr"] in _ops([x ** 2]) and OPS["pow"] not in _ops([x ** 2])
+    assert OPS["pow"] in _ops([x ** 3])
+    value = np.array([-3.0, 0.0, 1.5, 1e150])
+    f = theano.function([x], [(x ** 2).sum(), T.grad((x ** 2).sum(), x)], mode=mode)
+    total, grad = f(value)
+    np.testing.assert_array_equal(total, np.sum(value ** 2))
+    np.testing.assert_array_equal(grad, 2 * value)
+

@@ -12,12 +12,30 @@ a NumPy reference at extreme inputs, values and gradients: tests/test_rewrite.py
   a probability underflows to 0.
 - ``log(sigmoid(x))`` -> ``-softplus(-x)``.
 - ``log(1 - sigmoid(x))`` -> ``-softplus(x)``.
+
+And, for speed, as Theano's FAST_RUN did:
+
+- ``logsoftmax(z)[arange(y.shape[0]), y]`` -> ``-crossentropy_softmax(z, y)``:
+  the negative log-likelihood as one fused kernel (TensorFlow's sparse
+  softmax cross-entropy, whose gradient is softmax minus one-hot) instead of
+  an advanced-indexing gather and its scatter-back gradient. Like Theano's
+  ``crossentropy_softmax_argmax_1hot_with_bias``, it requires as many labels
+  as rows, and raises otherwise.
+- ``cast(x)[a:b]`` -> ``cast(x[a:b])``: a minibatch of labels stored as
+  floats (the tutorials' ``T.cast(shared_y, 'int32')[i * n:(i + 1) * n]``)
+  casts n labels a call, not the whole dataset. Basic indexing only, which
+  never makes more elements.
+- ``x ** 2`` -> ``sqr(x)`` (the L2 penalty): a multiply, not ``pow``, and a
+  simpler gradient.
 """
 import numpy as np
 
+from tfgraph import dtypes
 from tfgraph.graph import Constant, toposort
-from tfgraph.ops.elemwise import OPS
-from tfgraph.ops.nnet import Softmax
+from tfgraph.ops.elemwise import OPS, Cast
+from tfgraph.ops.nnet import CrossentropySoftmax, Softmax
+from tfgraph.ops.shape import ARange, Shape
+from tfgraph.ops.subtensor import Subtensor
 
 
 def _producer(var, op=None, kind=None):
@@ -59,11 +77,60 @@ def log_one_minus_sigmoid(node):
     return OPS["neg"](OPS["softplus"](inner.inputs[0]))
 
 
+def nll_of_logsoftmax(node):
+    if not isinstance(node.op, Subtensor) or node.op.spec != (("array", 0), ("array", 1)):
+        return None
+    log_probabilities, rows, labels = node.inputs
+    producer = _producer(log_probabilities, kind=Softmax)
+    if (producer is None or not producer.op.log or log_probabilities.ndim != 2
+            or labels.ndim != 1 or not dtypes.is_discrete(labels.dtype)
+            or labels.dtype == "bool" or not _is_arange_over(rows, labels)):
+        return None
+    return OPS["neg"](CrossentropySoftmax()(producer.inputs[0], labels))
+
+
+def _is_arange_over(rows, labels):
+    """Whether ``rows`` is ``arange(labels.shape[0])`` (0 to the labels'
+    length, step 1), as Theano's rewrite required."""
+    arange = _producer(rows, kind=ARange)
+    if arange is None:
+        return False
+    start, stop, step = arange.inputs
+    length = _producer(stop, kind=Subtensor)
+    if not (_is_constant(start, 0) and _is_constant(step, 1) and length is not None
+            and length.op.spec == (("int", 0),)):
+        return False
+    shape = _producer(length.inputs[0], kind=Shape)
+    return shape is not None and shape.inputs[0] is labels
+
+
+def subtensor_of_cast(node):
+    if not isinstance(node.op, Subtensor) or any(
+            part[0] not in ("slice", "int") for part in node.op.spec):
+        return None
+    cast = _producer(node.inputs[0], kind=Cast)
+    if cast is None:
+        return None
+    part = Subtensor(node.op.spec, node.op.pattern)(cast.inputs[0], *node.inputs[1:])
+    return Cast(cast.op.dtype)(part)
+
+
+def square(node):
+    if node.op is not OPS["pow"] or not _is_constant(node.inputs[1], 2):
+        return None
+    return OPS["sqr"](node.inputs[0])
+
+
+def _is_constant(var, value):
+    return isinstance(var, Constant) and var.data.size == 1 and np.all(var.data == value)
+
+
 def _is_one(var):
-    return isinstance(var, Constant) and var.data.size == 1 and np.all(var.data == 1)
+    return _is_constant(var, 1)
 
 
-REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid]
+REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
+            subtensor_of_cast, square]
 
 
 def rewrite(outputs):
