@@ -8,6 +8,10 @@ to its own counter ``cnt[j]`` (``steps`` per loop call), 1 to every element
 of its own 20,000-element vector, and 1 << (10 * j) to a ``total`` all
 functions share, so a partial update, a lost one or a torn one shows.
 
+The interrupts are raised while the main thread is inside a call (from its
+first line to its return); outside calls the harness ignores them, because
+its own loops could be broken anywhere by one.
+
 Runs a short version by default; ``TFGRAPH_STRESS=long`` (and optionally
 ``TFGRAPH_STRESS_CALLS=N``, default 10,000) runs until N calls were
 interrupted or failed, and prints the counts.
@@ -27,6 +31,15 @@ import tfgraph.tensor as T
 STEPS = 5          # steps per loop call
 BITS = 10          # bits of `total` per function: at most 1023 applied steps a round
 RUNNING, OK, FAILED, INTERRUPTED = "running", "ok", "failed", "interrupted"
+# Interrupts (delivered to the main thread) are raised only while it is inside
+# a call: the harness's own loops are Python code an interrupt could break
+# anywhere, and tfgraph's calls are what is under test.
+CALLING = threading.local()   # .armed: this thread is inside a call
+
+
+def _interrupt_if_armed(signum, frame):
+    if getattr(CALLING, "armed", False):   # runs in the main thread: its flag
+        raise KeyboardInterrupt
 
 
 class Rig:
@@ -76,10 +89,13 @@ def _run_one(rig, j, i, log):
     log.append(entry)
     try:
         try:
+            CALLING.armed = True   # from here on, an interrupt is the call's
             rig.call(j, i)
             entry[1] = OK
         except IndexError:
             entry[1] = FAILED
+        finally:
+            CALLING.armed = False
     except KeyboardInterrupt:
         if entry[1] == RUNNING:
             entry[1] = INTERRUPTED
@@ -110,8 +126,8 @@ def _absorb_interrupts(seconds):
 def run_round(rig, seed, calls, workers=2, max_delay=0.02):
     """One round; the counts of outcomes and the corruptions found."""
     # A process started in the background ignores SIGINT, and then
-    # interrupt_main() does nothing: have Python's handler for the round.
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    # interrupt_main() does nothing: have a Python handler for the round.
+    previous = signal.signal(signal.SIGINT, _interrupt_if_armed)
     try:
         return _round(rig, seed, calls, workers, max_delay)
     finally:
