@@ -75,3 +75,13 @@ def theano_alias():
     for key in [k for k in sys.modules if k == "theano" or k.startswith("theano.")]:
         del sys.modules[key]
     sys.modules.update(saved)
+
+
+@pytest.fixture
+def legacy_program(theano_alias):
+    """Load experiments/legacy/NAME.py with ``theano`` resolving to tfgraph;
+    gives the module's namespace."""
+    import runpy
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "experiments", "legacy")
+    return lambda name: runpy.run_path(os.path.join(here, name + ".py"), run_name="legacy")

@@ -1,0 +1,93 @@
+"""The deep-learning tutorial programs of experiments/legacy/ (LeNet, the
+denoising autoencoder, the RBM with a Gibbs chain by scan, the sentiment LSTM),
+unmodified ``import theano`` code run through the alias, against NumPy
+references written out here (forward pass and hand-derived gradients)."""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from test_legacy_programs import softmax
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# --- LeNet -----------------------------------------------------------------------
+
+def conv(x, W):
+    """Theano's conv2d, 'valid', filters flipped (a true convolution)."""
+    windows = sliding_window_view(x, W.shape[2:], axis=(2, 3))
+    return np.einsum("ncijuv,kcuv->nkij", windows, W[:, :, ::-1, ::-1])
+
+
+def conv_grads(x, W, d_out):
+    """Gradients of ``conv(x, W)`` wrt W and x, given the output's gradient."""
+    flipped = W[:, :, ::-1, ::-1]
+    windows = sliding_window_view(x, W.shape[2:], axis=(2, 3))
+    d_W = np.einsum("ncijuv,nkij->kcuv", windows, d_out)[:, :, ::-1, ::-1]
+    d_x = np.zeros_like(x)
+    rows, cols = d_out.shape[2:]
+    for u in range(W.shape[2]):
+        for v in range(W.shape[3]):
+            d_x[:, :, u:u + rows, v:v + cols] += np.einsum("nkij,kc->ncij", d_out,
+                                                           flipped[:, :, u, v])
+    return d_W, d_x
+
+
+def pool2(x):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+def pool2_grad(x, pooled, d_pooled):
+    """The gradient reaches the maximum of each window (no ties in these data)."""
+    spread = lambda a: a.repeat(2, axis=2).repeat(2, axis=3)  # noqa: E731
+    return (x == spread(pooled)) * spread(d_pooled)
+
+
+def lenet_step(params, xb, yb):
+    """The cost and gradients of the 2-conv-layer LeNet on one minibatch."""
+    W3, b3, W2, b2, W1, b1, W0, b0 = params
+    n = len(yb)
+    x0 = xb.reshape(n, 1, 12, 12)
+    c0 = conv(x0, W0)
+    p0 = pool2(c0)
+    a0 = np.tanh(p0 + b0[None, :, None, None])
+    c1 = conv(a0, W1)
+    p1 = pool2(c1)
+    a1 = np.tanh(p1 + b1[None, :, None, None])
+    f = a1.reshape(n, -1)
+    h = np.tanh(f @ W2 + b2)
+    p = softmax(h @ W3 + b3)
+    cost = -np.mean(np.log(p[np.arange(n), yb]))
+    d = p.copy()
+    d[np.arange(n), yb] -= 1
+    d /= n
+    dh = (d @ W3.T) * (1 - h ** 2)
+    dp1 = (dh @ W2.T).reshape(a1.shape) * (1 - a1 ** 2)
+    gW1, da0 = conv_grads(a0, W1, pool2_grad(c1, p1, dp1))
+    dp0 = da0 * (1 - a0 ** 2)
+    gW0, _ = conv_grads(x0, W0, pool2_grad(c0, p0, dp0))
+    grads = [h.T @ d, d.sum(0), f.T @ dh, dh.sum(0), gW1, dp1.sum((0, 2, 3)), gW0,
+             dp0.sum((0, 2, 3))]
+    return cost, grads, np.argmax(h @ W3 + b3, axis=1)
+
+
+def test_lenet_conv_pool_layers_with_shared_datasets_and_givens(legacy_program):
+    result = legacy_program("lenet")["evaluate_lenet5"]()
+    (data_x, labels), lr, bs = result["data"], result["learning_rate"], result["batch_size"]
+    params = [p.copy() for p in result["initial"]]
+    costs, validation = [], []
+    for epoch in range(2):
+        for i in range(4):
+            cost, grads, _ = lenet_step(params, data_x[i * bs:(i + 1) * bs],
+                                        labels[i * bs:(i + 1) * bs])
+            costs.append(cost)
+            params = [p - lr * g for p, g in zip(params, grads)]
+        validation.append(np.mean([np.mean(lenet_step(params, data_x[j:j + bs],
+                                                       labels[j:j + bs])[2] != labels[j:j + bs])
+                                   for j in range(20, 35, bs)]))
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result["validation"], validation)
+    assert costs[-1] != costs[0]
