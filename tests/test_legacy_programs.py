@@ -85,20 +85,28 @@ def test_mlp_with_l1_l2_and_ordered_dict_updates(legacy_program):
     assert costs[-1] < costs[0]
 
 
+def tied_autoencoder_step(encoded, x, W, b, bv):
+    """Cross-entropy cost of reconstructing ``x`` from ``encoded`` (``x``
+    itself, or a corrupted ``x``) with tied weights, and its gradients."""
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    h = sig(encoded @ W + b)
+    z = sig(h @ W.T + bv)
+    cost = np.mean(-np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1))
+    dz = (z - x) / len(x)
+    dh = (dz @ W) * h * (1 - h)
+    gW = encoded.T @ dh + dz.T @ h  # the encoder's and the decoder's (tied) use
+    return cost, [gW, dh.sum(0), dz.sum(0)]
+
+
 def test_tied_weight_autoencoder(legacy_program):
     result = legacy_program("mlp_autoencoder")["train_autoencoder"]()
     x, lr = result["data"], result["learning_rate"]
     W, b, bv = [p.copy() for p in result["initial"]]
-    n, costs = len(x), []
-    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    costs = []
     for _ in range(15):
-        h = sig(x @ W + b)
-        z = sig(h @ W.T + bv)
-        costs.append(np.mean(-np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1)))
-        dz = (z - x) / n
-        dh = (dz @ W) * h * (1 - h)
-        gW = x.T @ dh + dz.T @ h  # the encoder's and the decoder's (tied) use
-        W, b, bv = W - lr * gW, b - lr * dh.sum(0), bv - lr * dz.sum(0)
+        cost, (gW, gb, gbv) = tied_autoencoder_step(x, x, W, b, bv)
+        costs.append(cost)
+        W, b, bv = W - lr * gW, b - lr * gb, bv - lr * gbv
     np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
     for got, want in zip(result["final"], [W, b, bv]):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)

@@ -4,7 +4,7 @@ unmodified ``import theano`` code run through the alias, against NumPy
 references written out here (forward pass and hand-derived gradients)."""
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from test_legacy_programs import softmax
+from test_legacy_programs import softmax, tied_autoencoder_step
 
 
 def sigmoid(a):
@@ -91,3 +91,30 @@ def test_lenet_conv_pool_layers_with_shared_datasets_and_givens(legacy_program):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
     np.testing.assert_allclose(result["validation"], validation)
     assert costs[-1] != costs[0]
+
+
+# --- denoising autoencoder ------------------------------------------------------
+
+def test_denoising_autoencoder_with_random_streams_corruption(legacy_program):
+    """The program returns each corrupted minibatch it trained on: given those,
+    the costs and parameters are NumPy's; the corruption itself is checked
+    for what it must be (each value kept or zeroed, about the requested share
+    zeroed, a new mask at every call)."""
+    result = legacy_program("denoising_autoencoder")["test_dA"]()
+    data, (lr, bs, level) = result["data"], result["hyper"]
+    W, b, bv = [p.copy() for p in result["initial"]]
+    costs = []
+    for step, tilde_x in enumerate(result["corrupted"]):
+        x = data[(step % 4) * bs:(step % 4 + 1) * bs]
+        assert np.all((tilde_x == x) | (tilde_x == 0))
+        cost, (gW, gb, gbv) = tied_autoencoder_step(tilde_x, x, W, b, bv)
+        costs.append(cost)
+        W, b, bv = W - lr * gW, b - lr * gb, bv - lr * gbv
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, b, bv]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    zeroed = np.array([np.mean(t == 0) for t in result["corrupted"]])
+    # 600 Bernoulli(0.3) draws: 5 standard deviations are 0.094.
+    assert abs(zeroed.mean() - level) < 5 * np.sqrt(level * (1 - level) / 600)
+    first, again = result["corrupted"][0] == 0, result["corrupted"][4] == 0  # batch 0, twice
+    assert np.any(first != again)
