@@ -118,3 +118,73 @@ def test_denoising_autoencoder_with_random_streams_corruption(legacy_program):
     assert abs(zeroed.mean() - level) < 5 * np.sqrt(level * (1 - level) / 600)
     first, again = result["corrupted"][0] == 0, result["corrupted"][4] == 0  # batch 0, twice
     assert np.any(first != again)
+
+
+# --- RBM ---------------------------------------------------------------------------
+
+def free_energy(v, W, hbias, vbias):
+    return -np.sum(np.log(1 + np.exp(v @ W + hbias)), axis=1) - v @ vbias
+
+
+def check_binary_draws(samples, means, record):
+    """Each sample is 0 or 1, and is recorded with the probability it was
+    drawn with (pooled later into statistics)."""
+    assert set(np.unique(samples)) <= {0.0, 1.0}
+    record.append((samples.ravel(), means.ravel()))
+
+
+def draws_are_fresh(samples, means):
+    """``samples``, ``means``: the units' consecutive draws along axis 0. Were
+    a draw to reuse the previous one's random numbers, a 1 drawn with p would
+    stay 1 whenever the next p is not smaller: find the counterexample."""
+    ones_kept = (samples[:-1] == 1) & (means[1:] >= means[:-1])
+    return np.any(ones_kept & (samples[1:] == 0))
+
+
+def test_rbm_persistent_gibbs_chain_by_scan(legacy_program):
+    """The random numbers are the program's own: given its samples, every
+    probability of the chain, the persistent state, the parameter updates and
+    the pseudo-likelihood are NumPy's; the samples are checked for being
+    draws with those probabilities (their total within 5 standard deviations
+    of the expected, fresh numbers at every Gibbs step and every call)."""
+    result = legacy_program("rbm")["test_rbm"]()
+    data, (lr, bs, k) = result["data"], result["hyper"]
+    W, hbias, vbias = [p.copy() for p in result["initial"]]
+    h_chain = np.zeros((bs, len(hbias)))  # the persistent chain starts at zeros
+    draws, hidden_units, costs = [], [], []
+    for step, (v_means, v_samples, h_means, h_samples) in enumerate(result["chains"]):
+        x = data[(step % 3) * bs:(step % 3 + 1) * bs]
+        for t in range(k):
+            np.testing.assert_allclose(v_means[t], sigmoid(h_chain @ W.T + vbias), rtol=1e-10)
+            check_binary_draws(v_samples[t], v_means[t], draws)
+            np.testing.assert_allclose(h_means[t], sigmoid(v_samples[t] @ W + hbias), rtol=1e-10)
+            check_binary_draws(h_samples[t], h_means[t], draws)
+            hidden_units.append((h_samples[t], h_means[t]))
+            h_chain = h_samples[t]
+        bit = step % 8
+        flipped = x.copy()
+        flipped[:, bit] = 1 - flipped[:, bit]
+        costs.append(np.mean(8 * np.log(sigmoid(free_energy(flipped, W, hbias, vbias)
+                                                 - free_energy(x, W, hbias, vbias)))))
+        end = v_samples[-1]
+        data_h, model_h = sigmoid(x @ W + hbias), sigmoid(end @ W + hbias)
+        W = W - lr * (end.T @ model_h - x.T @ data_h) / bs
+        hbias = hbias - lr * (model_h - data_h).mean(0)
+        vbias = vbias - lr * (end - x).mean(0)
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, hbias, vbias]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+    # Sampling: chains persist from call to call, from the final parameters.
+    v_start = result["start"]
+    for h_first_means, h_last, v_last_means, v_last in result["samples"]:
+        np.testing.assert_allclose(h_first_means, sigmoid(v_start @ W + hbias), rtol=1e-10)
+        np.testing.assert_allclose(v_last_means, sigmoid(h_last @ W.T + vbias), rtol=1e-10)
+        assert set(np.unique(h_last)) <= {0.0, 1.0}
+        check_binary_draws(v_last, v_last_means, draws)
+        v_start = v_last
+
+    samples, means = (np.concatenate(a) for a in zip(*draws))
+    spread = np.sqrt(np.sum(means * (1 - means)))
+    assert abs(np.sum(samples - means)) < 5 * spread
+    assert draws_are_fresh(*(np.array(a) for a in zip(*hidden_units)))
