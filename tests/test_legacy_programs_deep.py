@@ -188,3 +188,84 @@ def test_rbm_persistent_gibbs_chain_by_scan(legacy_program):
     spread = np.sqrt(np.sum(means * (1 - means)))
     assert abs(np.sum(samples - means)) < 5 * spread
     assert draws_are_fresh(*(np.array(a) for a in zip(*hidden_units)))
+
+
+# --- LSTM --------------------------------------------------------------------------
+
+def lstm_cost_and_grads(params, x, mask, y, decay_c):
+    """The sentiment LSTM's cost (mean-pooled masked LSTM states, softmax,
+    -log(p + 1e-8), decay_c * |U|^2) and its gradients by backpropagation
+    through time."""
+    Wemb, W, U, b, U_out, b_out = params
+    steps, n = x.shape
+    d = Wemb.shape[1]
+    emb = Wemb[x.ravel()].reshape(steps, n, d)
+    h, c = np.zeros((steps + 1, n, d)), np.zeros((steps + 1, n, d))  # h[t + 1] after step t
+    gates = []
+    for t in range(steps):
+        m = mask[t][:, None]
+        pre = h[t] @ U + emb[t] @ W + b
+        i, f, o = (sigmoid(pre[:, k * d:(k + 1) * d]) for k in range(3))
+        g = np.tanh(pre[:, 3 * d:])
+        c[t + 1] = m * (f * c[t] + i * g) + (1 - m) * c[t]
+        h[t + 1] = m * (o * np.tanh(c[t + 1])) + (1 - m) * h[t]
+        gates.append((i, f, o, g))
+    counts = mask.sum(0)[:, None]
+    proj = (h[1:] * mask[:, :, None]).sum(0) / counts
+    p = softmax(proj @ U_out + b_out)
+    picked = p[np.arange(n), y] + 1e-8
+    cost = -np.mean(np.log(picked)) + decay_c * np.sum(U_out ** 2)
+
+    d_p = np.zeros_like(p)
+    d_p[np.arange(n), y] = -1 / (n * picked)
+    d_logits = p * (d_p - np.sum(d_p * p, axis=1, keepdims=True))
+    d_proj = d_logits @ U_out.T
+    grads = [np.zeros_like(a) for a in (Wemb, W, U, b)]
+    d_h, d_c = np.zeros((n, d)), np.zeros((n, d))
+    for t in reversed(range(steps)):
+        m = mask[t][:, None]
+        i, f, o, g = gates[t]
+        d_h = d_h + d_proj * m / counts
+        d_new_h = m * d_h
+        tanh_c = np.tanh(c[t + 1])
+        d_c = d_c + d_new_h * o * (1 - tanh_c ** 2)
+        d_new_c = m * d_c
+        d_pre = np.concatenate([d_new_c * g * i * (1 - i), d_new_c * c[t] * f * (1 - f),
+                                d_new_h * tanh_c * o * (1 - o), d_new_c * i * (1 - g ** 2)], axis=1)
+        grads[2] += h[t].T @ d_pre
+        grads[1] += emb[t].T @ d_pre
+        grads[3] += d_pre.sum(0)
+        np.add.at(grads[0], x[t], d_pre @ W.T)
+        d_h = (1 - m) * d_h + d_pre @ U.T
+        d_c = (1 - m) * d_c + d_new_c * f
+    grads += [proj.T @ d_logits + 2 * decay_c * U_out, d_logits.sum(0)]
+    return cost, grads, p
+
+
+def test_lstm_scan_over_time_with_mask_and_adadelta(legacy_program):
+    namespace = legacy_program("lstm")
+    result = namespace["train_lstm"]()
+    (seqs, labels), (decay_c, bs) = result["data"], result["hyper"]
+    assert result["names"] == ["Wemb", "lstm_W", "lstm_U", "lstm_b", "U", "b"]
+    params = [p.copy() for p in result["initial"]]
+    grad2, up2 = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    costs = []
+    for epoch in range(2):
+        for start in range(0, len(seqs), bs):
+            x, mask, y = namespace["prepare_data"](seqs[start:start + bs],
+                                                   labels[start:start + bs])
+            cost, grads, _ = lstm_cost_and_grads(params, x, mask, np.array(y), decay_c)
+            costs.append(cost)
+            # adadelta: f_grad_shared, then f_update (both from the old running averages)
+            grad2 = [0.95 * r + 0.05 * g ** 2 for r, g in zip(grad2, grads)]
+            steps = [-np.sqrt(u + 1e-6) / np.sqrt(r + 1e-6) * g
+                     for u, r, g in zip(up2, grad2, grads)]
+            up2 = [0.95 * u + 0.05 * s ** 2 for u, s in zip(up2, steps)]
+            params = [p + s for p, s in zip(params, steps)]
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-10)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-14)
+    x, mask, y = namespace["prepare_data"](seqs, labels)
+    _, _, probs = lstm_cost_and_grads(params, x, mask, np.array(y), decay_c)
+    np.testing.assert_allclose(result["probs"], probs, rtol=1e-10)
+    assert result["train_err"] == np.mean(probs.argmax(1) != np.array(labels))
