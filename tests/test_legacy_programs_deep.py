@@ -3,8 +3,12 @@ denoising autoencoder, the RBM with a Gibbs chain by scan, the sentiment LSTM),
 unmodified ``import theano`` code run through the alias, against NumPy
 references written out here (forward pass and hand-derived gradients)."""
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from test_legacy_programs import softmax, tied_autoencoder_step
+
+# Theano's convolution (filters flipped) and 2 x 2 max pooling, and their
+# gradients, as the benchmark's NumPy LeNet computes them.
+from tools.bench_lenet import _conv as conv, _conv_grads as conv_grads, _pool as pool, \
+    _unpool as unpool
 
 
 def sigmoid(a):
@@ -13,47 +17,14 @@ def sigmoid(a):
 
 # --- LeNet -----------------------------------------------------------------------
 
-def conv(x, W):
-    """Theano's conv2d, 'valid', filters flipped (a true convolution)."""
-    windows = sliding_window_view(x, W.shape[2:], axis=(2, 3))
-    return np.einsum("ncijuv,kcuv->nkij", windows, W[:, :, ::-1, ::-1])
-
-
-def conv_grads(x, W, d_out):
-    """Gradients of ``conv(x, W)`` wrt W and x, given the output's gradient."""
-    flipped = W[:, :, ::-1, ::-1]
-    windows = sliding_window_view(x, W.shape[2:], axis=(2, 3))
-    d_W = np.einsum("ncijuv,nkij->kcuv", windows, d_out)[:, :, ::-1, ::-1]
-    d_x = np.zeros_like(x)
-    rows, cols = d_out.shape[2:]
-    for u in range(W.shape[2]):
-        for v in range(W.shape[3]):
-            d_x[:, :, u:u + rows, v:v + cols] += np.einsum("nkij,kc->ncij", d_out,
-                                                           flipped[:, :, u, v])
-    return d_W, d_x
-
-
-def pool2(x):
-    n, c, h, w = x.shape
-    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
-
-
-def pool2_grad(x, pooled, d_pooled):
-    """The gradient reaches the maximum of each window (no ties in these data)."""
-    spread = lambda a: a.repeat(2, axis=2).repeat(2, axis=3)  # noqa: E731
-    return (x == spread(pooled)) * spread(d_pooled)
-
-
 def lenet_step(params, xb, yb):
     """The cost and gradients of the 2-conv-layer LeNet on one minibatch."""
     W3, b3, W2, b2, W1, b1, W0, b0 = params
     n = len(yb)
     x0 = xb.reshape(n, 1, 12, 12)
-    c0 = conv(x0, W0)
-    p0 = pool2(c0)
+    p0, max0 = pool(conv(x0, W0))
     a0 = np.tanh(p0 + b0[None, :, None, None])
-    c1 = conv(a0, W1)
-    p1 = pool2(c1)
+    p1, max1 = pool(conv(a0, W1))
     a1 = np.tanh(p1 + b1[None, :, None, None])
     f = a1.reshape(n, -1)
     h = np.tanh(f @ W2 + b2)
@@ -64,9 +35,9 @@ def lenet_step(params, xb, yb):
     d /= n
     dh = (d @ W3.T) * (1 - h ** 2)
     dp1 = (dh @ W2.T).reshape(a1.shape) * (1 - a1 ** 2)
-    gW1, da0 = conv_grads(a0, W1, pool2_grad(c1, p1, dp1))
+    da0, gW1 = conv_grads(a0, W1, unpool(dp1, max1))
     dp0 = da0 * (1 - a0 ** 2)
-    gW0, _ = conv_grads(x0, W0, pool2_grad(c0, p0, dp0))
+    _, gW0 = conv_grads(x0, W0, unpool(dp0, max0), need_dx=False)
     grads = [h.T @ d, d.sum(0), f.T @ dh, dh.sum(0), gW1, dp1.sum((0, 2, 3)), gW0,
              dp0.sum((0, 2, 3))]
     return cost, grads, np.argmax(h @ W3 + b3, axis=1)

@@ -10,41 +10,8 @@ import theano.tensor as T
 from theano.tensor.nnet import conv2d
 from theano.tensor.signal import pool
 
-
-def shared_dataset(data_xy, borrow=True):
-    data_x, data_y = data_xy
-    shared_x = theano.shared(numpy.asarray(data_x, dtype=theano.config.floatX), borrow=borrow)
-    shared_y = theano.shared(numpy.asarray(data_y, dtype=theano.config.floatX), borrow=borrow)
-    return shared_x, T.cast(shared_y, 'int32')
-
-
-class LogisticRegression(object):
-    def __init__(self, input, n_in, n_out):
-        self.W = theano.shared(value=numpy.zeros((n_in, n_out), dtype=theano.config.floatX),
-                               name='W', borrow=True)
-        self.b = theano.shared(value=numpy.zeros((n_out,), dtype=theano.config.floatX),
-                               name='b', borrow=True)
-        self.p_y_given_x = T.nnet.softmax(T.dot(input, self.W) + self.b)
-        self.y_pred = T.argmax(self.p_y_given_x, axis=1)
-        self.params = [self.W, self.b]
-
-    def negative_log_likelihood(self, y):
-        return -T.mean(T.log(self.p_y_given_x)[T.arange(y.shape[0]), y])
-
-    def errors(self, y):
-        return T.mean(T.neq(self.y_pred, y))
-
-
-class HiddenLayer(object):
-    def __init__(self, rng, input, n_in, n_out, activation=T.tanh):
-        bound = numpy.sqrt(6. / (n_in + n_out))
-        W_values = numpy.asarray(rng.uniform(low=-bound, high=bound, size=(n_in, n_out)),
-                                 dtype=theano.config.floatX)
-        self.W = theano.shared(value=W_values, name='W', borrow=True)
-        self.b = theano.shared(value=numpy.zeros((n_out,), dtype=theano.config.floatX),
-                               name='b', borrow=True)
-        self.output = activation(T.dot(input, self.W) + self.b)
-        self.params = [self.W, self.b]
+from logreg_sgd import LogisticRegression, shared_dataset
+from mlp_autoencoder import HiddenLayer
 
 
 class LeNetConvPoolLayer(object):
