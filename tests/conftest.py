@@ -75,3 +75,19 @@ def theano_alias():
     for key in [k for k in sys.modules if k == "theano" or k.startswith("theano.")]:
         del sys.modules[key]
     sys.modules.update(saved)
+
+
+@pytest.fixture
+def legacy_program(theano_alias, monkeypatch):
+    """Load experiments/legacy/NAME.py with ``theano`` resolving to tfgraph,
+    its directory on the path (the programs import each other, as the
+    tutorials did); gives the module's namespace."""
+    import runpy
+    import sys
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                        "experiments", "legacy")
+    monkeypatch.syspath_prepend(here)
+    yield lambda name: runpy.run_path(os.path.join(here, name + ".py"), run_name="legacy")
+    for name, module in list(sys.modules.items()):
+        if os.path.dirname(getattr(module, "__file__", None) or "") == here:
+            del sys.modules[name]

@@ -1,21 +1,7 @@
 """Programs written for Theano 1.0 (experiments/legacy/*.py, in the style of the
 classic deep learning tutorials: they say ``import theano``) run through the
 alias, and give the numbers of a NumPy reference."""
-import os
-import runpy
-
 import numpy as np
-import pytest
-
-
-HERE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "experiments",
-                    "legacy")
-
-
-@pytest.fixture
-def program(theano_alias):
-    """Load a legacy program with ``theano`` resolving to tfgraph."""
-    return lambda name: runpy.run_path(os.path.join(HERE, name + ".py"), run_name="legacy")
 
 
 def softmax(z):
@@ -32,8 +18,8 @@ def nll_and_grads(x, y, W, b):
     return -np.mean(np.log(p[np.arange(n), y])), x.T @ delta / n, delta.mean(axis=0)
 
 
-def test_logistic_regression_sgd_with_givens_and_early_stopping(program):
-    result = program("logreg_sgd")["sgd_optimization"](n_epochs=6)
+def test_logistic_regression_sgd_with_givens_and_early_stopping(legacy_program):
+    result = legacy_program("logreg_sgd")["sgd_optimization"](n_epochs=6)
     (train_x, train_y), (valid_x, valid_y) = result["data"]
     W, b, costs, best = np.zeros((5, 3)), np.zeros(3), [], np.inf
     for epoch in range(6):
@@ -52,9 +38,9 @@ def test_logistic_regression_sgd_with_givens_and_early_stopping(program):
     assert result["best_validation_loss"] == best and result["epochs"] == 6
 
 
-def test_logistic_regression_conjugate_gradients_with_scipy(program):
+def test_logistic_regression_conjugate_gradients_with_scipy(legacy_program):
     import scipy.optimize
-    result = program("logreg_cg")["cg_optimization"]()
+    result = legacy_program("logreg_cg")["cg_optimization"]()
     x, y = result["data"]
 
     def unpack(theta):
@@ -75,8 +61,8 @@ def test_logistic_regression_conjugate_gradients_with_scipy(program):
     assert result["cost"] < cost(np.zeros(15)) / 2
 
 
-def test_mlp_with_l1_l2_and_ordered_dict_updates(program):
-    result = program("mlp_autoencoder")["train_mlp"]()
+def test_mlp_with_l1_l2_and_ordered_dict_updates(legacy_program):
+    result = legacy_program("mlp_autoencoder")["train_mlp"]()
     x, y = result["data"]
     lr, l1, l2 = result["hyper"]
     W1, b1, W2, b2 = [p.copy() for p in result["initial"]]
@@ -99,20 +85,28 @@ def test_mlp_with_l1_l2_and_ordered_dict_updates(program):
     assert costs[-1] < costs[0]
 
 
-def test_tied_weight_autoencoder(program):
-    result = program("mlp_autoencoder")["train_autoencoder"]()
+def tied_autoencoder_step(encoded, x, W, b, bv):
+    """Cross-entropy cost of reconstructing ``x`` from ``encoded`` (``x``
+    itself, or a corrupted ``x``) with tied weights, and its gradients."""
+    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    h = sig(encoded @ W + b)
+    z = sig(h @ W.T + bv)
+    cost = np.mean(-np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1))
+    dz = (z - x) / len(x)
+    dh = (dz @ W) * h * (1 - h)
+    gW = encoded.T @ dh + dz.T @ h  # the encoder's and the decoder's (tied) use
+    return cost, [gW, dh.sum(0), dz.sum(0)]
+
+
+def test_tied_weight_autoencoder(legacy_program):
+    result = legacy_program("mlp_autoencoder")["train_autoencoder"]()
     x, lr = result["data"], result["learning_rate"]
     W, b, bv = [p.copy() for p in result["initial"]]
-    n, costs = len(x), []
-    sig = lambda a: 1 / (1 + np.exp(-a))  # noqa: E731
+    costs = []
     for _ in range(15):
-        h = sig(x @ W + b)
-        z = sig(h @ W.T + bv)
-        costs.append(np.mean(-np.sum(x * np.log(z) + (1 - x) * np.log(1 - z), axis=1)))
-        dz = (z - x) / n
-        dh = (dz @ W) * h * (1 - h)
-        gW = x.T @ dh + dz.T @ h  # the encoder's and the decoder's (tied) use
-        W, b, bv = W - lr * gW, b - lr * dh.sum(0), bv - lr * dz.sum(0)
+        cost, (gW, gb, gbv) = tied_autoencoder_step(x, x, W, b, bv)
+        costs.append(cost)
+        W, b, bv = W - lr * gW, b - lr * gb, bv - lr * gbv
     np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
     for got, want in zip(result["final"], [W, b, bv]):
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)

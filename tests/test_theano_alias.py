@@ -36,6 +36,8 @@ def test_run_executes_a_script_with_theano_as_tfgraph(tmp_path):
         """, "a", "--b", module_args=["-m", "tfgraph.run"], tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == "12.0 ['a', '--b'] __main__"
+    # `import tfgraph` does not import tfgraph.run, which runpy would warn of.
+    assert "RuntimeWarning" not in result.stderr, result.stderr
 
 
 def test_run_refuses_when_a_real_theano_is_imported(tmp_path):

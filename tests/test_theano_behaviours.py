@@ -270,3 +270,56 @@ def test_what_a_layer_library_leans_on():
     np.testing.assert_array_equal(by_column, np.sort(values, axis=0))
     np.testing.assert_array_equal(flat, np.argsort(values, axis=None))
     assert order.dtype == np.int64
+
+
+def test_an_intermediate_variable_given_as_input_cuts_the_graph():
+    """compile/function_module.py std_fgraph: the function's graph is a clone
+    of the graph between its inputs and outputs, and gof/graph.py
+    clone_get_equiv gives each cloned input no owner. So ``h.eval({h: v})``
+    is ``v``, and a graph behind ``h`` (here a scan) is never run. Lasagne's
+    ``test_recurrent_bck`` does ``out.eval({out: x})``."""
+    x = T.dtensor3("x")
+    sums, _ = theano.scan(lambda row, total: total + row.sum(axis=1),
+                          sequences=x.dimshuffle(1, 0, 2), outputs_info=T.zeros((x.shape[0],)))
+    h = sums.dimshuffle(1, 0)
+    value = np.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(h.eval({h: value}), value)
+    f = theano.function([x, h], [h * 2, x.sum()])
+    cube = np.ones((2, 5, 4))   # h's own graph would give a 2 x 5 result
+    doubled, total = f(cube, value)
+    np.testing.assert_array_equal(doubled, value * 2)
+    assert total == 40.0
+    np.testing.assert_array_equal(theano.function([x], h)(cube), np.cumsum(cube.sum(2), 1))
+
+
+def test_strict_scan_concerns_only_shared_variables():
+    """scan_module/scan.py, step 4: free variables of the step function that
+    are not shared become extra non_sequences; step 5.6: ``strict`` keeps
+    only the shared variables passed as non_sequences (so a missing one is a
+    MissingInputError). Lasagne's CustomRecurrentLayer steps through layers
+    whose output is a new variable, with strict=True."""
+    from tfgraph.compile.function import MissingInputError
+    x, bias = T.dvector("x"), T.dscalar("bias")
+    w = theano.shared(2.0, "w")
+    out, _ = theano.scan(lambda v: v + bias, sequences=x, strict=True)
+    np.testing.assert_allclose(theano.function([x, bias], out)([1.0, 2.0], 0.5), [1.5, 2.5])
+    with pytest.raises(MissingInputError, match="w"):
+        theano.scan(lambda v: v * w + bias, sequences=x, strict=True)
+
+
+def test_relu_of_a_numpy_value_is_a_numpy_value():
+    """tensor/nnet/nnet.py relu: with alpha=0 it is ``0.5 * (x + abs(x))``,
+    plain arithmetic, so a NumPy value gives a NumPy value (Lasagne's
+    objectives test compares ``rectify(numpy_array)`` with a result); with
+    another alpha, ``as_tensor_variable(alpha)`` makes it symbolic."""
+    values = np.array([[-1.5, 0.0], [2.0, -0.25]], dtype="float32")
+    rectified = T.nnet.relu(values)
+    assert isinstance(rectified, np.ndarray) and rectified.dtype == np.float32
+    np.testing.assert_array_equal(rectified, np.maximum(values, 0))
+    assert T.nnet.relu(-3.0) == 0.0 and T.nnet.relu(np.float64(2.5)) == 2.5
+    leaky = T.nnet.relu(values, 0.5)
+    assert isinstance(leaky, theano.gof.Variable)
+    np.testing.assert_allclose(leaky.eval(), np.where(values > 0, values, 0.5 * values))
+    m = T.fmatrix("m")
+    assert isinstance(T.nnet.relu(m), theano.gof.Variable)
+    np.testing.assert_array_equal(theano.function([m], T.nnet.relu(m))(values), rectified)

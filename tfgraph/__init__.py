@@ -20,7 +20,7 @@ from tfgraph import gof, scalar  # noqa: F401,E402
 from tfgraph.compile.builders import OpFromGraph  # noqa: F401
 from tfgraph.gof.graph import clone  # noqa: F401
 from tfgraph.graph import TensorType  # noqa: F401
-from tfgraph.run import install_theano_alias  # noqa: F401
+from tfgraph.theano_alias import install_theano_alias  # noqa: F401
 
 __version__ = "0.1.0"
 from tfgraph import scan_module  # noqa: E402,F401

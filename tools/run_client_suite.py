@@ -5,14 +5,19 @@
 SNAPSHOT is a checked-out source tree, or a git directory without a work
 tree (such as a mirror of github:Lasagne/Lasagne), whose HEAD is then
 extracted into a temporary directory; nothing is copied into this
-repository. TEST_PATHs are relative to the tree (default: the tests the
-library's own configuration finds). The suite runs in a fresh interpreter
-with ``-p tfgraph.pytest_alias`` (the alias installed before any test module
-is imported) and the library's pytest options (coverage, pep8) left out.
-Prints pytest's summary and returns its exit status.
+repository. TEST_PATHs are relative to the tree (default: the paths the
+library's own pytest configuration names, in its ``addopts`` or
+``testpaths``, so that the conftest.py files there register their options).
+The suite runs in a fresh interpreter with ``-p tfgraph.pytest_alias`` (the
+alias installed before any test module is imported) and the library's pytest
+options (coverage, pep8, doctests) left out. A test module that cannot be
+imported (code written for an older NumPy) counts as an error and the others
+run. Prints pytest's summary and returns its exit status.
 """
 import argparse
+import configparser
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -39,8 +44,27 @@ def run_suite(snapshot, tests=(), pytest_args=()):
                    TF_CPP_MIN_LOG_LEVEL="3")
         command = [sys.executable, "-m", "pytest", "-p", "tfgraph.pytest_alias",
                    "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", tree,
-                   *_quiet_removal_warnings(), "-q", "-rfE", *(tests or []), *pytest_args]
+                   "--continue-on-collection-errors", *_quiet_removal_warnings(), "-q",
+                   "-rfE", *(tests or configured_paths(tree)), *pytest_args]
         return subprocess.run(command, cwd=tree, env=env).returncode
+
+
+def configured_paths(tree):
+    """The paths in the tree that the library's pytest configuration names
+    (pytest.ini, tox.ini or setup.cfg: ``testpaths``, and the arguments of
+    ``addopts`` that are paths). pytest registers the options of a
+    conftest.py only below the paths it is given."""
+    for name, section in (("pytest.ini", "pytest"), ("tox.ini", "pytest"),
+                          ("setup.cfg", "tool:pytest")):
+        parser = configparser.ConfigParser(interpolation=None)
+        parser.read(os.path.join(tree, name))
+        if parser.has_section(section):
+            options = parser[section]
+            words = shlex.split(options.get("testpaths", "")) + shlex.split(
+                options.get("addopts", ""))
+            return [w for w in words
+                    if not w.startswith("-") and os.path.exists(os.path.join(tree, w))]
+    return []
 
 
 def _quiet_removal_warnings():

@@ -1,6 +1,6 @@
 """An MLP with L1 and L2 penalties (mlp.py style: a HiddenLayer class, a
 layer stack, updates as an OrderedDict), and a tied-weight autoencoder
-(dA.py style, without corruption)."""
+(dA.py's class with corruption_level=0)."""
 from __future__ import print_function
 
 from collections import OrderedDict
@@ -8,6 +8,8 @@ from collections import OrderedDict
 import numpy
 import theano
 import theano.tensor as T
+
+from denoising_autoencoder import dA
 
 
 class HiddenLayer(object):
@@ -61,44 +63,13 @@ def train_mlp(steps=20, learning_rate=0.05, L1_reg=0.001, L2_reg=0.0001, seed=3)
                 data=(data_x, data_y), hyper=(learning_rate, L1_reg, L2_reg))
 
 
-class dA(object):
-    def __init__(self, numpy_rng, input, n_visible, n_hidden):
-        initial_W = numpy.asarray(numpy_rng.uniform(
-            low=-4 * numpy.sqrt(6. / (n_hidden + n_visible)),
-            high=4 * numpy.sqrt(6. / (n_hidden + n_visible)),
-            size=(n_visible, n_hidden)), dtype=theano.config.floatX)
-        self.W = theano.shared(value=initial_W, name='W', borrow=True)
-        self.b = theano.shared(numpy.zeros(n_hidden, dtype=theano.config.floatX), name='b')
-        self.b_prime = theano.shared(numpy.zeros(n_visible, dtype=theano.config.floatX),
-                                     name='bvis')
-        self.W_prime = self.W.T  # tied weights
-        self.x = input
-        self.params = [self.W, self.b, self.b_prime]
-
-    def get_hidden_values(self, input):
-        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
-
-    def get_reconstructed_input(self, hidden):
-        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
-
-    def get_cost_updates(self, learning_rate):
-        y = self.get_hidden_values(self.x)
-        z = self.get_reconstructed_input(y)
-        L = - T.sum(self.x * T.log(z) + (1 - self.x) * T.log(1 - z), axis=1)
-        cost = T.mean(L)
-        gparams = T.grad(cost, self.params)
-        updates = [(param, param - learning_rate * gparam)
-                   for param, gparam in zip(self.params, gparams)]
-        return (cost, updates)
-
-
 def train_autoencoder(steps=15, learning_rate=0.1, seed=5):
     rng = numpy.random.RandomState(seed)
     data = (rng.rand(40, 8) > 0.5).astype(theano.config.floatX)
     x = T.matrix('x')
     da = dA(numpy_rng=rng, input=x, n_visible=8, n_hidden=5)
     initial = [p.get_value() for p in da.params]
-    cost, updates = da.get_cost_updates(learning_rate=learning_rate)
+    cost, updates = da.get_cost_updates(corruption_level=0., learning_rate=learning_rate)
     train_da = theano.function([x], cost, updates=updates)
     costs = [float(train_da(data)) for _ in range(steps)]
     return dict(costs=costs, initial=initial, final=[p.get_value() for p in da.params],

@@ -83,14 +83,16 @@ def lazy_inputs(node):
     return own(node) if own is not None else ()
 
 
-def eager_nodes(targets):
+def eager_nodes(targets, given=()):
     """The nodes computing ``targets`` in topological order, leaving out those
-    needed only through lazy inputs (a lazy op lowers them itself)."""
+    needed only through lazy inputs (a lazy op lowers them itself) and those
+    behind the variables in ``given`` (ids of variables with a value: an
+    intermediate variable given as a function input cuts the graph there)."""
     needed, stack = set(), list(targets)
     while stack:
         var = stack.pop()
         node = var.owner
-        if node is None or id(node) in needed:
+        if node is None or id(node) in needed or id(var) in given:
             continue
         needed.add(id(node))
         lazy = lazy_inputs(node)
@@ -138,7 +140,7 @@ class Lowering:
                 self.tapes[group] = stack.enter_context(tape)
             for var_id, tensor in list(self.values.items()):
                 self._watch(var_id, tensor)
-            for node in eager_nodes(targets):
+            for node in eager_nodes(targets, self.values):
                 self._lower_node(node)
         return self.values
 

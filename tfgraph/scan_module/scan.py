@@ -417,10 +417,12 @@ def _hoist_free_values(outputs, placeholders):
 def _check_strict(free, non_seqs):
     from tfgraph.compile.function import MissingInputError
     allowed = {id(v) for v in non_seqs}
-    # A non_sequence may be an expression (Lasagne passes concatenated
+    # As Theano 1.0 (scan.py, step 5.6): strict concerns shared variables
+    # only; other free variables become implicit non_sequences either way. A
+    # non_sequence may be an expression (Lasagne passes concatenated
     # weights): what it is computed from is the caller's business.
     for var in ancestors(free, blockers=non_seqs):
-        if var.owner is None and id(var) not in allowed and not isinstance(var, Constant):
+        if isinstance(var, SharedVariable) and id(var) not in allowed:
             raise MissingInputError(
                 f"scan (strict=True): the step function uses {var} ({var.type}), which is "
                 f"not among the non_sequences.\nPlease pass this variable to the scan's inner "

@@ -1,0 +1,242 @@
+"""The deep-learning tutorial programs of experiments/legacy/ (LeNet, the
+denoising autoencoder, the RBM with a Gibbs chain by scan, the sentiment LSTM),
+unmodified ``import theano`` code run through the alias, against NumPy
+references written out here (forward pass and hand-derived gradients)."""
+import numpy as np
+from test_legacy_programs import softmax, tied_autoencoder_step
+
+# Theano's convolution (filters flipped) and 2 x 2 max pooling, and their
+# gradients, as the benchmark's NumPy LeNet computes them.
+from tools.bench_lenet import _conv as conv, _conv_grads as conv_grads, _pool as pool, \
+    _unpool as unpool
+
+
+def sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+# --- LeNet -----------------------------------------------------------------------
+
+def lenet_step(params, xb, yb):
+    """The cost and gradients of the 2-conv-layer LeNet on one minibatch."""
+    W3, b3, W2, b2, W1, b1, W0, b0 = params
+    n = len(yb)
+    x0 = xb.reshape(n, 1, 12, 12)
+    p0, max0 = pool(conv(x0, W0))
+    a0 = np.tanh(p0 + b0[None, :, None, None])
+    p1, max1 = pool(conv(a0, W1))
+    a1 = np.tanh(p1 + b1[None, :, None, None])
+    f = a1.reshape(n, -1)
+    h = np.tanh(f @ W2 + b2)
+    p = softmax(h @ W3 + b3)
+    cost = -np.mean(np.log(p[np.arange(n), yb]))
+    d = p.copy()
+    d[np.arange(n), yb] -= 1
+    d /= n
+    dh = (d @ W3.T) * (1 - h ** 2)
+    dp1 = (dh @ W2.T).reshape(a1.shape) * (1 - a1 ** 2)
+    da0, gW1 = conv_grads(a0, W1, unpool(dp1, max1))
+    dp0 = da0 * (1 - a0 ** 2)
+    _, gW0 = conv_grads(x0, W0, unpool(dp0, max0), need_dx=False)
+    grads = [h.T @ d, d.sum(0), f.T @ dh, dh.sum(0), gW1, dp1.sum((0, 2, 3)), gW0,
+             dp0.sum((0, 2, 3))]
+    return cost, grads, np.argmax(h @ W3 + b3, axis=1)
+
+
+def test_lenet_conv_pool_layers_with_shared_datasets_and_givens(legacy_program):
+    result = legacy_program("lenet")["evaluate_lenet5"]()
+    (data_x, labels), lr, bs = result["data"], result["learning_rate"], result["batch_size"]
+    params = [p.copy() for p in result["initial"]]
+    costs, validation = [], []
+    for epoch in range(2):
+        for i in range(4):
+            cost, grads, _ = lenet_step(params, data_x[i * bs:(i + 1) * bs],
+                                        labels[i * bs:(i + 1) * bs])
+            costs.append(cost)
+            params = [p - lr * g for p, g in zip(params, grads)]
+        validation.append(np.mean([np.mean(lenet_step(params, data_x[j:j + bs],
+                                                       labels[j:j + bs])[2] != labels[j:j + bs])
+                                   for j in range(20, 35, bs)]))
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result["validation"], validation)
+    assert costs[-1] != costs[0]
+
+
+# --- denoising autoencoder ------------------------------------------------------
+
+def test_denoising_autoencoder_with_random_streams_corruption(legacy_program):
+    """The program returns each corrupted minibatch it trained on: given those,
+    the costs and parameters are NumPy's; the corruption itself is checked
+    for what it must be (each value kept or zeroed, about the requested share
+    zeroed, a new mask at every call)."""
+    result = legacy_program("denoising_autoencoder")["test_dA"]()
+    data, (lr, bs, level) = result["data"], result["hyper"]
+    W, b, bv = [p.copy() for p in result["initial"]]
+    costs = []
+    for step, tilde_x in enumerate(result["corrupted"]):
+        x = data[(step % 4) * bs:(step % 4 + 1) * bs]
+        assert np.all((tilde_x == x) | (tilde_x == 0))
+        cost, (gW, gb, gbv) = tied_autoencoder_step(tilde_x, x, W, b, bv)
+        costs.append(cost)
+        W, b, bv = W - lr * gW, b - lr * gb, bv - lr * gbv
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, b, bv]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    zeroed = np.array([np.mean(t == 0) for t in result["corrupted"]])
+    # 600 Bernoulli(0.3) draws: 5 standard deviations are 0.094.
+    assert abs(zeroed.mean() - level) < 5 * np.sqrt(level * (1 - level) / 600)
+    first, again = result["corrupted"][0] == 0, result["corrupted"][4] == 0  # batch 0, twice
+    assert np.any(first != again)
+
+
+# --- RBM ---------------------------------------------------------------------------
+
+def free_energy(v, W, hbias, vbias):
+    return -np.sum(np.log(1 + np.exp(v @ W + hbias)), axis=1) - v @ vbias
+
+
+def check_binary_draws(samples, means, record):
+    """Each sample is 0 or 1, and is recorded with the probability it was
+    drawn with (pooled later into statistics)."""
+    assert set(np.unique(samples)) <= {0.0, 1.0}
+    record.append((samples.ravel(), means.ravel()))
+
+
+def draws_are_fresh(samples, means):
+    """``samples``, ``means``: the units' consecutive draws along axis 0. Were
+    a draw to reuse the previous one's random numbers, a 1 drawn with p would
+    stay 1 whenever the next p is not smaller: find the counterexample."""
+    ones_kept = (samples[:-1] == 1) & (means[1:] >= means[:-1])
+    return np.any(ones_kept & (samples[1:] == 0))
+
+
+def test_rbm_persistent_gibbs_chain_by_scan(legacy_program):
+    """The random numbers are the program's own: given its samples, every
+    probability of the chain, the persistent state, the parameter updates and
+    the pseudo-likelihood are NumPy's; the samples are checked for being
+    draws with those probabilities (their total within 5 standard deviations
+    of the expected, fresh numbers at every Gibbs step and every call)."""
+    result = legacy_program("rbm")["test_rbm"]()
+    data, (lr, bs, k) = result["data"], result["hyper"]
+    W, hbias, vbias = [p.copy() for p in result["initial"]]
+    h_chain = np.zeros((bs, len(hbias)))  # the persistent chain starts at zeros
+    draws, hidden_units, costs = [], [], []
+    for step, (v_means, v_samples, h_means, h_samples) in enumerate(result["chains"]):
+        x = data[(step % 3) * bs:(step % 3 + 1) * bs]
+        for t in range(k):
+            np.testing.assert_allclose(v_means[t], sigmoid(h_chain @ W.T + vbias), rtol=1e-10)
+            check_binary_draws(v_samples[t], v_means[t], draws)
+            np.testing.assert_allclose(h_means[t], sigmoid(v_samples[t] @ W + hbias), rtol=1e-10)
+            check_binary_draws(h_samples[t], h_means[t], draws)
+            hidden_units.append((h_samples[t], h_means[t]))
+            h_chain = h_samples[t]
+        bit = step % 8
+        flipped = x.copy()
+        flipped[:, bit] = 1 - flipped[:, bit]
+        costs.append(np.mean(8 * np.log(sigmoid(free_energy(flipped, W, hbias, vbias)
+                                                 - free_energy(x, W, hbias, vbias)))))
+        end = v_samples[-1]
+        data_h, model_h = sigmoid(x @ W + hbias), sigmoid(end @ W + hbias)
+        W = W - lr * (end.T @ model_h - x.T @ data_h) / bs
+        hbias = hbias - lr * (model_h - data_h).mean(0)
+        vbias = vbias - lr * (end - x).mean(0)
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, hbias, vbias]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+
+    # Sampling: chains persist from call to call, from the final parameters.
+    v_start = result["start"]
+    for h_first_means, h_last, v_last_means, v_last in result["samples"]:
+        np.testing.assert_allclose(h_first_means, sigmoid(v_start @ W + hbias), rtol=1e-10)
+        np.testing.assert_allclose(v_last_means, sigmoid(h_last @ W.T + vbias), rtol=1e-10)
+        assert set(np.unique(h_last)) <= {0.0, 1.0}
+        check_binary_draws(v_last, v_last_means, draws)
+        v_start = v_last
+
+    samples, means = (np.concatenate(a) for a in zip(*draws))
+    spread = np.sqrt(np.sum(means * (1 - means)))
+    assert abs(np.sum(samples - means)) < 5 * spread
+    assert draws_are_fresh(*(np.array(a) for a in zip(*hidden_units)))
+
+
+# --- LSTM --------------------------------------------------------------------------
+
+def lstm_cost_and_grads(params, x, mask, y, decay_c):
+    """The sentiment LSTM's cost (mean-pooled masked LSTM states, softmax,
+    -log(p + 1e-8), decay_c * |U|^2) and its gradients by backpropagation
+    through time."""
+    Wemb, W, U, b, U_out, b_out = params
+    steps, n = x.shape
+    d = Wemb.shape[1]
+    emb = Wemb[x.ravel()].reshape(steps, n, d)
+    h, c = np.zeros((steps + 1, n, d)), np.zeros((steps + 1, n, d))  # h[t + 1] after step t
+    gates = []
+    for t in range(steps):
+        m = mask[t][:, None]
+        pre = h[t] @ U + emb[t] @ W + b
+        i, f, o = (sigmoid(pre[:, k * d:(k + 1) * d]) for k in range(3))
+        g = np.tanh(pre[:, 3 * d:])
+        c[t + 1] = m * (f * c[t] + i * g) + (1 - m) * c[t]
+        h[t + 1] = m * (o * np.tanh(c[t + 1])) + (1 - m) * h[t]
+        gates.append((i, f, o, g))
+    counts = mask.sum(0)[:, None]
+    proj = (h[1:] * mask[:, :, None]).sum(0) / counts
+    p = softmax(proj @ U_out + b_out)
+    picked = p[np.arange(n), y] + 1e-8
+    cost = -np.mean(np.log(picked)) + decay_c * np.sum(U_out ** 2)
+
+    d_p = np.zeros_like(p)
+    d_p[np.arange(n), y] = -1 / (n * picked)
+    d_logits = p * (d_p - np.sum(d_p * p, axis=1, keepdims=True))
+    d_proj = d_logits @ U_out.T
+    grads = [np.zeros_like(a) for a in (Wemb, W, U, b)]
+    d_h, d_c = np.zeros((n, d)), np.zeros((n, d))
+    for t in reversed(range(steps)):
+        m = mask[t][:, None]
+        i, f, o, g = gates[t]
+        d_h = d_h + d_proj * m / counts
+        d_new_h = m * d_h
+        tanh_c = np.tanh(c[t + 1])
+        d_c = d_c + d_new_h * o * (1 - tanh_c ** 2)
+        d_new_c = m * d_c
+        d_pre = np.concatenate([d_new_c * g * i * (1 - i), d_new_c * c[t] * f * (1 - f),
+                                d_new_h * tanh_c * o * (1 - o), d_new_c * i * (1 - g ** 2)], axis=1)
+        grads[2] += h[t].T @ d_pre
+        grads[1] += emb[t].T @ d_pre
+        grads[3] += d_pre.sum(0)
+        np.add.at(grads[0], x[t], d_pre @ W.T)
+        d_h = (1 - m) * d_h + d_pre @ U.T
+        d_c = (1 - m) * d_c + d_new_c * f
+    grads += [proj.T @ d_logits + 2 * decay_c * U_out, d_logits.sum(0)]
+    return cost, grads, p
+
+
+def test_lstm_scan_over_time_with_mask_and_adadelta(legacy_program):
+    namespace = legacy_program("lstm")
+    result = namespace["train_lstm"]()
+    (seqs, labels), (decay_c, bs) = result["data"], result["hyper"]
+    assert result["names"] == ["Wemb", "lstm_W", "lstm_U", "lstm_b", "U", "b"]
+    params = [p.copy() for p in result["initial"]]
+    grad2, up2 = [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params]
+    costs = []
+    for epoch in range(2):
+        for start in range(0, len(seqs), bs):
+            x, mask, y = namespace["prepare_data"](seqs[start:start + bs],
+                                                   labels[start:start + bs])
+            cost, grads, _ = lstm_cost_and_grads(params, x, mask, np.array(y), decay_c)
+            costs.append(cost)
+            # adadelta: f_grad_shared, then f_update (both from the old running averages)
+            grad2 = [0.95 * r + 0.05 * g ** 2 for r, g in zip(grad2, grads)]
+            steps = [-np.sqrt(u + 1e-6) / np.sqrt(r + 1e-6) * g
+                     for u, r, g in zip(up2, grad2, grads)]
+            up2 = [0.95 * u + 0.05 * s ** 2 for u, s in zip(up2, steps)]
+            params = [p + s for p, s in zip(params, steps)]
+    np.testing.assert_allclose(result["costs"], costs, rtol=1e-10)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-14)
+    x, mask, y = namespace["prepare_data"](seqs, labels)
+    _, _, probs = lstm_cost_and_grads(params, x, mask, np.array(y), decay_c)
+    np.testing.assert_allclose(result["probs"], probs, rtol=1e-10)
+    assert result["train_err"] == np.mean(probs.argmax(1) != np.array(labels))
