@@ -300,13 +300,32 @@ class _Windows:
                 out = self.reduce(x, tf.reduce_max)
 
             def grad(dy):
-                windows = self.flat(x)
-                hits = tf.equal(windows, tf.reshape(out, [-1, 1]))
-                spread = tf.broadcast_to(tf.reshape(dy, [-1, 1]), tf.shape(windows))
-                chosen = tf.where(hits, spread, tf.zeros_like(spread))
-                return _vjp(self.flat, x, chosen)
+                windows, shape = (self.tiles, self.tiled) if self.tiling() else \
+                    (self.flat, lambda pooled: tf.reshape(pooled, [-1, 1]))
+                found = windows(x)
+                hits = tf.equal(found, shape(out))
+                chosen = tf.where(hits, shape(dy), tf.zeros((), dy.dtype))
+                return _vjp(windows, x, chosen)
             return out, grad
         return pooled(x)
+
+    def tiling(self):
+        """Whether the windows tile 2-d images (stride = ws, known), the
+        common case, where a crop and a reshape find them."""
+        return self.static and len(self.ws) == 2 and self.ws == self.stride
+
+    def tiles(self, x):
+        """(batch * o1, w1, o2, w2, channels): the windows of padded ``x``
+        when they tile it (no copy but the crop)."""
+        (o1, o2), (w1, w2) = self.lengths, self.ws
+        shape = tf.shape(x)
+        x = tf.slice(x, [0, 0, 0, 0], tf.stack([shape[0], o1 * w1, o2 * w2, shape[3]]))
+        return tf.reshape(x, tf.stack([-1, w1, o2, w2, shape[3]]))
+
+    def tiled(self, pooled):
+        """(batch, o1, o2, channels) pooled values against ``tiles``."""
+        shape = tf.shape(pooled)
+        return tf.reshape(pooled, tf.stack([-1, 1, shape[2], 1, shape[3]]))
 
     def reduce(self, x, reduction):
         """``reduction`` over each window of padded ``x``."""
