@@ -10,7 +10,9 @@ from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.nnet import CrossentropyCategorical1Hot, CrossentropySoftmax, Softmax
 from tfgraph.tensor.nnet import abstract_conv, bn, conv, neighbours  # noqa: F401
 from tfgraph.tensor.nnet.abstract_conv import (conv2d_grad_wrt_inputs,  # noqa: F401
-                                               conv2d_grad_wrt_weights, conv3d)
+                                               conv2d_grad_wrt_weights, conv3d,
+                                               separable_conv2d)
+from tfgraph.tensor.nnet.abstract_conv import conv2d as abstract_conv2d  # noqa: F401
 from tfgraph.tensor.nnet.activations import (elu, h_softmax, hard_sigmoid, selu,  # noqa: F401
                                              softsign, ultra_fast_sigmoid)
 from tfgraph.tensor.nnet.bn import batch_normalization  # noqa: F401
