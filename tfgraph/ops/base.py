@@ -30,6 +30,8 @@ def constant(value, name=None, dtype=None, ndim=None):
 
 def as_tensor_variable(x, name=None, ndim=None):
     """``x`` itself if symbolic, else a constant of it (Theano's name)."""
+    if hasattr(x, "_as_TensorVariable"):   # Theano's protocol (compile.Out, ...)
+        x = x._as_TensorVariable()
     if isinstance(x, Variable):
         if ndim is not None and x.ndim != ndim:
             raise TypeError(f"{x} has {x.ndim} dimensions where {ndim} are needed")
