@@ -162,3 +162,26 @@ def test_shared_constructor_registry():
         compile.shared_constructor(box_constructor, remove=True)
     with pytest.raises(TypeError):
         theano.shared(Box([1]))
+
+
+def test_scan_checkpoints_keeps_every_nth_step_and_its_gradient():
+    x, w = T.dvector("x"), T.dscalar("w")
+    outs, updates = theano.scan_checkpoints(lambda xt, h, w: h * w + xt, sequences=[x],
+                                            outputs_info=[T.zeros_like(w)], non_sequences=[w],
+                                            save_every_N=3)
+    f = theano.function([x, w], [outs, T.grad(outs[-1], w)], updates=updates)
+    xv = np.arange(1.0, 8.0)
+    h, hs = 0.0, []
+    for xt in xv:
+        h = h * 0.5 + xt
+        hs.append(h)
+    got, g = f(xv, 0.5)
+    np.testing.assert_allclose(got, [hs[2], hs[5], hs[6]])
+    eps = 1e-6
+    numeric = (f(xv, 0.5 + eps)[0][-1] - f(xv, 0.5 - eps)[0][-1]) / (2 * eps)
+    np.testing.assert_allclose(g, numeric, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="taps"):
+        theano.scan_checkpoints(lambda h: h, outputs_info=[{"initial": x, "taps": [-2]}],
+                                n_steps=3)
+    from tfgraph.misc import pkl_utils
+    assert pkl_utils.Pickler is pickle.Pickler and pkl_utils.min_recursion == 3000
