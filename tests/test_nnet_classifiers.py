@@ -81,3 +81,17 @@ def test_bad_input_names_the_argument():
     with pytest.raises(ValueError, match="y_idx"):
         nnet.crossentropy_softmax_argmax_1hot_with_bias(x, T.dvector("b"), T.dvector("yf"))
     assert float(nnet.scalar_sigmoid(T.constant(0.0)).eval()) == 0.5
+
+
+def test_op_instances_are_of_theano_classes():
+    assert isinstance(nnet.softmax_with_bias, nnet.SoftmaxWithBias)
+    assert isinstance(nnet.logsoftmax_op, nnet.LogSoftmax)
+    assert isinstance(nnet.crossentropy_softmax_argmax_1hot_with_bias,
+                      nnet.CrossentropySoftmaxArgmax1HotWithBias)
+    assert isinstance(nnet.prepend_scalar_to_each_row, nnet.Prepend_scalar_to_each_row)
+    x, b, y = T.dmatrix("x"), T.dvector("b"), T.lvector("y")
+    outs = nnet.crossentropy_softmax_max_and_argmax_1hot_with_bias(x, b, y)
+    xv, bv = np.array([[1.0, 2.0, 0.5]]), np.array([0.0, -2.0, 1.0])
+    xent, sm, mx, am = theano.function([x, b, y], list(outs))(xv, bv, [2])
+    np.testing.assert_allclose(sm, np_softmax(xv + bv))
+    assert am[0] == 2 and mx[0] == sm.max() and np.isclose(xent[0], -np.log(sm[0, 2]))

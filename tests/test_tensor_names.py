@@ -15,6 +15,9 @@ from tfgraph.tensor.sort import ArgSortOp, SortOp, TopKOp
 def test_raw_random_draws_on_a_shared_random_state():
     rng = theano.shared(np.random.RandomState(42), "rng")
     assert isinstance(rng, shared_randomstreams.RandomStateSharedVariable)
+    assert isinstance(rng.type, raw_random.RandomStateType)
+    with pytest.raises(TypeError, match="RandomState"):
+        shared_randomstreams.randomstate_constructor(np.zeros(2))
     new_rng, u = raw_random.uniform(rng, size=(2000,), low=2.0, high=3.0)
     new_rng2, k = raw_random.random_integers(new_rng, size=(2000,), low=-1, high=1)
     f = theano.function([], [u, k], updates=[(rng, new_rng2)])

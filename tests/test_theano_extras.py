@@ -185,3 +185,14 @@ def test_scan_checkpoints_keeps_every_nth_step_and_its_gradient():
                                 n_steps=3)
     from tfgraph.misc import pkl_utils
     assert pkl_utils.Pickler is pickle.Pickler and pkl_utils.min_recursion == 3000
+
+
+def test_printer_objects_and_constants():
+    x = T.dscalar("x")
+    state = printing.PrinterState(pprinter=printing.PPrinter())
+    assert printing.leaf_printer.process(x, state) == "x"
+    assert isinstance(printing.leaf_printer, printing.LeafPrinter)
+    assert printing.default_printer.process(x * 2, state) == printing.pp(x * 2)
+    assert printing.default_colorCodes["Scan"] == "yellow"
+    assert isinstance(printing.pydot_imported, bool) and isinstance(
+        printing.pydot_imported_msg, str)
