@@ -100,6 +100,12 @@ def batch_normalization_test(inputs, gamma, beta, mean, var, axes="per-activatio
     return (inputs - mean) * (gamma / T.sqrt(var + epsilon)) + beta
 
 
+def _op_axes(axes, what):
+    if not isinstance(axes, (tuple, list)) or not axes:
+        raise ValueError(f"{what}: axes must be a non-empty tuple, got {axes!r}")
+    return tuple(int(a) for a in axes)
+
+
 class AbstractBatchNormTrain:
     """Theano's op class: ``AbstractBatchNormTrain(axes)(x, scale, bias,
     epsilon=1e-4, running_average_factor=0.1, running_mean=None,
@@ -107,10 +113,7 @@ class AbstractBatchNormTrain:
     variance)], the statistics shaped as ``scale``."""
 
     def __init__(self, axes=(0,)):
-        if not isinstance(axes, (tuple, list)) or not axes:
-            raise ValueError(f"AbstractBatchNormTrain: axes must be a non-empty tuple, got "
-                             f"{axes!r}")
-        self.axes = tuple(int(a) for a in axes)
+        self.axes = _op_axes(axes, "AbstractBatchNormTrain")
 
     def __call__(self, x, scale, bias, epsilon=1e-4, running_average_factor=0.1,
                  running_mean=None, running_var=None):
@@ -124,10 +127,7 @@ class AbstractBatchNormInference:
     estimated_mean, estimated_variance, epsilon=1e-4)``."""
 
     def __init__(self, axes=(0,)):
-        if not isinstance(axes, (tuple, list)) or not axes:
-            raise ValueError(f"AbstractBatchNormInference: axes must be a non-empty tuple, "
-                             f"got {axes!r}")
-        self.axes = tuple(int(a) for a in axes)
+        self.axes = _op_axes(axes, "AbstractBatchNormInference")
 
     def __call__(self, x, scale, bias, estimated_mean, estimated_variance, epsilon=1e-4):
         return batch_normalization_test(x, scale, bias, estimated_mean, estimated_variance,
