@@ -20,6 +20,7 @@ from tfgraph.ops.elemwise import OPS, cast
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
+from tfgraph.persist import pickle_by_name
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NullTypeGradError",
@@ -161,10 +162,10 @@ class ConsiderConstant(ZeroGrad):
 
 
 # Theano's op instances behind the functions above
-consider_constant_ = ConsiderConstant()
-zero_grad_ = ZeroGrad()
-disconnected_grad_ = DisconnectedGrad()
-undefined_grad_ = UndefinedGrad()
+consider_constant_ = pickle_by_name(ConsiderConstant(), __name__, "consider_constant_")
+zero_grad_ = pickle_by_name(ZeroGrad(), __name__, "zero_grad_")
+disconnected_grad_ = pickle_by_name(DisconnectedGrad(), __name__, "disconnected_grad_")
+undefined_grad_ = pickle_by_name(UndefinedGrad(), __name__, "undefined_grad_")
 
 
 # --- grad -----------------------------------------------------------------------

@@ -5,6 +5,7 @@
 from tfgraph.graph import Constant, TensorType, Variable
 from tfgraph.ops.base import AsTensorError, as_tensor_variable  # noqa: F401
 from tfgraph import dtypes
+from tfgraph.persist import pickle_by_name
 
 Tensor = TensorType   # Theano's older name
 
@@ -41,7 +42,7 @@ class NoneTypeT:
         return Variable(self, name=name)
 
 
-none_type_t = NoneTypeT()
+none_type_t = pickle_by_name(NoneTypeT(), __name__, "none_type_t")
 NoneConst = Constant(none_type_t, None, name="NoneConst")
 
 

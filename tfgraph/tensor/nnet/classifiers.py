@@ -2,16 +2,20 @@
 op instances, softmax with a bias, the cross-entropy op with softmax and
 argmax outputs, the prepend ops and ``confusion_matrix``."""
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.nnet import (CrossentropyCategorical1Hot,  # noqa: F401
                               CrossentropySoftmaxArgmax1HotWithBias, LogSoftmax,
                               PrependToEachRow, Softmax, SoftmaxWithBias)
 
-softmax_op = Softmax()
-logsoftmax_op = LogSoftmax()
-softmax_with_bias = SoftmaxWithBias()
-crossentropy_categorical_1hot = CrossentropyCategorical1Hot()
-crossentropy_softmax_argmax_1hot_with_bias = CrossentropySoftmaxArgmax1HotWithBias()
+softmax_op = pickle_by_name(Softmax(), __name__, "softmax_op")
+logsoftmax_op = pickle_by_name(LogSoftmax(), __name__, "logsoftmax_op")
+softmax_with_bias = pickle_by_name(SoftmaxWithBias(), __name__, "softmax_with_bias")
+crossentropy_categorical_1hot = pickle_by_name(CrossentropyCategorical1Hot(), __name__,
+                                               "crossentropy_categorical_1hot")
+crossentropy_softmax_argmax_1hot_with_bias = pickle_by_name(
+    CrossentropySoftmaxArgmax1HotWithBias(), __name__,
+    "crossentropy_softmax_argmax_1hot_with_bias")
 # a theano.scalar op in Theano; tfgraph's scalars are 0-d tensors
 scalar_sigmoid = OPS["sigmoid"]
 
@@ -52,9 +56,12 @@ class Prepend_scalar_to_each_row(PrependToEachRow):  # noqa: N801 (Theano's name
         super().__init__(None)
 
 
-prepend_scalar_to_each_row = Prepend_scalar_to_each_row()
-prepend_0_to_each_row = Prepend_scalar_constant_to_each_row(0.)
-prepend_1_to_each_row = Prepend_scalar_constant_to_each_row(1.)
+prepend_scalar_to_each_row = pickle_by_name(Prepend_scalar_to_each_row(), __name__,
+                                            "prepend_scalar_to_each_row")
+prepend_0_to_each_row = pickle_by_name(Prepend_scalar_constant_to_each_row(0.), __name__,
+                                       "prepend_0_to_each_row")
+prepend_1_to_each_row = pickle_by_name(Prepend_scalar_constant_to_each_row(1.), __name__,
+                                       "prepend_1_to_each_row")
 
 
 def confusion_matrix(actual, pred):
