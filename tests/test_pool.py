@@ -316,3 +316,19 @@ def test_symbolic_pool_bad_input():
     g = theano.function([x, w], pool.pool_2d(x, (2, 2), ignore_border=False, pad=(w, 0)))
     with pytest.raises(ExecutionValueError, match="ignore_border=True"):
         g(np.ones((1, 1, 4, 4)), 1)
+
+
+def test_pool_3d_with_symbolic_window():
+    x = T.TensorType("float64", (False,) * 5)("x")
+    w = T.lscalar("w")
+    modes = ["max", "average_exc_pad"]
+    f = theano.function([x, w], [pool.pool_3d(x, (w, 2, w), False, (1, w, 2), mode=m)
+                                 for m in modes] +
+                        [T.grad(pool.pool_3d(x, (w, 2, w), True).sum(), x)])
+    xv = np.random.default_rng(11).integers(0, 3, (1, 2, 4, 5, 4)).astype("float64")
+    *results, grad = f(xv, 2)
+    for mode, result in zip(modes, results):
+        np.testing.assert_allclose(result, reference_pool(xv, (2, 2, 2), False, (1, 2, 2),
+                                                          mode=mode), rtol=1e-12)
+    ones = np.ones(reference_pool(xv, (2, 2, 2), True).shape)
+    np.testing.assert_allclose(grad, reference_max_pool_grad(xv, ones, (2, 2, 2), True))
