@@ -27,3 +27,11 @@ def test_classification_reads_the_modules_and_the_tests():
     names = {(m, n) for m, n, _ in api_coverage.read_api()}
     assert ("theano.tensor.nlinalg", "matrix_inverse") in names
     assert ("theano.tensor.signal.pool", "pool_2d") in names
+
+
+def test_reasons_may_name_the_module():
+    from tools import theano_api_extract as extract
+    assert extract.reason("theano.scan_module", "clone").startswith("a helper imported there")
+    assert extract.reason("theano", "clone") == ""            # theano.clone is provided
+    assert "optimizer" in extract.reason("theano.compile", "OPT_FAST_RUN")
+    assert extract.reason("theano.tensor", "gpu_contiguous").startswith("GPU-only")

@@ -199,3 +199,136 @@ def test_ignore_border_false_keeps_partial_windows_unlike_valid():
     partial, whole = f(xv)
     np.testing.assert_array_equal(partial[0, 0], [[6, 8, 9], [16, 18, 19], [21, 23, 24]])
     np.testing.assert_array_equal(whole[0, 0], [[6, 8], [16, 18]])
+
+
+def reference_max_pool_grad(x, gz, ws, ignore_border, stride=None, pad=None):
+    """Theano 1.0.5's MaxPoolGrad: every element of a window equal to the
+    window's maximum receives that window's output gradient in full."""
+    nd = len(ws)
+    stride = stride or ws
+    pad = pad or (0,) * nd
+    maxout = reference_pool(x, ws, ignore_border, stride, pad, "max")
+    gx = np.zeros_like(x)
+    sizes = x.shape[-nd:]
+    for index in np.ndindex(*maxout.shape[-nd:]):
+        window = []
+        for i, n, w, s, p in zip(index, sizes, ws, stride, pad):
+            start, end = max(i * s - p, 0), min(i * s + w - p, n)
+            window.append(slice(start, end))
+        region = (Ellipsis,) + tuple(window)
+        top = maxout[(Ellipsis,) + index][(Ellipsis,) + (None,) * nd]
+        gx[region] += np.where(x[region] == top, gz[(Ellipsis,) + index][
+            (Ellipsis,) + (None,) * nd], 0)
+    return gx
+
+
+@pytest.mark.parametrize("ws, ignore_border, stride, pad", [
+    ((2, 2), True, None, (0, 0)),        # non-overlapping
+    ((3, 2), False, (2, 1), (0, 0)),     # overlapping, partial windows
+    ((3, 3), True, (1, 2), (1, 1)),      # padded
+])
+def test_max_pool_gradient_at_ties_goes_to_every_maximum(ws, ignore_border, stride, pad):
+    rng = np.random.default_rng(7)
+    x, gz = T.dtensor4("x"), T.dtensor4("gz")
+    y = pool.pool_2d(x, ws, ignore_border, stride, pad)
+    # the gradient of sum(y * gz) with respect to x is MaxPoolGrad(x, y, gz)
+    f = theano.function([x, gz], T.grad((y * gz).sum(), x))
+    xv = rng.integers(0, 3, (2, 2, 6, 5)).astype("float64")      # many ties
+    gzv = rng.standard_normal(reference_pool(xv, ws, ignore_border, stride, pad).shape)
+    expected = reference_max_pool_grad(xv, gzv, ws, ignore_border, stride, pad)
+    np.testing.assert_allclose(f(xv, gzv), expected, rtol=1e-12)
+    assert (xv == 2).sum() > 0 and not np.allclose(expected, 0)
+
+
+def spp_pool(x, bins, mode, ignore_border=True):
+    """Lasagne's spatial pyramid pooling: window and stride from the input's
+    (symbolic) shape, so that there are ``bins`` windows per axis."""
+    size = x.shape[2:]
+    ws = tuple((size[i] + bins[i] - 1) // bins[i] for i in range(2))
+    stride = tuple(size[i] // bins[i] for i in range(2))
+    return pool.pool_2d(x, ws=ws, stride=stride, mode=mode, ignore_border=ignore_border)
+
+
+def test_pool_with_symbolic_window_stride_and_pad():
+    x = T.dtensor4("x")
+    p = T.iscalar("p")
+    modes = ["max", "sum", "average_inc_pad", "average_exc_pad"]
+    outs = [spp_pool(x, (2, 3), mode) for mode in modes]
+    outs += [pool.pool_2d(x, (p + 1, 2), True, (1, p), (p, 0), mode) for mode in modes]
+    outs.append(spp_pool(x, (3, 1), "max", ignore_border=False))
+    f = theano.function([x, p], outs)
+    rng = np.random.default_rng(8)
+    for shape, pv in (((2, 3, 7, 9), 1), ((1, 2, 4, 6), 2)):
+        xv = rng.standard_normal(shape) - 2
+        ws = tuple((n + b - 1) // b for n, b in zip(shape[2:], (2, 3)))
+        stride = tuple(n // b for n, b in zip(shape[2:], (2, 3)))
+        results = f(xv, pv)
+        for mode, result in zip(modes, results[:4]):
+            np.testing.assert_allclose(result, reference_pool(xv, ws, True, stride, None, mode),
+                                       rtol=1e-12, err_msg=mode)
+            assert result.shape[2:] == (2, 3)
+        for mode, result in zip(modes, results[4:8]):
+            np.testing.assert_allclose(result, reference_pool(xv, (pv + 1, 2), True, (1, pv),
+                                                              (pv, 0), mode), rtol=1e-12)
+        ws = ((shape[2] + 2) // 3, shape[3])
+        np.testing.assert_allclose(results[8], reference_pool(
+            xv, ws, False, (shape[2] // 3, shape[3]), None, "max"), rtol=1e-12)
+
+
+def test_symbolic_pool_gradients():
+    rng = np.random.default_rng(9)
+    xv = rng.permutation(2 * 6 * 7).reshape(1, 2, 6, 7) / 10.0
+    for mode in ("max", "average_exc_pad"):
+        T.verify_grad(lambda x: spp_pool(x, (2, 3), mode), [xv], rng=rng)
+    # ties, with windows known only at run time
+    x, gz = T.dtensor4("x"), T.dtensor4("gz")
+    y = spp_pool(x, (2, 2), "max")
+    f = theano.function([x, gz], T.grad((y * gz).sum(), x))
+    xv = rng.integers(0, 2, (1, 2, 5, 6)).astype("float64")
+    gzv = rng.standard_normal((1, 2, 2, 2))
+    np.testing.assert_allclose(f(xv, gzv), reference_max_pool_grad(xv, gzv, (3, 3), True,
+                                                                   (2, 3)), rtol=1e-12)
+
+
+def test_theano_pool_op_takes_window_as_inputs():
+    x, w = T.dtensor4("x"), T.lscalar("w")
+    op = pool.Pool(ignore_border=True, mode="sum")
+    f = theano.function([x, w], [op(x, (w, w)), op(x, (2, 2), (1, 1)),
+                                 pool.Pool(False, "max", 2)(x, T.stack([w, 2]))])
+    xv = np.random.default_rng(10).standard_normal((1, 1, 5, 5))
+    a, b, c = f(xv, 3)
+    np.testing.assert_allclose(a, reference_pool(xv, (3, 3), True, mode="sum"))
+    np.testing.assert_allclose(b, reference_pool(xv, (2, 2), True, (1, 1), mode="sum"))
+    np.testing.assert_allclose(c, reference_pool(xv, (3, 2), False))
+
+
+def test_symbolic_pool_bad_input():
+    x, w = T.dtensor4("x"), T.lscalar("w")
+    with pytest.raises(TypeError, match="ws must be ints"):
+        pool.pool_2d(x, (T.dscalar("f"), 2), ignore_border=True)
+    with pytest.raises(ValueError, match="ws must have 2 elements"):
+        pool.pool_2d(x, (w, w, w), ignore_border=True)
+    f = theano.function([x, w], pool.pool_2d(x, (w, 2), ignore_border=True, stride=(w, 1)))
+    with pytest.raises(ExecutionValueError, match="ws and stride must be >= 1"):
+        f(np.ones((1, 1, 4, 4)), 0)
+    with pytest.raises(ExecutionValueError, match="larger than input"):
+        f(np.ones((1, 1, 4, 4)), 5)
+    g = theano.function([x, w], pool.pool_2d(x, (2, 2), ignore_border=False, pad=(w, 0)))
+    with pytest.raises(ExecutionValueError, match="ignore_border=True"):
+        g(np.ones((1, 1, 4, 4)), 1)
+
+
+def test_pool_3d_with_symbolic_window():
+    x = T.TensorType("float64", (False,) * 5)("x")
+    w = T.lscalar("w")
+    modes = ["max", "average_exc_pad"]
+    f = theano.function([x, w], [pool.pool_3d(x, (w, 2, w), False, (1, w, 2), mode=m)
+                                 for m in modes] +
+                        [T.grad(pool.pool_3d(x, (w, 2, w), True).sum(), x)])
+    xv = np.random.default_rng(11).integers(0, 3, (1, 2, 4, 5, 4)).astype("float64")
+    *results, grad = f(xv, 2)
+    for mode, result in zip(modes, results):
+        np.testing.assert_allclose(result, reference_pool(xv, (2, 2, 2), False, (1, 2, 2),
+                                                          mode=mode), rtol=1e-12)
+    ones = np.ones(reference_pool(xv, (2, 2, 2), True).shape)
+    np.testing.assert_allclose(grad, reference_max_pool_grad(xv, ones, (2, 2, 2), True))

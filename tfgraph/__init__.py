@@ -30,3 +30,7 @@ from tfgraph import updates  # noqa: E402,F401
 from tfgraph.config import change_flags  # noqa: E402,F401
 from tfgraph.tensor import dot, get_scalar_constant_value  # noqa: E402,F401
 from tfgraph.updates import OrderedUpdates  # noqa: E402,F401
+from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa: E402,F401
+                                    function_dump, predefined_modes)
+from tfgraph.gof import Type  # noqa: E402,F401
+from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401

@@ -20,10 +20,13 @@ from tfgraph.ops.elemwise import OPS, cast
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
+from tfgraph.persist import pickle_by_name
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NullTypeGradError",
     "Rop", "consider_constant", "disconnected_grad", "disconnected_type", "format_as", "grad",
+    "ConsiderConstant", "NullType", "consider_constant_", "disconnected_grad_", "grad_undefined",
+    "grad_not_implemented", "undefined_grad_", "zero_grad_",
     "grad_clip", "grad_scale", "hessian", "jacobian", "numeric_grad", "subgraph_grad",
     "undefined_grad", "verify_grad", "zero_grad",
 ]
@@ -54,6 +57,41 @@ class DisconnectedType:
         return "DisconnectedType"
 
     __repr__ = __str__
+
+
+class NullType:
+    """The type of an uncomputable gradient (``grad_undefined``,
+    ``grad_not_implemented``): ``why_null`` says why."""
+
+    ndim = None
+    dtype = None
+
+    def __init__(self, why_null="(no explanation given)"):
+        self.why_null = why_null
+
+    def __call__(self, name=None):
+        return Variable(self, name=name)
+
+    def __str__(self):
+        return "NullType"
+
+    __repr__ = __str__
+
+
+def grad_undefined(op, x_pos, x, comment=""):
+    """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
+    gradient is mathematically undefined: ``grad`` through it raises
+    ``NullTypeGradError``."""
+    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
+                    f"of the {op} op is mathematically undefined. {comment}")()
+
+
+def grad_not_implemented(op, x_pos, x, comment=""):
+    """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
+    gradient is not implemented: ``grad`` through it raises
+    ``NullTypeGradError``."""
+    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
+                    f"of the {op} op is not implemented. {comment}")()
 
 
 def disconnected_type():
@@ -100,7 +138,7 @@ def consider_constant(x):
     """Deprecated in Theano 1.0: use ``zero_grad`` or ``disconnected_grad``."""
     warnings.warn("consider_constant() is deprecated, use zero_grad() or "
                   "disconnected_grad() instead.", DeprecationWarning, stacklevel=2)
-    return ZeroGrad()(x)
+    return consider_constant_(x)
 
 
 def grad_clip(x, lower_bound, upper_bound):
@@ -116,6 +154,18 @@ def grad_scale(x, multiplier):
     """``x`` in the forward pass; the gradient reaching ``x`` is multiplied by
     ``multiplier`` (-1 reverses it)."""
     return GradScale(multiplier)(x)
+
+
+class ConsiderConstant(ZeroGrad):
+    """The op of ``consider_constant``: a zero gradient passes."""
+    name = "consider_constant"
+
+
+# Theano's op instances behind the functions above
+consider_constant_ = pickle_by_name(ConsiderConstant(), __name__, "consider_constant_")
+zero_grad_ = pickle_by_name(ZeroGrad(), __name__, "zero_grad_")
+disconnected_grad_ = pickle_by_name(DisconnectedGrad(), __name__, "disconnected_grad_")
+undefined_grad_ = pickle_by_name(UndefinedGrad(), __name__, "undefined_grad_")
 
 
 # --- grad -----------------------------------------------------------------------
@@ -312,18 +362,23 @@ def _check_defined(targets, wrt, constants, reachable):
     """Raise NullTypeGradError if a gradient from ``targets`` to ``wrt`` must
     pass through an input whose gradient its op leaves undefined (an op says
     which with ``undefined_grads(node) -> {input index: comment}``)."""
+    from tfgraph.python_op import null_grads
     wrt_ids = {id(w) for w in wrt}
     for node in toposort(targets):
         undefined = getattr(node.op, "undefined_grads", None)
-        if undefined is None or not any(id(o) in reachable for o in node.outputs):
+        if not any(id(o) in reachable for o in node.outputs):
             continue
-        for index, comment in undefined(node).items():
+        if undefined is not None:
+            reasons = {i: (f"This variable is Null because the grad method for input {i} "
+                           f"({node.inputs[i]}) of the {node.op} op is mathematically "
+                           f"undefined. {comment}")
+                       for i, comment in undefined(node).items()}
+        else:
+            reasons = null_grads(node)    # a Theano-style op's grad() saying so
+        for index, reason in reasons.items():
             var = node.inputs[index]
             if id(var) in reachable and wrt_ids & _true_ancestors([var], constants):
-                raise NullTypeGradError(
-                    f"tensor.grad encountered a NaN. This variable is Null because the grad "
-                    f"method for input {index} ({var}) of the {node.op} op is mathematically "
-                    f"undefined. {comment}".rstrip())
+                raise NullTypeGradError(f"tensor.grad encountered a NaN. {reason}".rstrip())
 
 
 def _known_grad(var, g):

@@ -102,3 +102,31 @@ def rebuild_function(state):
     from tfgraph.compile.function import Function
     state = checked(state, f"function {state.get('name', '')!r}")
     return Function(**state)
+
+
+# --- module-level instances, pickled as references to their name ------------------
+
+_NAMED = {}   # id(instance) -> (instance, module name, attribute name)
+
+
+def pickle_by_name(instance, module, name):
+    """Make ``instance`` (an op object kept at ``module.name``) pickle as a
+    reference to that name, so that a loaded graph holds the very object
+    (``node.op is softmax_op`` stays true). Returns the instance."""
+    import copyreg
+    _NAMED[id(instance)] = (instance, module, name)
+    copyreg.pickle(type(instance), _reduce_named)
+    return instance
+
+
+def _reduce_named(instance):
+    entry = _NAMED.get(id(instance))
+    if entry is not None and entry[0] is instance:
+        return (load_named, entry[1:])
+    return instance.__reduce_ex__(pickle.DEFAULT_PROTOCOL)   # other instances: by value
+
+
+def load_named(module, name):
+    """The object ``pickle_by_name`` recorded at ``module.name``."""
+    import importlib
+    return getattr(importlib.import_module(module), name)

@@ -127,3 +127,12 @@ def pydotprint(fct, outfile=None, format="png", **kwargs):
     outfile = outfile or f"graph.{format}"
     graph.write(outfile, format=format)
     return outfile
+
+
+# Theano's debug-print op and pretty-printer machinery
+from tfgraph.ops.print_op import Print, _print_fn  # noqa: E402,F401
+from tfgraph.printers import (VALID_ASSOC, FunctionPrinter, IgnorePrinter,  # noqa: E402,F401
+                              LeafPrinter, OperatorPrinter, PatternPrinter, PPrinter,
+                              PrinterState, default_colorCodes, default_printer, hex_digest,
+                              leaf_printer, position_independent_str, pprint, pydot_imported,
+                              pydot_imported_msg, use_ascii, var_descriptor)

@@ -84,6 +84,7 @@ def _lower_grad(node, input_tensors, grad_tensors):
     values = {id(v): t for v, t in zip(inputs, input_tensors)}
     values.update({id(v): cast_tensor(tf.convert_to_tensor(t), v.dtype)
                    for v, t in zip(output_grads, grad_tensors)})
+    grads = [None if _is_null(g) else g for g in grads]
     symbolic = [g for g in grads if g is not None]
     computed = Lowering().run(symbolic, values) if symbolic else {}
     results = []
@@ -96,6 +97,30 @@ def _lower_grad(node, input_tensors, grad_tensors):
             value = tf.constant(g.data)
         results.append(tf.broadcast_to(cast_tensor(value, var.dtype), tf.shape(tensor)))
     return results
+
+
+def _is_null(g):
+    from tfgraph.gradient import NullType
+    return isinstance(getattr(g, "type", None), NullType)
+
+
+def null_grads(node):
+    """{input index: why} for the inputs whose gradient the Theano-style op
+    of ``node`` declares uncomputable (``grad_undefined``,
+    ``grad_not_implemented``), asked of its ``grad`` on stand-ins."""
+    op = node.op
+    if not _has_grad(op) or type(op).perform is _base_perform():
+        return {}
+    try:
+        grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
+    except Exception:  # noqa: BLE001  (the gradient's own errors show when it is lowered)
+        return {}
+    return {i: g.type.why_null for i, g in enumerate(grads or ()) if _is_null(g)}
+
+
+def _base_perform():
+    from tfgraph.graph import Op
+    return Op.perform
 
 
 def _tf_name(op):

@@ -78,6 +78,21 @@ def _make_variable(owner, value, name, type, layout=None):
                            name="shared")
 
 
+_CONSTRUCTORS = []
+
+
+def shared_constructor(ctor, remove=False):
+    """Register (or with ``remove=True`` unregister) ``ctor(value, name=,
+    strict=, allow_downcast=, borrow=, broadcastable=)`` for ``shared`` to
+    try before its own, the latest first; a ``TypeError`` from it means
+    "not a value I take". Returns ``ctor`` (usable as a decorator)."""
+    if remove:
+        _CONSTRUCTORS.remove(ctor)
+    elif ctor not in _CONSTRUCTORS:
+        _CONSTRUCTORS.append(ctor)
+    return ctor
+
+
 def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
            broadcastable=None, layout=None):
     """A shared variable holding ``value`` (Theano's ``theano.shared``).
@@ -89,6 +104,12 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
     if isinstance(value, SharedVariable):
         raise TypeError("shared() takes a value, not another shared variable; "
                         "use .get_value() to copy one")
+    for constructor in reversed(_CONSTRUCTORS):   # the latest registered first
+        try:
+            return constructor(value, name=name, strict=strict, allow_downcast=allow_downcast,
+                               borrow=borrow, broadcastable=broadcastable)
+        except TypeError:
+            continue                               # not a value it takes
     data = np.array(value, copy=not borrow) if not isinstance(value, np.ndarray) or not borrow \
         else value
     if data.dtype.kind not in "biufc":

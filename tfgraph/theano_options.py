@@ -105,6 +105,8 @@ OPTIONS = {
     # Theano 0.8/0.9's CUDA memory pool, still set by many scripts.
     "lib.cnmem": (0.0, None),
     "warn.ignore_bug_before": ("0.9", None),
+    # abstract_conv.assert_shape checks shapes only when this is set, as in Theano.
+    "conv.assert_shape": (False, _BOOL),
 }
 for _name, _version in [("argmax_pushdown_bug", "0.3"), ("gpusum_01_011_0111_bug", "0.3"),
                         ("sum_sum_bug", "0.3"), ("sum_div_dimshuffle_bug", "0.3"),
@@ -117,7 +119,7 @@ for _name, _version in [("argmax_pushdown_bug", "0.3"), ("gpusum_01_011_0111_bug
 OPTIONS["warn.vm_gc_bug"] = (False, _BOOL)
 
 # The options that change what tfgraph does (the rest are accepted and kept).
-EFFECTIVE = ("compute_test_value", "on_unused_input")
+EFFECTIVE = ("compute_test_value", "on_unused_input", "conv.assert_shape")
 
 SECTIONS = frozenset(name.rsplit(".", 1)[0] for name in OPTIONS if "." in name) | frozenset(
     ".".join(name.split(".")[:i]) for name in OPTIONS for i in range(1, name.count(".")))

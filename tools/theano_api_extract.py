@@ -116,6 +116,67 @@ for _name in ("MPIRecv", "MPIRecvWait", "MPISend", "MPISendWait", "irecv", "isen
               "mpi_tag_cmp", "mpi_tag_key"):
     SPECIFIC[_name] = "MPI ops of theano.tensor.io (use tf.distribute)"
 
+_INDEXING = "an internal of Theano's indexing (Subtensor) implementation"
+_SLICE_TYPE = ("Theano's symbolic slice type (tfgraph indexes with Python slices of symbolic "
+               "bounds, which make_slice gives)")
+_MRG = ("an internal of Theano's MRG31k3p generator (tfgraph's MRG_RandomStreams draws from "
+        "its own counter-based generator)")
+_OPT = "graph-optimizer internals (TensorFlow optimises the graph)"
+_STORAGE = "Theano's function storage internals"
+for _name in ("adv_index_broadcastable_pattern", "check_advanced_indexing_dimensions",
+              "check_and_reject_bool", "get_canonical_form_slice", "get_idx_list",
+              "make_constant", "BaseAdvancedIncSubtensor", "BaseAdvancedSubtensor"):
+    SPECIFIC[f"theano.tensor.{_name}"] = _INDEXING
+for _name in ("MakeSlice", "SliceConstant", "SliceType", "slicetype"):
+    SPECIFIC[f"theano.tensor.{_name}"] = _SLICE_TYPE
+for _name in ("crossentropy_to_crossentropy_with_softmax",
+              "crossentropy_to_crossentropy_with_softmax_with_bias",
+              "graph_merge_softmax_with_crossentropy_softmax", "softmax_simplifier"):
+    SPECIFIC[f"theano.tensor.nnet.{_name}"] = _OPT
+for _name in ("A1p134", "A1p72", "A2p134", "A2p72", "DotModulo", "MASK12", "MASK13", "MASK2",
+              "MULT2", "NORM", "ff_2p134", "ff_2p72", "matVecModM", "mrg_next_value",
+              "mrg_uniform", "mrg_uniform_base", "multMatVect", "np_int32_vals"):
+    SPECIFIC[f"theano.sandbox.rng_mrg.{_name}"] = _MRG
+for _name in ("CondMerge", "acceptable_ops", "cond_merge_ifs_false", "cond_merge_ifs_true",
+              "cond_merge_random_op", "cond_remove_identical",
+              "ifelse_lift_single_if_through_acceptable_ops"):
+    SPECIFIC[f"theano.ifelse.{_name}"] = _OPT
+for _name in ("OPT_FAST_COMPILE", "OPT_FAST_RUN", "OPT_FAST_RUN_STABLE", "OPT_MERGE",
+              "OPT_NONE", "OPT_O2", "OPT_O3", "OPT_STABILIZE", "OPT_UNSAFE", "exclude"):
+    SPECIFIC[f"theano.compile.{_name}"] = "Theano's optimizer queries (TensorFlow optimises " \
+                                          "the graph)"
+for _name in ("AddDestroyHandler", "Supervisor", "insert_deepcopy", "std_fgraph",
+              "fgraph_updated_vars", "PrintCurrentFunctionGraph", "inline_ofg_expansion"):
+    SPECIFIC[f"theano.compile.{_name}"] = _OPT
+for _name in ("AliasedMemoryError", "DUPLICATE", "NODEFAULT", "alias_root", "check_equal",
+              "convert_function_input", "get_info_on_inputs", "infer_reuse_pattern",
+              "instantiated_default_mode", "orig_function", "rebuild_collect_shared",
+              "view_tree_set"):
+    SPECIFIC[f"theano.compile.{_name}"] = _STORAGE
+for _name in ("choice_helper", "multinomial_helper", "permutation_helper",
+              "random_integers_helper"):
+    SPECIFIC[f"theano.tensor.raw_random.{_name}"] = (
+        "a NumPy helper of Theano's RandomFunction perform (draws here run in TensorFlow)")
+SPECIFIC.update({
+    "theano.generic": "Theano's generic (non-tensor) type",
+    "theano.compile.Shape": "an Op class of Theano's graph: tfgraph has its own ops behind the "
+                            "same functions",
+    "theano.tensor.nnet.bn.BNComposite": "a theano.scalar Composite op of Theano's batch-norm "
+                                         "graph",
+    "theano.tensor.nnet.bn.bn_groupopt": _OPT,
+    "theano.tensor.signal.pool.MaxPoolRop": "an Op class of Theano's graph: the R-op of "
+                                            "pooling comes from TensorFlow's autodiff",
+    "theano.tensor.signal.pool.PoolingMode_t": "Theano's C ops' parameter type",
+    "theano.tensor.xlogx.XlogX": "a theano.scalar op class (tfgraph's elementwise ops are not "
+                                 "built from scalar ops; xlogx is the op)",
+    "theano.tensor.xlogx.XlogY0": "a theano.scalar op class (tfgraph's elementwise ops are not "
+                                  "built from scalar ops; xlogy0 is the op)",
+    "theano.gradient.grad_time": "Theano's profiling counter of the time spent in grad",
+    "theano.gradient.mode_not_slow": "a helper of Theano's own test suite",
+    "theano.misc.pkl_utils.load_reduce": "Python 2 compatibility (loading Python 2 pickles)",
+    "theano.scan_module.clone": "a helper imported there (theano.clone is the same function)",
+})
+
 
 def _parse(path):
     with open(path) as source:
@@ -165,9 +226,10 @@ def public_names(root, module, seen=None):
     return sorted({n for n in names if not n.startswith("_")})
 
 
-def reason(name):
-    if name in SPECIFIC:
-        return SPECIFIC[name]
+def reason(module, name):
+    for key in (f"{module}.{name}", name):
+        if key in SPECIFIC:
+            return SPECIFIC[key]
     for pattern, why in REASONS:
         if re.search(pattern, name):
             return why
@@ -181,7 +243,7 @@ def main(root):
     for module in MODULES:
         print(f"\n[{module}]")
         for name in public_names(root, module):
-            why = reason(name)
+            why = reason(module, name)
             print(f"{name} -- {why}" if why else name)
 
 

@@ -9,3 +9,9 @@ from tfgraph.compile.modes import (FastCompile, FastRun, Mode, get_default_mode,
                                    get_mode)
 from tfgraph.compile.ops import as_op  # noqa: F401
 from tfgraph.shared import SharedVariable  # noqa: F401  (theano.compile.SharedVariable)
+from tfgraph.compile.builders import OpFromGraph  # noqa: F401,E402
+from tfgraph.compile.extras import (FAST_COMPILE, FAST_RUN, MonitorMode, Out,  # noqa: F401,E402
+                                    SymbolicInput, SymbolicOutput, function_dump, pfunc,
+                                    predefined_modes)
+from tfgraph.shared import shared, shared_constructor  # noqa: F401,E402
+from tfgraph.tensor import shape  # noqa: F401,E402

@@ -11,6 +11,7 @@ file opens with ``numpy.load`` too (``numpy.load('model.zip')['W']``).
 import io
 import pickle
 import shutil
+import sys
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -18,6 +19,12 @@ from collections import defaultdict
 import numpy as np
 
 from tfgraph import persist
+
+Pickler = pickle.Pickler
+# Theano raised the recursion limit to this, for pickling deep graphs.
+min_recursion = 3000
+if sys.getrecursionlimit() < min_recursion:
+    sys.setrecursionlimit(min_recursion)
 from tfgraph.graph import _Tag
 from tfgraph.shared import SharedVariable
 

@@ -28,8 +28,14 @@ def constant(value, name=None, dtype=None, ndim=None):
     return Constant(type_, data, name=name, weak=weak)
 
 
+class AsTensorError(TypeError):
+    """A value that cannot be made a tensor (Theano's name for this TypeError)."""
+
+
 def as_tensor_variable(x, name=None, ndim=None):
     """``x`` itself if symbolic, else a constant of it (Theano's name)."""
+    if hasattr(x, "_as_TensorVariable"):   # Theano's protocol (compile.Out, ...)
+        x = x._as_TensorVariable()
     if isinstance(x, Variable):
         if ndim is not None and x.ndim != ndim:
             raise TypeError(f"{x} has {x.ndim} dimensions where {ndim} are needed")
@@ -42,7 +48,7 @@ def as_tensor_variable(x, name=None, ndim=None):
     try:
         return constant(x, name=name, ndim=ndim)
     except (TypeError, ValueError) as error:
-        raise TypeError(f"Cannot convert {x!r} to a symbolic tensor: {error}") from None
+        raise AsTensorError(f"Cannot convert {x!r} to a symbolic tensor: {error}") from None
 
 
 def is_weak_literal(var):

@@ -15,10 +15,10 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
 from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.conv import (_checked, _patches, _vjp, channels_last, describe,
-                              remember_channels_last)
+from tfgraph.ops.conv import (_checked, _patches, _static_vector, _vjp, channels_last,
+                              describe, remember_channels_last)
 from tfgraph._tf import tf
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -36,47 +36,104 @@ def _int_tuple(value, nd, what, fname):
     return tuple(int(v) for v in value)
 
 
+def _static_ints(value):
+    """``value`` (ints, int constants, or a sequence of them) as a tuple of
+    Python ints, or None when some part is symbolic."""
+    if isinstance(value, Constant):
+        value = value.data.tolist()
+    if isinstance(value, Variable):
+        return None
+    value = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value,)
+    ints = []
+    for v in value:
+        if isinstance(v, Constant) and v.ndim == 0:
+            v = v.data.item()
+        if isinstance(v, Variable):
+            return None
+        ints.append(v)
+    return tuple(ints)
+
+
+def _int_vector(value, nd, what, fname):
+    """Symbolic ``value`` (an int vector, or a sequence of int scalars and
+    ints) as an int64 vector variable of ``nd`` elements."""
+    if not isinstance(value, Variable):
+        value = tuple(value) if isinstance(value, (tuple, list, np.ndarray)) else (value,)
+        if len(value) != nd:
+            raise ValueError(f"{fname}: {what} must have {nd} elements, got {len(value)}")
+        for v in value:
+            if isinstance(v, Variable) and v.ndim != 0:
+                raise TypeError(f"{fname}: each element of {what} must be a scalar, got "
+                                f"{describe(v)} with {v.ndim} dimensions")
+    vector = as_tensor_variable(value)
+    if vector.ndim != 1 or not dtypes.is_discrete(vector.dtype) or vector.dtype == "bool":
+        raise TypeError(f"{fname}: {what} must be ints, got {describe(vector)} of dtype "
+                        f"{vector.dtype} with {vector.ndim} dimensions")
+    return vector
+
+
 def pool_output_length(size, ws, stride, pad, ignore_border):
-    """Theano's number of windows along one axis (``size`` int or tensor)."""
+    """Theano's number of windows along one axis (each of ``size``, ``ws``,
+    ``stride``, ``pad`` an int or an int tensor)."""
     size = size + 2 * pad
     if ignore_border:
-        out = (size - ws) // stride + 1
-        return max(out, 0) if isinstance(out, int) else tf.maximum(out, 0)
-    if stride >= ws:
-        return (size - 1) // stride + 1
-    out = (size - 1 - ws + stride) // stride
-    return (max(out, 0) if isinstance(out, int) else tf.maximum(out, 0)) + 1
+        return _at_least_0((size - ws) // stride + 1)
+    partial = _at_least_0((size - 1 - ws + stride) // stride) + 1
+    if all(isinstance(v, int) for v in (size, ws, stride)):
+        return (size - 1) // stride + 1 if stride >= ws else partial
+    return tf.where(stride >= ws, (size - 1) // stride + 1, partial)
+
+
+def _at_least_0(n):
+    return max(n, 0) if isinstance(n, int) else tf.maximum(n, 0)
 
 
 class Pool(Op):
     """``Pool(ws, stride, pad, ignore_border, mode, ndim)(x)`` pools the last
-    ``ndim`` axes of ``x``."""
+    ``ndim`` axes of ``x`` with windows fixed when the graph is built.
 
-    def __init__(self, ws, stride=None, pad=None, ignore_border=False, mode="max", ndim=2):
+    Theano's own form, ``Pool(ignore_border, mode, ndim)(x, ws, stride, pad)``,
+    takes the window parameters as inputs, which may be symbolic (computed
+    from the input's shape, as in spatial pyramid pooling)."""
+
+    def __init__(self, ws=None, stride=None, pad=None, ignore_border=False, mode="max",
+                 ndim=2, openmp=None):
+        if ws is None or isinstance(ws, bool):
+            # Pool(ignore_border, mode, ndim), possibly positional
+            if isinstance(ws, bool):
+                ignore_border = ws
+                mode = stride if isinstance(stride, str) else mode
+                ndim = pad if isinstance(pad, int) else ndim
+            ws = stride = pad = None
         self.fname = f"pool_{ndim}d"
         if mode == "max_deterministic":
             mode = "max"
         if mode not in MODES:
             raise ValueError(f"{self.fname}: mode must be one of {MODES}, got {mode!r}")
-        self.ndim = ndim
+        self.ndim, self.ignore_border, self.mode = ndim, bool(ignore_border), mode
+        if ws is None:
+            self.ws = self.stride = self.pad = None     # inputs of each node
+            self.name = f"Pool{{{mode}, ignore_border={self.ignore_border}}}"
+            return
         self.ws = _int_tuple(ws, ndim, "ws", self.fname)
         self.stride = _int_tuple(self.ws if stride is None else stride, ndim, "stride",
                                  self.fname)
         self.pad = _int_tuple((0,) * ndim if pad is None else pad, ndim, "pad", self.fname)
-        self.ignore_border, self.mode = bool(ignore_border), mode
-        if min(self.ws) < 1 or min(self.stride) < 1 or min(self.pad) < 0:
-            raise ValueError(f"{self.fname}: ws {self.ws} and stride {self.stride} must be "
-                             f">= 1 and pad {self.pad} >= 0")
-        if any(self.pad) and not self.ignore_border:
-            raise NotImplementedError(f"{self.fname}: padding works only with "
-                                      f"ignore_border=True")
-        if any(p >= w for p, w in zip(self.pad, self.ws)):
-            raise NotImplementedError(f"{self.fname}: pad {self.pad} must be smaller than "
-                                      f"ws {self.ws}")
+        self._check_params(self.ws, self.stride, self.pad)
         self.name = f"Pool{{{mode}, ws={self.ws}, stride={self.stride}, pad={self.pad}, " \
                     f"ignore_border={self.ignore_border}}}"
 
-    def make_node(self, x):
+    def _check_params(self, ws, stride, pad):
+        if min(ws) < 1 or min(stride) < 1 or min(pad) < 0:
+            raise ValueError(f"{self.fname}: ws {ws} and stride {stride} must be "
+                             f">= 1 and pad {pad} >= 0")
+        if any(pad) and not self.ignore_border:
+            raise NotImplementedError(f"{self.fname}: padding works only with "
+                                      f"ignore_border=True")
+        if any(p >= w for p, w in zip(pad, ws)):
+            raise NotImplementedError(f"{self.fname}: pad {pad} must be smaller than ws {ws}")
+
+    def make_node(self, x, ws=None, stride=None, pad=None):
         x = as_tensor_variable(x)
         if x.ndim < self.ndim:
             raise TypeError(f"{self.fname}: input {describe(x)} needs at least {self.ndim} "
@@ -84,30 +141,73 @@ class Pool(Op):
         if x.dtype.startswith("complex") or x.dtype == "bool":
             raise TypeError(f"{self.fname}: input {describe(x)} must be real numbers, "
                             f"got {x.dtype}")
-        if self.ignore_border:
+        params = []
+        if self.ws is None:
+            if ws is None:
+                raise ValueError(f"{self.fname}: you must provide the window size (ws)")
+            stride = ws if stride is None else stride
+            pad = (0,) * self.ndim if pad is None else pad
+            static = [_static_ints(v) for v in (ws, stride, pad)]
+            if all(s is not None for s in static):
+                static = [_int_tuple(s, self.ndim, what, self.fname)
+                          for s, what in zip(static, ("ws", "stride", "pad"))]
+                self._check_params(*static)
+            params = [_int_vector(v, self.ndim, what, self.fname)
+                      for v, what in zip((ws, stride, pad), ("ws", "stride", "pad"))]
+        elif ws is not None or stride is not None or pad is not None:
+            raise TypeError(f"{self.fname}: this Pool has its window fixed ({self.name}); "
+                            f"use Pool(ignore_border, mode, ndim) to give it as inputs")
+        if self.ignore_border and self.ws is not None:
             known = [1 if b else (x.data.shape[i] if isinstance(x, Constant) else None)
                      for i, b in enumerate(x.broadcastable)][-self.ndim:]
             for axis, (n, w, p) in enumerate(zip(known, self.ws, self.pad)):
                 if n is not None and n + 2 * p < w:
                     raise ValueError(self._too_small(x, axis, n))
         pattern = x.broadcastable[:-self.ndim] + (False,) * self.ndim
-        return Apply(self, [x], [TensorType(x.dtype, pattern)])
+        return Apply(self, [x] + params, [TensorType(x.dtype, pattern)])
 
     def _too_small(self, x, axis, n):
+        if self.ws is None:
+            return (f"{self.fname}: the window (ws) is larger than input {describe(x)} (axis "
+                    f"{x.ndim - self.ndim + axis}, padded by pad on each side) with "
+                    f"ignore_border=True, which leaves no window")
         return (f"{self.fname}: ws {self.ws} is larger than input {describe(x)} "
                 f"(axis {x.ndim - self.ndim + axis} has length {n}, padded by "
                 f"{self.pad[axis]} on each side) with ignore_border=True, which leaves no "
                 f"window")
 
     def lower(self, node, inputs, ctx):
-        out, out_last = self.pooled(node.inputs[0], inputs[0], ctx)
+        out, out_last = self.pooled(node, inputs, ctx)
         if out_last is not None:
             remember_channels_last(ctx, node.outputs[0], out_last)
         return [out]
 
-    def pooled(self, var, x, ctx):
-        """(pooled ``x``, its channels-last form or None) for input variable ``var``."""
+    def _params(self, node, inputs):
+        """(ws, stride, pad, run-time checks): tuples of ints when known when
+        the graph is built, else lists of int32 scalar tensors."""
+        if self.ws is not None:
+            return self.ws, self.stride, self.pad, []
+        static = [_static_vector(v) for v in node.inputs[1:]]
+        if all(s is not None for s in static):
+            return (*static, [])
+        ws, stride, pad = ([tf.cast(v[i], tf.int32) for i in range(self.ndim)]
+                           for v in inputs[1:])
+        name = self.fname
+        checks = [(tf.reduce_all(tf.stack([w >= 1 for w in ws] + [s >= 1 for s in stride])),
+                   f"{name}: ws and stride must be >= 1"),
+                  (tf.reduce_all(tf.stack([tf.logical_and(p >= 0, p < w)
+                                           for p, w in zip(pad, ws)])),
+                   f"{name}: pad must be >= 0 and smaller than ws")]
+        if not self.ignore_border:
+            checks.append((tf.reduce_all(tf.stack([tf.equal(p, 0) for p in pad])),
+                           f"{name}: padding works only with ignore_border=True"))
+        return ws, stride, pad, checks
+
+    def pooled(self, node, inputs, ctx):
+        """(pooled input, its channels-last form or None)."""
+        var, x = node.inputs[0], inputs[0]
         nd = self.ndim
+        ws, stride, pad, checks = self._params(node, inputs)
         # (batch, *spatial, channels): 4-d/5-d NCHW inputs channels-last, the
         # others with all leading axes as channels.
         if var.ndim == nd + 2:
@@ -119,49 +219,150 @@ class Pool(Op):
             batched = tf.reshape(x, tf.concat([[1, -1], spatial], 0))
             batched = tf.transpose(batched, [0] + list(range(2, 2 + nd)) + [1])
         if self.ignore_border:
-            batched = _checked(batched, [(tf.greater_equal(n + 2 * p, w), self._too_small(
-                var, i, f"less than ws - 2 * pad = {w - 2 * p}"))
-                for i, (n, w, p) in enumerate(zip(spatial, self.ws, self.pad))])
+            checks += [(tf.greater_equal(n + 2 * p, w), self._too_small(
+                var, i, f"less than ws - 2 * pad = {w - 2 * p}" if self.ws else None))
+                for i, (n, w, p) in enumerate(zip(spatial, ws, pad))]
+        batched = _checked(batched, checks)
         dtype = batched.dtype
         work = dtype if dtype.is_floating else tf.float64
         lengths = [pool_output_length(n, w, s, p, self.ignore_border)
-                   for n, w, s, p in zip(spatial, self.ws, self.stride, self.pad)]
-        out_last = tf.cast(self._pool(tf.cast(batched, work), spatial, lengths), dtype)
+                   for n, w, s, p in zip(spatial, ws, stride, pad)]
+        windows = _Windows(ws, stride, pad, lengths, spatial, self.ignore_border, self.mode)
+        out_last = tf.cast(windows.pool(tf.cast(batched, work)), dtype)
         out = tf.transpose(out_last, [0, nd + 1] + list(range(1, nd + 1)))
         if var.ndim != nd + 2:
             out = tf.reshape(out, tf.concat([tf.shape(x)[:var.ndim - nd], lengths], 0))
             out_last = None
         return out, out_last
 
-    def _pool(self, x, spatial, lengths):
-        """Pool channels-last ``x`` with Theano's windows."""
-        if self.ignore_border and not any(self.pad):
-            pass  # VALID's windows are Theano's: no copy of x for padding
-        else:
-            fill = -np.inf if self.mode == "max" else 0
-            pads = []
-            for n, w, s, p, o in zip(spatial, self.ws, self.stride, self.pad, lengths):
-                # with ignore_border, windows end within the padded input
-                right = p if self.ignore_border else tf.maximum((o - 1) * s + w - n - p, 0)
-                pads.append([p, right])
-            x = tf.pad(x, [[0, 0]] + pads + [[0, 0]], constant_values=fill)
+
+class _Windows:
+    """Theano's pooling windows over the spatial axes of a channels-last
+    (batch, *spatial, channels) tensor. Window parameters are Python ints
+    (TensorFlow's pooling kernels) or int tensors (the windows gathered)."""
+
+    def __init__(self, ws, stride, pad, lengths, spatial, ignore_border, mode):
+        self.ws, self.stride, self.pad, self.lengths = ws, stride, pad, lengths
+        self.spatial, self.ignore_border, self.mode = spatial, ignore_border, mode
+        self.static = all(isinstance(v, int) for v in (*ws, *stride, *pad))
+
+    def pool(self, x):
+        x = self.padded(x)
         if self.mode == "max":
-            return _window_reduce(x, self.ws, self.stride, tf.nn.max_pool2d)
-        total = _window_reduce(x, self.ws, self.stride, tf.nn.avg_pool2d) * np.prod(self.ws)
-        if self.mode == "sum" or (self.mode == "average_inc_pad" and self.ignore_border):
-            # every window lies inside the padded input: ws elements each
-            return total if self.mode == "sum" else total / np.prod(self.ws)
+            return self.max(x)
+        if self.static:
+            total = _window_reduce(x, self.ws, self.stride, tf.nn.avg_pool2d) * _prod(self.ws)
+        else:
+            total = self.reduce(x, tf.reduce_sum)
+        if self.mode == "sum":
+            return total
+        return total / self.counts(total.dtype)
+
+    def padded(self, x):
+        """``x`` with Theano's margins (-inf for max, 0 otherwise), so that
+        every window lies inside it."""
+        if self.ignore_border and self.static and not any(self.pad):
+            return x  # VALID's windows are Theano's: no copy of x for padding
+        fill = -np.inf if self.mode == "max" else 0
+        pads = []
+        for n, w, s, p, o in zip(self.spatial, self.ws, self.stride, self.pad, self.lengths):
+            # with ignore_border, windows end within the padded input
+            right = p if self.ignore_border else tf.maximum((o - 1) * s + w - n - p, 0)
+            pads.append([p, right])
+        return tf.pad(x, [[0, 0]] + pads + [[0, 0]], constant_values=fill)
+
+    def counts(self, dtype):
+        """The number of elements each average divides by: separable, an
+        outer product of one vector per axis."""
+        if self.mode == "average_inc_pad" and self.ignore_border:
+            return tf.cast(_prod(self.ws), dtype)  # every window lies inside the padded input
         counts = None
-        for axis, (n, w, s, p, o) in enumerate(zip(spatial, self.ws, self.stride, self.pad,
-                                                    lengths)):
+        for axis, (n, w, s, p, o) in enumerate(zip(self.spatial, self.ws, self.stride,
+                                                    self.pad, self.lengths)):
             lo, hi = (0, n + 2 * p) if self.mode == "average_inc_pad" else (p, n + p)
             starts = tf.range(o) * s
             count = tf.minimum(starts + w, hi) - tf.maximum(starts, lo)
             shape = [1] * (len(self.ws) + 2)
             shape[axis + 1] = -1
-            count = tf.reshape(tf.cast(count, total.dtype), shape)
+            count = tf.reshape(tf.cast(count, dtype), shape)
             counts = count if counts is None else counts * count
-        return total / counts
+        return counts
+
+    def max(self, x):
+        """Window maxima whose gradient, as Theano's MaxPoolGrad, goes in full
+        to every element of a window equal to its maximum (TensorFlow's goes
+        to one of them)."""
+        @tf.custom_gradient
+        def pooled(x):
+            if self.static:
+                out = _window_reduce(x, self.ws, self.stride, tf.nn.max_pool2d)
+            else:
+                out = self.reduce(x, tf.reduce_max)
+
+            def grad(dy):
+                windows, shape = (self.tiles, self.tiled) if self.tiling() else \
+                    (self.flat, lambda pooled: tf.reshape(pooled, [-1, 1]))
+                found = windows(x)
+                hits = tf.equal(found, shape(out))
+                chosen = tf.where(hits, shape(dy), tf.zeros((), dy.dtype))
+                return _vjp(windows, x, chosen)
+            return out, grad
+        return pooled(x)
+
+    def tiling(self):
+        """Whether the windows tile 2-d images (stride = ws, known), the
+        common case, where a crop and a reshape find them."""
+        return self.static and len(self.ws) == 2 and self.ws == self.stride
+
+    def tiles(self, x):
+        """(batch * o1, w1, o2, w2, channels): the windows of padded ``x``
+        when they tile it (no copy but the crop)."""
+        (o1, o2), (w1, w2) = self.lengths, self.ws
+        shape = tf.shape(x)
+        x = tf.slice(x, [0, 0, 0, 0], tf.stack([shape[0], o1 * w1, o2 * w2, shape[3]]))
+        return tf.reshape(x, tf.stack([-1, w1, o2, w2, shape[3]]))
+
+    def tiled(self, pooled):
+        """(batch, o1, o2, channels) pooled values against ``tiles``."""
+        shape = tf.shape(pooled)
+        return tf.reshape(pooled, tf.stack([-1, 1, shape[2], 1, shape[3]]))
+
+    def reduce(self, x, reduction):
+        """``reduction`` over each window of padded ``x``."""
+        shape = tf.shape(x)
+        out_shape = tf.stack([shape[0]] + list(self.lengths) + [shape[-1]])
+        return tf.reshape(reduction(self.flat(x), -1), out_shape)
+
+    def flat(self, x):
+        """(batch * o1 * o2 * ... * channels, w1 * w2 * ...): the windows of
+        padded ``x``, one a row (a rank low enough for TensorFlow to
+        broadcast against)."""
+        nd = len(self.ws)
+        windows = self.gather(x)
+        order = [0] + [1 + 2 * i for i in range(nd)] + [1 + 2 * nd] + \
+            [2 + 2 * i for i in range(nd)]
+        return tf.reshape(tf.transpose(windows, order), tf.stack([-1, _prod(self.ws)]))
+
+    def gather(self, x):
+        """(batch, o1, w1, o2, w2, ..., channels): the windows of padded ``x``."""
+        for i, (w, s, o) in enumerate(zip(self.ws, self.stride, self.lengths)):
+            axis = 1 + 2 * i
+            shape = tf.shape(x)
+            if isinstance(w, int) and isinstance(s, int) and w == s:
+                # non-overlapping windows: a crop and a reshape
+                size = tf.concat([shape[:axis], [o * w], shape[axis + 1:]], 0)
+                x = tf.slice(x, tf.zeros_like(shape), size)
+                x = tf.reshape(x, tf.concat([shape[:axis], [o, w], shape[axis + 1:]], 0))
+            else:
+                x = tf.gather(x, tf.range(o)[:, None] * s + tf.range(w)[None, :], axis=axis)
+        return x
+
+
+def _prod(values):
+    total = 1
+    for v in values:
+        total = total * v
+    return total
 
 
 def _window_reduce(x, ws, stride, pool2d):
@@ -196,7 +397,7 @@ class MaxPoolSameSize(Op):
 
     def lower(self, node, inputs, ctx):
         x = inputs[0]
-        pooled = self.pool.pooled(node.inputs[0], x, ctx)[0]
+        pooled = self.pool.pooled(node, inputs, ctx)[0]
         r, c = self.patch_size
         up = tf.repeat(tf.repeat(pooled, r, axis=-2), c, axis=-1)
         shape, ups = tf.shape(x), tf.shape(up)

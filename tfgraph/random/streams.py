@@ -54,12 +54,18 @@ class _Streams:
         """A RandomDraw node on a new state: (state, next state, sample)."""
         state = shared(np.array([next(self._keys), 0], dtype="int64"), name="rng_state")
         state.tag.is_rng = True
-        op = RandomDraw(dist, dtype, pattern, label, sized=size is not None, **options)
-        op.check_constants(params, label)
-        new_state, sample = op.make_node(state, size, *params).outputs
+        new_state, sample = draw_on(state, dist, size, params, dtype, label, pattern, **options)
         state.default_update = new_state
         self._states.append(state)
         return state, new_state, sample
+
+
+def draw_on(state, dist, size, params, dtype, label, pattern, **options):
+    """(next state, sample) of a RandomDraw node on the int64 [key, counter]
+    vector ``state``."""
+    op = RandomDraw(dist, dtype, pattern, label, sized=size is not None, **options)
+    op.check_constants(params, label)
+    return op.make_node(state, size, *params).outputs
 
 
 def _float_dtype(dtype, *params):

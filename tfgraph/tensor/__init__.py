@@ -133,3 +133,9 @@ from tfgraph.tensor import var_more as _var_more  # noqa: E402,F401  (more metho
 
 globals().update({name: op for name, op in _SPECIAL.items() if name not in ("xlogx", "xlogy0")})
 from tfgraph.tensor import shared_randomstreams  # noqa: E402,F401
+from tfgraph.tensor.basic_extras import (  # noqa: E402,F401
+    AdvancedIndexingError, AsTensorError, NoneConst, NoneTypeT, ShapeError, Tensor,
+    advanced_boolean_inc_subtensor, advanced_boolean_set_subtensor, advanced_boolean_subtensor,
+    as_index_variable, as_int_none_variable, default, join_, make_slice, none_type_t,
+    permute_row_elements, setdefault)
+from tfgraph.tensor import raw_random  # noqa: E402,F401

@@ -125,3 +125,25 @@ def tensorsolve(a, b, axes=None):
     square = reshape(a, [rows, OPS["int_div"](reduce("prod", a.shape), rows)])
     solution = Solve()(square, reshape(b, [rows]))
     return reshape(solution, rest)
+
+
+class TensorInv:
+    """Theano's op class: ``TensorInv(ind=2)(a)`` is ``tensorinv(a, ind)``."""
+    __props__ = ("ind",)
+
+    def __init__(self, ind=2):
+        self.ind = int(ind)
+
+    def __call__(self, a):
+        return tensorinv(a, self.ind)
+
+
+class TensorSolve:
+    """Theano's op class: ``TensorSolve(axes=None)(a, b)`` is ``tensorsolve(a, b, axes)``."""
+    __props__ = ("axes",)
+
+    def __init__(self, axes=None):
+        self.axes = axes
+
+    def __call__(self, a, b):
+        return tensorsolve(a, b, self.axes)

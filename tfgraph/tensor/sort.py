@@ -1,4 +1,5 @@
 """``theano.tensor.sort``: sort, argsort, topk, argtopk, topk_and_argtopk."""
+from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import flatten
 from tfgraph.ops.sort import Sort, TopK
@@ -41,3 +42,49 @@ def argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
 def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
     x, axis = _flat_if_none(x, axis)
     return tuple(TopK(axis, True, True, idx_dtype)(x, kth))
+
+
+def _axis_of(axis):
+    """A Python int (or None) from an axis given as an int or a constant."""
+    if isinstance(axis, Constant):
+        return None if axis.data is None else int(axis.data)
+    if isinstance(axis, Variable):
+        raise NotImplementedError(f"sort: a symbolic axis ({axis}) is not supported; give an "
+                                  f"int")
+    return axis
+
+
+class SortOp(Sort):
+    """Theano's op class: ``SortOp(kind, order=None)(input, axis=-1)``."""
+
+    def __init__(self, kind="quicksort", order=None, axis=-1, indices=False):
+        if order is not None:
+            raise ValueError("sort: order applies to structured arrays, which tensors are not")
+        self.kind, self.order = kind, order
+        super().__init__(axis, indices)
+
+    def make_node(self, input, axis=-1):
+        input, axis = _flat_if_none(input, _axis_of(axis))
+        return Sort.make_node(type(self)(self.kind, self.order, axis), input)
+
+
+class ArgSortOp(SortOp):
+    """Theano's op class: ``ArgSortOp(kind, order=None)(input, axis=-1)``."""
+
+    def __init__(self, kind="quicksort", order=None, axis=-1):
+        super().__init__(kind, order, axis, indices=True)
+
+
+class TopKOp(TopK):
+    """Theano's op class: ``TopKOp(axis=-1, sorted=True, idx_dtype='int64',
+    return_values=True, return_indices=True)(x, kth)`` (values sorted here)."""
+
+    def __init__(self, axis=-1, sorted=True, idx_dtype="int64",  # noqa: A002
+                 return_values=True, return_indices=True):
+        if not isinstance(axis, int):
+            raise TypeError(f'"axis" parameter must be integer, got "{type(axis)}"')
+        if not (return_values or return_indices):
+            raise ValueError("Neither return_values nor return_indices is True, this isn't "
+                             "allowed")
+        self.sorted = sorted
+        super().__init__(axis, return_values, return_indices, idx_dtype)

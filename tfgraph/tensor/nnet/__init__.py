@@ -13,10 +13,19 @@ from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.nnet import CrossentropyCategorical1Hot, CrossentropySoftmax, Softmax
 from tfgraph.tensor.nnet import abstract_conv, bn, conv, neighbours  # noqa: F401
 from tfgraph.tensor.nnet.abstract_conv import (conv2d_grad_wrt_inputs,  # noqa: F401
-                                               conv2d_grad_wrt_weights, conv3d)
+                                               conv2d_grad_wrt_weights, conv3d,
+                                               separable_conv2d)
+from tfgraph.tensor.nnet.abstract_conv import conv2d as abstract_conv2d  # noqa: F401
 from tfgraph.tensor.nnet.activations import (elu, h_softmax, hard_sigmoid, selu,  # noqa: F401
                                              softsign, ultra_fast_sigmoid)
 from tfgraph.tensor.nnet.bn import batch_normalization  # noqa: F401
+from tfgraph.tensor.nnet.classifiers import (  # noqa: F401
+    CrossentropySoftmaxArgmax1HotWithBias, LogSoftmax, Prepend_scalar_constant_to_each_row,
+    Prepend_scalar_to_each_row, SoftmaxWithBias, confusion_matrix, crossentropy_categorical_1hot,
+    crossentropy_softmax_argmax_1hot_with_bias, crossentropy_softmax_max_and_argmax_1hot,
+    crossentropy_softmax_max_and_argmax_1hot_with_bias, logsoftmax_op, prepend_0_to_each_row,
+    prepend_1_to_each_row, prepend_scalar_to_each_row, scalar_sigmoid, softmax_graph, softmax_op,
+    softmax_with_bias)
 from tfgraph.tensor.nnet.neighbours import images2neibs, neibs2images  # noqa: F401
 
 sigmoid = OPS["sigmoid"]

@@ -7,6 +7,17 @@ from tfgraph.graph import Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.conv import (BaseConv, Conv, ConvGradInputs, ConvGradWeights,  # noqa: F401
                               border_pads, normalize_border_mode, output_length)
+from tfgraph.tensor.nnet.conv_forms import (  # noqa: F401
+    bilinear_kernel_1D, bilinear_kernel_2D, bilinear_upsampling, causal_conv1d,
+    frac_bilinear_upsampling, separable_conv2d, separable_conv3d)
+from tfgraph.tensor.nnet.conv_shapes import (  # noqa: F401
+    assert_conv_shape, assert_shape, border_mode_to_pad, check_conv_gradinputs_shape,
+    get_conv_gradinputs_shape, get_conv_gradinputs_shape_1axis, get_conv_gradweights_shape,
+    get_conv_gradweights_shape_1axis, get_conv_output_shape, get_conv_shape_1axis)
+
+# Theano's n-d classes (convdim the first argument), the bases of the 2-d and 3-d ones
+BaseAbstractConv, AbstractConv = BaseConv, Conv
+AbstractConv_gradInputs, AbstractConv_gradWeights = ConvGradInputs, ConvGradWeights
 
 
 def _conv_class(base, convdim, doc):
@@ -41,19 +52,6 @@ AbstractConv3d_gradWeights = type("AbstractConv3d_gradWeights", (ConvGradWeights
 for _cls in (AbstractConv2d, AbstractConv3d, AbstractConv2d_gradInputs,
              AbstractConv3d_gradInputs, AbstractConv2d_gradWeights, AbstractConv3d_gradWeights):
     _cls.__module__ = __name__
-
-
-def get_conv_output_shape(image_shape, kernel_shape, border_mode, subsample,
-                          filter_dilation=None):
-    """The output shape of a convolution (None where unknown), as Theano's."""
-    convdim = len(image_shape) - 2
-    dilation = filter_dilation or (1,) * convdim
-    border = normalize_border_mode(border_mode, convdim) if not isinstance(border_mode, str) \
-        else border_mode
-    borders = [border] * convdim if isinstance(border, str) else list(border)
-    return (image_shape[0], kernel_shape[0]) + tuple(
-        output_length(image_shape[2 + i], kernel_shape[-convdim + i], borders[i],
-                      subsample[i], dilation[i]) for i in range(convdim))
 
 
 def conv2d(input, filters, input_shape=None, filter_shape=None, border_mode="valid",

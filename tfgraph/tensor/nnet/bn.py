@@ -98,3 +98,37 @@ def batch_normalization_test(inputs, gamma, beta, mean, var, axes="per-activatio
     _, (gamma, beta, mean, var) = _params(inputs.ndim, non_bc, [
         ("gamma", gamma), ("beta", beta), ("mean", mean), ("var", var)])
     return (inputs - mean) * (gamma / T.sqrt(var + epsilon)) + beta
+
+
+def _op_axes(axes, what):
+    if not isinstance(axes, (tuple, list)) or not axes:
+        raise ValueError(f"{what}: axes must be a non-empty tuple, got {axes!r}")
+    return tuple(int(a) for a in axes)
+
+
+class AbstractBatchNormTrain:
+    """Theano's op class: ``AbstractBatchNormTrain(axes)(x, scale, bias,
+    epsilon=1e-4, running_average_factor=0.1, running_mean=None,
+    running_var=None)`` -> [output, mean, invstd (, new running mean and
+    variance)], the statistics shaped as ``scale``."""
+
+    def __init__(self, axes=(0,)):
+        self.axes = _op_axes(axes, "AbstractBatchNormTrain")
+
+    def __call__(self, x, scale, bias, epsilon=1e-4, running_average_factor=0.1,
+                 running_mean=None, running_var=None):
+        return list(batch_normalization_train(x, scale, bias, self.axes, epsilon,
+                                              running_average_factor, running_mean,
+                                              running_var))
+
+
+class AbstractBatchNormInference:
+    """Theano's op class: ``AbstractBatchNormInference(axes)(x, scale, bias,
+    estimated_mean, estimated_variance, epsilon=1e-4)``."""
+
+    def __init__(self, axes=(0,)):
+        self.axes = _op_axes(axes, "AbstractBatchNormInference")
+
+    def __call__(self, x, scale, bias, estimated_mean, estimated_variance, epsilon=1e-4):
+        return batch_normalization_test(x, scale, bias, estimated_mean, estimated_variance,
+                                        self.axes, epsilon)

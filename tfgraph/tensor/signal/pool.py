@@ -3,7 +3,8 @@
 ``tfgraph.ops.pool`` and docs/conv.md)."""
 import warnings
 
-from tfgraph.ops.pool import MaxPoolSameSize, Pool, pool_output_length  # noqa: F401
+from tfgraph.ops.pool import (MaxPoolSameSize, Pool, _static_ints,  # noqa: F401
+                              pool_output_length)
 
 
 def _renamed(new, old, new_name, old_name, default=None):
@@ -34,13 +35,17 @@ def _pool(ndim, input, ws, ignore_border, stride, pad, mode, ds, st, padding):
                       f"all Theano versions, explicitly add the parameter ignore_border=True.",
                       stacklevel=3)
         ignore_border = False
-    return Pool(ws, stride, pad, ignore_border, mode, ndim)(input)
+    if all(_static_ints(v) is not None for v in (ws, ws if stride is None else stride,
+                                                 (0,) * ndim if pad is None else pad)):
+        return Pool(ws, stride, pad, ignore_border, mode, ndim)(input)
+    # sizes computed in the graph (from the input's shape, say): node inputs
+    return Pool(ignore_border=ignore_border, mode=mode, ndim=ndim)(input, ws, stride, pad)
 
 
 def pool_2d(input, ws=None, ignore_border=None, stride=None, pad=(0, 0), mode="max",
             ds=None, st=None, padding=None):
     """Pool the last two axes of ``input`` with windows ``ws`` moved by
-    ``stride`` (default ``ws``); ``mode`` 'max', 'sum', 'average_inc_pad' or
+    ``stride`` (default ``ws``), Python ints or symbolic int scalars; ``mode`` 'max', 'sum', 'average_inc_pad' or
     'average_exc_pad'; ``ignore_border=False`` (Theano 1.0's default, with a
     warning) keeps partial windows at the ends; ``pad`` needs ignore_border=True."""
     return _pool(2, input, ws, ignore_border, stride, pad, mode, ds, st, padding)
