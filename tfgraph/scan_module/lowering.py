@@ -19,7 +19,10 @@ def lower_scan(op, node, inputs, ctx):
 
     slices, lengths = _sequence_slices(op, seqs)
     n = _number_of_steps(op, node, n_given, slices, lengths)
-    seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s[:n])
+    # A sequence longer than n steps is read whole: the loop reads its first n
+    # entries, and no slice (with its gradient, a copy of the whole sequence)
+    # is needed.
+    seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s)
                   for s in slices]
     slots = [_initial_slots(init, taps) for init, taps in zip(inits, op.state_taps)]
     out_vars = node.outputs[:len(new_states) + len(nits)]
@@ -63,17 +66,25 @@ def lower_scan(op, node, inputs, ctx):
     # The until flag is a loop variable only for loops that have one.
     go = (tf.constant(True),) if condition is not None else ()
     start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
-    invariants = (tf.TensorShape([]),
-                  [[_relaxed(t) for t in state] for state in slots],
-                  [_relaxed(t) for t in shareds],
-                  [tf.TensorShape(None)] * len(out_arrays), *[tf.TensorShape([])] * len(go))
-
     def more(i, _slots, _shared, _arrays, *go):
         return tf.logical_and(i < n, go[0]) if go else i < n
-    final = tf.while_loop(more, body, start,
-                          shape_invariants=invariants, maximum_iterations=n,
-                          # Steps one at a time when recording which step fails.
-                          parallel_iterations=1 if recorder is not None else 10)
+
+    def loop(shape):
+        invariants = (tf.TensorShape([]), [[shape(t) for t in state] for state in slots],
+                      [shape(t) for t in shareds], [tf.TensorShape(None)] * len(out_arrays),
+                      *[tf.TensorShape([])] * len(go))
+        return tf.while_loop(more, body, start, shape_invariants=invariants,
+                             maximum_iterations=n,
+                             # Steps one at a time when recording which step fails.
+                             parallel_iterations=1 if recorder is not None else 10)
+    try:
+        # The states keep their initial static shapes when each step keeps them:
+        # TensorFlow's gradient of the step then needs fewer shape computations.
+        final = loop(lambda t: t.shape)
+    except ValueError as error:
+        if "enters the loop with shape" not in str(error):
+            raise
+        final = loop(_relaxed)
     _, _, shared_final, arrays = final[:4]
     outputs = [a.stack() for a in arrays] + list(shared_final)
     if recorder is not None:
@@ -102,7 +113,8 @@ def _sequence_slices(op, seqs):
         length = tf.shape(seq)[0] - (high - low)
         for k in taps:
             start = k - low
-            piece = seq[start:start + tf.maximum(length, 0)]
+            # Tap 0 alone reads the whole sequence: no slice to make.
+            piece = seq if high == low else seq[start:start + tf.maximum(length, 0)]
             slices.append(tf.reverse(piece, [0]) if op.go_backwards else piece)
         lengths.append(length)
     return slices, lengths
