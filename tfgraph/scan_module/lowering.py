@@ -14,8 +14,7 @@ from tfgraph._tf import tf
 
 def lower_scan(op, node, inputs, ctx):
     n_given, seqs, inits, shareds, implicit = op.split_outer(inputs)
-    seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
-    new_states, nits, new_shared, condition = op.split_inner_outputs()
+    new_states, nits, _, condition = op.split_inner_outputs()
 
     slices, lengths = _sequence_slices(op, seqs)
     n = _number_of_steps(op, node, n_given, slices, lengths)
@@ -33,39 +32,24 @@ def lower_scan(op, node, inputs, ctx):
     truncate = op.truncate_gradient
 
     def body(i, slots, shared_values, arrays, *go):
-        values = {}
-        for var, array in zip(seq_in, seq_arrays):
-            values[id(var)] = array.read(i)
-        at = 0
-        for taps, state in zip(op.state_taps, slots):
-            depth = len(state)
-            for k in taps:
-                values[id(state_in[at])] = state[depth + k]
-                at += 1
-        values.update((id(v), t) for v, t in zip(shared_in, shared_values))
-        values.update((id(v), t) for v, t in zip(implicit_in, implicit))
+        frozen = None
         if truncate is not None and truncate >= 0:
-            # Gradients flow back through the last `truncate` steps only.
-            frozen = i < n - truncate
-            values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
+            frozen = i < n - truncate  # gradients flow back through the last steps only
         with tf.control_dependencies([recorder.assign(tf.cast(i, tf.int64))]
                                      if recorder is not None else []):
-            lowered = Lowering(check=ctx.check).run(op.inner_outputs, values)
-        results = [_value(lowered, y) for y in op.inner_outputs]
-        states_out = results[:len(new_states)]
-        nit_out = results[len(new_states):len(new_states) + len(nits)]
-        shared_out = results[len(new_states) + len(nits):
-                             len(new_states) + len(nits) + len(new_shared)]
-        new_slots = [state[1:] + [cast_tensor(y, state[0].dtype.name)]
-                     for state, y in zip(slots, states_out)]
+            states_out, nit_out, shared_out, stop = run_step(
+                op, ctx, [array.read(i) for array in seq_arrays], slots, shared_values,
+                implicit, frozen)
+        new_slots = [state[1:] + [y] for state, y in zip(slots, states_out)]
         arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
-        if condition is not None:  # until: go on while the condition is false
-            go = (tf.logical_not(tf.cast(results[-1], tf.bool)),)
+        if stop is not None:  # until: go on while the condition is false
+            go = (tf.logical_not(tf.cast(stop, tf.bool)),)
         return (i + 1, new_slots, shared_out, arrays, *go)
 
     # The until flag is a loop variable only for loops that have one.
     go = (tf.constant(True),) if condition is not None else ()
     start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
+
     def more(i, _slots, _shared, _arrays, *go):
         return tf.logical_and(i < n, go[0]) if go else i < n
 
@@ -91,6 +75,34 @@ def lower_scan(op, node, inputs, ctx):
         with tf.control_dependencies(outputs):
             recorder.assign(tf.constant(-1, tf.int64))
     return outputs
+
+
+def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None):
+    """One step: the inner graph lowered on the sequences' slices, the states'
+    slots (per state, the last ``-min(taps)`` values), the shared values and
+    the implicit inputs. ``frozen``: a bool or boolean tensor, true where no
+    gradient may flow back into the step. Returns (new states cast to their slots' dtype, nit
+    outputs, new shared values, the until condition or None)."""
+    seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
+    new_states, nits, new_shared, condition = op.split_inner_outputs()
+    values = {id(var): t for var, t in zip(seq_in, seq_values)}
+    at = 0
+    for taps, state in zip(op.state_taps, slots):
+        for k in taps:
+            values[id(state_in[at])] = state[len(state) + k]
+            at += 1
+    values.update((id(v), t) for v, t in zip(shared_in, shared_values))
+    values.update((id(v), t) for v, t in zip(implicit_in, implicit))
+    if frozen is True:
+        values = {k: tf.stop_gradient(t) for k, t in values.items()}
+    elif frozen is not None and frozen is not False:
+        values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
+    lowered = Lowering(check=ctx.check).run(op.inner_outputs, values)
+    results = [_value(lowered, y) for y in op.inner_outputs]
+    a, b = len(new_states), len(new_states) + len(nits)
+    states = [cast_tensor(y, state[0].dtype.name) for state, y in zip(slots, results[:a])]
+    return (states, results[a:b], results[b:b + len(new_shared)],
+            results[-1] if condition is not None else None)
 
 
 def _value(lowered, var):

@@ -121,6 +121,11 @@ class Scan(Op):
     # --- lowering ------------------------------------------------------------------
 
     def lower(self, node, inputs, ctx):
+        from tfgraph.distribute import tracing_mesh
+        if tracing_mesh() is not None:
+            # DTensor lays out neither TensorArrays nor a loop's gradient.
+            from tfgraph.scan_module.unrolled import lower_scan_unrolled
+            return lower_scan_unrolled(self, node, inputs, ctx)
         from tfgraph.scan_module.lowering import lower_scan
         return lower_scan(self, node, inputs, ctx)
 
