@@ -31,32 +31,42 @@ def lower_scan(op, node, inputs, ctx):
     recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
-    def body(i, slots, shared_values, arrays, *go):
+    # Under XLA, which computes a failing op without failing, the loop carries
+    # whether every step's ops were valid (see Scan.valid).
+    checks_validity = ctx.validity is not None and op.records_steps
+
+    def body(i, slots, shared_values, arrays, *extra):
         frozen = None
         if truncate is not None and truncate >= 0:
             frozen = i < n - truncate  # gradients flow back through the last steps only
+        flags = [] if checks_validity else None
         with tf.control_dependencies([recorder.assign(tf.cast(i, tf.int64))]
                                      if recorder is not None else []):
             states_out, nit_out, shared_out, stop = run_step(
                 op, ctx, [array.read(i) for array in seq_arrays], slots, shared_values,
-                implicit, frozen)
+                implicit, frozen, flags)
         new_slots = [state[1:] + [y] for state, y in zip(slots, states_out)]
         arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
+        go, ok = extra[:len(go0)], extra[len(go0):]
         if stop is not None:  # until: go on while the condition is false
             go = (tf.logical_not(tf.cast(stop, tf.bool)),)
-        return (i + 1, new_slots, shared_out, arrays, *go)
+        if checks_validity:
+            ok = (all_valid(flags, ok[0]),)
+        return (i + 1, new_slots, shared_out, arrays, *go, *ok)
 
-    # The until flag is a loop variable only for loops that have one.
-    go = (tf.constant(True),) if condition is not None else ()
-    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
+    # The until flag and the validity flag are loop variables only for loops
+    # that have them.
+    go0 = (tf.constant(True),) if condition is not None else ()
+    ok0 = (tf.constant(True),) if checks_validity else ()
+    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go0, *ok0)
 
-    def more(i, _slots, _shared, _arrays, *go):
-        return tf.logical_and(i < n, go[0]) if go else i < n
+    def more(i, _slots, _shared, _arrays, *extra):
+        return tf.logical_and(i < n, extra[0]) if go0 else i < n
 
     def loop(shape):
         invariants = (tf.TensorShape([]), [[shape(t) for t in state] for state in slots],
                       [shape(t) for t in shareds], [tf.TensorShape(None)] * len(out_arrays),
-                      *[tf.TensorShape([])] * len(go))
+                      *[tf.TensorShape([])] * (len(go0) + len(ok0)))
         return tf.while_loop(more, body, start, shape_invariants=invariants,
                              maximum_iterations=n,
                              # Steps one at a time when recording which step fails.
@@ -70,6 +80,8 @@ def lower_scan(op, node, inputs, ctx):
             raise
         final = loop(_relaxed)
     _, _, shared_final, arrays = final[:4]
+    if checks_validity:
+        op.last_validity = final[-1]
     outputs = [a.stack() for a in arrays] + list(shared_final)
     if recorder is not None:
         with tf.control_dependencies(outputs):
@@ -77,12 +89,18 @@ def lower_scan(op, node, inputs, ctx):
     return outputs
 
 
-def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None):
+def all_valid(flags, so_far):
+    """``so_far`` and every flag of ``flags``."""
+    return tf.logical_and(so_far, tf.reduce_all(tf.stack(flags))) if flags else so_far
+
+
+def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, flags=None):
     """One step: the inner graph lowered on the sequences' slices, the states'
     slots (per state, the last ``-min(taps)`` values), the shared values and
     the implicit inputs. ``frozen``: a bool or boolean tensor, true where no
     gradient may flow back into the step. Returns (new states cast to their slots' dtype, nit
-    outputs, new shared values, the until condition or None)."""
+    outputs, new shared values, the until condition or None). ``flags``: a
+    list to collect the step's validity flags in (under XLA)."""
     seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
     new_states, nits, new_shared, condition = op.split_inner_outputs()
     values = {id(var): t for var, t in zip(seq_in, seq_values)}
@@ -97,7 +115,7 @@ def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None):
         values = {k: tf.stop_gradient(t) for k, t in values.items()}
     elif frozen is not None and frozen is not False:
         values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
-    lowered = Lowering(check=ctx.check).run(op.inner_outputs, values)
+    lowered = Lowering(check=ctx.check, validity=flags).run(op.inner_outputs, values)
     results = [_value(lowered, y) for y in op.inner_outputs]
     a, b = len(new_states), len(new_states) + len(nits)
     states = [cast_tensor(y, state[0].dtype.name) for state, y in zip(slots, results[:a])]

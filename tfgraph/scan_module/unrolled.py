@@ -8,7 +8,7 @@ is known when it is traced: each step's graph is lowered once per step,
 reading the sequences' steps from ``tf.unstack`` and stacking the outputs with
 ``tf.stack``, which DTensor lays out. One device keeps the loop (lowering.py).
 """
-from tfgraph.scan_module.lowering import run_step
+from tfgraph.scan_module.lowering import all_valid, run_step
 from tfgraph._tf import tf
 
 
@@ -25,16 +25,19 @@ def lower_scan_unrolled(op, node, inputs, ctx):
     shared_values = list(shareds)
     stacked = [[] for _ in range(len(new_states) + len(nits))]
     truncate = op.truncate_gradient
+    flags = [] if ctx.validity is not None and op.records_steps else None
     for t in range(n):
         with tf.name_scope(f"step_{t}"):
             # Gradients flow back through the last `truncate` steps only.
             frozen = truncate is not None and 0 <= truncate and t < n - truncate
             states, nit_out, shared_values, _ = run_step(
                 op, ctx, [seq_steps(t) for seq_steps in steps], slots, shared_values,
-                implicit, frozen)
+                implicit, frozen, flags)
         slots = [state[1:] + [y] for state, y in zip(slots, states)]
         for column, y in zip(stacked, states + nit_out):
             column.append(y)
+    if flags is not None:
+        op.last_validity = all_valid(flags, tf.constant(True))
     return [tf.stack(column) for column in stacked] + list(shared_values)
 
 
