@@ -132,12 +132,14 @@ class Lowering:
         self.unblocked = {}      # var id -> tensor before a blocking identity
         self.results = {}        # batch key -> {wrt var id: gradient tensor}
         self.plan = None
+        self.targets = []
 
     def run(self, targets, values):
         """Lower the graph computing ``targets``; ``values`` maps root
         variables (inputs, shared variables) to tensors. Returns the map
         extended to every variable computed."""
         self.values = dict(values)
+        self.targets = list(targets)  # ops may ask which of their outputs are needed
         self.plan = _TapePlan(targets)
         current = tf.get_current_name_scope()
         self.root_scope = f"{current}/" if current else ""

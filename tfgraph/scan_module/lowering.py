@@ -8,6 +8,7 @@ lowered in the body by a nested ``Lowering`` walk, with the function's mode
 checks, so its ops are checked step by step as any other.
 """
 from tfgraph.compile.lower import Lowering
+from tfgraph.graph import toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph._tf import tf
 
@@ -24,10 +25,12 @@ def lower_scan(op, node, inputs, ctx):
     seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s)
                   for s in slices]
     slots = [_initial_slots(init, taps) for init, taps in zip(inits, op.state_taps)]
+    # Stacked outputs nothing reads (an LSTM's cells) are not written at all.
     out_vars = node.outputs[:len(new_states) + len(nits)]
+    used = _used(out_vars, ctx.targets)
     out_arrays = [tf.TensorArray(v.dtype, size=0 if op.as_while else n,
                                  dynamic_size=op.as_while, infer_shape=True)
-                  for v in out_vars]
+                  for v, needed in zip(out_vars, used) if needed]
     recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
@@ -46,7 +49,8 @@ def lower_scan(op, node, inputs, ctx):
                 op, ctx, [array.read(i) for array in seq_arrays], slots, shared_values,
                 implicit, frozen, flags)
         new_slots = [state[1:] + [y] for state, y in zip(slots, states_out)]
-        arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
+        written = [y for y, needed in zip(states_out + nit_out, used) if needed]
+        arrays = [a.write(i, y) for a, y in zip(arrays, written)]
         go, ok = extra[:len(go0)], extra[len(go0):]
         if stop is not None:  # until: go on while the condition is false
             go = (tf.logical_not(tf.cast(stop, tf.bool)),)
@@ -82,7 +86,9 @@ def lower_scan(op, node, inputs, ctx):
     _, _, shared_final, arrays = final[:4]
     if checks_validity:
         op.last_validity = final[-1]
-    outputs = [a.stack() for a in arrays] + list(shared_final)
+    stacked = iter(a.stack() for a in arrays)
+    outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
+               for v, needed in zip(out_vars, used)] + list(shared_final)
     if recorder is not None:
         with tf.control_dependencies(outputs):
             recorder.assign(tf.constant(-1, tf.int64))
@@ -121,6 +127,15 @@ def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, f
     states = [cast_tensor(y, state[0].dtype.name) for state, y in zip(slots, results[:a])]
     return (states, results[a:b], results[b:b + len(new_shared)],
             results[-1] if condition is not None else None)
+
+
+def _used(variables, targets):
+    """For each of ``variables``, whether the graph computing ``targets``
+    reads it."""
+    read = {id(t) for t in targets}
+    for other in toposort(targets):
+        read.update(id(v) for v in other.inputs)
+    return [id(v) in read for v in variables]
 
 
 def _value(lowered, var):
