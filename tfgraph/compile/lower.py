@@ -132,7 +132,7 @@ class Lowering:
         self.unblocked = {}      # var id -> tensor before a blocking identity
         self.results = {}        # batch key -> {wrt var id: gradient tensor}
         self.plan = None
-        self.targets = []
+        self.targets = None      # what run() computes (None: not known)
 
     def run(self, targets, values):
         """Lower the graph computing ``targets``; ``values`` maps root

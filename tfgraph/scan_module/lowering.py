@@ -104,9 +104,9 @@ def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, f
     """One step: the inner graph lowered on the sequences' slices, the states'
     slots (per state, the last ``-min(taps)`` values), the shared values and
     the implicit inputs. ``frozen``: a bool or boolean tensor, true where no
-    gradient may flow back into the step. Returns (new states cast to their slots' dtype, nit
-    outputs, new shared values, the until condition or None). ``flags``: a
-    list to collect the step's validity flags in (under XLA)."""
+    gradient may flow back into the step; ``flags``: a list to collect the
+    step's validity flags in (under XLA). Returns (new states cast to their
+    slots' dtype, nit outputs, new shared values, the until condition or None)."""
     seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
     new_states, nits, new_shared, condition = op.split_inner_outputs()
     values = {id(var): t for var, t in zip(seq_in, seq_values)}
@@ -131,7 +131,9 @@ def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, f
 
 def _used(variables, targets):
     """For each of ``variables``, whether the graph computing ``targets``
-    reads it."""
+    reads it (all, when ``targets`` is None: not known)."""
+    if targets is None:
+        return [True] * len(variables)
     read = {id(t) for t in targets}
     for other in toposort(targets):
         read.update(id(v) for v in other.inputs)
