@@ -53,6 +53,12 @@ def test_tanh_rnn_outputs_and_gradients_against_numpy_and_finite_differences():
                 p[k][idx] += sign * 1e-6
                 numeric[idx] += sign * (forward(*p) ** 2).sum() / 2e-6
         np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-7)
+    # One gradient call: TensorFlow differentiates the loop itself, without
+    # wrapping it in a function that outputs (and differentiates) every
+    # intermediate value of every step, as it does for a persistent tape.
+    library = f.concrete_function.graph.as_graph_def().library.function
+    assert [fn.signature.name for fn in library if "body" in fn.signature.name]
+    assert not [fn.signature.name for fn in library if "cflow_gradient" in fn.signature.name]
 
 
 def test_several_outputs_of_any_rank_nit_and_sit_sot_mixed():
