@@ -125,8 +125,9 @@ def scan_rnn(steps=3):
                         outputs_info=T.zeros((x.shape[1], 4), dtype="float64"))
     cost = T.mean((hs - y) ** 2)
     params = [Wx, Wh, b]
+    grads = T.grad(cost, params)
     train = theano.function([x, y], cost, name="train",
-                            updates=[(p, p - 0.1 * g) for p, g in zip(params, T.grad(cost, params))])
+                            updates=[(p, p - 0.1 * g) for p, g in zip(params, grads)])
     costs = [train(x_value, y_value) for _ in range(steps)]
     states = theano.function([x], hs, name="states")(x_value)
 
