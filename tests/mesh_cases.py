@@ -106,3 +106,44 @@ def modes():
 
 CASES["errors"] = errors
 CASES["modes"] = modes
+
+
+def scan_rnn(steps=3):
+    """A tanh RNN's training step (the benchmark's rnn, at 6 steps, batch 8,
+    4 units, float64): `steps` calls, then its hidden states; and a second
+    scan reading a sequence backwards with taps [-1, 0] into a state with taps
+    [-2, -1], with its gradient."""
+    rng = np.random.default_rng(0)
+    x_value, y_value = rng.normal(size=(6, 8, 4)), rng.uniform(-0.5, 0.5, (6, 8, 4))
+    x, y = T.tensor3("x"), T.tensor3("y")
+    Wx, Wh = [theano.shared(rng.normal(size=(4, 4)) / 2, name=n) for n in ("Wx", "Wh")]
+    b = theano.shared(np.zeros(4), name="b")
+
+    def step(z_t, h_prev):
+        return T.tanh(z_t + T.dot(h_prev, Wh))
+    hs, _ = theano.scan(step, sequences=T.dot(x, Wx) + b,
+                        outputs_info=T.zeros((x.shape[1], 4), dtype="float64"))
+    cost = T.mean((hs - y) ** 2)
+    params = [Wx, Wh, b]
+    grads = T.grad(cost, params)
+    train = theano.function([x, y], cost, name="train",
+                            updates=[(p, p - 0.1 * g) for p, g in zip(params, grads)])
+    costs = [train(x_value, y_value) for _ in range(steps)]
+    states = theano.function([x], hs, name="states")(x_value)
+
+    def mix(x_prev, x_now, s_2, s_1):
+        return 0.5 * s_2 + T.tanh(x_prev * x_now + s_1)
+    s0 = T.as_tensor_variable(np.zeros((2, 8)))
+    mixed, _ = theano.scan(mix, sequences=dict(input=x.sum(axis=2), taps=[-1, 0]),
+                           outputs_info=dict(initial=s0 + b.sum(), taps=[-2, -1]),
+                           go_backwards=True)
+    backwards = theano.function([x], [mixed, T.grad(mixed.sum(), b)], name="backwards")
+    result = {"costs": np.array(costs), "states": states}
+    result.update(zip(("mixed", "mixed_grad"), backwards(x_value)))
+    result.update(_params(params))
+    return result
+
+
+CASES["scan_rnn"] = scan_rnn
+# Data parallel over the batch, the second axis of a sequence.
+LAYOUTS["scan_rnn"] = {"x": [None, "batch", None], "y": [None, "batch", None]}

@@ -84,6 +84,14 @@ def test_eight_devices_and_every_mode(tmp_path):
         assert_same(results, f"modes@batch=8/{mode}", "tutorial_mlp")
 
 
+def test_scan_rnn_on_four_devices(tmp_path):
+    """A scan RNN's training step, split over the batch: the loop is unrolled
+    on a mesh (DTensor lays out no TensorArray), with the one-device numbers."""
+    results = run_worker(tmp_path, "scan_rnn@batch=4")
+    assert results["scan_rnn@batch=4/n_devices"] == 4
+    assert_same(results, "scan_rnn@batch=4", "scan_rnn")
+
+
 def _free_ports(n):
     sockets = [socket.socket() for _ in range(n)]
     for s in sockets:

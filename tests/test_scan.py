@@ -53,6 +53,12 @@ def test_tanh_rnn_outputs_and_gradients_against_numpy_and_finite_differences():
                 p[k][idx] += sign * 1e-6
                 numeric[idx] += sign * (forward(*p) ** 2).sum() / 2e-6
         np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-7)
+    # One gradient call: TensorFlow differentiates the loop itself, without
+    # wrapping it in a function that outputs (and differentiates) every
+    # intermediate value of every step, as it does for a persistent tape.
+    library = f.concrete_function.graph.as_graph_def().library.function
+    assert [fn.signature.name for fn in library if "body" in fn.signature.name]
+    assert not [fn.signature.name for fn in library if "cflow_gradient" in fn.signature.name]
 
 
 def test_several_outputs_of_any_rank_nit_and_sit_sot_mixed():
@@ -509,6 +515,27 @@ def test_out_of_range_index_at_step_k_names_the_scan_and_k_and_changes_nothing()
     assert total.get_value() == 4.0
     f([1.0, 2.0, 3.0], [1])
     assert total.get_value() == 6.0
+
+
+def test_under_xla_a_scan_that_indexes_carries_its_validity_out_of_the_loop():
+    """XLA clamps an out-of-range index: the loop carries whether every step's
+    indices were in range, so a valid call runs under XLA alone, and a failing
+    one runs again without XLA to raise the op's own error, naming the step."""
+    x, idx = T.dvector("x"), T.lvector("idx")
+    total = theano.shared(np.float64(0), "total")
+    out, updates = theano.scan(lambda i: (2 * x[i], {total: total + x[i]}), sequences=idx,
+                               name="gather")
+    f = theano.function([x, idx], out, updates=updates,
+                        mode=theano.Mode(jit_compile=True))
+    np.testing.assert_array_equal(f([1.0, 2.0, 3.0], [0, 2]), [2.0, 6.0])
+    assert total.get_value() == 4.0
+    assert getattr(f, "_plain", None) is None  # never ran without XLA
+    with pytest.raises(IndexError, match=r"\(scan 'gather', step 2 counting from 0\)"):
+        f([1.0, 2.0, 3.0], [0, 1, 5, 1])
+    assert total.get_value() == 4.0
+    with pytest.raises(IndexError, match=r"(?s)^Step 1 \(0-based\).*scan 'gather', step 0"):
+        f.loop(None, [[1.0, 2.0, 3.0]] * 3, [[1], [3], [0]], sliced=True, jit_compile=True)
+    assert total.get_value() == 4.0  # a failed loop changes nothing
 
 
 def test_nested_scans_name_both_steps():

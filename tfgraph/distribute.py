@@ -414,9 +414,29 @@ def place(function):
         # no layout). Traced in FAST_COMPILE too: eager gradients on DTensors
         # mix in regular tensors, which DTensor refuses.
         jit_compile = not function.mode.eager and bool(function.mode.use_xla())
-        call = tf.function(function._body, autograph=False, jit_compile=jit_compile or None)
+        call = tf.function(_traced_for(mesh, function._body), autograph=False,
+                           jit_compile=jit_compile or None)
         function._run, function._fast = MeshRunner(function, mesh, call), None
     return mesh
+
+
+_tracing = threading.local()
+
+
+def tracing_mesh():
+    """The mesh the graph being traced is for, or None: ops whose usual
+    lowering DTensor cannot lay out (scan's loop) lower differently there."""
+    return getattr(_tracing, "mesh", None)
+
+
+def _traced_for(mesh, body):
+    def traced(*args):
+        outer, _tracing.mesh = tracing_mesh(), mesh
+        try:
+            return body(*args)
+        finally:
+            _tracing.mesh = outer
+    return traced
 
 
 class StepCalls:

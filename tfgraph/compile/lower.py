@@ -75,6 +75,16 @@ class _TapePlan:
     def groups(self):
         return set(self.group.values())
 
+    def persistent(self, group):
+        """Whether ``group``'s tape must serve more than one sweep. A tape
+        serving one gradient call is not persistent: TensorFlow then
+        differentiates a ``tf.while_loop`` (scan) directly, where a persistent
+        tape makes it wrap the loop in a function that outputs, and
+        differentiates, every intermediate value of every step."""
+        keys = [key for key in self.batches if key[0] == group]
+        return not (len(self.groups()) == 1 and len(keys) == 1
+                    and len(self.batches[keys[0]]) == 1 and not keys[0][1])
+
 
 def lazy_inputs(node):
     """Positions of the inputs of ``node`` that its op computes itself, only
@@ -119,24 +129,27 @@ class Lowering:
         # A list to collect, from each op that can fail at run time, a boolean
         # tensor that is false when it fails (for XLA, which fails silently).
         self.validity = validity
-        self.tapes = {}          # _Group -> persistent GradientTape
+        self.tapes = {}          # _Group -> GradientTape
         self.values = {}         # var id -> tensor its consumers read
         self.unblocked = {}      # var id -> tensor before a blocking identity
         self.results = {}        # batch key -> {wrt var id: gradient tensor}
         self.plan = None
+        self.targets = None      # what run() computes (None: not known)
 
     def run(self, targets, values):
         """Lower the graph computing ``targets``; ``values`` maps root
         variables (inputs, shared variables) to tensors. Returns the map
         extended to every variable computed."""
         self.values = dict(values)
+        self.targets = list(targets)  # ops may ask which of their outputs are needed
         self.plan = _TapePlan(targets)
         current = tf.get_current_name_scope()
         self.root_scope = f"{current}/" if current else ""
         with contextlib.ExitStack() as stack:
             # Deepest tape outermost (the order tapes nest in, conventionally).
             for group in sorted(self.plan.groups(), key=lambda g: -g.depth):
-                tape = tf.GradientTape(persistent=True, watch_accessed_variables=False)
+                tape = tf.GradientTape(persistent=self.plan.persistent(group),
+                                       watch_accessed_variables=False)
                 self.tapes[group] = stack.enter_context(tape)
             for var_id, tensor in list(self.values.items()):
                 self._watch(var_id, tensor)

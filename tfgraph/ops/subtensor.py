@@ -150,6 +150,13 @@ def apply_index(x, spec, tensors):
             gathers.append(entry)
             positions.append(sum(1 for b in basic if not _is_int_part(b)))
             basic.extend([slice(None)] * (len(tensors[entry[1]].shape) if kind == "mask" else 1))
+    if not gathers and all(_is_new_axis(b) or _is_whole(b) for b in basic):
+        # Only new axes (``m[:, None]``): a reshape, whose gradient is one too,
+        # where a strided slice's gradient writes into a new zero tensor.
+        for axis, part in enumerate(basic):
+            if _is_new_axis(part):
+                x = tf.expand_dims(x, axis)
+        return x
     result = x[tuple(basic)] if basic else x
     if not gathers:
         return result
@@ -218,6 +225,15 @@ def index_valid(x, spec, tensors):
 
 def _is_int_part(part):
     return not isinstance(part, slice) and part is not tf.newaxis
+
+
+def _is_new_axis(part):
+    return part is tf.newaxis
+
+
+def _is_whole(part):
+    return isinstance(part, slice) and part.start is None and part.stop is None \
+        and part.step is None
 
 
 def _gather_nd(params, indices):

@@ -8,78 +8,136 @@ lowered in the body by a nested ``Lowering`` walk, with the function's mode
 checks, so its ops are checked step by step as any other.
 """
 from tfgraph.compile.lower import Lowering
+from tfgraph.graph import toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph._tf import tf
 
 
 def lower_scan(op, node, inputs, ctx):
     n_given, seqs, inits, shareds, implicit = op.split_outer(inputs)
-    seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
-    new_states, nits, new_shared, condition = op.split_inner_outputs()
+    new_states, nits, _, condition = op.split_inner_outputs()
 
     slices, lengths = _sequence_slices(op, seqs)
     n = _number_of_steps(op, node, n_given, slices, lengths)
-    seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s[:n])
+    # A sequence longer than n steps is read whole: the loop reads its first n
+    # entries, and no slice (with its gradient, a copy of the whole sequence)
+    # is needed.
+    seq_arrays = [tf.TensorArray(s.dtype, size=n, infer_shape=True).unstack(s)
                   for s in slices]
     slots = [_initial_slots(init, taps) for init, taps in zip(inits, op.state_taps)]
+    # Stacked outputs nothing reads (an LSTM's cells) are not written at all.
     out_vars = node.outputs[:len(new_states) + len(nits)]
+    used = _used(out_vars, ctx.targets)
     out_arrays = [tf.TensorArray(v.dtype, size=0 if op.as_while else n,
                                  dynamic_size=op.as_while, infer_shape=True)
-                  for v in out_vars]
+                  for v, needed in zip(out_vars, used) if needed]
     recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
-    def body(i, slots, shared_values, arrays, *go):
-        values = {}
-        for var, array in zip(seq_in, seq_arrays):
-            values[id(var)] = array.read(i)
-        at = 0
-        for taps, state in zip(op.state_taps, slots):
-            depth = len(state)
-            for k in taps:
-                values[id(state_in[at])] = state[depth + k]
-                at += 1
-        values.update((id(v), t) for v, t in zip(shared_in, shared_values))
-        values.update((id(v), t) for v, t in zip(implicit_in, implicit))
+    # Under XLA, which computes a failing op without failing, the loop carries
+    # whether every step's ops were valid (see Scan.valid).
+    checks_validity = ctx.validity is not None and op.records_steps
+
+    def body(i, slots, shared_values, arrays, *extra):
+        frozen = None
         if truncate is not None and truncate >= 0:
-            # Gradients flow back through the last `truncate` steps only.
-            frozen = i < n - truncate
-            values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
+            frozen = i < n - truncate  # gradients flow back through the last steps only
+        flags = [] if checks_validity else None
         with tf.control_dependencies([recorder.assign(tf.cast(i, tf.int64))]
                                      if recorder is not None else []):
-            lowered = Lowering(check=ctx.check).run(op.inner_outputs, values)
-        results = [_value(lowered, y) for y in op.inner_outputs]
-        states_out = results[:len(new_states)]
-        nit_out = results[len(new_states):len(new_states) + len(nits)]
-        shared_out = results[len(new_states) + len(nits):
-                             len(new_states) + len(nits) + len(new_shared)]
-        new_slots = [state[1:] + [cast_tensor(y, state[0].dtype.name)]
-                     for state, y in zip(slots, states_out)]
-        arrays = [a.write(i, y) for a, y in zip(arrays, states_out + nit_out)]
-        if condition is not None:  # until: go on while the condition is false
-            go = (tf.logical_not(tf.cast(results[-1], tf.bool)),)
-        return (i + 1, new_slots, shared_out, arrays, *go)
+            states_out, nit_out, shared_out, stop = run_step(
+                op, ctx, [array.read(i) for array in seq_arrays], slots, shared_values,
+                implicit, frozen, flags)
+        new_slots = [state[1:] + [y] for state, y in zip(slots, states_out)]
+        written = [y for y, needed in zip(states_out + nit_out, used) if needed]
+        arrays = [a.write(i, y) for a, y in zip(arrays, written)]
+        go, ok = extra[:len(go0)], extra[len(go0):]
+        if stop is not None:  # until: go on while the condition is false
+            go = (tf.logical_not(tf.cast(stop, tf.bool)),)
+        if checks_validity:
+            ok = (all_valid(flags, ok[0]),)
+        return (i + 1, new_slots, shared_out, arrays, *go, *ok)
 
-    # The until flag is a loop variable only for loops that have one.
-    go = (tf.constant(True),) if condition is not None else ()
-    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go)
-    invariants = (tf.TensorShape([]),
-                  [[_relaxed(t) for t in state] for state in slots],
-                  [_relaxed(t) for t in shareds],
-                  [tf.TensorShape(None)] * len(out_arrays), *[tf.TensorShape([])] * len(go))
+    # The until flag and the validity flag are loop variables only for loops
+    # that have them.
+    go0 = (tf.constant(True),) if condition is not None else ()
+    ok0 = (tf.constant(True),) if checks_validity else ()
+    start = (tf.constant(0, tf.int32), slots, list(shareds), out_arrays, *go0, *ok0)
 
-    def more(i, _slots, _shared, _arrays, *go):
-        return tf.logical_and(i < n, go[0]) if go else i < n
-    final = tf.while_loop(more, body, start,
-                          shape_invariants=invariants, maximum_iterations=n,
-                          # Steps one at a time when recording which step fails.
-                          parallel_iterations=1 if recorder is not None else 10)
+    def more(i, _slots, _shared, _arrays, *extra):
+        return tf.logical_and(i < n, extra[0]) if go0 else i < n
+
+    def loop(shape):
+        invariants = (tf.TensorShape([]), [[shape(t) for t in state] for state in slots],
+                      [shape(t) for t in shareds], [tf.TensorShape(None)] * len(out_arrays),
+                      *[tf.TensorShape([])] * (len(go0) + len(ok0)))
+        return tf.while_loop(more, body, start, shape_invariants=invariants,
+                             maximum_iterations=n,
+                             # Steps one at a time when recording which step fails.
+                             parallel_iterations=1 if recorder is not None else 10)
+    try:
+        # The states keep their initial static shapes when each step keeps them:
+        # TensorFlow's gradient of the step then needs fewer shape computations.
+        final = loop(lambda t: t.shape)
+    except ValueError as error:
+        if "enters the loop with shape" not in str(error):
+            raise
+        final = loop(_relaxed)
     _, _, shared_final, arrays = final[:4]
-    outputs = [a.stack() for a in arrays] + list(shared_final)
+    if checks_validity:
+        op.last_validity = final[-1]
+    stacked = iter(a.stack() for a in arrays)
+    outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
+               for v, needed in zip(out_vars, used)] + list(shared_final)
     if recorder is not None:
         with tf.control_dependencies(outputs):
             recorder.assign(tf.constant(-1, tf.int64))
     return outputs
+
+
+def all_valid(flags, so_far):
+    """``so_far`` and every flag of ``flags``."""
+    return tf.logical_and(so_far, tf.reduce_all(tf.stack(flags))) if flags else so_far
+
+
+def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, flags=None):
+    """One step: the inner graph lowered on the sequences' slices, the states'
+    slots (per state, the last ``-min(taps)`` values), the shared values and
+    the implicit inputs. ``frozen``: a bool or boolean tensor, true where no
+    gradient may flow back into the step; ``flags``: a list to collect the
+    step's validity flags in (under XLA). Returns (new states cast to their
+    slots' dtype, nit outputs, new shared values, the until condition or None)."""
+    seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
+    new_states, nits, new_shared, condition = op.split_inner_outputs()
+    values = {id(var): t for var, t in zip(seq_in, seq_values)}
+    at = 0
+    for taps, state in zip(op.state_taps, slots):
+        for k in taps:
+            values[id(state_in[at])] = state[len(state) + k]
+            at += 1
+    values.update((id(v), t) for v, t in zip(shared_in, shared_values))
+    values.update((id(v), t) for v, t in zip(implicit_in, implicit))
+    if frozen is True:
+        values = {k: tf.stop_gradient(t) for k, t in values.items()}
+    elif frozen is not None and frozen is not False:
+        values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
+    lowered = Lowering(check=ctx.check, validity=flags).run(op.inner_outputs, values)
+    results = [_value(lowered, y) for y in op.inner_outputs]
+    a, b = len(new_states), len(new_states) + len(nits)
+    states = [cast_tensor(y, state[0].dtype.name) for state, y in zip(slots, results[:a])]
+    return (states, results[a:b], results[b:b + len(new_shared)],
+            results[-1] if condition is not None else None)
+
+
+def _used(variables, targets):
+    """For each of ``variables``, whether the graph computing ``targets``
+    reads it (all, when ``targets`` is None: not known)."""
+    if targets is None:
+        return [True] * len(variables)
+    read = {id(t) for t in targets}
+    for other in toposort(targets):
+        read.update(id(v) for v in other.inputs)
+    return [id(v) in read for v in variables]
 
 
 def _value(lowered, var):
@@ -102,7 +160,8 @@ def _sequence_slices(op, seqs):
         length = tf.shape(seq)[0] - (high - low)
         for k in taps:
             start = k - low
-            piece = seq[start:start + tf.maximum(length, 0)]
+            # Tap 0 alone reads the whole sequence: no slice to make.
+            piece = seq if high == low else seq[start:start + tf.maximum(length, 0)]
             slices.append(tf.reverse(piece, [0]) if op.go_backwards else piece)
         lengths.append(length)
     return slices, lengths

@@ -56,6 +56,7 @@ class Scan(Op):
                            - n_shared)
         # Set by the lowering when it records the step it is at (see step_tracker).
         self.step_variable = None
+        self.last_validity = None  # see valid()
         self.records_steps = _can_fail(self.inner_outputs)
 
     # --- layout ------------------------------------------------------------------
@@ -71,10 +72,10 @@ class Scan(Op):
         return self.records_steps
 
     def valid(self, node, inputs):
-        # The step's own flags are not carried out of the loop: under XLA a
-        # scan that can fail never counts as valid, so tfgraph runs the call
-        # (or the loop's chunk) again without XLA, where its ops raise.
-        return tf.constant(False)
+        # Under XLA the loop carries whether every op of every step was valid
+        # (set by its lowering, just before this is asked).
+        flag, self.last_validity = self.last_validity, None
+        return tf.constant(False) if flag is None else flag
 
     def split_inner_inputs(self):
         """(sequence slices, state taps, shared values, implicit) placeholders."""
@@ -121,6 +122,11 @@ class Scan(Op):
     # --- lowering ------------------------------------------------------------------
 
     def lower(self, node, inputs, ctx):
+        from tfgraph.distribute import tracing_mesh
+        if tracing_mesh() is not None:
+            # DTensor lays out neither TensorArrays nor a loop's gradient.
+            from tfgraph.scan_module.unrolled import lower_scan_unrolled
+            return lower_scan_unrolled(self, node, inputs, ctx)
         from tfgraph.scan_module.lowering import lower_scan
         return lower_scan(self, node, inputs, ctx)
 
