@@ -404,6 +404,16 @@ class MeshRunner:
         return [mesh.to_numpy(r) for r in results]
 
 
+_lowering = threading.local()
+
+
+def lowering_for():
+    """The mesh of the function whose graph is being traced in this thread, or
+    None (one device): for the few lowerings that differ on a mesh, where
+    DTensor lacks a layout rule for the one-device form."""
+    return getattr(_lowering, "mesh", None)
+
+
 def place(function):
     """Make ``function`` run on its mesh, if it has one: called once its graph
     is built. Returns the mesh or None."""
@@ -414,7 +424,14 @@ def place(function):
         # no layout). Traced in FAST_COMPILE too: eager gradients on DTensors
         # mix in regular tensors, which DTensor refuses.
         jit_compile = not function.mode.eager and bool(function.mode.use_xla())
-        call = tf.function(function._body, autograph=False, jit_compile=jit_compile or None)
+
+        def body(*args):
+            _lowering.mesh = mesh
+            try:
+                return function._body(*args)
+            finally:
+                _lowering.mesh = None
+        call = tf.function(body, autograph=False, jit_compile=jit_compile or None)
         function._run, function._fast = MeshRunner(function, mesh, call), None
     return mesh
 

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from tfgraph import dtypes
+from tfgraph import distribute, dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.conv import (_checked, _patches, _vjp, channels_last, describe,
@@ -147,7 +147,8 @@ class Pool(Op):
             x = tf.pad(x, [[0, 0]] + pads + [[0, 0]], constant_values=fill)
         if self.mode == "max":
             return _window_reduce(x, self.ws, self.stride, tf.nn.max_pool2d)
-        total = _window_reduce(x, self.ws, self.stride, tf.nn.avg_pool2d) * np.prod(self.ws)
+        average = tf.nn.avg_pool2d if distribute.lowering_for() is None else _average_by_conv2d
+        total = _window_reduce(x, self.ws, self.stride, average) * np.prod(self.ws)
         if self.mode == "sum" or (self.mode == "average_inc_pad" and self.ignore_border):
             # every window lies inside the padded input: ws elements each
             return total if self.mode == "sum" else total / np.prod(self.ws)
@@ -162,6 +163,16 @@ class Pool(Op):
             count = tf.reshape(tf.cast(count, total.dtype), shape)
             counts = count if counts is None else counts * count
         return total / counts
+
+
+def _average_by_conv2d(x, ws, stride, padding):
+    """tf.nn.avg_pool2d as a convolution with a filter of ones on the diagonal of
+    the channels: DTensor (TF 2.21) has no layout rule for AvgPoolGrad, the
+    pooling's gradient, and has one for the convolution's. Used on meshes only:
+    on one device it takes ~1.2-4x the pooling's time."""
+    channels = x.shape[-1] if x.shape[-1] is not None else tf.shape(x)[-1]
+    filters = tf.ones([*ws, 1, 1], x.dtype) * tf.eye(channels, dtype=x.dtype)
+    return tf.nn.conv2d(x, filters, [1, *stride, 1], padding) / np.prod(ws)
 
 
 def _window_reduce(x, ws, stride, pool2d):
