@@ -56,11 +56,12 @@ def run_worker(tmp_path, *runs):
 
 def test_four_devices_data_and_model_parallel(tmp_path):
     results = run_worker(tmp_path, "tutorial_mlp@batch=4", "large_mlp@batch=4",
-                         "large_mlp@batch=2,model=2@W=-:model", "errors@batch=4")
+                         "large_mlp@batch=2,model=2@W=-:model", "lenet@batch=4",
+                         "conv_pools@batch=4", "errors@batch=4")
     assert results["tutorial_mlp@batch=4/n_devices"] == 4
-    assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
-    assert_same(results, "large_mlp@batch=4", "large_mlp")
-    assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+    for run in ("tutorial_mlp@batch=4", "large_mlp@batch=4", "large_mlp@batch=2,model=2",
+                "lenet@batch=4", "conv_pools@batch=4"):
+        assert_same(results, run, run.split("@")[0])
     messages = {k.split("/")[1]: str(v) for k, v in results.items()
                 if k.startswith("errors@")}
     assert 'Bad input argument with name "x" to function "f" at index 0' in messages["batch"]
@@ -72,6 +73,13 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "shared variable 'V': its dimension 1 has length 6" in messages["shared"]
     assert "has 1 entries but the variable has 2 dimensions" in messages["shared_ndim"]
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
+
+
+def test_convolutional_nets_on_two_devices(tmp_path):
+    results = run_worker(tmp_path, "lenet@batch=2", "conv_pools@batch=2")
+    assert results["lenet@batch=2/n_devices"] == 2
+    assert_same(results, "lenet@batch=2", "lenet")
+    assert_same(results, "conv_pools@batch=2", "conv_pools")
 
 
 def test_eight_devices_and_every_mode(tmp_path):
@@ -96,7 +104,7 @@ def _free_ports(n):
 
 def test_two_processes_form_one_mesh(tmp_path):
     jobs = ",".join(f"127.0.0.1:{port}" for port in _free_ports(2))
-    runs = ["tutorial_mlp@batch=4", "large_mlp@batch=2,model=2@W=-:model"]
+    runs = ["tutorial_mlp@batch=4", "large_mlp@batch=2,model=2@W=-:model", "lenet@batch=4"]
     procs = []
     try:
         for client in range(2):
@@ -119,6 +127,7 @@ def test_two_processes_form_one_mesh(tmp_path):
         assert results["tutorial_mlp@batch=4/n_devices"] == 4
         assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
         assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+        assert_same(results, "lenet@batch=4", "lenet")
 
 
 def test_devices_cannot_be_split_once_tensorflow_started():
