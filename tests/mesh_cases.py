@@ -67,6 +67,23 @@ def lenet(steps=2, batch=8):
     return result
 
 
+def softmax_nll(steps=2, batch=8):
+    """The tutorial's logistic regression step: softmax, the negative
+    log-likelihood by advanced indexing (arange(y.shape[0]), y), SGD."""
+    rng = np.random.RandomState(2)
+    x, y = T.matrix("x"), T.ivector("y")
+    W = theano.shared(rng.uniform(-1, 1, (6, 4)), name="W")
+    b = theano.shared(np.zeros(4), name="b")
+    p_y = T.nnet.softmax(T.dot(x, W) + b)
+    cost = -T.mean(T.log(p_y)[T.arange(y.shape[0]), y])
+    train = theano.function([x, y], cost, name="train", updates=[
+        (q, q - 0.5 * g) for q, g in zip([W, b], T.grad(cost, [W, b]))])
+    inputs = rng.uniform(-1, 1, (batch, 6)), rng.randint(0, 4, batch).astype("int32")
+    result = {"costs": np.array([train(*inputs) for _ in range(steps)])}
+    result.update(_params([W, b]))
+    return result
+
+
 def conv_pools(steps=2, batch=8):
     """A small convolutional net through every pooling mode, with the options
     Theano LeNets use (ignore_border either way, strides, padding): a 'half'
@@ -105,7 +122,7 @@ def _params(shared_variables):
 
 
 CASES = {"tutorial_mlp": tutorial_mlp, "large_mlp": large_mlp, "lenet": lenet,
-         "conv_pools": conv_pools}
+         "conv_pools": conv_pools, "softmax_nll": softmax_nll}
 
 
 def errors():
@@ -145,14 +162,17 @@ def errors():
 
 def modes():
     """tutorial_mlp eagerly (traced on a mesh all the same) and with XLA, the
-    two ways a mesh builds its function differently: {mode/name: array}."""
+    two ways a mesh builds its function differently, and softmax_nll in
+    NanGuardMode (whose checks must leave shape arithmetic static):
+    {mode/name: array}."""
     from tfgraph.config import config
     result = {}
-    for mode, xla in (("FAST_COMPILE", False), ("FAST_RUN", True)):
+    for mode, xla, case in (("FAST_COMPILE", False, tutorial_mlp),
+                            ("FAST_RUN", True, tutorial_mlp), ("NanGuardMode", False, softmax_nll)):
         config.mode, config.xla = mode, xla
         try:
             name = "XLA" if xla else mode
-            result.update({f"{name}/{k}": v for k, v in tutorial_mlp().items()})
+            result.update({f"{name}/{k}": v for k, v in case().items()})
         finally:
             del config.mode, config.xla
     return result

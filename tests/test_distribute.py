@@ -90,6 +90,7 @@ def test_eight_devices_and_every_mode(tmp_path):
     assert_same(results, "large_mlp@batch=4,model=2", "large_mlp")
     for mode in ("FAST_COMPILE", "XLA"):
         assert_same(results, f"modes@batch=8/{mode}", "tutorial_mlp")
+    assert_same(results, "modes@batch=8/NanGuardMode", "softmax_nll")
 
 
 def _free_ports(n):
