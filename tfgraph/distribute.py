@@ -426,11 +426,11 @@ def place(function):
         jit_compile = not function.mode.eager and bool(function.mode.use_xla())
 
         def body(*args):
-            _lowering.mesh = mesh
+            outer, _lowering.mesh = lowering_for(), mesh
             try:
                 return function._body(*args)
             finally:
-                _lowering.mesh = None
+                _lowering.mesh = outer
         call = tf.function(body, autograph=False, jit_compile=jit_compile or None)
         function._run, function._fast = MeshRunner(function, mesh, call), None
     return mesh
