@@ -75,11 +75,10 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
 
 
-def test_convolutional_nets_on_two_devices(tmp_path):
-    results = run_worker(tmp_path, "lenet@batch=2", "conv_pools@batch=2")
+def test_lenet_on_two_devices(tmp_path):
+    results = run_worker(tmp_path, "lenet@batch=2")
     assert results["lenet@batch=2/n_devices"] == 2
     assert_same(results, "lenet@batch=2", "lenet")
-    assert_same(results, "conv_pools@batch=2", "conv_pools")
 
 
 def test_eight_devices_and_every_mode(tmp_path):
