@@ -47,11 +47,82 @@ def large_mlp(steps=2):
     return result
 
 
+def lenet(steps=2, batch=8):
+    """The deep learning tutorial's LeNet step (tools/bench_lenet.py's Theano
+    program: conv2d, 2x2 max pooling, tanh, a tanh layer, the softmax negative
+    log-likelihood by advanced indexing, SGD), small and in float64: 1x28x28
+    images, 2 and 3 filters, 8 hidden units. The softmax layer starts random
+    (the tutorial's zeros would leave the other gradients zero at first).
+    `steps` calls, then two steps of loop."""
+    from tools.bench_lenet import lenet_params, theano_lenet
+    rng = np.random.RandomState(0)
+    params = lenet_params(rng, (2, 3), 8)
+    params[6] = rng.uniform(-0.5, 0.5, params[6].shape)
+    x = rng.uniform(0, 1, (batch, 784))
+    y = rng.randint(0, 10, batch).astype("int32")
+    train, shared = theano_lenet(theano, T, params, batch)
+    costs = [train(x, y) for _ in range(steps)]
+    result = {"costs": np.array(costs), "loop_costs": train.loop(2, x, y)}
+    result.update(_params(shared))
+    return result
+
+
+def softmax_nll(steps=2, batch=8):
+    """The tutorial's logistic regression step: softmax, the negative
+    log-likelihood by advanced indexing (arange(y.shape[0]), y), SGD."""
+    rng = np.random.RandomState(2)
+    x, y = T.matrix("x"), T.ivector("y")
+    W = theano.shared(rng.uniform(-1, 1, (6, 4)), name="W")
+    b = theano.shared(np.zeros(4), name="b")
+    p_y = T.nnet.softmax(T.dot(x, W) + b)
+    cost = -T.mean(T.log(p_y)[T.arange(y.shape[0]), y])
+    train = theano.function([x, y], cost, name="train", updates=[
+        (q, q - 0.5 * g) for q, g in zip([W, b], T.grad(cost, [W, b]))])
+    inputs = rng.uniform(-1, 1, (batch, 6)), rng.randint(0, 4, batch).astype("int32")
+    result = {"costs": np.array([train(*inputs) for _ in range(steps)])}
+    result.update(_params([W, b]))
+    return result
+
+
+def conv_pools(steps=2, batch=8):
+    """A small convolutional net through every pooling mode, with the options
+    Theano LeNets use (ignore_border either way, strides, padding): a 'half'
+    convolution and relu, five poolings of it side by side, a softmax layer
+    trained on categorical_crossentropy; also the error rate (argmax)."""
+    from tfgraph.tensor.signal.pool import pool_2d
+    rng = np.random.RandomState(1)
+    x, y = T.tensor4("x"), T.ivector("y")
+    W = theano.shared(rng.uniform(-0.5, 0.5, (3, 1, 3, 3)), name="W")
+    maps = T.nnet.relu(T.nnet.conv2d(x, W, border_mode="half"))          # (batch, 3, 9, 9)
+    pooled = [pool_2d(maps, ws=(2, 2), ignore_border=False),              # 5x5 each
+              pool_2d(maps, ws=(3, 3), stride=(2, 2), pad=(1, 1), ignore_border=True),
+              pool_2d(maps, ws=(3, 3), stride=(2, 2), ignore_border=False, mode="sum"),  # 4x4
+              pool_2d(maps, ws=(2, 2), pad=(1, 1), ignore_border=True, mode="average_inc_pad"),
+              pool_2d(maps, ws=(3, 3), stride=(2, 2), pad=(1, 1), ignore_border=True,
+                      mode="average_exc_pad")]
+    features = T.concatenate([p.flatten(2) for p in pooled], axis=1)      # 3 * 116
+    V = theano.shared(rng.uniform(-0.3, 0.3, (348, 5)), name="V")
+    b = theano.shared(np.zeros(5), name="b")
+    p_y = T.nnet.softmax(T.dot(features, V) + b)
+    cost = T.mean(T.nnet.categorical_crossentropy(p_y, y))
+    errors = T.mean(T.neq(T.argmax(p_y, axis=1), y))
+    params = [W, V, b]
+    train = theano.function([x, y], [cost, errors], name="train", updates=[
+        (q, q - 0.5 * g) for q, g in zip(params, T.grad(cost, params))])
+    images = rng.uniform(0, 1, (batch, 1, 9, 9))
+    labels = rng.randint(0, 5, batch).astype("int32")
+    runs = np.array([train(images, labels) for _ in range(steps)])
+    result = {"costs": runs[:, 0], "errors": runs[:, 1]}
+    result.update(_params(params))
+    return result
+
+
 def _params(shared_variables):
     return {f"param{i}": v.get_value() for i, v in enumerate(shared_variables)}
 
 
-CASES = {"tutorial_mlp": tutorial_mlp, "large_mlp": large_mlp}
+CASES = {"tutorial_mlp": tutorial_mlp, "large_mlp": large_mlp, "lenet": lenet,
+         "conv_pools": conv_pools, "softmax_nll": softmax_nll}
 
 
 def errors():
@@ -91,14 +162,17 @@ def errors():
 
 def modes():
     """tutorial_mlp eagerly (traced on a mesh all the same) and with XLA, the
-    two ways a mesh builds its function differently: {mode/name: array}."""
+    two ways a mesh builds its function differently, and softmax_nll in
+    NanGuardMode (whose checks must leave shape arithmetic static):
+    {mode/name: array}."""
     from tfgraph.config import config
     result = {}
-    for mode, xla in (("FAST_COMPILE", False), ("FAST_RUN", True)):
+    for mode, xla, case in (("FAST_COMPILE", False, tutorial_mlp),
+                            ("FAST_RUN", True, tutorial_mlp), ("NanGuardMode", False, softmax_nll)):
         config.mode, config.xla = mode, xla
         try:
             name = "XLA" if xla else mode
-            result.update({f"{name}/{k}": v for k, v in tutorial_mlp().items()})
+            result.update({f"{name}/{k}": v for k, v in case().items()})
         finally:
             del config.mode, config.xla
     return result

@@ -56,11 +56,12 @@ def run_worker(tmp_path, *runs):
 
 def test_four_devices_data_and_model_parallel(tmp_path):
     results = run_worker(tmp_path, "tutorial_mlp@batch=4", "large_mlp@batch=4",
-                         "large_mlp@batch=2,model=2@W=-:model", "errors@batch=4")
+                         "large_mlp@batch=2,model=2@W=-:model", "lenet@batch=4",
+                         "conv_pools@batch=4", "errors@batch=4")
     assert results["tutorial_mlp@batch=4/n_devices"] == 4
-    assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
-    assert_same(results, "large_mlp@batch=4", "large_mlp")
-    assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+    for run in ("tutorial_mlp@batch=4", "large_mlp@batch=4", "large_mlp@batch=2,model=2",
+                "lenet@batch=4", "conv_pools@batch=4"):
+        assert_same(results, run, run.split("@")[0])
     messages = {k.split("/")[1]: str(v) for k, v in results.items()
                 if k.startswith("errors@")}
     assert 'Bad input argument with name "x" to function "f" at index 0' in messages["batch"]
@@ -74,6 +75,12 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
 
 
+def test_lenet_on_two_devices(tmp_path):
+    results = run_worker(tmp_path, "lenet@batch=2")
+    assert results["lenet@batch=2/n_devices"] == 2
+    assert_same(results, "lenet@batch=2", "lenet")
+
+
 def test_eight_devices_and_every_mode(tmp_path):
     results = run_worker(tmp_path, "tutorial_mlp@batch=8",
                          "large_mlp@batch=4,model=2@W=-:model", "modes@batch=8")
@@ -82,6 +89,7 @@ def test_eight_devices_and_every_mode(tmp_path):
     assert_same(results, "large_mlp@batch=4,model=2", "large_mlp")
     for mode in ("FAST_COMPILE", "XLA"):
         assert_same(results, f"modes@batch=8/{mode}", "tutorial_mlp")
+    assert_same(results, "modes@batch=8/NanGuardMode", "softmax_nll")
 
 
 def test_scan_rnn_on_four_devices(tmp_path):
@@ -104,7 +112,7 @@ def _free_ports(n):
 
 def test_two_processes_form_one_mesh(tmp_path):
     jobs = ",".join(f"127.0.0.1:{port}" for port in _free_ports(2))
-    runs = ["tutorial_mlp@batch=4", "large_mlp@batch=2,model=2@W=-:model"]
+    runs = ["tutorial_mlp@batch=4", "large_mlp@batch=2,model=2@W=-:model", "lenet@batch=4"]
     procs = []
     try:
         for client in range(2):
@@ -127,6 +135,7 @@ def test_two_processes_form_one_mesh(tmp_path):
         assert results["tutorial_mlp@batch=4/n_devices"] == 4
         assert_same(results, "tutorial_mlp@batch=4", "tutorial_mlp")
         assert_same(results, "large_mlp@batch=2,model=2", "large_mlp")
+        assert_same(results, "lenet@batch=4", "lenet")
 
 
 def test_devices_cannot_be_split_once_tensorflow_started():

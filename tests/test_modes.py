@@ -287,6 +287,20 @@ def test_nanguardmode_big_integers_and_opt_out():
     assert np.isnan(theano.function([x], x, mode=mode)([np.nan])[0])
 
 
+def test_nanguardmode_checks_values_known_while_tracing():
+    # Constants and shape arithmetic (static on a mesh) are checked while
+    # tracing and left unchecked at run time when fine; a bad one still raises.
+    mode = NanGuardMode()
+    x = T.dvector("x")
+    big = T.constant(np.int64(10 ** 6)) * T.constant(np.int64(10 ** 5))
+    f = theano.function([x], [x.sum(), big], mode=mode, name="g")
+    with pytest.raises(NanGuardError, match=r"big value detected in the output of "
+                                            r"\(TensorConstant\{1000000\} \* "):
+        f([1.0])
+    g = theano.function([x], [x.sum(), T.arange(3) * 2], mode=mode)
+    np.testing.assert_array_equal(g([1.0])[1], [0, 2, 4])
+
+
 def test_nanguardmode_needs_a_switch_on():
     with pytest.raises(ValueError, match="at least one"):
         NanGuardMode(False, False, False)

@@ -424,8 +424,10 @@ _tracing = threading.local()
 
 
 def tracing_mesh():
-    """The mesh the graph being traced is for, or None: ops whose usual
-    lowering DTensor cannot lay out (scan's loop) lower differently there."""
+    """The mesh of the function whose graph is being traced in this thread, or
+    None (one device): for the few lowerings that differ on a mesh, where
+    DTensor lacks a layout rule for the one-device form (scan's loop, average
+    pooling's gradient)."""
     return getattr(_tracing, "mesh", None)
 
 

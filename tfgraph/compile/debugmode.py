@@ -15,6 +15,7 @@ from tfgraph import dtypes
 from tfgraph.compile.errors import InvalidValueError, NanGuardError  # noqa: F401
 from tfgraph.compile.modes import Mode
 from tfgraph._tf import tf
+from tensorflow.python.framework import tensor_util
 
 # Theano code catches DebugModeError, the base of its DebugMode's errors.
 DebugModeError = InvalidValueError
@@ -32,6 +33,21 @@ def _parts(tensor):
     if tensor.dtype.is_complex:
         return [tf.math.real(tensor), tf.math.imag(tensor)]
     return [tensor]
+
+
+def _static_value(tensor):
+    """``tensor``'s value if TensorFlow knows it while tracing, else None.
+    Integer scalars and vectors (shape arithmetic, where shapes are static)
+    are evaluated by TensorFlow's constant folding, which reaches further than
+    tf.get_static_value (slices of a shape, maxima)."""
+    value = tf.get_static_value(tensor)
+    if value is not None or tf.executing_eagerly() or not tensor.dtype.is_integer or \
+            tensor.shape.rank not in (0, 1):
+        return value
+    try:
+        return tensor_util.try_evaluate_constant(tensor)
+    except Exception:  # noqa: BLE001 - TensorFlow's own API; not knowing is fine
+        return None
 
 
 def _after(checks, tensor):
@@ -149,6 +165,34 @@ class NanGuardMode(Mode):
     def _guard(self, checks, var, tensor, what, position=None):
         if not getattr(var.tag, "nan_guard_mode_check", True):
             return tensor
+        static = _static_value(tensor)
+        if static is not None:
+            with tf.init_scope():  # eagerly, on the value known while tracing
+                fine = not any(bool(tf.reduce_any(m)) for _, masks in
+                               self._tests(var, tf.constant(static, tensor.dtype))
+                               for m in masks)
+            if fine:
+                # Nothing to check at run time; and a shape stays known to
+                # TensorFlow's shape inference (on a mesh DTensor lays out
+                # static shapes only: arange(y.shape[0]) must keep its length).
+                return tensor
+        tests = self._tests(var, tensor)
+        if not tests:
+            return tensor
+        flags = []
+        for _, masks in tests:
+            found = tf.reduce_any(masks[0])
+            for mask in masks[1:]:
+                found = tf.logical_or(found, tf.reduce_any(mask))
+            flags.append(found)
+        marker = checks.mark(self.name, var, what, position, [label for label, _ in tests])
+        failed = flags[0]
+        for flag in flags[1:]:
+            failed = tf.logical_or(failed, flag)
+        return _after([tf.debugging.Assert(tf.logical_not(failed), [marker] + flags)], tensor)
+
+    def _tests(self, var, tensor):
+        """[(what is looked for, [boolean masks of where it is found])]."""
         tests = []
         if _is_inexact(var.dtype):
             parts = _parts(tensor)
@@ -164,19 +208,7 @@ class NanGuardMode(Mode):
             big = tf.constant(int(BIG), tensor.dtype)
             tests.append(("big value", [tensor > big] if var.dtype == "uint64"
                           else [tf.logical_or(tensor > big, tensor < -big)]))
-        if not tests:
-            return tensor
-        flags = []
-        for _, masks in tests:
-            found = tf.reduce_any(masks[0])
-            for mask in masks[1:]:
-                found = tf.logical_or(found, tf.reduce_any(mask))
-            flags.append(found)
-        marker = checks.mark(self.name, var, what, position, [label for label, _ in tests])
-        failed = flags[0]
-        for flag in flags[1:]:
-            failed = tf.logical_or(failed, flag)
-        return _after([tf.debugging.Assert(tf.logical_not(failed), [marker] + flags)], tensor)
+        return tests
 
 
 __all__ = ["DebugMode", "NanGuardMode", "InvalidValueError", "DebugModeError", "NanGuardError"]

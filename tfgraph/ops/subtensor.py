@@ -236,13 +236,33 @@ def _is_whole(part):
         and part.step is None
 
 
+@tf.custom_gradient
 def _gather_nd(params, indices):
-    """tf.gather_nd, which refuses empty params even where the result is empty."""
+    """tf.gather_nd, which refuses empty params even where the result is empty,
+    differentiated by a segment sum over the flattened indexed dimensions
+    rather than by TensorFlow's ScatterNd: DTensor (TF 2.21) expands a
+    ScatterNd with an int32 shape whatever its indices' dtype (int64 here),
+    which it then cannot run; and on CPU the segment sum is the faster one."""
     def empty():
         shape = tf.concat([tf.shape(indices, out_type=tf.int64)[:-1],
                            tf.shape(params, out_type=tf.int64)[indices.shape[-1]:]], 0)
         return tf.zeros(shape, params.dtype)
-    return tf.cond(tf.size(params) > 0, lambda: tf.gather_nd(params, indices), empty)
+    size = params.shape.num_elements()  # known when the shapes are (on a mesh, always)
+    if size is None:
+        taken = tf.cond(tf.size(params) > 0, lambda: tf.gather_nd(params, indices), empty)
+    else:
+        taken = tf.gather_nd(params, indices) if size else empty()
+
+    def gradient(dy):
+        depth = indices.shape[-1]
+        shape = tf.shape(params, out_type=indices.dtype)
+        strides = tf.math.cumprod(shape[:depth], exclusive=True, reverse=True)
+        rows = tf.reshape(tf.reduce_sum(indices * strides, -1), [-1])
+        values = tf.reshape(tf.convert_to_tensor(dy),
+                            tf.concat([[-1], tf.shape(params)[depth:]], 0))
+        summed = tf.math.unsorted_segment_sum(values, rows, tf.reduce_prod(shape[:depth]))
+        return tf.reshape(summed, shape), None
+    return taken, gradient
 
 
 def _wrap_negative(index, size):
