@@ -190,6 +190,18 @@ def test_keyword_errors():
         f(y=2)
 
 
+def test_inputs_sharing_a_name_compile_quietly_and_refuse_that_name_by_keyword():
+    # Theano 1.0: names may repeat (Lasagne calls every layer's input 'input');
+    # only using such a name as a keyword is an error ("Ambiguous name").
+    a, b = T.dvector("input"), T.dvector("input")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        f = fn([a, b], a - b)
+    np.testing.assert_array_equal(f([3.0], [1.0]), [2.0])
+    with pytest.raises(TypeError, match="ambiguous name 'input'"):
+        f(input=[1.0])
+
+
 def test_named_inputs_without_defaults_by_keyword():
     a, b = T.dvectors("a", "b")
     f = fn([a, b], a - b)

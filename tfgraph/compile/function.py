@@ -215,11 +215,8 @@ class Function:
             if spec.allow_downcast is None:
                 spec.allow_downcast = allow_input_downcast
             specs.append(spec)
-        names = [s.name for s in specs if s.name is not None]
-        duplicates = {n for n in names if names.count(n) > 1}
-        if duplicates:
-            warnings.warn(f"function {self.name!r}: several inputs are named "
-                          f"{sorted(duplicates)}; they cannot be passed by keyword")
+        # Several inputs may share a name (Lasagne's layers all call theirs
+        # 'input'), as in Theano; passing such a name by keyword raises.
         return specs
 
     def _check_outputs(self, outputs):
@@ -446,7 +443,11 @@ class Function:
                             f"({self._input_list()}), got {len(args)}")
         values = list(args) + [In._NO_VALUE] * (n - len(args))
         for key, value in kwargs.items():
-            position = next((i for i, s in enumerate(self.inputs) if s.name == key), None)
+            positions = [i for i, s in enumerate(self.inputs) if s.name == key]
+            if len(positions) > 1:
+                raise TypeError(f"function {self.name!r}: ambiguous name {key!r}: inputs "
+                                f"{positions} all have it; pass them by position")
+            position = positions[0] if positions else None
             if position is None:
                 raise TypeError(f"function {self.name!r} got an unexpected keyword argument "
                                 f"{key!r}; its inputs are {self._input_list()}")
