@@ -118,3 +118,40 @@ def test_experiment_runs_the_program_unmodified(theano_alias, capsys):
     out = capsys.readouterr().out
     assert "python -m tfgraph.run" in out and "best validation error 0.000000 %" in out
     assert result["__name__"] == "__main__" and result["theano"].__name__ == "tfgraph"
+
+
+def contractive_autoencoder_step(x, W, b, bv, level):
+    """The reconstruction cost and the mean squared Frobenius norm of the
+    encoder's Jacobian (``sum_j (h_j (1 - h_j))^2 sum_i W_ij^2`` per example),
+    and the gradients of ``reconstruction + level * norm``."""
+    cost, (gW, gb, gbv) = tied_autoencoder_step(x, x, W, b, bv)
+    h = 1 / (1 + np.exp(-(x @ W + b)))
+    a = h * (1 - h)
+    column_norms = np.sum(W ** 2, axis=0)
+    jacobian = np.sum(a ** 2 * column_norms) / len(x)
+    # d/dh of a^2 is 2 a (1 - 2 h); through the sigmoid, times a again.
+    d_pre = level * 2 * a ** 2 * (1 - 2 * h) * column_norms / len(x)
+    gW = gW + level * 2 * W * np.sum(a ** 2, axis=0) / len(x) + x.T @ d_pre
+    return (cost, jacobian), [gW, gb + d_pre.sum(0), gbv]
+
+
+def test_contractive_autoencoder_jacobian_penalty(legacy_program):
+    result = legacy_program("contractive_autoencoder")["test_cA"]()
+    data, (lr, bs, level) = result["data"], result["hyper"]
+    W, b, bv = [p.copy() for p in result["initial"]]
+    costs = []
+    for step in range(9):
+        x = data[(step % 3) * bs:(step % 3 + 1) * bs]
+        cost, (gW, gb, gbv) = contractive_autoencoder_step(x, W, b, bv, level)
+        costs.append(cost)
+        W, b, bv = W - lr * gW, b - lr * gb, bv - lr * gbv
+    np.testing.assert_allclose(np.array(result["costs"], dtype=float), costs, rtol=1e-9)
+    for got, want in zip(result["final"], [W, b, bv]):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    # The penalty moved the parameters: without it they end elsewhere.
+    W0, b0, bv0 = [p.copy() for p in result["initial"]]
+    for step in range(9):
+        x = data[(step % 3) * bs:(step % 3 + 1) * bs]
+        _, (gW, gb, gbv) = contractive_autoencoder_step(x, W0, b0, bv0, 0.0)
+        W0, b0, bv0 = W0 - lr * gW, b0 - lr * gb, bv0 - lr * gbv
+    assert np.max(np.abs(W0 - result["final"][0])) > 1e-3

@@ -1,0 +1,99 @@
+"""A contractive autoencoder in the style of the classic tutorial (cA.py):
+sigmoid hidden layer, tied weights (W_prime = W.T), the cross-entropy
+reconstruction cost plus contraction_level times the mean squared Frobenius
+norm of the encoder's Jacobian, built from h * (1 - h) and W by reshapes and
+broadcasting; SGD on minibatches through givens and a symbolic index."""
+from __future__ import print_function
+
+import numpy
+import theano
+import theano.tensor as T
+
+
+class cA(object):
+    def __init__(self, numpy_rng, input=None, n_visible=784, n_hidden=100, n_batchsize=1,
+                 W=None, bhid=None, bvis=None):
+        self.n_visible = n_visible
+        self.n_hidden = n_hidden
+        self.n_batchsize = n_batchsize
+        if not W:
+            initial_W = numpy.asarray(numpy_rng.uniform(
+                low=-4 * numpy.sqrt(6. / (n_hidden + n_visible)),
+                high=4 * numpy.sqrt(6. / (n_hidden + n_visible)),
+                size=(n_visible, n_hidden)), dtype=theano.config.floatX)
+            W = theano.shared(value=initial_W, name='W', borrow=True)
+        if not bvis:
+            bvis = theano.shared(value=numpy.zeros(n_visible, dtype=theano.config.floatX),
+                                 borrow=True)
+        if not bhid:
+            bhid = theano.shared(value=numpy.zeros(n_hidden, dtype=theano.config.floatX),
+                                 name='b', borrow=True)
+        self.W = W
+        self.b = bhid
+        self.b_prime = bvis
+        self.W_prime = self.W.T
+        if input is None:
+            self.x = T.dmatrix(name='input')
+        else:
+            self.x = input
+        self.params = [self.W, self.b, self.b_prime]
+
+    def get_hidden_values(self, input):
+        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
+
+    def get_jacobian(self, hidden, W):
+        """The Jacobian of the hidden layer with respect to the input, one
+        (n_visible, n_hidden) matrix per example."""
+        return T.reshape(hidden * (1 - hidden), (self.n_batchsize, 1, self.n_hidden)) * \
+            T.reshape(W, (1, self.n_visible, self.n_hidden))
+
+    def get_reconstructed_input(self, hidden):
+        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
+
+    def get_cost_updates(self, contraction_level, learning_rate):
+        y = self.get_hidden_values(self.x)
+        z = self.get_reconstructed_input(y)
+        J = self.get_jacobian(y, self.W)
+        self.L_rec = - T.sum(self.x * T.log(z) + (1 - self.x) * T.log(1 - z), axis=1)
+        # The squared Frobenius norm of the Jacobian, averaged over the minibatch.
+        self.L_jacob = T.sum(J ** 2) / self.n_batchsize
+        cost = T.mean(self.L_rec) + contraction_level * T.mean(self.L_jacob)
+        gparams = T.grad(cost, self.params)
+        updates = []
+        for param, gparam in zip(self.params, gparams):
+            updates.append((param, param - learning_rate * gparam))
+        return (cost, updates)
+
+
+def test_cA(learning_rate=0.1, training_epochs=3, batch_size=4, contraction_level=.5,
+            seed=123):
+    rng = numpy.random.RandomState(seed)
+    data = rng.rand(12, 7)
+    train_set_x = theano.shared(numpy.asarray(data, dtype=theano.config.floatX), borrow=True)
+    n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
+
+    index = T.lscalar()
+    x = T.matrix('x')
+    ca = cA(numpy_rng=rng, input=x, n_visible=7, n_hidden=5, n_batchsize=batch_size)
+    initial = [p.get_value() for p in ca.params]
+    cost, updates = ca.get_cost_updates(contraction_level=contraction_level,
+                                        learning_rate=learning_rate)
+    train_ca = theano.function(
+        [index], [T.mean(ca.L_rec), ca.L_jacob], updates=updates,
+        givens={x: train_set_x[index * batch_size: (index + 1) * batch_size]})
+
+    costs = []
+    for epoch in range(training_epochs):
+        c = []
+        for batch_index in range(n_train_batches):
+            c.append(train_ca(batch_index))
+        costs.extend(c)
+        c_array = numpy.vstack(c)
+        print('Training epoch %d, reconstruction cost ' % epoch, numpy.mean(c_array[0]),
+              ' jacobian norm ', numpy.mean(numpy.sqrt(c_array[1])))
+    return dict(costs=costs, initial=initial, final=[p.get_value() for p in ca.params],
+                data=data, hyper=(learning_rate, batch_size, contraction_level))
+
+
+if __name__ == '__main__':
+    test_cA()
