@@ -240,3 +240,66 @@ def test_lstm_scan_over_time_with_mask_and_adadelta(legacy_program):
     _, _, probs = lstm_cost_and_grads(params, x, mask, np.array(y), decay_c)
     np.testing.assert_allclose(result["probs"], probs, rtol=1e-10)
     assert result["train_err"] == np.mean(probs.argmax(1) != np.array(labels))
+
+
+# --- Elman RNN for slot filling ---------------------------------------------------
+
+def elman_nll_and_grads(params, windows, y):
+    """The sentence's mean NLL under the Elman network (context windows of
+    embeddings, sigmoid recurrence from h0, a softmax per word) and its
+    gradients by backpropagation through time."""
+    emb, wx, wh, w, bh, b, h0 = params
+    steps = len(windows)
+    x = emb[windows].reshape(steps, -1)  # index -1 is the padding row, emb's last
+    h = [h0]
+    probs = []
+    for t in range(steps):
+        h.append(sigmoid(x[t] @ wx + h[-1] @ wh + bh))
+        probs.append(softmax((h[-1] @ w + b)[None])[0])
+    probs = np.array(probs)
+    nll = -np.mean(np.log(probs[np.arange(steps), y]))
+
+    d_logits = probs.copy()
+    d_logits[np.arange(steps), y] -= 1
+    d_logits /= steps
+    grads = [np.zeros_like(p) for p in params]
+    d_h = np.zeros_like(h0)
+    for t in reversed(range(steps)):
+        grads[3] += np.outer(h[t + 1], d_logits[t])
+        grads[5] += d_logits[t]
+        d_h = d_h + w @ d_logits[t]
+        d_pre = d_h * h[t + 1] * (1 - h[t + 1])
+        grads[1] += np.outer(x[t], d_pre)
+        grads[2] += np.outer(h[t], d_pre)
+        grads[4] += d_pre
+        np.add.at(grads[0], windows[t], (wx @ d_pre).reshape(len(windows[t]), -1))
+        d_h = wh @ d_pre
+    grads[6] = d_h
+    return nll, grads, probs
+
+
+def test_elman_rnn_slot_filling_with_context_windows_and_normalised_embeddings(legacy_program):
+    namespace = legacy_program("rnn_slot_filling")
+    result = namespace["main"]()
+    win, lr, nepochs = result["hyper"]
+    assert namespace["contextwin"]([5, 6, 7], 3) == [[-1, 5, 6], [5, 6, 7], [6, 7, -1]]
+    params = [p.copy() for p in result["initial"]]
+    nlls = []
+    for _ in range(nepochs):
+        for sentence, y in zip(result["sentences"], result["labels"]):
+            windows = np.array(namespace["contextwin"](sentence, win))
+            nll, grads, _ = elman_nll_and_grads(params, windows, y)
+            nlls.append(nll)
+            params = [p - lr * g for p, g in zip(params, grads)]
+            params[0] = params[0] / np.sqrt((params[0] ** 2).sum(axis=1))[:, None]
+    np.testing.assert_allclose(np.array(result["nlls"], dtype=float), nlls, rtol=1e-10)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(result["final"][0], axis=1), 1)
+    # h0 is a parameter too: the gradient reaches it through the first step.
+    assert np.all(result["final"][6] != 0)
+    for sentence, predicted in zip(result["sentences"], result["predictions"]):
+        windows = np.array(namespace["contextwin"](sentence, win))
+        _, _, probs = elman_nll_and_grads(params, windows, np.zeros(len(sentence), int))
+        np.testing.assert_array_equal(predicted, probs.argmax(1))
+    assert len(set(np.concatenate(result["predictions"]))) > 1
