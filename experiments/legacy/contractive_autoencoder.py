@@ -55,7 +55,9 @@ class cA(object):
         z = self.get_reconstructed_input(y)
         J = self.get_jacobian(y, self.W)
         self.L_rec = - T.sum(self.x * T.log(z) + (1 - self.x) * T.log(1 - z), axis=1)
-        # The squared Frobenius norm of the Jacobian, averaged over the minibatch.
+        # The squared Frobenius norm of the Jacobian, averaged over the minibatch
+        # (true division: floor division would floor it, and Theano gives floor
+        # division a zero gradient, leaving the penalty without effect).
         self.L_jacob = T.sum(J ** 2) / self.n_batchsize
         cost = T.mean(self.L_rec) + contraction_level * T.mean(self.L_jacob)
         gparams = T.grad(cost, self.params)
@@ -89,8 +91,8 @@ def test_cA(learning_rate=0.1, training_epochs=3, batch_size=4, contraction_leve
             c.append(train_ca(batch_index))
         costs.extend(c)
         c_array = numpy.vstack(c)
-        print('Training epoch %d, reconstruction cost ' % epoch, numpy.mean(c_array[0]),
-              ' jacobian norm ', numpy.mean(numpy.sqrt(c_array[1])))
+        print('Training epoch %d, reconstruction cost ' % epoch, numpy.mean(c_array[:, 0]),
+              ' jacobian norm ', numpy.mean(numpy.sqrt(c_array[:, 1])))
     return dict(costs=costs, initial=initial, final=[p.get_value() for p in ca.params],
                 data=data, hyper=(learning_rate, batch_size, contraction_level))
 
