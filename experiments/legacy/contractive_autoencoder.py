@@ -2,53 +2,32 @@
 sigmoid hidden layer, tied weights (W_prime = W.T), the cross-entropy
 reconstruction cost plus contraction_level times the mean squared Frobenius
 norm of the encoder's Jacobian, built from h * (1 - h) and W by reshapes and
-broadcasting; SGD on minibatches through givens and a symbolic index."""
+broadcasting; SGD on minibatches through givens and a symbolic index. The
+model extends denoising_autoencoder.dA, as the tutorials built on each other."""
 from __future__ import print_function
 
 import numpy
 import theano
 import theano.tensor as T
 
+from denoising_autoencoder import dA
 
-class cA(object):
+
+class cA(dA):
+    """The denoising autoencoder's parameters and layers (tied weights), with
+    the Jacobian penalty instead of corruption."""
+
     def __init__(self, numpy_rng, input=None, n_visible=784, n_hidden=100, n_batchsize=1,
                  W=None, bhid=None, bvis=None):
-        self.n_visible = n_visible
-        self.n_hidden = n_hidden
+        dA.__init__(self, numpy_rng, input=input, n_visible=n_visible, n_hidden=n_hidden,
+                    W=W, bhid=bhid, bvis=bvis)
         self.n_batchsize = n_batchsize
-        if not W:
-            initial_W = numpy.asarray(numpy_rng.uniform(
-                low=-4 * numpy.sqrt(6. / (n_hidden + n_visible)),
-                high=4 * numpy.sqrt(6. / (n_hidden + n_visible)),
-                size=(n_visible, n_hidden)), dtype=theano.config.floatX)
-            W = theano.shared(value=initial_W, name='W', borrow=True)
-        if not bvis:
-            bvis = theano.shared(value=numpy.zeros(n_visible, dtype=theano.config.floatX),
-                                 borrow=True)
-        if not bhid:
-            bhid = theano.shared(value=numpy.zeros(n_hidden, dtype=theano.config.floatX),
-                                 name='b', borrow=True)
-        self.W = W
-        self.b = bhid
-        self.b_prime = bvis
-        self.W_prime = self.W.T
-        if input is None:
-            self.x = T.dmatrix(name='input')
-        else:
-            self.x = input
-        self.params = [self.W, self.b, self.b_prime]
-
-    def get_hidden_values(self, input):
-        return T.nnet.sigmoid(T.dot(input, self.W) + self.b)
 
     def get_jacobian(self, hidden, W):
         """The Jacobian of the hidden layer with respect to the input, one
         (n_visible, n_hidden) matrix per example."""
         return T.reshape(hidden * (1 - hidden), (self.n_batchsize, 1, self.n_hidden)) * \
             T.reshape(W, (1, self.n_visible, self.n_hidden))
-
-    def get_reconstructed_input(self, hidden):
-        return T.nnet.sigmoid(T.dot(hidden, self.W_prime) + self.b_prime)
 
     def get_cost_updates(self, contraction_level, learning_rate):
         y = self.get_hidden_values(self.x)
