@@ -1,0 +1,94 @@
+"""The stacked tutorial programs of experiments/legacy/ (the stacked denoising
+autoencoder, the deep belief network): greedy layer-wise pretraining, then
+fine-tuning of the whole stack, unmodified ``import theano`` code run through
+the alias, against NumPy references."""
+import numpy as np
+from test_legacy_programs import softmax, tied_autoencoder_step
+from test_legacy_programs_deep import sigmoid
+
+
+def stack_step(params, x, y):
+    """Sigmoid layers then softmax regression (params: W, b per layer, the
+    regression's last): the mean NLL, its gradients, the predictions."""
+    acts = [x]
+    for W, b in zip(params[:-2:2], params[1:-2:2]):
+        acts.append(sigmoid(acts[-1] @ W + b))
+    W_log, b_log = params[-2:]
+    p = softmax(acts[-1] @ W_log + b_log)
+    n = len(y)
+    cost = -np.mean(np.log(p[np.arange(n), y]))
+    d = p.copy()
+    d[np.arange(n), y] -= 1
+    d /= n
+    grads = [acts[-1].T @ d, d.sum(0)]
+    delta = d @ W_log.T
+    for layer in range(len(acts) - 1, 0, -1):
+        delta = delta * acts[layer] * (1 - acts[layer])
+        grads[:0] = [acts[layer - 1].T @ delta, delta.sum(0)]
+        delta = delta @ params[2 * (layer - 1)].T
+    return cost, grads, np.argmax(p, axis=1)
+
+
+def encode(x, params, n_layers):
+    for W, b in zip(params[:2 * n_layers:2], params[1:2 * n_layers:2]):
+        x = sigmoid(x @ W + b)
+    return x
+
+
+def check_finetuning(result, params, x_all, y_all, lr, bs):
+    costs, validation = [], []
+    for epoch in range(2):
+        for i in range(3):
+            cost, grads, _ = stack_step(params, x_all[i * bs:(i + 1) * bs],
+                                        y_all[i * bs:(i + 1) * bs])
+            costs.append(cost)
+            params = [p - lr * g for p, g in zip(params, grads)]
+        validation.append(np.mean([np.mean(stack_step(params, x_all[j:j + bs],
+                                                       y_all[j:j + bs])[2] != y_all[j:j + bs])
+                                   for j in range(15, 20, bs)]))
+    np.testing.assert_allclose(result["finetune_costs"], costs, rtol=1e-9)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result["validation"], validation)
+    test_error = np.mean([np.mean(stack_step(params, x_all[j:j + bs], y_all[j:j + bs])[2]
+                                  != y_all[j:j + bs]) for j in range(20, 30, bs)])
+    np.testing.assert_allclose(result["test_error"], test_error)
+    assert costs[-1] != costs[0]
+
+
+def test_stacked_denoising_autoencoder_pretraining_then_finetuning(legacy_program):
+    """Pretraining: given the corrupted layer inputs the program returns, each
+    layer's costs and its dA's parameters (W and the hidden bias shared with
+    the sigmoid layer, the visible bias its own) are NumPy's, the input of the
+    second layer being the first's sigmoid output after its pretraining; each
+    corrupted value is the input's or 0. Fine-tuning: every cost, all six
+    parameters, the validation and test errors."""
+    result = legacy_program("stacked_autoencoder")["test_SdA"]()
+    (x_all, y_all), (pre_lr, levels, lr, bs) = result["data"], result["hyper"]
+    params = [p.copy() for p in result["initial"]]
+    corrupted = iter(result["corrupted"])
+    costs, zeroed = [], []
+    for layer in range(2):
+        W, b, bv = params[2 * layer], params[2 * layer + 1], result["initial_bvis"][layer]
+        layer_input = encode(x_all[:15], params, layer)
+        for step in range(6):
+            x = layer_input[(step % 3) * bs:(step % 3 + 1) * bs]
+            tilde_x = next(corrupted)
+            # The second layer's input is computed here too: equal up to rounding.
+            assert np.all(np.isclose(tilde_x, x, rtol=1e-12, atol=0) | (tilde_x == 0))
+            zeroed.append(np.mean(tilde_x == 0))
+            cost, (gW, gb, gbv) = tied_autoencoder_step(tilde_x, x, W, b, bv)
+            costs.append(cost)
+            W, b, bv = W - pre_lr * gW, b - pre_lr * gb, bv - pre_lr * gbv
+        params[2 * layer], params[2 * layer + 1] = W, b
+        np.testing.assert_allclose(result["pretrained_bvis"][layer], bv, rtol=1e-8, atol=1e-12)
+        # The zeroed share within 5 standard deviations of the layer's level.
+        level, n_values = levels[layer], 6 * x.size
+        assert abs(np.mean(zeroed[-6:]) - level) < 5 * np.sqrt(level * (1 - level) / n_values)
+    np.testing.assert_allclose(result["pretrain_costs"], costs, rtol=1e-9)
+    for got, want in zip(result["pretrained"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    # The regression on top is untouched by pretraining.
+    for got, want in zip(result["pretrained"][4:], result["initial"][4:]):
+        np.testing.assert_array_equal(got, want)
+    check_finetuning(result, params, x_all, y_all, lr, bs)
