@@ -4,7 +4,7 @@ fine-tuning of the whole stack, unmodified ``import theano`` code run through
 the alias, against NumPy references."""
 import numpy as np
 from test_legacy_programs import softmax, tied_autoencoder_step
-from test_legacy_programs_deep import sigmoid
+from test_legacy_programs_deep import check_binary_draws, free_energy, sigmoid
 
 
 def stack_step(params, x, y):
@@ -91,4 +91,66 @@ def test_stacked_denoising_autoencoder_pretraining_then_finetuning(legacy_progra
     # The regression on top is untouched by pretraining.
     for got, want in zip(result["pretrained"][4:], result["initial"][4:]):
         np.testing.assert_array_equal(got, want)
+    check_finetuning(result, params, x_all, y_all, lr, bs)
+
+
+def chain_start(v_means, W, vbias):
+    """The hidden sample the chain started from (the program does not return
+    it): solved from the first visible means, and checked to be binary."""
+    logits = np.log(v_means) - np.log1p(-v_means) - vbias
+    h0 = np.linalg.lstsq(W, logits.T, rcond=None)[0].T
+    assert np.allclose(h0, np.round(h0), atol=1e-6)
+    assert set(np.unique(np.round(h0))) <= {0.0, 1.0}
+    return np.round(h0)
+
+
+def test_deep_belief_network_cd_k_pretraining_then_finetuning(legacy_program):
+    """Pretraining by CD-k, layer by layer (the RBM class on the sigmoid
+    layers' W and biases; the second layer's data are the first's sigmoid
+    means): given the samples the program returns, every probability of each
+    Gibbs chain, the parameters and the pseudo-likelihood costs are NumPy's;
+    each sample is 0 or 1, and their total is within 5 standard deviations of
+    its expectation. Fine-tuning: every cost, all six parameters, the
+    validation and test errors."""
+    result = legacy_program("dbn")["test_DBN"]()
+    (x_all, y_all), (pre_lr, k, lr, bs) = result["data"], result["hyper"]
+    params = [p.copy() for p in result["initial"]]
+    chains = iter(result["chains"])
+    costs, draws = [], []
+    for layer in range(2):
+        W, hbias, vbias = params[2 * layer], params[2 * layer + 1], result["initial_vbias"][layer]
+        layer_input = encode(x_all[:15], params, layer)
+        n_visible = W.shape[0]
+        for step in range(6):
+            x = layer_input[(step % 3) * bs:(step % 3 + 1) * bs]
+            v_means, v_samples, h_means, h_samples = next(chains)
+            h_chain = chain_start(v_means[0], W, vbias)
+            for t in range(k):
+                np.testing.assert_allclose(v_means[t], sigmoid(h_chain @ W.T + vbias),
+                                           rtol=1e-10)
+                check_binary_draws(v_samples[t], v_means[t], draws)
+                np.testing.assert_allclose(h_means[t], sigmoid(v_samples[t] @ W + hbias),
+                                           rtol=1e-10)
+                check_binary_draws(h_samples[t], h_means[t], draws)
+                h_chain = h_samples[t]
+            xi = np.round(x)
+            flipped = xi.copy()
+            flipped[:, step % n_visible] = 1 - flipped[:, step % n_visible]
+            costs.append(np.mean(n_visible * np.log(sigmoid(
+                free_energy(flipped, W, hbias, vbias) - free_energy(xi, W, hbias, vbias)))))
+            end = v_samples[-1]
+            data_h, model_h = sigmoid(x @ W + hbias), sigmoid(end @ W + hbias)
+            W = W - pre_lr * (end.T @ model_h - x.T @ data_h) / bs
+            hbias = hbias - pre_lr * (model_h - data_h).mean(0)
+            vbias = vbias - pre_lr * (end - x).mean(0)
+        params[2 * layer], params[2 * layer + 1] = W, hbias
+        np.testing.assert_allclose(result["pretrained_vbias"][layer], vbias, rtol=1e-8,
+                                   atol=1e-12)
+    np.testing.assert_allclose(result["pretrain_costs"], costs, rtol=1e-9)
+    for got, want in zip(result["pretrained"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    for got, want in zip(result["pretrained"][4:], result["initial"][4:]):
+        np.testing.assert_array_equal(got, want)
+    samples, means = (np.concatenate(a) for a in zip(*draws))
+    assert abs(np.sum(samples - means)) < 5 * np.sqrt(np.sum(means * (1 - means)))
     check_finetuning(result, params, x_all, y_all, lr, bs)

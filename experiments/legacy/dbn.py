@@ -1,0 +1,120 @@
+"""A deep belief network in the style of the classic tutorial (DBN.py):
+sigmoid HiddenLayers whose weights and hidden biases RBMs share, greedy
+layer-wise pretraining by contrastive divergence (CD-k, the RBM class's Gibbs
+chain by scan), one compiled function per layer with the learning rate as an
+input with a default (theano.In), then fine-tuning of the whole stack with a
+LogisticRegression on top; minibatches through givens."""
+from __future__ import print_function
+
+import numpy
+import theano
+import theano.tensor as T
+from theano.tensor.shared_randomstreams import RandomStreams
+
+from logreg_sgd import LogisticRegression, shared_dataset
+from mlp_autoencoder import HiddenLayer
+from rbm import RBM
+from stacked_autoencoder import SdA
+
+
+class DBN(object):
+    def __init__(self, numpy_rng, theano_rng=None, n_ins=784, hidden_layers_sizes=[500, 500],
+                 n_outs=10):
+        self.sigmoid_layers = []
+        self.rbm_layers = []
+        self.params = []
+        self.n_layers = len(hidden_layers_sizes)
+        assert self.n_layers > 0
+        if not theano_rng:
+            theano_rng = RandomStreams(numpy_rng.randint(2 ** 30))
+        self.x = T.matrix('x')
+        self.y = T.ivector('y')
+        for i in range(self.n_layers):
+            if i == 0:
+                input_size = n_ins
+                layer_input = self.x
+            else:
+                input_size = hidden_layers_sizes[i - 1]
+                layer_input = self.sigmoid_layers[-1].output
+            sigmoid_layer = HiddenLayer(rng=numpy_rng, input=layer_input, n_in=input_size,
+                                        n_out=hidden_layers_sizes[i], activation=T.nnet.sigmoid)
+            self.sigmoid_layers.append(sigmoid_layer)
+            self.params.extend(sigmoid_layer.params)
+            rbm_layer = RBM(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input,
+                            n_visible=input_size, n_hidden=hidden_layers_sizes[i],
+                            W=sigmoid_layer.W, hbias=sigmoid_layer.b)
+            self.rbm_layers.append(rbm_layer)
+        self.logLayer = LogisticRegression(input=self.sigmoid_layers[-1].output,
+                                           n_in=hidden_layers_sizes[-1], n_out=n_outs)
+        self.params.extend(self.logLayer.params)
+        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
+        self.errors = self.logLayer.errors(self.y)
+
+    def pretraining_functions(self, train_set_x, batch_size, k):
+        index = T.lscalar('index')
+        learning_rate = T.scalar('lr')
+        batch_begin = index * batch_size
+        batch_end = batch_begin + batch_size
+        pretrain_fns = []
+        for rbm in self.rbm_layers:
+            cost, updates = rbm.get_cost_updates(learning_rate, persistent=None, k=k)
+            # The Gibbs chain is returned too, for the record.
+            fn = theano.function(
+                inputs=[index, theano.In(learning_rate, value=0.1)],
+                outputs=[cost] + rbm.chain, updates=updates,
+                givens={self.x: train_set_x[batch_begin:batch_end]})
+            pretrain_fns.append(fn)
+        return pretrain_fns
+
+    # Fine-tuning is the same as the stacked autoencoder's.
+    build_finetune_functions = SdA.__dict__['build_finetune_functions']
+
+
+def test_DBN(finetune_lr=0.1, pretraining_epochs=2, pretrain_lr=0.05, k=2, training_epochs=2,
+             batch_size=5, seed=123):
+    numpy_rng = numpy.random.RandomState(seed)
+    data_x = (numpy_rng.rand(30, 8) > 0.5).astype(theano.config.floatX)
+    data_y = numpy.argmax(numpy.dot(data_x - 0.5, numpy_rng.randn(8, 3)), axis=1)
+    datasets = [shared_dataset((data_x[a:b], data_y[a:b])) for a, b in ((0, 15), (15, 20),
+                                                                          (20, 30))]
+    train_set_x, train_set_y = datasets[0]
+    n_train_batches = train_set_x.get_value(borrow=True).shape[0] // batch_size
+
+    dbn = DBN(numpy_rng=numpy_rng, n_ins=8, hidden_layers_sizes=[6, 4], n_outs=3)
+    initial = [p.get_value() for p in dbn.params]
+    initial_vbias = [rbm.vbias.get_value() for rbm in dbn.rbm_layers]
+
+    pretraining_fns = dbn.pretraining_functions(train_set_x=train_set_x, batch_size=batch_size,
+                                                k=k)
+    pretrain_costs, chains = [], []
+    for i in range(dbn.n_layers):
+        for epoch in range(pretraining_epochs):
+            c = []
+            for batch_index in range(n_train_batches):
+                outputs = pretraining_fns[i](index=batch_index, lr=pretrain_lr)
+                c.append(outputs[0])
+                chains.append(outputs[1:])
+            pretrain_costs.extend(c)
+            print('Pre-training layer %i, epoch %d, cost ' % (i, epoch), numpy.mean(c))
+    pretrained = [p.get_value() for p in dbn.params]
+    pretrained_vbias = [rbm.vbias.get_value() for rbm in dbn.rbm_layers]
+
+    train_fn, validate_model, test_model = dbn.build_finetune_functions(
+        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr)
+    finetune_costs, validation = [], []
+    for epoch in range(training_epochs):
+        for minibatch_index in range(n_train_batches):
+            finetune_costs.append(float(train_fn(minibatch_index)))
+        validation.append(numpy.mean(validate_model()))
+        print('epoch %i, validation error %f %%' % (epoch + 1, validation[-1] * 100.))
+    test_error = numpy.mean(test_model())
+    return dict(data=(data_x, data_y), initial=initial, initial_vbias=initial_vbias,
+                pretrain_costs=pretrain_costs, chains=chains, pretrained=pretrained,
+                pretrained_vbias=pretrained_vbias, finetune_costs=finetune_costs,
+                validation=validation, test_error=test_error,
+                final=[p.get_value() for p in dbn.params],
+                hyper=(pretrain_lr, k, finetune_lr, batch_size))
+
+
+if __name__ == '__main__':
+    test_DBN()
