@@ -9,46 +9,25 @@ from __future__ import print_function
 import numpy
 import theano
 import theano.tensor as T
-from theano.tensor.shared_randomstreams import RandomStreams
 
-from logreg_sgd import LogisticRegression, shared_dataset
-from mlp_autoencoder import HiddenLayer
+from logreg_sgd import shared_dataset
 from rbm import RBM
 from stacked_autoencoder import SdA
 
 
-class DBN(object):
+class DBN(SdA):
+    """The stacked autoencoder's sigmoid stack and fine-tuning, with RBMs as
+    the layers pretrained greedily."""
+
     def __init__(self, numpy_rng, theano_rng=None, n_ins=784, hidden_layers_sizes=[500, 500],
                  n_outs=10):
-        self.sigmoid_layers = []
-        self.rbm_layers = []
-        self.params = []
-        self.n_layers = len(hidden_layers_sizes)
-        assert self.n_layers > 0
-        if not theano_rng:
-            theano_rng = RandomStreams(numpy_rng.randint(2 ** 30))
-        self.x = T.matrix('x')
-        self.y = T.ivector('y')
-        for i in range(self.n_layers):
-            if i == 0:
-                input_size = n_ins
-                layer_input = self.x
-            else:
-                input_size = hidden_layers_sizes[i - 1]
-                layer_input = self.sigmoid_layers[-1].output
-            sigmoid_layer = HiddenLayer(rng=numpy_rng, input=layer_input, n_in=input_size,
-                                        n_out=hidden_layers_sizes[i], activation=T.nnet.sigmoid)
-            self.sigmoid_layers.append(sigmoid_layer)
-            self.params.extend(sigmoid_layer.params)
-            rbm_layer = RBM(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input,
-                            n_visible=input_size, n_hidden=hidden_layers_sizes[i],
-                            W=sigmoid_layer.W, hbias=sigmoid_layer.b)
-            self.rbm_layers.append(rbm_layer)
-        self.logLayer = LogisticRegression(input=self.sigmoid_layers[-1].output,
-                                           n_in=hidden_layers_sizes[-1], n_out=n_outs)
-        self.params.extend(self.logLayer.params)
-        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
-        self.errors = self.logLayer.errors(self.y)
+        SdA.__init__(self, numpy_rng, theano_rng=theano_rng, n_ins=n_ins,
+                     hidden_layers_sizes=hidden_layers_sizes, n_outs=n_outs)
+        self.rbm_layers = self.pretraining_layers
+
+    def pretraining_layer(self, numpy_rng, theano_rng, sigmoid_layer, n_in, n_out):
+        return RBM(numpy_rng=numpy_rng, theano_rng=theano_rng, input=sigmoid_layer.input,
+                   n_visible=n_in, n_hidden=n_out, W=sigmoid_layer.W, hbias=sigmoid_layer.b)
 
     def pretraining_functions(self, train_set_x, batch_size, k):
         index = T.lscalar('index')
@@ -65,9 +44,6 @@ class DBN(object):
                 givens={self.x: train_set_x[batch_begin:batch_end]})
             pretrain_fns.append(fn)
         return pretrain_fns
-
-    # Fine-tuning is the same as the stacked autoencoder's.
-    build_finetune_functions = SdA.__dict__['build_finetune_functions']
 
 
 def test_DBN(finetune_lr=0.1, pretraining_epochs=2, pretrain_lr=0.05, k=2, training_epochs=2,

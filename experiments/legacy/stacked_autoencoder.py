@@ -20,7 +20,7 @@ class SdA(object):
     def __init__(self, numpy_rng, theano_rng=None, n_ins=784, hidden_layers_sizes=[500, 500],
                  n_outs=10, corruption_levels=[0.1, 0.1]):
         self.sigmoid_layers = []
-        self.dA_layers = []
+        self.pretraining_layers = []
         self.params = []
         self.n_layers = len(hidden_layers_sizes)
         assert self.n_layers > 0
@@ -39,15 +39,23 @@ class SdA(object):
                                         n_out=hidden_layers_sizes[i], activation=T.nnet.sigmoid)
             self.sigmoid_layers.append(sigmoid_layer)
             self.params.extend(sigmoid_layer.params)
-            dA_layer = dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=layer_input,
-                          n_visible=input_size, n_hidden=hidden_layers_sizes[i],
-                          W=sigmoid_layer.W, bhid=sigmoid_layer.b)
-            self.dA_layers.append(dA_layer)
+            self.pretraining_layers.append(self.pretraining_layer(
+                numpy_rng, theano_rng, sigmoid_layer, input_size, hidden_layers_sizes[i]))
         self.logLayer = LogisticRegression(input=self.sigmoid_layers[-1].output,
                                            n_in=hidden_layers_sizes[-1], n_out=n_outs)
         self.params.extend(self.logLayer.params)
         self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
         self.errors = self.logLayer.errors(self.y)
+
+    @property
+    def dA_layers(self):
+        return self.pretraining_layers
+
+    def pretraining_layer(self, numpy_rng, theano_rng, sigmoid_layer, n_in, n_out):
+        """The layer trained greedily on the sigmoid layer's input, sharing
+        its weights and hidden biases (a DBN puts an RBM there)."""
+        return dA(numpy_rng=numpy_rng, theano_rng=theano_rng, input=sigmoid_layer.input,
+                  n_visible=n_in, n_hidden=n_out, W=sigmoid_layer.W, bhid=sigmoid_layer.b)
 
     def pretraining_functions(self, train_set_x, batch_size):
         index = T.lscalar('index')
