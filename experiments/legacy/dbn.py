@@ -12,7 +12,7 @@ import theano.tensor as T
 
 from logreg_sgd import shared_dataset
 from rbm import RBM
-from stacked_autoencoder import SdA
+from stacked_autoencoder import SdA, finetune
 
 
 class DBN(SdA):
@@ -75,21 +75,11 @@ def test_DBN(finetune_lr=0.1, pretraining_epochs=2, pretrain_lr=0.05, k=2, train
     pretrained = [p.get_value() for p in dbn.params]
     pretrained_vbias = [rbm.vbias.get_value() for rbm in dbn.rbm_layers]
 
-    train_fn, validate_model, test_model = dbn.build_finetune_functions(
-        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr)
-    finetune_costs, validation = [], []
-    for epoch in range(training_epochs):
-        for minibatch_index in range(n_train_batches):
-            finetune_costs.append(float(train_fn(minibatch_index)))
-        validation.append(numpy.mean(validate_model()))
-        print('epoch %i, validation error %f %%' % (epoch + 1, validation[-1] * 100.))
-    test_error = numpy.mean(test_model())
+    finetuned = finetune(dbn, datasets, finetune_lr, training_epochs, batch_size)
     return dict(data=(data_x, data_y), initial=initial, initial_vbias=initial_vbias,
                 pretrain_costs=pretrain_costs, chains=chains, pretrained=pretrained,
-                pretrained_vbias=pretrained_vbias, finetune_costs=finetune_costs,
-                validation=validation, test_error=test_error,
-                final=[p.get_value() for p in dbn.params],
-                hyper=(pretrain_lr, k, finetune_lr, batch_size))
+                pretrained_vbias=pretrained_vbias, final=[p.get_value() for p in dbn.params],
+                hyper=(pretrain_lr, k, finetune_lr, batch_size), **finetuned)
 
 
 if __name__ == '__main__':

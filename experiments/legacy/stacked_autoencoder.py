@@ -118,6 +118,22 @@ def make_datasets(rng, n_ins, n_outs):
     return [shared_dataset((x[a:b], y[a:b])) for a, b in ((0, 15), (15, 20), (20, 30))], x, y
 
 
+def finetune(model, datasets, finetune_lr, training_epochs, batch_size):
+    """Fine-tuning of a pretrained stack (SdA or DBN): its costs, the
+    validation error after each epoch, the final test error."""
+    n_train_batches = datasets[0][0].get_value(borrow=True).shape[0] // batch_size
+    train_fn, validate_model, test_model = model.build_finetune_functions(
+        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr)
+    finetune_costs, validation = [], []
+    for epoch in range(training_epochs):
+        for minibatch_index in range(n_train_batches):
+            finetune_costs.append(float(train_fn(minibatch_index)))
+        validation.append(numpy.mean(validate_model()))
+        print('epoch %i, validation error %f %%' % (epoch + 1, validation[-1] * 100.))
+    return dict(finetune_costs=finetune_costs, validation=validation,
+                test_error=numpy.mean(test_model()))
+
+
 def test_SdA(finetune_lr=0.1, pretraining_epochs=2, pretrain_lr=0.05, training_epochs=2,
              batch_size=5, seed=89677):
     numpy_rng = numpy.random.RandomState(seed)
@@ -146,21 +162,11 @@ def test_SdA(finetune_lr=0.1, pretraining_epochs=2, pretrain_lr=0.05, training_e
     pretrained = [p.get_value() for p in sda.params]
     pretrained_bvis = [layer.b_prime.get_value() for layer in sda.dA_layers]
 
-    train_fn, validate_model, test_model = sda.build_finetune_functions(
-        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr)
-    finetune_costs, validation = [], []
-    for epoch in range(training_epochs):
-        for minibatch_index in range(n_train_batches):
-            finetune_costs.append(float(train_fn(minibatch_index)))
-        validation.append(numpy.mean(validate_model()))
-        print('epoch %i, validation error %f %%' % (epoch + 1, validation[-1] * 100.))
-    test_error = numpy.mean(test_model())
+    finetuned = finetune(sda, datasets, finetune_lr, training_epochs, batch_size)
     return dict(data=(data_x, data_y), initial=initial, initial_bvis=initial_bvis,
                 pretrain_costs=pretrain_costs, corrupted=corrupted, pretrained=pretrained,
-                pretrained_bvis=pretrained_bvis, finetune_costs=finetune_costs,
-                validation=validation, test_error=test_error,
-                final=[p.get_value() for p in sda.params],
-                hyper=(pretrain_lr, corruption_levels, finetune_lr, batch_size))
+                pretrained_bvis=pretrained_bvis, final=[p.get_value() for p in sda.params],
+                hyper=(pretrain_lr, corruption_levels, finetune_lr, batch_size), **finetuned)
 
 
 if __name__ == '__main__':
