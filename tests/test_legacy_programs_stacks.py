@@ -30,12 +30,17 @@ def stack_step(params, x, y):
 
 
 def encode(x, params, n_layers):
+    """``x`` through the first ``n_layers`` sigmoid layers: the data the next
+    layer is pretrained on."""
     for W, b in zip(params[:2 * n_layers:2], params[1:2 * n_layers:2]):
         x = sigmoid(x @ W + b)
     return x
 
 
 def check_finetuning(result, params, x_all, y_all, lr, bs):
+    """From the pretrained ``params``: 2 epochs of SGD on the 3 training
+    minibatches, the validation error (rows 15-20) after each, the test
+    error (rows 20-30) at the end."""
     costs, validation = [], []
     for epoch in range(2):
         for i in range(3):
