@@ -499,14 +499,21 @@ class Function:
                     raise
                 return self._without_xla()(*arrays)  # raises the op's own error
         except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
-            if transaction.interrupted(error):
-                raise KeyboardInterrupt from None
-            translated = self._translate(error, arrays)
-            if translated is None:
-                raise
-            raise translated from None
+            self._reraise(error, arrays)
 
     # --- errors while running ----------------------------------------------------
+
+    def _reraise(self, error, arrays):
+        """Raise, for ``error`` from running the graph (being handled by the
+        caller), what the user sees: KeyboardInterrupt for an interrupt
+        TensorFlow reported its own way, else the translated error, else
+        ``error`` itself."""
+        if transaction.interrupted(error):
+            raise KeyboardInterrupt from None
+        translated = self._translate(error, arrays)
+        if translated is None:
+            raise error
+        raise translated from None
 
     def _translate(self, error, arrays):
         """The ExecutionError to raise for ``error`` from running the graph,

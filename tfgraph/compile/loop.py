@@ -167,15 +167,10 @@ def _run_held(function, stepper, steps, arrays, sliced, updated):
         return _run(function, stepper, steps, arrays, sliced, updated)
     except BaseException as error:
         transaction.restore(updated, before)
-        if transaction.interrupted(error):
-            raise KeyboardInterrupt from None
-        if not isinstance(error, Exception):
-            raise
-        translated = error if getattr(error, "step", None) is not None else \
-            function._translate(error, arrays)
-        if translated is None:
-            raise
-        raise translated from None
+        if not transaction.interrupted(error) and (
+                not isinstance(error, Exception) or getattr(error, "step", None) is not None):
+            raise  # an interrupt, or a step's error already raised as a call would
+        function._reraise(error, arrays)
 
 
 def _n_steps(function, n_steps):

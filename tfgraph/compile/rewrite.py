@@ -69,7 +69,7 @@ def log_one_minus_sigmoid(node):
     if node.op is not OPS["log"]:
         return None
     difference = _producer(node.inputs[0], op=OPS["sub"])
-    if difference is None or not _is_one(difference.inputs[0]):
+    if difference is None or not _is_constant(difference.inputs[0], 1):
         return None
     inner = _producer(difference.inputs[1], op=OPS["sigmoid"])
     if inner is None:
@@ -123,10 +123,6 @@ def square(node):
 
 def _is_constant(var, value):
     return isinstance(var, Constant) and var.data.size == 1 and np.all(var.data == value)
-
-
-def _is_one(var):
-    return _is_constant(var, 1)
 
 
 REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
