@@ -184,9 +184,11 @@ CASES["modes"] = modes
 
 def scan_rnn(steps=3):
     """A tanh RNN's training step (the benchmark's rnn, at 6 steps, batch 8,
-    4 units, float64): `steps` calls, then its hidden states; and a second
+    4 units, float64): `steps` calls, then its hidden states; a second
     scan reading a sequence backwards with taps [-1, 0] into a state with taps
-    [-2, -1], with its gradient."""
+    [-2, -1], with its gradient; and a gated step cutting its pre-activation
+    into gates, as an LSTM's does (one split), beside constant slices of the
+    batch axis, the one split over the devices."""
     rng = np.random.default_rng(0)
     x_value, y_value = rng.normal(size=(6, 8, 4)), rng.uniform(-0.5, 0.5, (6, 8, 4))
     x, y = T.tensor3("x"), T.tensor3("y")
@@ -215,6 +217,16 @@ def scan_rnn(steps=3):
     result = {"costs": np.array(costs), "states": states}
     result.update(zip(("mixed", "mixed_grad"), backwards(x_value)))
     result.update(_params(params))
+
+    U = theano.shared(rng.normal(size=(4, 8)) / 2, name="U")
+
+    def gated(z_t, h_prev):
+        pre = T.dot(h_prev, U) + T.concatenate([z_t, z_t], axis=1)
+        return T.nnet.sigmoid(pre[:, :4]) * T.tanh(pre[:, 4:])
+    gates, _ = theano.scan(gated, sequences=x, outputs_info=T.zeros((x.shape[1], 4)))
+    halves = (gates[:, :3] ** 2).sum() + gates[:, 3:].sum()
+    result.update(zip(("gated", "gated_grad"), theano.function(
+        [x], [halves, T.grad(halves, U)], name="gated")(x_value)))
     return result
 
 
