@@ -32,9 +32,10 @@ Systems (--systems, comma-separated groups):
 
 All systems run in this one process. Before timing, each system's outputs and
 parameters after CHECK_STEPS steps are compared with NumPy's; a mismatch is
-reported and makes the exit status 1. Steps are timed round-robin across systems
-so that noise on a shared machine hits them alike; the table shows medians and
-ratios tfgraph/other.
+reported and makes the exit status 1. Steps are timed in rounds, each system
+once per round in a new order each round, so that noise on a shared machine hits
+them alike and no system always follows the same one; the table shows medians
+and ratios tfgraph/other.
 
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python tools/bench.py
     python tools/bench.py --quick                  # tiny sizes: a smoke test
@@ -45,6 +46,7 @@ import dataclasses
 import gc
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -512,8 +514,13 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
         except Exception as error:
             row["status"] = f"{system.failure}: {describe(error)}"
     log(f"{problem.workload}: timing {len(samples)} systems, {repeats} rounds")
-    for _ in range(repeats):
-        for system, row in timed:  # round-robin: drifting machine load hits all alike
+    for round_index in range(repeats):
+        # Every system once per round, so drifting machine load hits all alike;
+        # in a new order each round, so that none always follows the same one
+        # (a system timed after another can pay for its threads and caches).
+        order = list(timed)
+        random.Random(round_index).shuffle(order)
+        for system, row in order:
             if system not in samples:
                 continue
             try:
@@ -597,7 +604,7 @@ def format_table(result):
            + (" (tensorflow was imported before the benchmark: may not apply)"
               if meta["tensorflow_imported_before"] else "")
            + "; per step: median of " + ", ".join(f"{n} ({w})" for w, n in meta["repeats"].items())
-           + " rounds; build and 1st call: once;"
+           + " rounds (systems in a new order each round); build and 1st call: once;"
            + " ratios tfgraph/this (build ratio on build + 1st call)"]
     if meta["other_processes_cores"] is not None:
         out.append(f"other processes kept {meta['other_processes_cores']:.2f} of "
