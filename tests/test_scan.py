@@ -538,6 +538,52 @@ def test_under_xla_a_scan_that_indexes_carries_its_validity_out_of_the_loop():
     assert total.get_value() == 4.0  # a failed loop changes nothing
 
 
+def test_under_xla_the_number_of_steps_is_checked_as_without_it():
+    """XLA drops assertions and compiles for fixed shapes: a scan's rules on
+    its number of steps (not negative, not more than a sequence has, not none)
+    are validity flags there, and a call XLA cannot compile runs again without
+    XLA; each raises Theano's error and changes nothing, in calls and loops."""
+    x, n = T.dmatrix("x"), T.iscalar("n")
+    W = theano.shared(np.eye(2), "W")
+    hs, _ = theano.scan(lambda x_t, h: T.tanh(T.dot(h, W) + x_t), sequences=x,
+                        outputs_info=T.zeros((2,)), n_steps=n, name="rnn")
+    f = theano.function([x, n], hs.sum(), updates={W: W * 0.5},
+                        mode=theano.Mode(jit_compile=True))
+    rows = np.ones((4, 2))
+    assert f(rows, 3) == pytest.approx(_rnn_sum(rows[:3]))
+    assert W.get_value()[0, 0] == 0.5
+    for args, error, message in (((rows, -1), IndexError, "negative number of steps"),
+                                 ((rows, 6), ValueError, "shorter than the required number"),
+                                 ((rows[:0], 0), ValueError, "no step to run")):
+        with pytest.raises(error, match=message):
+            f(*args)
+        assert W.get_value()[0, 0] == 0.5
+    with pytest.raises(ValueError, match="shorter than the required number"):
+        f.loop(None, [rows, rows], [2, 5], sliced=True, jit_compile=True)
+    assert W.get_value()[0, 0] == 0.5  # the loop's first step is rolled back too
+    assert f._run is not getattr(f, "_plain", None)  # still compiled with XLA
+    assert f(rows, 3) == pytest.approx(_rnn_sum(rows[:3], 0.5))
+
+
+def _rnn_sum(rows, w=1.0):
+    h, total = np.zeros(2), 0.0
+    for row in rows:
+        h = np.tanh(w * h + row)
+        total += h.sum()
+    return total
+
+
+def test_a_function_xla_cannot_compile_goes_on_without_it():
+    """Print calls back into Python, which XLA cannot compile: the first call
+    finds that out, and the function runs without XLA from then on."""
+    x = T.dvector("x")
+    shown = theano.printing.Print("x is")(x)
+    f = theano.function([x], shown * 2, mode=theano.Mode(jit_compile=True))
+    np.testing.assert_array_equal(f([1.0, 2.0]), [2.0, 4.0])
+    assert f._run is f._plain
+    np.testing.assert_array_equal(f([3.0]), [6.0])
+
+
 def test_nested_scans_name_both_steps():
     M = T.dmatrix("M")
     idx = T.lmatrix("idx")

@@ -495,9 +495,18 @@ class Function:
             try:
                 return self._run(*arrays) if tensors is None else self._fast(tensors)
             except tf.errors.InvalidArgumentError as error:
-                if not self._is_xla_validity_error(error):
+                if self._is_xla_validity_error(error):
+                    return self._without_xla()(*arrays)  # raises the op's own error
+                if not _xla_could_not_compile(error):
                     raise
-                return self._without_xla()(*arrays)  # raises the op's own error
+                # Nothing ran. Without XLA, the call raises the op's own error
+                # (inputs XLA's fixed shapes reject: a scan of no steps, shapes
+                # that do not broadcast), or it runs: then TensorFlow runs what
+                # XLA cannot compile, and this function goes on without XLA.
+                results = self._without_xla()(*arrays)
+                self._run = self._plain
+                self._fast = FastCall(self._plain, [s.variable.type for s in self.inputs])
+                return results
         except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
             self._reraise(error, arrays)
 
@@ -739,3 +748,8 @@ def _check_update_type(target, value, function_name):
             f"{value.type}. Cast the update (e.g. .astype('{target.dtype}')) or give the "
             f"shared variable the type you want.")
     return value
+
+
+def _xla_could_not_compile(error):
+    """Whether ``error`` is XLA failing to compile a graph (before running any of it)."""
+    return "tf2xla conversion failed" in (error.message or "")

@@ -18,7 +18,7 @@ def lower_scan(op, node, inputs, ctx):
     new_states, nits, _, condition = op.split_inner_outputs()
 
     slices, lengths = _sequence_slices(op, seqs)
-    n = _number_of_steps(op, node, n_given, slices, lengths)
+    n, n_valid = _number_of_steps(op, node, n_given, slices, lengths)
     # A sequence longer than n steps is read whole: the loop reads its first n
     # entries, and no slice (with its gradient, a copy of the whole sequence)
     # is needed.
@@ -34,9 +34,10 @@ def lower_scan(op, node, inputs, ctx):
     recorder = _step_recorder(op, ctx)
     truncate = op.truncate_gradient
 
-    # Under XLA, which computes a failing op without failing, the loop carries
-    # whether every step's ops were valid (see Scan.valid).
-    checks_validity = ctx.validity is not None and op.records_steps
+    # Under XLA, which computes a failing op without failing (and drops
+    # assertions), the loop carries whether every step's ops were valid; with
+    # the checks of the number of steps, that is Scan.valid.
+    checks_validity = ctx.validity is not None
 
     def body(i, slots, shared_values, arrays, *extra):
         frozen = None
@@ -85,7 +86,7 @@ def lower_scan(op, node, inputs, ctx):
         final = loop(_relaxed)
     _, _, shared_final, arrays = final[:4]
     if checks_validity:
-        op.last_validity = final[-1]
+        op.last_validity = tf.logical_and(n_valid, final[-1])
     stacked = iter(a.stack() for a in arrays)
     outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
                for v, needed in zip(out_vars, used)] + list(shared_final)
@@ -168,28 +169,27 @@ def _sequence_slices(op, seqs):
 
 
 def _number_of_steps(op, node, n_given, slices, lengths):
-    """The number of steps (int32), with run-time checks of Theano's rules."""
+    """The number of steps (int32), with run-time checks of Theano's rules,
+    and a boolean tensor, true when they hold."""
     name = op.scan_name
-    checks = []
+    rules = []  # (holds, what the error says, the values it shows)
     if op.n_steps_given:
         n = tf.cast(n_given, tf.int32)
-        checks.append(tf.debugging.Assert(
-            n >= 0, [f"scan {name!r} was asked to run for a negative number of steps "
-                     f"(n_steps out of range):", n_given]))
+        rules.append((n >= 0, f"scan {name!r} was asked to run for a negative number of steps "
+                              f"(n_steps out of range):", [n_given]))
         for length, seq in zip(lengths, node.inputs[1:1 + len(op.seq_taps)]):
-            checks.append(tf.debugging.Assert(
-                length >= n, [f"scan {name!r}: sequence {seq} is shorter than the required "
-                              f"number of steps (n_steps, length of the sequence once cut "
-                              f"for its taps):", n, length]))
+            rules.append((length >= n, f"scan {name!r}: sequence {seq} is shorter than the "
+                                       f"required number of steps (n_steps, length of the "
+                                       f"sequence once cut for its taps):", [n, length]))
     else:
         n = lengths[0]
         for length in lengths[1:]:
             n = tf.minimum(n, length)
-    checks.append(tf.debugging.Assert(
-        n != 0, [f"scan {name!r} has no step to run (0 steps): scan needs at least one step, as "
-         f"Theano's"]))
+    rules.append((n != 0, f"scan {name!r} has no step to run (0 steps): scan needs at least "
+                          f"one step, as Theano's", []))
+    checks = [tf.debugging.Assert(holds, [message, *shown]) for holds, message, shown in rules]
     with tf.control_dependencies(checks):
-        return tf.identity(n)
+        return tf.identity(n), tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
 
 
 def _initial_slots(init, taps):

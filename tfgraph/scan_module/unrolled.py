@@ -25,7 +25,7 @@ def lower_scan_unrolled(op, node, inputs, ctx):
     shared_values = list(shareds)
     stacked = [[] for _ in range(len(new_states) + len(nits))]
     truncate = op.truncate_gradient
-    flags = [] if ctx.validity is not None and op.records_steps else None
+    flags = [] if ctx.validity is not None else None
     for t in range(n):
         with tf.name_scope(f"step_{t}"):
             # Gradients flow back through the last `truncate` steps only.
