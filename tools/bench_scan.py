@@ -8,7 +8,8 @@
 
 Systems: NumPy by hand (manual backprop through time; the reference), the step
 written by hand in TensorFlow (tf.while_loop with TensorArrays and tf.scan, in a
-tf.function with GradientTape: called, as concrete function, with XLA), the
+tf.function with GradientTape: called, as concrete function with tensor or
+NumPy arguments, with XLA), the
 Theano program on PyTensor (default mode, C VM) and on tfgraph (and with XLA).
 """
 import dataclasses
@@ -218,11 +219,14 @@ def _tf_lstm_cost(params, x, mask, labels, use_tf_scan):
 class TFScanTrainer:
     failure = "error"
     steps_per_call = 1
-    # name: (use tf.scan, jit_compile, call the concrete function)
-    VARIANTS = {"tf while_loop": (False, False, False),
-                "tf while_loop concrete fn": (False, False, True),
-                "tf while_loop XLA": (False, True, True),
-                "tf.scan": (True, False, False)}
+    # name: (use tf.scan, jit_compile, call the concrete function, NumPy arguments)
+    # Tensor arguments are made once; NumPy arguments are converted at every
+    # call, as tfgraph's are (a Theano program passes NumPy arrays).
+    VARIANTS = {"tf while_loop": (False, False, False, False),
+                "tf while_loop concrete fn": (False, False, True, False),
+                "tf while_loop concrete fn NumPy args": (False, False, True, True),
+                "tf while_loop XLA": (False, True, True, False),
+                "tf.scan": (True, False, False, False)}
 
     def __init__(self, problem, name):
         self.problem, self.name = problem, name
@@ -232,7 +236,7 @@ class TFScanTrainer:
 
     def build(self):
         p = self.problem
-        use_tf_scan, jit, concrete = self.VARIANTS[self.name]
+        use_tf_scan, jit, concrete, numpy_args = self.VARIANTS[self.name]
         self._params = [tf.Variable(v) for v in p.params]
         cost_fn = _tf_rnn_cost if p.workload == "rnn" else _tf_lstm_cost
 
@@ -245,7 +249,7 @@ class TFScanTrainer:
         signature = [tf.TensorSpec([None] * a.ndim, a.dtype) for a in p.inputs]
         fn = tf.function(step, input_signature=signature, jit_compile=jit or None)
         self._fn = fn.get_concrete_function() if concrete else fn
-        self._args = [tf.constant(a) for a in p.inputs]
+        self._args = p.inputs if numpy_args else [tf.constant(a) for a in p.inputs]
 
     def step(self):
         return self._fn(*self._args).numpy()
@@ -301,8 +305,10 @@ def theano_lstm(theano, T, sigmoid, shared, problem, **kwargs):
     (h, _), _ = theano.scan(_step, sequences=[mask, state_below], outputs_info=[zeros, zeros],
                             name="lstm_layers")
     proj = (h * mask[:, :, None]).sum(axis=0) / mask.sum(axis=0)[:, None]
-    softmax = T.nnet.softmax if hasattr(T, "nnet") else T.special.softmax  # PyTensor's place
-    pred = softmax(T.dot(proj, V) + c)
+    if hasattr(T, "nnet"):
+        pred = T.nnet.softmax(T.dot(proj, V) + c)
+    else:  # PyTensor's place for it, where it normalises over every axis unless told
+        pred = T.special.softmax(T.dot(proj, V) + c, axis=-1)
     cost = -T.log(pred[T.arange(n_samples), labels] + 1e-8).mean()
     params = [W, U, b, V, c]
     grads = T.grad(cost, params)
