@@ -30,6 +30,13 @@ def _check_device(value):
     return value
 
 
+def _check_xla(value):
+    """True, False, or None for "auto" (see tfgraph.compile.xla_choice)."""
+    if value is None or (isinstance(value, str) and value.lower() == "auto"):
+        return None
+    return _check_bool(value)
+
+
 def _check_mode(value):
     if not isinstance(value, str) or value not in MODES:
         raise ValueError(f"mode must be one of {MODES}, got {value!r}")
@@ -54,7 +61,9 @@ OPTIONS = {
     "device": ("cpu", _check_device,
                "device for shared variables and compiled graphs: cpu, gpu, cuda, gpu0, cuda1, ..."),
     "mode": ("FAST_RUN", _check_mode, "default compilation mode for function()"),
-    "xla": (False, _check_bool, "compile graphs with XLA (jit_compile=True)"),
+    "xla": (None, _check_xla, "compile graphs with XLA (jit_compile=True): true, false, or "
+                              "auto (the default: functions with a scan use XLA for the input "
+                              "shapes where it is measured to be faster)"),
 }
 
 

@@ -28,6 +28,7 @@ assigned only after every output and new value is computed and checked.
 import os
 import re
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -39,9 +40,11 @@ from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.modes import Checks, get_mode
 from tfgraph.compile.rewrite import rewrite
 from tfgraph.compile.transaction import ensure_fits
+from tfgraph.compile.xla_choice import XlaChoice, may_choose
 from tfgraph.config import config
 from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
 
@@ -184,6 +187,8 @@ class Function:
         self._checks = Checks(self.name)
         self._build()
         self.mesh = distribute.place(self)  # on a mesh, calls go through its runner
+        if self.mesh is not None:
+            self._xla_choice = None
 
     # --- compile-time checks --------------------------------------------------
 
@@ -387,17 +392,14 @@ class Function:
 
     def _build(self):
         self.device = devices.resolve()
+        self._xla_choice = self._xla = None
         with tf.device(self.device):
             if self.mode.eager:
                 self._run = self._run_eagerly
                 self.concrete_function = self._fast = None
                 return
-            xla = bool(self.mode.use_xla())
-            guarded = xla and any(node.op.can_fail(node) for node in toposort(self._targets))
-            self._tf_function = tf.function(
-                self._guarded_body if guarded else self._body,
-                input_signature=self._signature(),
-                jit_compile=(xla and not guarded) or None, autograph=False)
+            setting = self.mode.use_xla()  # True, False, or None: XLA where it pays
+            self._tf_function = self._traced(xla=bool(setting))
             try:
                 self.concrete_function = self._tf_function.get_concrete_function()
             except (TypeError, ValueError, NotImplementedError) as error:
@@ -408,6 +410,28 @@ class Function:
             self._run = self.concrete_function
             self._fast = FastCall(self.concrete_function,
                                   [s.variable.type for s in self.inputs])
+            if not setting:
+                self._plain = self.concrete_function
+            if setting is None and any(isinstance(node.op, Scan) for node in
+                                       toposort(self._targets)) and \
+                    may_choose(self.concrete_function.graph):
+                self._xla_choice = XlaChoice()  # see tfgraph.compile.xla_choice
+
+    def _traced(self, xla):
+        """This function's graph as a tf.function, with XLA or without."""
+        guarded = xla and any(node.op.can_fail(node) for node in toposort(self._targets))
+        return tf.function(self._guarded_body if guarded else self._body,
+                           input_signature=self._signature(),
+                           jit_compile=(xla and not guarded) or None, autograph=False)
+
+    def _with_xla(self):
+        """(concrete function, FastCall) of this function's graph compiled with
+        XLA, for a function that chooses (built when first needed)."""
+        if self._xla is None:
+            with tf.device(self.device):
+                concrete = self._traced(xla=True).get_concrete_function()
+            self._xla = (concrete, FastCall(concrete, [s.variable.type for s in self.inputs]))
+        return self._xla
 
     def _is_xla_validity_error(self, error):
         marked = errors.check_marker(error.message)
@@ -491,9 +515,25 @@ class Function:
         return self._unpack([np.array(r) for r in results])  # writable, the caller's own
 
     def _call_held(self, tensors, arrays):
+        if self._xla_choice is not None:
+            return self._call_choosing(self._xla_choice, tensors, arrays)
+        return self._call_with(self._run, self._fast, tensors, arrays)
+
+    def _call_choosing(self, choice, tensors, arrays):
+        """A call of a function that chooses XLA by measurement, timed."""
+        key = tuple(tuple(a.shape) for a in (arrays if tensors is None else tensors))
+        use_xla = choice.use_xla(key)
+        run, fast = self._with_xla() if use_xla else (self._run, self._fast)
+        start = time.perf_counter()
+        results = self._call_with(run, fast, tensors, arrays)
+        if self._xla_choice is not None:  # (None: XLA could not compile it)
+            choice.record(key, use_xla, time.perf_counter() - start)
+        return results
+
+    def _call_with(self, run, fast, tensors, arrays):
         try:
             try:
-                return self._run(*arrays) if tensors is None else self._fast(tensors)
+                return run(*arrays) if tensors is None else fast(tensors)
             except tf.errors.InvalidArgumentError as error:
                 if self._is_xla_validity_error(error):
                     return self._without_xla()(*arrays)  # raises the op's own error
@@ -506,6 +546,7 @@ class Function:
                 results = self._without_xla()(*arrays)
                 self._run = self._plain
                 self._fast = FastCall(self._plain, [s.variable.type for s in self.inputs])
+                self._xla_choice = None
                 return results
         except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
             self._reraise(error, arrays)

@@ -8,6 +8,7 @@ lowered in the body by a nested ``Lowering`` walk, with the function's mode
 checks, so its ops are checked step by step as any other.
 """
 from tfgraph.compile.lower import Lowering
+from tfgraph.compile.xla_choice import SCAN_STEP_CHECK
 from tfgraph.graph import toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph._tf import tf
@@ -187,7 +188,9 @@ def _number_of_steps(op, node, n_given, slices, lengths):
             n = tf.minimum(n, length)
     rules.append((n != 0, f"scan {name!r} has no step to run (0 steps): scan needs at least "
                           f"one step, as Theano's", []))
-    checks = [tf.debugging.Assert(holds, [message, *shown]) for holds, message, shown in rules]
+    # The name tells tfgraph.compile.xla_choice that Scan.valid covers these under XLA.
+    checks = [tf.debugging.Assert(holds, [message, *shown], name=SCAN_STEP_CHECK)
+              for holds, message, shown in rules]
     with tf.control_dependencies(checks):
         return tf.identity(n), tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
 

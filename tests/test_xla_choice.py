@@ -1,0 +1,133 @@
+"""Functions with a scan choose XLA or not by measurement, per input shape,
+when config.xla is not set (tfgraph.compile.xla_choice)."""
+import numpy as np
+import pytest
+
+import tfgraph as theano
+import tfgraph.tensor as T
+from tfgraph.compile import xla_choice
+from tfgraph.compile.xla_choice import XlaChoice
+
+
+def _run(choice, key, plain_s, xla_s, calls):
+    """``calls`` calls with ``key``, each taking plain_s or xla_s (the first
+    XLA call compiles: 1.5 s more); the ways taken, 'p' or 'x'."""
+    taken, compiled = "", False
+    for _ in range(calls):
+        use_xla = choice.use_xla(key)
+        seconds = xla_s if use_xla else plain_s
+        if use_xla and not compiled:
+            seconds, compiled = seconds + 1.5, True
+        choice.record(key, use_xla, seconds)
+        taken += "x" if use_xla else "p"
+    return taken
+
+
+def test_a_shape_runs_without_xla_until_its_calls_have_taken_a_compilations_time():
+    choice = XlaChoice()
+    # 0.3 s calls: the first is not counted, then 4 calls make 1.2 s >= 1 s.
+    assert _run(choice, "a", 0.3, 0.1, 9) == "ppppp" + "xxxx"
+    assert choice.shapes["a"].use_xla is True
+    assert choice.compile_seconds == pytest.approx(1.5 + 0.1 - 0.3)
+
+
+def test_the_slower_way_is_left_after_its_trial():
+    choice = XlaChoice()
+    assert _run(choice, "a", 0.3, 0.6, 10) == "ppppp" + "xxx" + "pp"
+    assert choice.shapes["a"].use_xla is False
+
+
+def test_shapes_are_chosen_for_one_by_one_and_rare_ones_never_compile():
+    choice = XlaChoice()
+    assert _run(choice, "rare", 0.05, 0.01, 10) == "p" * 10
+    assert _run(choice, "common", 0.5, 0.1, 8) == "ppp" + "xxxxx"  # 1.0 s after 2
+    # The measured compilation (1.6 s for a 0.1 s call, 0.5 s without XLA:
+    # 1.1 s) is now the bar, where 1 s was: 0.3 s calls need 4, not 3.
+    assert choice.compile_seconds == pytest.approx(1.1)
+    assert _run(choice, "next", 0.3, 0.1, 8) == "ppppp" + "xxx"
+    assert choice.shapes["rare"].use_xla is None
+
+
+def _rnn_function(**kwargs):
+    x = T.dmatrix("x")
+    W = theano.shared(np.array([[0.5, -0.2], [0.1, 0.3]]), "W")
+    hs, _ = theano.scan(lambda x_t, h: T.tanh(T.dot(h, W) + x_t), sequences=x,
+                        outputs_info=T.zeros((2,)), name="rnn")
+    cost = (hs ** 2).sum()
+    step = theano.function([x], cost, updates={W: W - 0.01 * T.grad(cost, W)}, **kwargs)
+    return step, W
+
+
+def _numpy_step(W, x):
+    h, hs = np.zeros(2), []
+    for row in x:
+        h = np.tanh(h @ W + row)
+        hs.append(h)
+    cost = sum((h ** 2).sum() for h in hs)
+    grad, dh = np.zeros_like(W), np.zeros(2)
+    for t in reversed(range(len(x))):
+        dz = (dh + 2 * hs[t]) * (1 - hs[t] ** 2)
+        prev = hs[t - 1] if t else np.zeros(2)
+        grad += np.outer(prev, dz)
+        dh = dz @ W.T
+    return cost, W - 0.01 * grad
+
+
+def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeypatch):
+    monkeypatch.setattr(xla_choice, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
+    step, W = _rnn_function()
+    assert step._xla_choice is not None
+    want_W = W.get_value()
+    x = np.random.RandomState(0).randn(5, 2)
+    for _ in range(8):
+        want, want_W = _numpy_step(want_W, x)
+        assert step(x) == pytest.approx(want, rel=1e-12)
+        np.testing.assert_allclose(W.get_value(), want_W, rtol=1e-12)
+    assert step._xla is not None  # it ran with XLA
+    assert step._xla_choice.shapes[((5, 2),)].use_xla is not None  # and chose
+    # A new shape starts without XLA again.
+    assert not step._xla_choice.use_xla(((3, 2),))
+
+
+def test_a_call_on_trial_with_xla_still_raises_theanos_errors_and_changes_nothing(monkeypatch):
+    monkeypatch.setattr(xla_choice, "FIRST_COMPILE_GUESS", 0.0)
+    x, idx = T.dvector("x"), T.lvector("idx")
+    total = theano.shared(np.float64(0), "total")
+    _, updates = theano.scan(lambda i: {total: total + x[i]}, sequences=idx, name="gather")
+    f = theano.function([x, idx], [], updates=updates)
+    for _ in range(4):  # the first uncounted, two timed, then XLA
+        f([1.0, 2.0, 3.0], [0, 2])
+    assert f._xla is not None and total.get_value() == 16.0
+    assert f._xla_choice.use_xla(((3,), (2,)))  # on trial
+    with pytest.raises(IndexError, match=r"\(scan 'gather', step 1 counting from 0\)"):
+        f([1.0, 2.0, 3.0], [0, 7])
+    assert total.get_value() == 16.0
+
+
+def test_only_functions_with_a_scan_whose_checks_hold_under_xla_choose():
+    x = T.dvector("x")
+    assert theano.function([x], x * 2)._xla_choice is None  # no scan
+    step, _ = _rnn_function()
+    assert step._xla_choice is not None
+    # A check made by assertion (the split sizes' sum), which XLA would drop.
+    sizes = T.lvector("sizes")
+    doubled, _ = theano.scan(lambda v: v * 2, sequences=x)
+    a, b = theano.tensor.split(doubled, sizes, 2)
+    assert theano.function([x, sizes], [a, b])._xla_choice is None
+    # Set either way, config.xla decides.
+    assert _rnn_function(mode=theano.Mode(jit_compile=False))[0]._xla_choice is None
+    forced = _rnn_function(mode=theano.Mode(jit_compile=True))[0]
+    assert forced._xla_choice is None and getattr(forced, "_plain", None) is None
+
+
+def test_config_xla_takes_auto_true_and_false():
+    saved = theano.config.xla
+    try:
+        for text, value in (("auto", None), ("true", True), ("0", False)):
+            theano.config.xla = text
+            assert theano.config.xla is value
+        with pytest.raises(ValueError, match="boolean"):
+            theano.config.xla = "sometimes"
+    finally:
+        del theano.config.xla
+    assert theano.config.xla is saved is None
