@@ -32,7 +32,9 @@ Systems (--systems, comma-separated groups):
 
 All systems run in this one process. Before timing, each system's outputs and
 parameters after CHECK_STEPS steps are compared with NumPy's; a mismatch is
-reported and makes the exit status 1. Steps are timed in rounds, each system
+reported and makes the exit status 1. Then each system runs untimed for 2 s (or
+200 calls), so that what adapts as it runs has settled (tfgraph's choice of XLA for
+a scan: docs/scan.md). Steps are timed in rounds, each system
 once per round in a new order each round, so that noise on a shared machine hits
 them alike and no system always follows the same one; the table shows medians
 and ratios tfgraph/other.
@@ -465,6 +467,15 @@ def time_batch(step, number):
             gc.enable()
 
 
+def settle(step, settle_s, max_calls=200):
+    """Call ``step`` for ``settle_s`` seconds, or ``max_calls`` times if sooner."""
+    end = time.perf_counter() + settle_s
+    for _ in range(max_calls):
+        step()
+        if time.perf_counter() >= end:
+            return
+
+
 def run_workload(problem, systems, repeats, min_batch_s, log):
     rows, timed, references = [], [], {}
     for system in systems:
@@ -504,10 +515,13 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
         timed.append((system, row))
 
     # Calls per timed batch: enough to last min_batch_s, so timer resolution and
-    # per-batch overhead vanish. Systems are warm: they have stepped already.
+    # per-batch overhead vanish. Systems are warm: they have stepped already, and
+    # then for a while more, so that what adapts as it runs (tfgraph's choice of
+    # XLA for a scan, caches) has settled: the table is a long run's steady state.
     numbers, samples, once = {}, {}, {}
     for system, row in timed:
         try:
+            settle(system.step, settle_s=20 * min_batch_s)
             once[system] = time_batch(system.step, 1)
             numbers[system] = max(1, round(min_batch_s / max(once[system], 1e-9)))
             samples[system] = []
