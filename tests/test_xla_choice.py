@@ -9,15 +9,15 @@ from tfgraph.compile import xla_choice
 from tfgraph.compile.xla_choice import XlaChoice
 
 
-def _run(choice, key, plain_s, xla_s, calls):
+def _run(choice, key, plain_s, xla_s, calls, compile_s=1.5):
     """``calls`` calls with ``key``, each taking plain_s or xla_s (the first
-    XLA call compiles: 1.5 s more); the ways taken, 'p' or 'x'."""
+    XLA call compiles: compile_s more); the ways taken, 'p' or 'x'."""
     taken, compiled = "", False
     for _ in range(calls):
         use_xla = choice.use_xla(key)
         seconds = xla_s if use_xla else plain_s
         if use_xla and not compiled:
-            seconds, compiled = seconds + 1.5, True
+            seconds, compiled = seconds + compile_s, True
         choice.record(key, use_xla, seconds)
         taken += "x" if use_xla else "p"
     return taken
@@ -25,26 +25,27 @@ def _run(choice, key, plain_s, xla_s, calls):
 
 def test_a_shape_runs_without_xla_until_its_calls_have_taken_a_compilations_time():
     choice = XlaChoice()
-    # 0.3 s calls: the first is not counted, then 4 calls make 1.2 s >= 1 s.
-    assert _run(choice, "a", 0.3, 0.1, 9) == "ppppp" + "xxxx"
+    # 0.3 s calls: the first is not counted, then 5 (TRIALS) make 1.5 s >= 1 s;
+    # one call compiles, 5 are timed.
+    assert _run(choice, "a", 0.3, 0.1, 13) == "p" * 6 + "x" * 7
     assert choice.shapes["a"].use_xla is True
     assert choice.compile_seconds == pytest.approx(1.5 + 0.1 - 0.3)
 
 
 def test_the_slower_way_is_left_after_its_trial():
     choice = XlaChoice()
-    assert _run(choice, "a", 0.3, 0.6, 10) == "ppppp" + "xxx" + "pp"
+    assert _run(choice, "a", 0.3, 0.6, 14) == "p" * 6 + "x" * 6 + "pp"
     assert choice.shapes["a"].use_xla is False
 
 
 def test_shapes_are_chosen_for_one_by_one_and_rare_ones_never_compile():
     choice = XlaChoice()
     assert _run(choice, "rare", 0.05, 0.01, 10) == "p" * 10
-    assert _run(choice, "common", 0.5, 0.1, 8) == "ppp" + "xxxxx"  # 1.0 s after 2
-    # The measured compilation (1.6 s for a 0.1 s call, 0.5 s without XLA:
-    # 1.1 s) is now the bar, where 1 s was: 0.3 s calls need 4, not 3.
-    assert choice.compile_seconds == pytest.approx(1.1)
-    assert _run(choice, "next", 0.3, 0.1, 8) == "ppppp" + "xxx"
+    assert _run(choice, "common", 0.5, 0.1, 8, compile_s=3.0) == "p" * 6 + "xx"
+    # The measured compilation (3.1 s for a 0.1 s call, 0.5 s without XLA:
+    # 2.6 s) is now the bar, where 1 s was: 0.3 s calls need 9, not 5.
+    assert choice.compile_seconds == pytest.approx(2.6)
+    assert _run(choice, "next", 0.3, 0.1, 12) == "p" * 10 + "xx"
     assert choice.shapes["rare"].use_xla is None
 
 
@@ -79,7 +80,7 @@ def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeyp
     assert step._xla_choice is not None
     want_W = W.get_value()
     x = np.random.RandomState(0).randn(5, 2)
-    for _ in range(8):
+    for _ in range(14):  # 6 without XLA, one compiling, 5 timed: chosen
         want, want_W = _numpy_step(want_W, x)
         assert step(x) == pytest.approx(want, rel=1e-12)
         np.testing.assert_allclose(W.get_value(), want_W, rtol=1e-12)
@@ -95,13 +96,13 @@ def test_a_call_on_trial_with_xla_still_raises_theanos_errors_and_changes_nothin
     total = theano.shared(np.float64(0), "total")
     _, updates = theano.scan(lambda i: {total: total + x[i]}, sequences=idx, name="gather")
     f = theano.function([x, idx], [], updates=updates)
-    for _ in range(4):  # the first uncounted, two timed, then XLA
+    for _ in range(7):  # the first uncounted, five timed, then XLA
         f([1.0, 2.0, 3.0], [0, 2])
-    assert f._xla is not None and total.get_value() == 16.0
+    assert f._xla is not None and total.get_value() == 28.0
     assert f._xla_choice.use_xla(((3,), (2,)))  # on trial
     with pytest.raises(IndexError, match=r"\(scan 'gather', step 1 counting from 0\)"):
         f([1.0, 2.0, 3.0], [0, 7])
-    assert total.get_value() == 16.0
+    assert total.get_value() == 28.0
 
 
 def test_only_functions_with_a_scan_whose_checks_hold_under_xla_choose():

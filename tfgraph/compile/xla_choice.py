@@ -14,15 +14,18 @@ such a function, for each input shape it is called with:
    be 1 s until one has been measured), so a shape met a few times never
    pays for one;
 2. then runs with XLA: the first call compiles, the next ``TRIALS`` are timed;
-3. from then on runs the way that was faster for that shape (the fastest of
-   the timed calls of each).
+3. from then on runs the way that was faster for that shape: the median of
+   those calls against the median of its last ``TRIALS`` calls without XLA
+   (medians, as the machine's load may slow any one call).
 
 Only graphs whose checks all hold under XLA take part: XLA drops assertions,
 so a graph that checks values by assertion (other than the scans' own
 checks, which XLA gives validity flags) always runs without XLA, as does one
 that calls back into Python.
 """
-TRIALS = 2               # timed calls with XLA, after the one that compiles
+import statistics
+
+TRIALS = 5  # calls compared each way: the last ones without XLA, the first ones with it
 FIRST_COMPILE_GUESS = 1.0  # seconds, until a compilation has been measured
 SCAN_STEP_CHECK = "number_of_steps"  # the name of a scan's assertions (scan_module.lowering)
 _CALLS_BACK = ("PyFunc", "PyFuncStateless", "EagerPyFunc")
@@ -64,7 +67,7 @@ class XlaChoice:
             return shape.use_xla
         if shape.xla_calls:
             return True  # on trial
-        return len(shape.plain_recent) >= 2 and shape.plain_total >= self.compile_seconds
+        return len(shape.plain_recent) >= TRIALS and shape.plain_total >= self.compile_seconds
 
     def record(self, key, used_xla, seconds):
         """A call with ``key``'s shapes took ``seconds`` (with XLA or not)."""
@@ -76,12 +79,13 @@ class XlaChoice:
                 shape.plain_calls = 1
                 return
             shape.plain_total += seconds
-            shape.plain_recent = (shape.plain_recent + [seconds])[-TRIALS - 1:]
+            shape.plain_recent = (shape.plain_recent + [seconds])[-TRIALS:]
             return
         shape.xla_calls += 1
         if shape.xla_calls == 1:  # compiled, then ran
-            self.compile_seconds = max(seconds - min(shape.plain_recent), 0.1)
+            self.compile_seconds = max(seconds - statistics.median(shape.plain_recent), 0.1)
             return
         shape.xla_times.append(seconds)
         if len(shape.xla_times) >= TRIALS:
-            shape.use_xla = min(shape.xla_times) < min(shape.plain_recent)
+            shape.use_xla = (statistics.median(shape.xla_times)
+                             < statistics.median(shape.plain_recent))
