@@ -10,7 +10,8 @@ Systems: NumPy by hand (manual backprop through time; the reference), the step
 written by hand in TensorFlow (tf.while_loop with TensorArrays and tf.scan, in a
 tf.function with GradientTape: called, as concrete function with tensor or
 NumPy arguments, with XLA), the
-Theano program on PyTensor (default mode, C VM) and on tfgraph (and with XLA).
+Theano program on PyTensor (default mode, C VM) and on tfgraph (called with
+NumPy arrays, with tensors, and with XLA).
 """
 import dataclasses
 
@@ -325,6 +326,18 @@ class TheanoScanTrainer(TheanoProgram):
         return program(theano, T, sigmoid, shared, self.problem, **self._kwargs)
 
 
+class TensorArgs(TheanoScanTrainer):
+    """The same program called with tensors made once, as the hand-written
+    rows' are (tfgraph takes them as it takes NumPy arrays)."""
+
+    def build(self):
+        super().build()
+        self._tensors = [tf.constant(a) for a in self.problem.inputs]
+
+    def step(self):
+        return self._fn(*self._tensors)
+
+
 def make_systems(problem, groups, apis):
     """``apis``: bench.py's tfgraph_api, tfgraph_xla_api and pytensor_api."""
     systems = []
@@ -338,6 +351,7 @@ def make_systems(problem, groups, apis):
         systems.append(TheanoScanTrainer(problem, "pytensor C", apis["pytensor"], mode="CVM"))
     if "tfgraph" in groups:
         systems.append(TheanoScanTrainer(problem, "tfgraph", apis["tfgraph"]))
+        systems.append(TensorArgs(problem, "tfgraph tensor args", apis["tfgraph"]))
         systems.append(TheanoScanTrainer(problem, "tfgraph XLA", _with_scan(apis["tfgraph_xla"])))
     return systems
 
