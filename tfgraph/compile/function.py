@@ -408,8 +408,7 @@ class Function:
                     raise
                 raise clearer from None
             self._run = self.concrete_function
-            self._fast = FastCall(self.concrete_function,
-                                  [s.variable.type for s in self.inputs])
+            self._fast = self._fast_call(self.concrete_function)
             if not setting:
                 self._plain = self.concrete_function
             if setting is None and any(isinstance(node.op, Scan) for node in
@@ -430,8 +429,11 @@ class Function:
         if self._xla is None:
             with tf.device(self.device):
                 concrete = self._traced(xla=True).get_concrete_function()
-            self._xla = (concrete, FastCall(concrete, [s.variable.type for s in self.inputs]))
+            self._xla = (concrete, self._fast_call(concrete))
         return self._xla
+
+    def _fast_call(self, concrete_function):
+        return FastCall(concrete_function, [s.variable.type for s in self.inputs])
 
     def _is_xla_validity_error(self, error):
         marked = errors.check_marker(error.message)
@@ -537,15 +539,14 @@ class Function:
             except tf.errors.InvalidArgumentError as error:
                 if self._is_xla_validity_error(error):
                     return self._without_xla()(*arrays)  # raises the op's own error
-                if not _xla_could_not_compile(error):
+                if not _xla_could_not_compile(error) or self.mesh is not None:
                     raise
                 # Nothing ran. Without XLA, the call raises the op's own error
                 # (inputs XLA's fixed shapes reject: a scan of no steps, shapes
                 # that do not broadcast), or it runs: then TensorFlow runs what
                 # XLA cannot compile, and this function goes on without XLA.
                 results = self._without_xla()(*arrays)
-                self._run = self._plain
-                self._fast = FastCall(self._plain, [s.variable.type for s in self.inputs])
+                self._run, self._fast = self._plain, self._fast_call(self._plain)
                 self._xla_choice = None
                 return results
         except Exception as error:  # noqa: BLE001  (translated, or re-raised as is)
