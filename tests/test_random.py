@@ -301,7 +301,9 @@ def test_bad_types_raise_when_built():
         MRG_RandomStreams(0)
 
 
-def test_bad_symbolic_parameters_raise_when_run_and_keep_state():
+@pytest.mark.parametrize("xla", [False, True])
+def test_bad_symbolic_parameters_raise_when_run_and_keep_state(xla):
+    """Also under XLA, which drops assertions: the checks are validity flags there."""
     rs, mrg = RandomStreams(1), MRG_RandomStreams(1)
     p, s, lo = T.dscalar("p"), T.dscalar("s"), T.dscalar("lo")
     size = T.lvector("size")
@@ -309,7 +311,7 @@ def test_bad_symbolic_parameters_raise_when_run_and_keep_state():
     f = theano.function([p, s, lo, size, pv],
                         [rs.binomial((2,), p=p), mrg.normal((2,), std=s),
                          rs.uniform((2,), low=lo), mrg.uniform(size, ndim=2),
-                         rs.multinomial(n=2, pvals=pv)])
+                         rs.multinomial(n=2, pvals=pv)], mode=theano.Mode(jit_compile=xla))
     good = [0.5, 1.0, 0.0, [2, 2], [[0.5, 0.5]]]
     f(*good)
     states = [v.get_value() for v in f.shared_variables]
@@ -321,6 +323,11 @@ def test_bad_symbolic_parameters_raise_when_run_and_keep_state():
         args[position] = bad
         with pytest.raises(ExecutionValueError, match=words):
             f(*args)
+        for v, value in zip(f.shared_variables, states):
+            np.testing.assert_array_equal(v.get_value(), value)
+    if xla:  # a loop compiled with XLA stops at the failing step, changing nothing
+        with pytest.raises(ExecutionValueError, match="p must be in"):
+            f.loop(None, [0.5, 1.5], *[[a, a] for a in good[1:]], sliced=True, jit_compile=True)
         for v, value in zip(f.shared_variables, states):
             np.testing.assert_array_equal(v.get_value(), value)
 

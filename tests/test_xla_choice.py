@@ -115,6 +115,16 @@ def test_only_functions_with_a_scan_whose_checks_hold_under_xla_choose():
     doubled, _ = theano.scan(lambda v: v * 2, sequences=x)
     a, b = theano.tensor.split(doubled, sizes, 2)
     assert theano.function([x, sizes], [a, b])._xla_choice is None
+    # A Gibbs chain: its draws' checks of p are validity flags under XLA.
+    from tfgraph.sandbox.rng_mrg import MRG_RandomStreams
+    rng, W = MRG_RandomStreams(1), theano.shared(np.full((3, 2), 0.1), "W")
+
+    def gibbs(v):
+        h = rng.binomial(size=(v.shape[0], 2), p=T.nnet.sigmoid(T.dot(v, W)), dtype="float64")
+        return rng.binomial(size=v.shape, p=T.nnet.sigmoid(T.dot(h, W.T)), dtype="float64")
+    v0 = T.dmatrix("v0")
+    chain, updates = theano.scan(gibbs, outputs_info=v0, n_steps=3)
+    assert theano.function([v0], chain[-1], updates=updates)._xla_choice is not None
     # Set either way, config.xla decides.
     assert _rnn_function(mode=theano.Mode(jit_compile=False))[0]._xla_choice is None
     forced = _rnn_function(mode=theano.Mode(jit_compile=True))[0]

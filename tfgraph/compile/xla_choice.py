@@ -19,27 +19,32 @@ such a function, for each input shape it is called with:
    (medians, as the machine's load may slow any one call).
 
 Only graphs whose checks all hold under XLA take part: XLA drops assertions,
-so a graph that checks values by assertion (other than the scans' own
-checks, which XLA gives validity flags) always runs without XLA, as does one
-that calls back into Python.
+so a graph that checks values by assertion (other than a scan's number of
+steps and a random draw's parameters, which are validity flags under XLA too)
+always runs without XLA, as does one that calls back into Python.
 """
 import statistics
 
 TRIALS = 5  # calls compared each way: the last ones without XLA, the first ones with it
 FIRST_COMPILE_GUESS = 1.0  # seconds, until a compilation has been measured
-SCAN_STEP_CHECK = "number_of_steps"  # the name of a scan's assertions (scan_module.lowering)
+# Names of the assertions whose conditions are also their ops' validity flags
+# (Op.valid), which XLA checks though it drops assertions: a scan's number of
+# steps (scan_module.lowering), a random draw's parameters (random.op).
+SCAN_STEP_CHECK = "number_of_steps"
+RANDOM_DRAW_CHECK = "parameter_check"
+_COVERED = (SCAN_STEP_CHECK, RANDOM_DRAW_CHECK)
 _CALLS_BACK = ("PyFunc", "PyFuncStateless", "EagerPyFunc")
 
 
 def may_choose(graph):
     """Whether the traced ``graph`` (a FuncGraph, with the functions it calls)
-    may run under XLA without losing a check: no assertion but a scan's
-    checks of its number of steps, no call back into Python."""
+    may run under XLA without losing a check: no assertion but those whose
+    conditions are validity flags too, no call back into Python."""
     nodes = [(op.type, op.name) for op in graph.get_operations()]
     for fn in graph.as_graph_def().library.function:
         nodes += [(node.op, node.name) for node in fn.node_def]
-    return not any(kind in _CALLS_BACK or (kind == "Assert" and SCAN_STEP_CHECK not in name)
-                   for kind, name in nodes)
+    return not any(kind in _CALLS_BACK or (kind == "Assert" and not any(
+        covered in name for covered in _COVERED)) for kind, name in nodes)
 
 
 class _Shape:

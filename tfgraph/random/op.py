@@ -13,6 +13,7 @@ import collections
 
 import numpy as np
 
+from tfgraph.compile.xla_choice import RANDOM_DRAW_CHECK
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
@@ -174,6 +175,7 @@ class RandomDraw(Op):
         # the parameters, which are inputs here only to be checked.
         self.standard = options.pop("standard", False)
         assert not options, options
+        self.last_conditions = None  # see valid()
 
     def make_node(self, state, size, *params):
         inputs = [state] + ([size] if self.sized else []) + list(params)
@@ -197,25 +199,46 @@ class RandomDraw(Op):
                                       for i, a in zip(check.params, arrays))
                     raise ValueError(f"{what}: {check.message}, got {shown}")
 
+    def can_fail(self, node):
+        """Whether the draw checks anything when it runs: a size or parameters
+        not known when the graph was built, or a sample without replacement."""
+        _, size_var, param_vars = self.split(node.inputs)
+        return (size_var is not None and not _non_negative(size_var)) or not self.replace or any(
+            any(_constant(param_vars[i]) is None for i in check.params)
+            for check in self.dist.checks)
+
+    def valid(self, node, inputs):
+        # The conditions the lowering just checked (under XLA, which drops
+        # the assertions, they are the draw's validity flag).
+        conditions, self.last_conditions = self.last_conditions or [], None
+        return tf.reduce_all(tf.stack(conditions)) if conditions else tf.constant(True)
+
     def lower(self, node, inputs, ctx):
         state, size, params = self.split(inputs)
         _, size_var, param_vars = self.split(node.inputs)
+        conditions = []
+
+        def check(condition, message, *shown):
+            conditions.append(condition)
+            return tf.debugging.Assert(condition, [message, *shown], name=RANDOM_DRAW_CHECK)
         asserts = []
         if size is not None and not _non_negative(size_var):
-            asserts.append(tf.debugging.Assert(
-                tf.reduce_all(size >= 0), [f"{self}: size must be non-negative, got", size]))
-        for check in self.dist.checks:
-            if all(_constant(param_vars[i]) is not None for i in check.params):
+            asserts.append(check(tf.reduce_all(size >= 0),
+                                 f"{self}: size must be non-negative, got", size))
+        for rule in self.dist.checks:
+            if all(_constant(param_vars[i]) is not None for i in rule.params):
                 continue  # checked when the graph was built
-            ok = tf.reduce_all(check.test(*[params[i] for i in check.params]))
-            asserts.append(tf.debugging.Assert(ok, [f"{self}: {check.message}"]))
+            ok = tf.reduce_all(rule.test(*[params[i] for i in rule.params]))
+            asserts.append(check(ok, f"{self}: {rule.message}"))
         shape = size if size is not None else self._auto_shape(params)
         shape = _after(asserts, shape)   # no draw from bad parameters
         late = []
 
         def require(condition, message):
-            late.append(tf.debugging.Assert(condition, [message]))
+            late.append(check(condition, message))
         sample = self.dist.sample(state, shape, params, self, require)
+        if getattr(ctx, "validity", None) is not None:  # valid() is asked next, and clears it
+            self.last_conditions = conditions
         # The sample and the next state, hence every output and update that
         # uses either, wait for the checks.
         checks = asserts + late
