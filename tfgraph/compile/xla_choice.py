@@ -4,9 +4,9 @@
 XLA compiles a scan's loop, forward and backward, into one kernel, where
 TensorFlow's executor runs each op of each step on its own. On a 2-core CPU
 (tfgraph's own measurements, training steps of 100 steps): the sentiment
-tutorial's LSTM took 0.72x the time with XLA, an RNN of 32 units 0.63x, but an
-RNN of batch 128 and 256 units 2.06x (XLA's matrix products are slower than
-oneDNN's). XLA also compiles once per input shape, 1 to 2 seconds each. So
+tutorial's LSTM took 0.72x the time with XLA, an RNN of 32 units 0.63x, the
+RBM tutorial's CD-15 step 0.86x, but an RNN of batch 128 and 256 units 2.06x
+(XLA's matrix products are slower than oneDNN's). XLA also compiles once per input shape, 1 to 2 seconds each. So
 such a function, for each input shape it is called with:
 
 1. runs without XLA until its calls with that shape (but the first, which
