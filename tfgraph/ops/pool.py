@@ -184,7 +184,7 @@ class Pool(Op):
 
     def _params(self, node, inputs):
         """(ws, stride, pad, run-time checks): tuples of ints when known when
-        the graph is built, else lists of int32 scalar tensors."""
+        the graph is built, else lists of int32 scalar tensors, checked."""
         if self.ws is not None:
             return self.ws, self.stride, self.pad, []
         static = [_static_vector(v) for v in node.inputs[1:]]
@@ -201,7 +201,12 @@ class Pool(Op):
         if not self.ignore_border:
             checks.append((tf.reduce_all(tf.stack([tf.equal(p, 0) for p in pad])),
                            f"{name}: padding works only with ignore_border=True"))
-        return ws, stride, pad, checks
+        # Everything computed from the sizes waits for their checks: the output
+        # length divides by the stride, which would fail first for a zero one.
+        asserts = [tf.debugging.Assert(holds, [message]) for holds, message in checks]
+        with tf.control_dependencies([a for a in asserts if a is not None]):
+            ws, stride, pad = [[tf.identity(v) for v in group] for group in (ws, stride, pad)]
+        return ws, stride, pad, []
 
     def pooled(self, node, inputs, ctx):
         """(pooled input, its channels-last form or None)."""
