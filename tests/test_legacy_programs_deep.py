@@ -5,10 +5,7 @@ references written out here (forward pass and hand-derived gradients)."""
 import numpy as np
 from test_legacy_programs import softmax, tied_autoencoder_step
 
-# Theano's convolution (filters flipped) and 2 x 2 max pooling, and their
-# gradients, as the benchmark's NumPy LeNet computes them.
-from tools.bench_lenet import _conv as conv, _conv_grads as conv_grads, _pool as pool, \
-    _unpool as unpool
+from tools.bench_lenet import numpy_lenet_grads
 
 
 def sigmoid(a):
@@ -18,29 +15,13 @@ def sigmoid(a):
 # --- LeNet -----------------------------------------------------------------------
 
 def lenet_step(params, xb, yb):
-    """The cost and gradients of the 2-conv-layer LeNet on one minibatch."""
-    W3, b3, W2, b2, W1, b1, W0, b0 = params
-    n = len(yb)
-    x0 = xb.reshape(n, 1, 12, 12)
-    p0, max0 = pool(conv(x0, W0))
-    a0 = np.tanh(p0 + b0[None, :, None, None])
-    p1, max1 = pool(conv(a0, W1))
-    a1 = np.tanh(p1 + b1[None, :, None, None])
-    f = a1.reshape(n, -1)
-    h = np.tanh(f @ W2 + b2)
-    p = softmax(h @ W3 + b3)
-    cost = -np.mean(np.log(p[np.arange(n), yb]))
-    d = p.copy()
-    d[np.arange(n), yb] -= 1
-    d /= n
-    dh = (d @ W3.T) * (1 - h ** 2)
-    dp1 = (dh @ W2.T).reshape(a1.shape) * (1 - a1 ** 2)
-    da0, gW1 = conv_grads(a0, W1, unpool(dp1, max1))
-    dp0 = da0 * (1 - a0 ** 2)
-    _, gW0 = conv_grads(x0, W0, unpool(dp0, max0), need_dx=False)
-    grads = [h.T @ d, d.sum(0), f.T @ dh, dh.sum(0), gW1, dp1.sum((0, 2, 3)), gW0,
-             dp0.sum((0, 2, 3))]
-    return cost, grads, np.argmax(h @ W3 + b3, axis=1)
+    """The cost, gradients and predictions of the tutorial's 2-conv-layer LeNet
+    on one minibatch: the benchmark's NumPy LeNet, with the parameters in the
+    tutorial's order (the layers' from the last: W3, b3, ..., W0, b0)."""
+    pairs = [params[i:i + 2] for i in range(0, len(params), 2)][::-1]
+    cost, grads, predictions = numpy_lenet_grads([p for pair in pairs for p in pair], xb, yb)
+    grad_pairs = [grads[i:i + 2] for i in range(0, len(grads), 2)][::-1]
+    return cost, [g for pair in grad_pairs for g in pair], predictions
 
 
 def test_lenet_conv_pool_layers_with_shared_datasets_and_givens(legacy_program):

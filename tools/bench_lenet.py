@@ -133,11 +133,13 @@ def _softmax(z):
     return e / e.sum(-1, keepdims=True)
 
 
-def numpy_lenet_step(params, x, y, lr=LR):
-    """(cost, new parameters) of one SGD step, backpropagated by hand."""
+def numpy_lenet_grads(params, x, y):
+    """(cost, gradients, predicted labels) of LeNet (params W0, b0, ..., W3,
+    b3) on flattened square images ``x``, backpropagated by hand."""
     W0, b0, W1, b1, W2, b2, W3, b3 = params
     n = x.shape[0]
-    a0 = x.reshape(n, 1, 28, 28)
+    side = int(round(np.sqrt(x.shape[1])))  # square images, one channel
+    a0 = x.reshape(n, 1, side, side)
     p0, m0 = _pool(_conv(a0, W0))
     h0 = np.tanh(p0 + b0[None, :, None, None])
     p1, m1 = _pool(_conv(h0, W1))
@@ -156,6 +158,12 @@ def numpy_lenet_step(params, x, y, lr=LR):
     _, dW0 = _conv_grads(a0, W0, _unpool(d_p0, m0), need_dx=False)
     grads = [dW0, d_p0.sum((0, 2, 3)), dW1, d_p1.sum((0, 2, 3)), flat.T @ d_h2,
              d_h2.sum(0), h2.T @ d_logits, d_logits.sum(0)]
+    return cost, grads, np.argmax(h2 @ W3 + b3, axis=1)
+
+
+def numpy_lenet_step(params, x, y, lr=LR):
+    """(cost, new parameters) of one SGD step."""
+    cost, grads, _ = numpy_lenet_grads(params, x, y)
     return cost, [(p - lr * g).astype(p.dtype) for p, g in zip(params, grads)]
 
 
