@@ -85,6 +85,31 @@ def test_mlp_with_l1_l2_and_ordered_dict_updates(legacy_program):
     assert costs[-1] < costs[0]
 
 
+def minibatch_error(step, params, x, y, starts, bs):
+    """The mean error rate of ``step``'s predictions over the minibatches at ``starts``."""
+    return np.mean([np.mean(step(params, x[j:j + bs], y[j:j + bs])[2] != y[j:j + bs])
+                    for j in starts])
+
+
+def check_minibatch_sgd(result, step, params, x, y, lr, bs, n_batches, valid_starts,
+                        costs_key="costs"):
+    """2 epochs of SGD with ``step(params, x, y) -> (cost, grads, predictions)``
+    on the first ``n_batches`` minibatches, the validation error after each
+    epoch: checked against the program's ``result``. Returns the final params."""
+    costs, validation = [], []
+    for epoch in range(2):
+        for i in range(n_batches):
+            cost, grads, _ = step(params, x[i * bs:(i + 1) * bs], y[i * bs:(i + 1) * bs])
+            costs.append(cost)
+            params = [p - lr * g for p, g in zip(params, grads)]
+        validation.append(minibatch_error(step, params, x, y, valid_starts, bs))
+    np.testing.assert_allclose(result[costs_key], costs, rtol=1e-9)
+    for got, want in zip(result["final"], params):
+        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result["validation"], validation)
+    return params
+
+
 def tied_autoencoder_step(encoded, x, W, b, bv):
     """Cross-entropy cost of reconstructing ``x`` from ``encoded`` (``x``
     itself, or a corrupted ``x``) with tied weights, and its gradients."""

@@ -3,7 +3,7 @@ denoising autoencoder, the RBM with a Gibbs chain by scan, the sentiment LSTM),
 unmodified ``import theano`` code run through the alias, against NumPy
 references written out here (forward pass and hand-derived gradients)."""
 import numpy as np
-from test_legacy_programs import softmax, tied_autoencoder_step
+from test_legacy_programs import check_minibatch_sgd, softmax, tied_autoencoder_step
 
 from tools.bench_lenet import numpy_lenet_grads
 
@@ -28,21 +28,9 @@ def test_lenet_conv_pool_layers_with_shared_datasets_and_givens(legacy_program):
     result = legacy_program("lenet")["evaluate_lenet5"]()
     (data_x, labels), lr, bs = result["data"], result["learning_rate"], result["batch_size"]
     params = [p.copy() for p in result["initial"]]
-    costs, validation = [], []
-    for epoch in range(2):
-        for i in range(4):
-            cost, grads, _ = lenet_step(params, data_x[i * bs:(i + 1) * bs],
-                                        labels[i * bs:(i + 1) * bs])
-            costs.append(cost)
-            params = [p - lr * g for p, g in zip(params, grads)]
-        validation.append(np.mean([np.mean(lenet_step(params, data_x[j:j + bs],
-                                                       labels[j:j + bs])[2] != labels[j:j + bs])
-                                   for j in range(20, 35, bs)]))
-    np.testing.assert_allclose(result["costs"], costs, rtol=1e-9)
-    for got, want in zip(result["final"], params):
-        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(result["validation"], validation)
-    assert costs[-1] != costs[0]
+    check_minibatch_sgd(result, lenet_step, params, data_x, labels, lr, bs, n_batches=4,
+                        valid_starts=range(20, 35, bs))
+    assert result["costs"][-1] != result["costs"][0]  # it trained
 
 
 # --- denoising autoencoder ------------------------------------------------------

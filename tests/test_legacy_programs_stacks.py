@@ -3,7 +3,8 @@ autoencoder, the deep belief network): greedy layer-wise pretraining, then
 fine-tuning of the whole stack, unmodified ``import theano`` code run through
 the alias, against NumPy references."""
 import numpy as np
-from test_legacy_programs import softmax, tied_autoencoder_step
+from test_legacy_programs import (check_minibatch_sgd, minibatch_error, softmax,
+                                  tied_autoencoder_step)
 from test_legacy_programs_deep import check_binary_draws, free_energy, sigmoid
 
 
@@ -41,24 +42,12 @@ def check_finetuning(result, params, x_all, y_all, lr, bs):
     """From the pretrained ``params``: 2 epochs of SGD on the 3 training
     minibatches, the validation error (rows 15-20) after each, the test
     error (rows 20-30) at the end."""
-    costs, validation = [], []
-    for epoch in range(2):
-        for i in range(3):
-            cost, grads, _ = stack_step(params, x_all[i * bs:(i + 1) * bs],
-                                        y_all[i * bs:(i + 1) * bs])
-            costs.append(cost)
-            params = [p - lr * g for p, g in zip(params, grads)]
-        validation.append(np.mean([np.mean(stack_step(params, x_all[j:j + bs],
-                                                       y_all[j:j + bs])[2] != y_all[j:j + bs])
-                                   for j in range(15, 20, bs)]))
-    np.testing.assert_allclose(result["finetune_costs"], costs, rtol=1e-9)
-    for got, want in zip(result["final"], params):
-        np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(result["validation"], validation)
-    test_error = np.mean([np.mean(stack_step(params, x_all[j:j + bs], y_all[j:j + bs])[2]
-                                  != y_all[j:j + bs]) for j in range(20, 30, bs)])
-    np.testing.assert_allclose(result["test_error"], test_error)
-    assert costs[-1] != costs[0]
+    params = check_minibatch_sgd(result, stack_step, params, x_all, y_all, lr, bs, n_batches=3,
+                                 valid_starts=range(15, 20, bs), costs_key="finetune_costs")
+    np.testing.assert_allclose(result["test_error"],
+                               minibatch_error(stack_step, params, x_all, y_all,
+                                               range(20, 30, bs), bs))
+    assert result["finetune_costs"][-1] != result["finetune_costs"][0]  # it trained
 
 
 def test_stacked_denoising_autoencoder_pretraining_then_finetuning(legacy_program):
