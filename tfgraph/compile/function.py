@@ -444,8 +444,7 @@ class Function:
         """This function's graph traced without XLA (built when first needed)."""
         if getattr(self, "_plain", None) is None:
             with tf.device(self.device):
-                self._plain = tf.function(self._body, input_signature=self._signature(),
-                                          autograph=False).get_concrete_function()
+                self._plain = self._traced(xla=False).get_concrete_function()
         return self._plain
 
     def _run_eagerly(self, *args):
