@@ -365,16 +365,13 @@ def _check_defined(targets, wrt, constants, reachable):
     from tfgraph.python_op import null_grads
     wrt_ids = {id(w) for w in wrt}
     for node in toposort(targets):
-        undefined = getattr(node.op, "undefined_grads", None)
         if not any(id(o) in reachable for o in node.outputs):
             continue
-        if undefined is not None:
-            reasons = {i: (f"This variable is Null because the grad method for input {i} "
-                           f"({node.inputs[i]}) of the {node.op} op is mathematically "
-                           f"undefined. {comment}")
-                       for i, comment in undefined(node).items()}
-        else:
-            reasons = null_grads(node)    # a Theano-style op's grad() saying so
+        reasons = {i: (f"This variable is Null because the grad method for input {i} "
+                       f"({node.inputs[i]}) of the {node.op} op is mathematically "
+                       f"undefined. {comment}")
+                   for i, comment in node.op.undefined_grads(node).items()}
+        reasons = reasons or null_grads(node)    # a Theano-style op's grad() saying so
         for index, reason in reasons.items():
             var = node.inputs[index]
             if id(var) in reachable and wrt_ids & _true_ancestors([var], constants):

@@ -259,8 +259,27 @@ class Op:
 
     name = None
     default_output = 0
-    # True where XLA would clamp an out-of-range index that TensorFlow's own
-    # kernels reject (XLA's gather, scatter and dynamic slice clamp).
+
+    # --- hooks: what an op may say about itself; each default says "nothing special"
+
+    def connection_pattern(self, node):
+        """``pattern[i][j]``: whether output j is differentiable with respect
+        to input i (Theano's ``Op.connection_pattern``). ``grad`` calls an
+        input that reaches the cost only through unconnected edges
+        *disconnected*, as Theano does for shapes and indices."""
+        return [[True] * len(node.outputs) for _ in node.inputs]
+
+    def lazy_inputs(self, node):
+        """Positions of the inputs this op computes itself, only when needed
+        (the branches of ``ifelse``): the lowering walk leaves what only they
+        need to the op."""
+        return ()
+
+    def undefined_grads(self, node):
+        """``{input index: comment}`` for the inputs whose gradient is
+        mathematically undefined: ``grad`` through them raises."""
+        return {}
+
     def can_fail(self, node):
         """Whether ``node`` can fail at run time on some values of its inputs
         (an index out of range, an integer division by zero)."""
@@ -315,6 +334,38 @@ class Op:
 
     def __str__(self):
         return self.name or type(self).__name__
+
+
+# --- lowerings for other platforms ---------------------------------------------------
+#
+# An op's ``lower`` is its lowering everywhere, unless a rule is registered for
+# the platform a graph is lowered for, beside the op's definition (as JAX's
+# ``mlir.register_lowering(prim, rule, platform=...)``). The one platform with
+# rules of its own is ``"mesh"``: TensorFlow's DTensor lays out some ops
+# (loops over TensorArrays, average pooling's gradient) on no mesh.
+
+PLATFORMS = ("mesh",)
+_LOWERINGS = {}    # (op class, platform) -> rule(op, node, inputs, ctx)
+
+
+def register_lowering(op_class, rule, platform):
+    """Lower the nodes of ``op_class`` (and of its subclasses) with
+    ``rule(op, node, inputs, ctx)`` when a graph is lowered for ``platform``."""
+    if platform not in PLATFORMS:
+        raise ValueError(f"unknown platform {platform!r}; the platforms are {PLATFORMS}")
+    _LOWERINGS[(op_class, platform)] = rule
+
+
+def lowering_rule(op, platform):
+    """The registered rule lowering ``op`` for ``platform`` (None: one
+    device), or None when ``op.lower`` serves."""
+    if platform is None:
+        return None
+    for cls in type(op).__mro__:
+        rule = _LOWERINGS.get((cls, platform))
+        if rule is not None:
+            return rule
+    return None
 
 
 def _computing_test_values(make_node):

@@ -90,8 +90,7 @@ class _TapePlan:
 def lazy_inputs(node):
     """Positions of the inputs of ``node`` that its op computes itself, only
     when needed (the branches of ``ifelse``)."""
-    own = getattr(node.op, "lazy_inputs", None)
-    return own(node) if own is not None else ()
+    return node.op.lazy_inputs(node)
 
 
 def eager_nodes(targets, given=()):

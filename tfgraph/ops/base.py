@@ -94,5 +94,12 @@ def normalize_axis(axis, ndim, var):
     return tuple(sorted(result))
 
 
+def connected_inputs(node, connected):
+    """A connection pattern (``Op.connection_pattern``) in which input i
+    connects to every output exactly when ``connected(i)``: for ops whose
+    shape or index inputs carry no gradient."""
+    return [[bool(connected(i))] * len(node.outputs) for i in range(len(node.inputs))]
+
+
 def cast_tensor(t, dtype):
     return t if t.dtype.name == dtype else tf.cast(t, dtype)

@@ -140,32 +140,11 @@ def _depth(var, depths):
 
 def connection_pattern(node):
     """``pattern[i][j]``: whether output j of ``node`` is differentiable with
-    respect to input i (Theano's ``Op.connection_pattern``).
-
-    An op may define ``connection_pattern(node)`` itself; otherwise the table
-    below, then all True. ``grad`` calls an input that reaches the cost only
-    through unconnected edges *disconnected* (``DisconnectedInputError``),
-    as Theano does for shapes, indices and ``disconnected_grad``.
-    """
-    own = getattr(node.op, "connection_pattern", None)
-    if own is not None:
-        return own(node)
-    n_out = len(node.outputs)
-    rule = _connected_inputs(node)
-    return [[rule(i)] * n_out for i in range(len(node.inputs))]
-
-
-def _connected_inputs(node):
-    name = type(node.op).__name__
-    if name in ("Shape", "Eye"):
-        return lambda i: False
-    if name in ("Subtensor", "Reshape", "Alloc"):      # index / shape inputs
-        return lambda i: i == 0
-    if name == "IncSubtensor":                          # x and y, not the index
-        return lambda i: i < 2
-    if name == "ARange":                                # start and step, as Theano
-        return lambda i: i != 1
-    return lambda i: True
+    respect to input i (the op's ``connection_pattern`` hook, Theano's).
+    ``grad`` calls an input that reaches the cost only through unconnected
+    edges *disconnected* (``DisconnectedInputError``), as Theano does for
+    shapes, indices and ``disconnected_grad``."""
+    return node.op.connection_pattern(node)
 
 
 # --- identities that shape the gradient ------------------------------------------

@@ -4,7 +4,8 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
-from tfgraph.ops.base import as_tensor_variable, cast_tensor, constant, result_dtype
+from tfgraph.ops.base import (as_tensor_variable, cast_tensor, connected_inputs, constant,
+                              result_dtype)
 from tfgraph._tf import tf
 
 
@@ -19,6 +20,9 @@ class Shape(Op):
 
     def lower(self, node, inputs, ctx):
         return [tf.shape(inputs[0], out_type=tf.int64)]
+
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: False)
 
 
 def get_vector_length(v):
@@ -98,6 +102,9 @@ class Reshape(Op):
 
     def lower(self, node, inputs, ctx):
         return [tf.reshape(inputs[0], inputs[1])]
+
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i == 0)   # not the shape
 
 
 def reshape(x, shape, ndim=None):
@@ -260,6 +267,9 @@ class Alloc(Op):
     def lower(self, node, inputs, ctx):
         return [tf.broadcast_to(inputs[0], inputs[1])]
 
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i == 0)   # not the shape
+
 
 def alloc(value, *shape):
     value = as_tensor_variable(value)
@@ -334,6 +344,9 @@ class ARange(Op):
         stop = tf.where(step > 0, tf.maximum(start, stop), tf.minimum(start, stop))
         return [cast_tensor(tf.range(start, stop, step), self.dtype)]
 
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i != 1)   # start and step, as Theano
+
 
 def arange(start, stop=None, step=1, dtype=None):
     if stop is None:
@@ -361,6 +374,9 @@ class Eye(Op):
         rows = tf.range(n, dtype=tf.int64)[:, None]
         cols = tf.range(m, dtype=tf.int64)[None, :]
         return [tf.cast(tf.equal(cols - rows, k), self.dtype)]
+
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: False)
 
 
 def eye(n, m=None, k=0, dtype=None):

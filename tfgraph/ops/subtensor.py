@@ -11,7 +11,7 @@ import numbers
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType, Variable
 from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
-                              cast_tensor, result_dtype)
+                              cast_tensor, connected_inputs, result_dtype)
 from tfgraph._tf import tf
 
 
@@ -302,6 +302,9 @@ class Subtensor(_Indexing):
     def valid(self, node, inputs):
         return index_valid(inputs[0], self.spec, inputs[1:])
 
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i == 0)   # not the indices
+
     def pp(self, node, args):
         return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"
 
@@ -366,6 +369,9 @@ class IncSubtensor(_Indexing):
 
     def valid(self, node, inputs):
         return index_valid(inputs[0], self.spec, inputs[2:])
+
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i < 2)    # x and y, not the indices
 
     def pp(self, node, args):
         return f"{self.name}({args[0]}[{_format_spec(self.spec, args[2:])}], {args[1]})"
