@@ -5,7 +5,7 @@ import pytest
 
 import tfgraph
 import tfgraph.tensor as T
-from tfgraph.compile.fastcall import _exact_scalar
+from tfgraph.compile.inputs import _exact_scalar
 
 
 def test_exact_scalar_rule():
@@ -22,11 +22,11 @@ def test_minibatch_index_as_python_int():
     index, small = T.lscalar("index"), T.bscalar("small")
     lr = T.dscalar("lr")
     f = tfgraph.function([index, small, lr], data[index * 3:(index + 1) * 3].sum() * lr + small)
-    assert f._fast.tensors([2, 1, 0.5]) is not None
+    assert f.arguments.exact([2, 1, 0.5]) is not None
     assert f(2, 1, 0.5) == pytest.approx((6 + 7 + 8) * 0.5 + 1)
     assert f(np.int64(3), np.int8(0), 1.0) == pytest.approx(9 + 10 + 11)
     # Not held exactly by int8: the general path, and Theano's error.
-    assert f._fast.tensors([0, 300, 1.0]) is None
+    assert f.arguments.exact([0, 300, 1.0]) is None
     with pytest.raises(TypeError, match="small"):
         f(0, 300, 1.0)
-    assert f._fast.tensors([True, 0, 1.0]) is None  # bool is not taken for an int
+    assert f.arguments.exact([True, 0, 1.0]) is None  # bool is not taken for an int

@@ -277,7 +277,8 @@ def test_every_way_of_passing_arguments_gives_the_same_steps(make_args):
     W_ref, f_ref = _seed_step()
     W, f = _seed_step()
     for _ in range(3):
-        expected = f_ref._run(*f_ref._convert(f_ref._bind(([1.0, 1.0], 20.0), {})))
+        general = f_ref.arguments.arrays(([1.0, 1.0], 20.0), {})   # Theano's rules
+        expected = f_ref.executable([tf.constant(a) for a in general])
         got = f(*make_args())
         for e, g in zip(expected, got):
             assert type(g) is np.ndarray and g.dtype == np.asarray(e).dtype

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import tfgraph as theano
+from tfgraph.compile import xla
 import tfgraph.tensor as T
 from tfgraph import compile as tcompile
 from tfgraph.compile import modes
@@ -225,8 +226,15 @@ def test_debugmode_eager():
 
 def test_checking_modes_never_use_xla():
     config.xla = True
-    assert not DebugMode().use_xla() and not NanGuardMode().use_xla()
-    assert theano.Mode().use_xla()
+    assert xla.setting(DebugMode()) is False and xla.setting(NanGuardMode()) is False
+    assert xla.setting(theano.compile.MonitorMode()) is False
+    assert xla.setting(theano.Mode()) is True
+    assert xla.setting(theano.Mode(), requested=False) is False   # loop(jit_compile=False)
+    config.xla = False
+    assert xla.setting(theano.Mode(jit_compile=True)) is True
+    assert xla.setting(theano.Mode(linker="py"), requested=True) is True
+    config.xla = None
+    assert xla.setting(theano.Mode()) is None and xla.setting(theano.Mode(linker="py")) is False
 
 
 # --- NanGuardMode -------------------------------------------------------------------

@@ -6,6 +6,7 @@ import pytest
 
 import tfgraph as theano
 import tfgraph.tensor as T
+from tfgraph.compile import executables
 from tfgraph.compile.function import MissingInputError
 from tfgraph.scan_module import until
 
@@ -529,7 +530,7 @@ def test_under_xla_a_scan_that_indexes_carries_its_validity_out_of_the_loop():
                         mode=theano.Mode(jit_compile=True))
     np.testing.assert_array_equal(f([1.0, 2.0, 3.0], [0, 2]), [2.0, 6.0])
     assert total.get_value() == 4.0
-    assert getattr(f, "_plain", None) is None  # never ran without XLA
+    assert f.executable.compiles and f.executable.fallback_calls == 0  # XLA alone
     with pytest.raises(IndexError, match=r"\(scan 'gather', step 2 counting from 0\)"):
         f([1.0, 2.0, 3.0], [0, 1, 5, 1])
     assert total.get_value() == 4.0
@@ -561,7 +562,7 @@ def test_under_xla_the_number_of_steps_is_checked_as_without_it():
     with pytest.raises(ValueError, match="shorter than the required number"):
         f.loop(None, [rows, rows], [2, 5], sliced=True, jit_compile=True)
     assert W.get_value()[0, 0] == 0.5  # the loop's first step is rolled back too
-    assert f._run is not getattr(f, "_plain", None)  # still compiled with XLA
+    assert f.executable.compiles  # still compiled with XLA
     assert f(rows, 3) == pytest.approx(_rnn_sum(rows[:3], 0.5))
 
 
@@ -573,14 +574,14 @@ def _rnn_sum(rows, w=1.0):
     return total
 
 
-def test_a_function_xla_cannot_compile_goes_on_without_it():
-    """Print calls back into Python, which XLA cannot compile: the first call
-    finds that out, and the function runs without XLA from then on."""
+def test_a_function_xla_cannot_compile_runs_without_it():
+    """Print calls back into Python, which XLA cannot compile: asked for XLA,
+    the function runs without it (the op says so: Op.xla_compilable)."""
     x = T.dvector("x")
     shown = theano.printing.Print("x is")(x)
     f = theano.function([x], shown * 2, mode=theano.Mode(jit_compile=True))
     np.testing.assert_array_equal(f([1.0, 2.0]), [2.0, 4.0])
-    assert f._run is f._plain
+    assert isinstance(f.executable, executables.Traced)
     np.testing.assert_array_equal(f([3.0]), [6.0])
 
 

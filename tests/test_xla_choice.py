@@ -1,12 +1,13 @@
-"""Functions with a scan choose XLA or not by measurement, per input shape,
-when config.xla is not set (tfgraph.compile.xla_choice)."""
+"""Functions choose XLA or not by measurement, per input shape, when
+config.xla is not set (tfgraph.compile.xla)."""
 import numpy as np
 import pytest
 
 import tfgraph as theano
 import tfgraph.tensor as T
-from tfgraph.compile import xla_choice
-from tfgraph.compile.xla_choice import XlaChoice
+from tfgraph.compile import executables, xla
+from tfgraph.compile.xla import Choice as XlaChoice
+from tfgraph.sandbox.rng_mrg import MRG_RandomStreams
 
 
 def _run(choice, key, plain_s, xla_s, calls, compile_s=1.5):
@@ -75,48 +76,43 @@ def _numpy_step(W, x):
 
 
 def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeypatch):
-    monkeypatch.setattr(xla_choice, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
     step, W = _rnn_function()
-    assert step._xla_choice is not None
+    assert isinstance(step.executable, executables.Auto)
     want_W = W.get_value()
     x = np.random.RandomState(0).randn(5, 2)
     for _ in range(14):  # 6 without XLA, one compiling, 5 timed: chosen
         want, want_W = _numpy_step(want_W, x)
         assert step(x) == pytest.approx(want, rel=1e-12)
         np.testing.assert_allclose(W.get_value(), want_W, rtol=1e-12)
-    assert step._xla is not None  # it ran with XLA
-    assert step._xla_choice.shapes[((5, 2),)].use_xla is not None  # and chose
+    assert step.executable.xla is not None  # it ran with XLA
+    assert step.executable.choice.shapes[((5, 2),)].use_xla is not None  # and chose
     # A new shape starts without XLA again.
-    assert not step._xla_choice.use_xla(((3, 2),))
+    assert not step.executable.choice.use_xla(((3, 2),))
 
 
 def test_a_call_on_trial_with_xla_still_raises_theanos_errors_and_changes_nothing(monkeypatch):
-    monkeypatch.setattr(xla_choice, "FIRST_COMPILE_GUESS", 0.0)
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
     x, idx = T.dvector("x"), T.lvector("idx")
     total = theano.shared(np.float64(0), "total")
     _, updates = theano.scan(lambda i: {total: total + x[i]}, sequences=idx, name="gather")
     f = theano.function([x, idx], [], updates=updates)
     for _ in range(7):  # the first uncounted, five timed, then XLA
         f([1.0, 2.0, 3.0], [0, 2])
-    assert f._xla is not None and total.get_value() == 28.0
-    assert f._xla_choice.use_xla(((3,), (2,)))  # on trial
+    assert f.executable.xla is not None and total.get_value() == 28.0
+    assert f.executable.choice.use_xla(((3,), (2,)))  # on trial
     with pytest.raises(IndexError, match=r"\(scan 'gather', step 1 counting from 0\)"):
         f([1.0, 2.0, 3.0], [0, 7])
     assert total.get_value() == 28.0
 
 
-def test_only_functions_with_a_scan_whose_checks_hold_under_xla_choose():
+def test_every_function_may_choose_unless_xla_would_lose_a_check_or_a_call(monkeypatch):
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
     x = T.dvector("x")
-    assert theano.function([x], x * 2)._xla_choice is None  # no scan
+    assert isinstance(theano.function([x], x * 2).executable, executables.Auto)
     step, _ = _rnn_function()
-    assert step._xla_choice is not None
-    # A check made by assertion (the split sizes' sum), which XLA would drop.
-    sizes = T.lvector("sizes")
-    doubled, _ = theano.scan(lambda v: v * 2, sequences=x)
-    a, b = theano.tensor.split(doubled, sizes, 2)
-    assert theano.function([x, sizes], [a, b])._xla_choice is None
+    assert isinstance(step.executable, executables.Auto)
     # A Gibbs chain: its draws' checks of p are validity flags under XLA.
-    from tfgraph.sandbox.rng_mrg import MRG_RandomStreams
     rng, W = MRG_RandomStreams(1), theano.shared(np.full((3, 2), 0.1), "W")
 
     def gibbs(v):
@@ -124,11 +120,53 @@ def test_only_functions_with_a_scan_whose_checks_hold_under_xla_choose():
         return rng.binomial(size=v.shape, p=T.nnet.sigmoid(T.dot(h, W.T)), dtype="float64")
     v0 = T.dmatrix("v0")
     chain, updates = theano.scan(gibbs, outputs_info=v0, n_steps=3)
-    assert theano.function([v0], chain[-1], updates=updates)._xla_choice is not None
+    assert isinstance(theano.function([v0], chain[-1], updates=updates).executable,
+                      executables.Auto)
+    # Print calls back into Python: XLA cannot compile it.
+    shown = theano.function([x], theano.printing.Print("x")(x) * 2)
+    assert isinstance(shown.executable, executables.Traced)
     # Set either way, config.xla decides.
-    assert _rnn_function(mode=theano.Mode(jit_compile=False))[0]._xla_choice is None
+    assert isinstance(_rnn_function(mode=theano.Mode(jit_compile=False))[0].executable,
+                      executables.Traced)
     forced = _rnn_function(mode=theano.Mode(jit_compile=True))[0]
-    assert forced._xla_choice is None and getattr(forced, "_plain", None) is None
+    assert isinstance(forced.executable, executables.Xla) and forced.executable.safe
+
+
+def test_a_rule_checked_by_assertion_holds_once_xla_is_chosen(monkeypatch):
+    """The split sizes must sum to the length: a rule of the op's lowering
+    (ctx.require), an assertion without XLA and a validity flag with it."""
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    x, sizes = T.dvector("x"), T.lvector("sizes")
+    total = theano.shared(np.float64(0), "total")
+    a, b = theano.tensor.split(x * 2, sizes, 2)
+    f = theano.function([x, sizes], [a, b], updates={total: total + 1})
+    for _ in range(14):
+        f([1.0, 2.0, 3.0], [1, 2])
+    assert f.executable.choice.shapes[((3,), (2,))].use_xla is not None   # chosen
+    f.executable.choice.shapes[((3,), (2,))].use_xla = True               # with XLA
+    with pytest.raises(ValueError, match="split"):
+        f([1.0, 2.0, 3.0], [1, 1])
+    assert total.get_value() == 14.0
+    assert f.executable.xla.fallback_calls == 1   # ran again without XLA, to raise
+
+
+def test_an_op_whose_failure_xla_would_not_report_keeps_a_function_off_xla(monkeypatch):
+    """XLA inverts a singular matrix without a word, where TensorFlow's kernel
+    raises: such a function never chooses XLA, and asked for it, warns."""
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    a = T.dmatrix("a")
+    f = theano.function([a], theano.tensor.nlinalg.matrix_inverse(a))
+    for _ in range(14):
+        f(np.eye(2) * 2)
+    assert f.executable.xla is not None and not f.executable.xla.safe   # traced, then refused
+    assert not f.executable.choice.use_xla(((2, 2),))
+    with pytest.raises(np.linalg.LinAlgError):
+        f(np.ones((2, 2)))
+    with pytest.warns(UserWarning, match="runs without XLA.*matrix_inverse"):
+        forced = theano.function([a], theano.tensor.nlinalg.matrix_inverse(a),
+                                 mode=theano.Mode(jit_compile=True))
+    with pytest.raises(np.linalg.LinAlgError):
+        forced(np.ones((2, 2)))
 
 
 def test_config_xla_takes_auto_true_and_false():

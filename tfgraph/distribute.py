@@ -360,108 +360,24 @@ def mesh_variable(var, array, name, layout=None):
 
 # --- compiled functions ---------------------------------------------------------------
 
-def function_mesh(function):
-    """The mesh ``function`` runs on (None: one device), checked against the
-    meshes its shared variables live on."""
+def function_mesh(name, shared_variables):
+    """The mesh function ``name`` runs on (None: one device): the active one,
+    or else the one its ``shared_variables`` live on, checked against them."""
     mesh = current()
-    homes = {id(v.variable.mesh): v.variable.mesh for v in function.shared_variables
+    homes = {id(v.variable.mesh): v.variable.mesh for v in shared_variables
              if isinstance(v.variable, MeshVariable)}
     if mesh is None and len(homes) > 1:
-        raise MeshError(f"function {function.name!r} uses shared variables on different "
+        raise MeshError(f"function {name!r} uses shared variables on different "
                         f"meshes; compile it inside `with mesh:` for one of them")
     mesh = mesh or next(iter(homes.values()), None)
     if mesh is None:
         return None
-    for var in function.shared_variables:
+    for var in shared_variables:
         if getattr(var.variable, "mesh", None) is not mesh:
             where = (f"mesh {var.variable.mesh}" if isinstance(var.variable, MeshVariable)
                      else "one device, outside any mesh")
             raise MeshError(
-                f"function {function.name!r} is compiled for mesh {mesh}, but shared variable "
+                f"function {name!r} is compiled for mesh {mesh}, but shared variable "
                 f"{var} lives on {where}; create the shared variables while the mesh is "
                 f"active (inside `with mesh:`, or after set_mesh / --mesh)")
     return mesh
-
-
-class MeshRunner:
-    """Calls a compiled function on a mesh: checks each argument against its
-    layout, sends each device its part, and gathers the outputs."""
-
-    def __init__(self, function, mesh, call):
-        self.function, self.mesh, self.call = function, mesh, call
-        self.specs = [mesh.input_spec(s.variable, s.name or str(s.variable))
-                      for s in function.inputs]
-
-    def __call__(self, *arrays):
-        mesh, name = self.mesh, self.function.name
-        arrays = [np.asarray(a) for a in arrays]
-        for position, (spec, array, item) in enumerate(zip(self.specs, arrays,
-                                                            self.function.inputs)):
-            mesh.check_shape(spec, array.shape,
-                             f"Bad input argument with name \"{item.name or item.variable}\" "
-                             f"to function \"{name}\" at index {position} (0-based)")
-        results = self.call(*[mesh.to_device(a, s) for a, s in zip(arrays, self.specs)])
-        return [mesh.to_numpy(r) for r in results]
-
-
-def place(function):
-    """Make ``function`` run on its mesh, if it has one: called once its graph
-    is built. Returns the mesh or None."""
-    mesh = function_mesh(function)
-    if mesh is not None:
-        # Traced anew for each set of argument shapes: DTensor lays out static
-        # shapes only (a gradient's BroadcastGradientArgs of unknown shapes has
-        # no layout). Traced in FAST_COMPILE too: eager gradients on DTensors
-        # mix in regular tensors, which DTensor refuses.
-        jit_compile = not function.mode.eager and bool(function.mode.use_xla())
-        call = tf.function(_traced_for(mesh, function._body), autograph=False,
-                           jit_compile=jit_compile or None)
-        function._run, function._fast = MeshRunner(function, mesh, call), None
-    return mesh
-
-
-_tracing = threading.local()
-
-
-def tracing_mesh():
-    """The mesh of the function whose graph is being traced in this thread, or
-    None (one device): for the few lowerings that differ on a mesh, where
-    DTensor lacks a layout rule for the one-device form (scan's loop, average
-    pooling's gradient)."""
-    return getattr(_tracing, "mesh", None)
-
-
-def _traced_for(mesh, body):
-    def traced(*args):
-        outer, _tracing.mesh = tracing_mesh(), mesh
-        try:
-            return body(*args)
-        finally:
-            _tracing.mesh = outer
-    return traced
-
-
-class StepCalls:
-    """``Function.loop`` on a mesh: one call per step. DTensor (TF 2.21) has no
-    layout rule for stacking a TensorArray, which the one-graph loop needs.
-    It runs as tfgraph.compile.loop's steppers do: ``run`` returns (-1, the
-    stacked outputs), and a failing step raises (the loop then finds it)."""
-    jit_compile = False
-
-    def __init__(self, function, sliced):
-        self.function, self.sliced = function, sliced
-        self.sizes_run = set()
-
-    def chunk_size(self, remaining):
-        return remaining  # one call per step already: nothing to chunk
-
-    def run(self, n_steps, arrays):
-        outputs = []
-        for i in range(int(n_steps)):
-            step_args = [a[i] for a in arrays] if self.sliced else arrays
-            outputs.append(self.function._run(*step_args))
-        self.sizes_run.add(n_steps)
-        types = self.function._graph_outputs
-        if not outputs:
-            return -1, [np.zeros((0,), dtype=v.dtype) for v in types]
-        return -1, [np.stack(column) for column in zip(*outputs)]

@@ -62,7 +62,7 @@ def export_saved_model(function, path, include_updates=False,
 
 def _named(function, output_names, keep_empty=False):
     def run(*args):
-        outputs = function._body(*args)
+        outputs = function.program.body(*args)
         named = dict(zip(output_names, outputs))
         if not named and keep_empty:
             # A signature returns something: say the step ran.
@@ -73,7 +73,7 @@ def _named(function, output_names, keep_empty=False):
 
 
 def _output_labels(function):
-    outputs = function._spec["outputs"]
+    outputs = function.definition.arguments["outputs"]
     if isinstance(outputs, dict):
         return [str(key) for key in outputs]
     return [v.name for v in function.outputs]

@@ -259,6 +259,7 @@ class Op:
 
     name = None
     default_output = 0
+    inner_outputs = ()   # the outputs of an inner graph it runs (a scan's step), if any
 
     # --- hooks: what an op may say about itself; each default says "nothing special"
 
@@ -280,15 +281,22 @@ class Op:
         mathematically undefined: ``grad`` through them raises."""
         return {}
 
+    def xla_compilable(self, node):
+        """Whether XLA can compile the node: not when it calls back into
+        Python (a Theano-style op's ``perform``, ``Print``)."""
+        return type(self).lower is not Op.lower or type(self).perform is Op.perform
+
     def can_fail(self, node):
         """Whether ``node`` can fail at run time on some values of its inputs
         (an index out of range, an integer division by zero)."""
         return False
 
     def valid(self, node, inputs):
-        """For a node that ``can_fail``: a boolean scalar tensor, false when
-        these input tensors make it fail. XLA computes such ops without
-        failing; loops and XLA calls check this instead."""
+        """For a node that ``can_fail`` where TensorFlow's kernels fail but
+        XLA's do not (an index out of range, which XLA clamps; an integer
+        division by zero): a boolean scalar tensor, false when these input
+        tensors make it fail, which XLA calls check instead. None when the
+        op's own rules say it (``ctx.require`` in its lowering)."""
         return None
 
     def __init_subclass__(cls, **kwargs):
@@ -304,14 +312,14 @@ class Op:
         raise NotImplementedError
 
     def lower(self, node, inputs, ctx):
-        if type(self).perform is not Op.perform:  # a user's Theano-style op
-            from tfgraph.python_op import lower_perform
-            return lower_perform(node, inputs)
+        """The TensorFlow tensors of ``node``'s outputs, from its inputs'
+        (``ctx``: the walk, tfgraph.compile.lower.Lowering)."""
         raise NotImplementedError(f"{self} has neither a lower() nor a perform() method")
 
     def perform(self, node, inputs, output_storage):
         """Theano's Python implementation: a user-defined op may give this
-        instead of ``lower`` (see tfgraph.python_op)."""
+        instead of ``lower``; the lowering walk then runs it through
+        ``tf.numpy_function`` (see tfgraph.python_op)."""
         raise NotImplementedError
 
     # Theano's __props__: ops of one class with equal props are equal.

@@ -54,10 +54,13 @@ class IfElse(Op):
 
         def branch(variables):
             def run():
-                return [cast_tensor(t, v.dtype) for t, v in
-                        zip(ctx.lower_lazily(variables), node.outputs)]
+                tensors, valid = ctx.lower_lazily(variables)
+                return [cast_tensor(t, v.dtype) for t, v in zip(tensors, node.outputs)] + [valid]
             return run
-        return tf.cond(condition, branch(then_vars), branch(else_vars))
+        *outputs, valid = tf.cond(condition, branch(then_vars), branch(else_vars))
+        if ctx.xla:  # the branch's ops' validity flags, carried out of the branch
+            ctx.require(valid, f"{self}: an op of the branch taken failed")
+        return outputs
 
     def pp(self, node, args):
         n = self.n_outs

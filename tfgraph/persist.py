@@ -88,18 +88,16 @@ def forget_prefetched(shared_ids):
 # --- compiled functions ------------------------------------------------------------
 
 def function_state(function):
-    """What rebuilds ``function``: its construction arguments, resolved."""
-    spec = function._spec
-    return stamp(dict(inputs=list(function.inputs), outputs=spec["outputs"],
-                      mode=function.mode, updates=spec["updates"], givens=spec["givens"],
-                      no_default_updates=spec["no_default_updates"], name=function.name,
-                      allow_input_downcast=spec["allow_input_downcast"],
-                      on_unused_input=spec["on_unused_input"]))
+    """What rebuilds ``function``: the arguments of ``function(...)`` as read
+    (its ``definition``), with its inputs as ``In``s and its mode resolved."""
+    state = dict(function.definition.arguments, name=function.name,
+                 inputs=list(function.inputs), mode=function.mode)
+    return stamp(state)
 
 
 def rebuild_function(state):
     """A Function compiled again from ``function_state``'s result."""
-    from tfgraph.compile.function import Function
+    from tfgraph.compile.function import Function   # compile imports this module
     state = checked(state, f"function {state.get('name', '')!r}")
     return Function(**state)
 

@@ -19,13 +19,18 @@ graph it returns is lowered inside the backward pass (``tf.custom_gradient``).
 Without ``grad``, asking for a gradient through the op raises NotImplementedError.
 ``infer_shape`` is accepted; shapes come from the values ``perform`` makes.
 """
+import re
+
 import numpy as np
 
+from tfgraph.graph import Op
+from tfgraph.ops.base import cast_tensor
 from tfgraph._tf import tf
 
 
-def lower_perform(node, inputs):
-    """The TensorFlow outputs of ``node``, an op with a ``perform`` method."""
+def lower_perform(node, inputs, ctx):
+    """The TensorFlow outputs of ``node``, an op with a ``perform`` method,
+    lowered in walk ``ctx`` (whose settings its gradient graph takes)."""
     op = node.op
     dtypes = [out.dtype for out in node.outputs]
 
@@ -59,7 +64,7 @@ def lower_perform(node, inputs):
             if not _has_grad(op):  # reached only when a gradient goes through it
                 raise NotImplementedError(
                     f"{op} has no grad() method, so the gradient through it is not defined")
-            return _lower_grad(node, tensors, output_grads)
+            return _lower_grad(node, tensors, output_grads, ctx)
         return outputs, backward
 
     outputs = with_gradient(*inputs)
@@ -70,11 +75,9 @@ def _has_grad(op):
     return callable(getattr(op, "grad", None))
 
 
-def _lower_grad(node, input_tensors, grad_tensors):
+def _lower_grad(node, input_tensors, grad_tensors, ctx):
     """The op's symbolic ``grad`` applied to stand-ins of its inputs and
     output gradients, lowered on the actual tensors."""
-    from tfgraph.compile.lower import Lowering
-    from tfgraph.ops.base import cast_tensor
     inputs = [v.type() for v in node.inputs]
     output_grads = [v.type() for v in node.outputs]
     grads = node.op.grad(inputs, output_grads)
@@ -86,7 +89,7 @@ def _lower_grad(node, input_tensors, grad_tensors):
                    for v, t in zip(output_grads, grad_tensors)})
     grads = [None if _is_null(g) else g for g in grads]
     symbolic = [g for g in grads if g is not None]
-    computed = Lowering().run(symbolic, values) if symbolic else {}
+    computed = ctx.nested().run(symbolic, values) if symbolic else {}
     results = []
     for g, var, tensor in zip(grads, node.inputs, input_tensors):
         if g is None or not (var.dtype.startswith("float") or var.dtype.startswith("complex")):
@@ -109,7 +112,7 @@ def null_grads(node):
     of ``node`` declares uncomputable (``grad_undefined``,
     ``grad_not_implemented``), asked of its ``grad`` on stand-ins."""
     op = node.op
-    if not _has_grad(op) or type(op).perform is _base_perform():
+    if not _has_grad(op) or type(op).perform is Op.perform:
         return {}
     try:
         grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
@@ -118,11 +121,5 @@ def null_grads(node):
     return {i: g.type.why_null for i, g in enumerate(grads or ()) if _is_null(g)}
 
 
-def _base_perform():
-    from tfgraph.graph import Op
-    return Op.perform
-
-
 def _tf_name(op):
-    import re
     return re.sub(r"[^A-Za-z0-9_.\-]", "_", str(op)) or "python_op"

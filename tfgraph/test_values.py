@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 
+from tfgraph.compile.errors import LoweringFailed, essential
 from tfgraph.config import config
 from tfgraph._tf import tf
 
@@ -54,9 +55,11 @@ def compute(node):
                 warnings.warn(message, stacklevel=4)
             return
     try:
-        outputs = _run(node, values)
+        try:
+            outputs = _run(node, values)
+        except LoweringFailed as failed:   # a gradient's forward pass, lowered whole
+            raise failed.error from None
     except (tf.errors.OpError, ValueError) as error:
-        from tfgraph.compile.errors import essential
         message = essential(error.message) if isinstance(error, tf.errors.OpError) \
             else str(error)
         raise ValueError(f"{_describe(node)}: computing its test value failed: "

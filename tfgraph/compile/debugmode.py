@@ -73,11 +73,8 @@ class DebugMode(Mode):
     def __init__(self, linker=None, optimizer="default", **unused):
         super().__init__(linker, optimizer, jit_compile=False)
 
-    def use_xla(self):
-        return False
-
     def checker(self, checks):
-        def check(node, outputs):
+        def check(node, inputs, outputs):
             return [self._check(checks, var, tensor) for var, tensor in zip(node.outputs, outputs)]
         return check
 
@@ -143,15 +140,12 @@ class NanGuardMode(Mode):
             raise ValueError("NanGuardMode needs at least one of nan_is_error, inf_is_error "
                              "and big_is_error to be true")
 
-    def use_xla(self):
-        return False
-
     def __repr__(self):
         return (f"NanGuardMode(nan_is_error={self.nan_is_error}, inf_is_error="
                 f"{self.inf_is_error}, big_is_error={self.big_is_error})")
 
     def checker(self, checks):
-        def check(node, outputs):
+        def check(node, inputs, outputs):
             return [self._guard(checks, var, tensor, "output")
                     for var, tensor in zip(node.outputs, outputs)]
         return check

@@ -1,35 +1,28 @@
-"""Lowering: turning a symbolic graph into TensorFlow ops, inside a trace.
+"""Lowering: turning a symbolic graph into TensorFlow ops, inside a trace (or
+eagerly, op by op).
 
 Nodes are lowered in topological order, each under a ``tf.name_scope`` built
 from the user's scopes and variable names, so TensorBoard shows the graph in
-the user's terms.
+the user's terms. Each node is lowered by its op's ``lower(node, inputs,
+ctx)``, or by the rule registered for the walk's platform
+(``tfgraph.graph.register_lowering``), or, for a Theano-style op that gives
+only ``perform``, through ``tf.numpy_function`` (``tfgraph.python_op``).
 
-Gradient nodes (``tfgraph.ops.grad.Gradient``) read persistent
-``tf.GradientTape``s opened around the whole walk, one per *tape group*: the
-nesting depth of the gradient (1 + the deepest gradient its targets depend
-on) and the set of variables it must not differentiate through. So:
-
-- the forward pass is lowered once, and each tape records the part of it
-  downstream of the variables that tape watches;
-- a depth-d gradient is computed with every tape of depth <= d paused, while
-  the deeper tapes record it, so gradients of gradients work to any order;
-- all Gradient nodes of one group with the same targets and seeds share one
-  ``tape.gradient`` call (one backward sweep), however many ``grad`` calls
-  made them;
-- a variable a group must not differentiate through (``consider_constant``,
-  or a target whose gradient ``known_grads`` fixes) reaches its consumers
-  through a ``tf.identity`` made while that group's tape is paused: the
-  other tapes see through it, that one does not, and the forward pass is
-  still computed once.
+The ``Lowering`` is also the context every lowering receives (``ctx``); its
+fields are declared below and nothing else is kept on it. An op's run-time
+rule (a shape that must match, a parameter that must be positive) goes
+through ``ctx.require``: an assertion in a plain graph, a validity flag under
+XLA, which drops assertions. Gradient nodes read the tapes opened around the
+whole walk (``tfgraph.compile.tapes``).
 """
-import collections
 import contextlib
 import re
 
-from tfgraph.graph import Constant, ancestors, toposort
-from tfgraph.ops.base import cast_tensor
-from tfgraph.ops.grad import Gradient, differentiable, gradient_depths
-from tfgraph.ops.sibling_slices import SiblingSlices
+from tfgraph.compile.checks import Checks
+from tfgraph.compile.errors import LoweringFailed
+from tfgraph.compile.tapes import Tapes
+from tfgraph.graph import Constant, Op, lowering_rule, toposort
+from tfgraph.python_op import lower_perform
 from tfgraph._tf import tf
 
 
@@ -37,60 +30,6 @@ def scope_name(text):
     """A TensorFlow-legal scope name close to ``text``."""
     cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(text)).strip("_") or "op"
     return cleaned if re.match(r"[A-Za-z0-9.]", cleaned) else "v" + cleaned
-
-
-_Group = collections.namedtuple("_Group", "depth blocked")
-
-
-class _TapePlan:
-    """Which tapes a graph needs, what each watches and blocks, and which
-    Gradient nodes share a backward sweep."""
-
-    def __init__(self, targets):
-        depths = gradient_depths(targets)
-        self.group = {}                                  # node id -> _Group
-        self.batch = {}                                  # node id -> batch key
-        self.batches = collections.defaultdict(list)     # batch key -> nodes
-        self.watch = collections.defaultdict(set)        # var id -> groups
-        self.block = collections.defaultdict(set)        # var id -> groups
-        for node in toposort(targets):
-            if not isinstance(node.op, Gradient):
-                continue
-            op = node.op
-            node_targets, seeds, consts, wrt = op.split(node.inputs)
-            blocked = [c for c in consts if c.owner is not None]
-            if op.isolate_targets and len(node_targets) > 1:
-                blocked += _targets_behind_others(node_targets)
-            group = _Group(depths[id(node)], frozenset(id(v) for v in blocked))
-            key = (group, op.jacobian, op.isolate_targets,
-                   tuple(id(v) for v in node_targets), tuple(id(v) for v in seeds))
-            self.group[id(node)] = group
-            self.batch[id(node)] = key
-            self.batches[key].append(node)
-            for w in wrt:
-                if differentiable(w.dtype):
-                    self.watch[id(w)].add(group)
-            for v in blocked:
-                self.block[id(v)].add(group)
-
-    def groups(self):
-        return set(self.group.values())
-
-    def persistent(self, group):
-        """Whether ``group``'s tape must serve more than one sweep. A tape
-        serving one gradient call is not persistent: TensorFlow then
-        differentiates a ``tf.while_loop`` (scan) directly, where a persistent
-        tape makes it wrap the loop in a function that outputs, and
-        differentiates, every intermediate value of every step."""
-        keys = [key for key in self.batches if key[0] == group]
-        return not (len(self.groups()) == 1 and len(keys) == 1
-                    and len(self.batches[keys[0]]) == 1 and not keys[0][1])
-
-
-def lazy_inputs(node):
-    """Positions of the inputs of ``node`` that its op computes itself, only
-    when needed (the branches of ``ifelse``)."""
-    return node.op.lazy_inputs(node)
 
 
 def eager_nodes(targets, given=()):
@@ -105,37 +44,52 @@ def eager_nodes(targets, given=()):
         if node is None or id(node) in needed or id(var) in given:
             continue
         needed.add(id(node))
-        lazy = lazy_inputs(node)
+        lazy = node.op.lazy_inputs(node)
         stack.extend(v for i, v in enumerate(node.inputs) if i not in lazy)
     return [node for node in toposort(targets) if id(node) in needed]
 
 
-def _targets_behind_others(targets):
-    """The targets that another target depends on."""
-    behind = []
-    for t in targets:
-        if t.owner is not None and any(
-                o is not t and any(a is t for a in ancestors([o])) for o in targets):
-            behind.append(t)
-    return behind
-
-
 class Lowering:
-    """One walk over a graph. ``check(node, tensors)`` may return replacement
-    tensors (with checks attached) for each node's outputs; modes use it."""
+    """One walk over a graph, and the context each op's lowering receives.
 
-    def __init__(self, check=None, validity=None):
-        self.check = check
-        # A list to collect, from each op that can fail at run time, a boolean
-        # tensor that is false when it fails (for XLA, which fails silently).
-        self.validity = validity
-        self.tapes = {}          # _Group -> GradientTape
-        self.values = {}         # var id -> tensor its consumers read
-        self.unblocked = {}      # var id -> tensor before a blocking identity
-        self.results = {}        # batch key -> {wrt var id: gradient tensor}
-        self.plan = None
-        self.targets = None      # what run() computes (None: not known)
-        self.sibling_slices = None  # constant slices of one variable, cut by one split
+    Set when the walk is made:
+
+    - ``platform``: None (one device) or ``"mesh"``, which selects the ops'
+      registered mesh lowerings;
+    - ``xla``: the graph is compiled by XLA, so ``require`` makes validity
+      flags, not assertions;
+    - ``checks``: the program's ``Checks`` (markers, scopes, scan steps);
+    - ``node_hook``: a mode's ``check(node, inputs, outputs) -> outputs``
+      (DebugMode, NanGuardMode, MonitorMode), or None.
+
+    Filled by the walk:
+
+    - ``values``: variable id -> the tensor its consumers read;
+    - ``targets``: the variables the walk computes (ops may ask which of
+      their outputs anything reads);
+    - ``validity``: ``[(node, boolean tensor)]``, under XLA: false where a
+      node's inputs make it fail;
+    - ``unguarded``: under XLA, the nodes that can fail at run time but gave
+      no validity flag (XLA would compute them wrongly without a word:
+      such a graph must not run under XLA); shared with nested walks;
+    - ``node``: the node being lowered; ``tapes``: the gradient tapes.
+    """
+
+    __slots__ = ("platform", "xla", "checks", "node_hook", "values", "targets",
+                 "validity", "unguarded", "node", "tapes", "root_scope")
+
+    def __init__(self, platform=None, xla=False, checks=None, node_hook=None, unguarded=None):
+        self.platform, self.xla = platform, xla
+        self.checks = checks if checks is not None else Checks("lowering")
+        self.node_hook = node_hook
+        self.values, self.targets, self.validity = {}, None, []
+        self.unguarded = [] if unguarded is None else unguarded
+        self.node, self.tapes, self.root_scope = None, None, ""
+
+    def nested(self):
+        """A new walk with this one's settings, for a graph lowered inside
+        this one (a loop's body, a Python op's gradient)."""
+        return Lowering(self.platform, self.xla, self.checks, self.node_hook, self.unguarded)
 
     def run(self, targets, values):
         """Lower the graph computing ``targets``; ``values`` maps root
@@ -143,34 +97,51 @@ class Lowering:
         extended to every variable computed."""
         self.values = dict(values)
         self.targets = list(targets)  # ops may ask which of their outputs are needed
-        self.plan = _TapePlan(targets)
-        self.sibling_slices = SiblingSlices(toposort(targets))
+        self.tapes = Tapes(targets)
         current = tf.get_current_name_scope()
         self.root_scope = f"{current}/" if current else ""
         with contextlib.ExitStack() as stack:
-            # Deepest tape outermost (the order tapes nest in, conventionally).
-            for group in sorted(self.plan.groups(), key=lambda g: -g.depth):
-                tape = tf.GradientTape(persistent=self.plan.persistent(group),
-                                       watch_accessed_variables=False)
-                self.tapes[group] = stack.enter_context(tape)
+            self.tapes.open(stack)
             for var_id, tensor in list(self.values.items()):
-                self._watch(var_id, tensor)
+                self.tapes.watch(var_id, tensor)
             for node in eager_nodes(targets, self.values):
                 self._lower_node(node)
         return self.values
 
+    # --- what lowerings may ask ----------------------------------------------------
+
+    def require(self, condition, message, *shown):
+        """A run-time rule of the node being lowered: ``condition`` (a boolean
+        tensor) must hold, else the call fails with ``message`` followed by
+        the ``shown`` tensors' values. Returns what the results the rule
+        guards must wait for (control dependencies: ``tf.control_dependencies
+        (ctx.require(...))``). Under XLA the rule is a validity flag of the
+        call instead, which the call checks before it assigns anything."""
+        if self.xla:
+            self.validity.append((self.node, tf.reduce_all(condition)))
+            return []
+        check = tf.debugging.Assert(condition, [message, *shown])
+        return [] if check is None else [check]   # None: eager, and it held
+
     def lower_lazily(self, variables):
-        """Tensors for ``variables``, lowering here (in a branch of the
-        caller's ``tf.cond``) the nodes the walk left to a lazy op; what is
-        lowered stays local to the branch."""
-        saved = dict(self.values)
+        """(tensors for ``variables``, a boolean tensor: whether their ops
+        were valid), lowering here (in a branch of the caller's ``tf.cond``)
+        the nodes the walk left to a lazy op; what is lowered stays local to
+        the branch, and so do its validity flags, which the caller returns
+        from the branch and ``require``s."""
+        saved_values, saved_validity = dict(self.values), self.validity
+        self.validity = []
         try:
             for node in eager_nodes(variables):
                 if any(id(o) not in self.values for o in node.outputs):
                     self._lower_node(node)
-            return [self._input(v) for v in variables]
+            return [self._input(v) for v in variables], all_valid(self.validity)
         finally:
-            self.values = saved
+            self.values, self.validity = saved_values, saved_validity
+
+    def differentiate(self, node, inputs):
+        """The outputs of Gradient ``node`` (see tfgraph.compile.tapes)."""
+        return self.tapes.differentiate(node, self.values)
 
     # --- the walk --------------------------------------------------------------
 
@@ -180,119 +151,63 @@ class Lowering:
                 raise KeyError(f"no value for {var} while lowering")
             tensor = tf.constant(var.data)
             self.values[id(var)] = tensor
-            self._watch(id(var), tensor)
+            self.tapes.watch(id(var), tensor)
         return self.values[id(var)]
 
     def _lower_node(self, node):
-        with contextlib.ExitStack() as scopes:
-            if node.scope:
-                # One absolute scope ("a/b/"): entering "a" then "b" per node
-                # would make TensorFlow number the repeats (a_1, a_2, ...).
-                path = "/".join(scope_name(part) for part in node.scope)
-                scopes.enter_context(tf.name_scope(f"{self.root_scope}{path}/"))
-            named = node.outputs[0].name
-            scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name or node.op))))
-            lazy = lazy_inputs(node)
-            inputs = [None if i in lazy else self._input(var)  # constants in the user's scope
-                      for i, var in enumerate(node.inputs)]
-            outputs = node.op.lower(node, inputs, self)
-            if self.validity is not None and node.op.can_fail(node):
-                self.validity.append(node.op.valid(node, inputs))
-            if self.check is not None:
-                outputs = self.check(node, outputs)
+        outer, self.node = self.node, node
+        try:
+            with contextlib.ExitStack() as scopes:
+                if node.scope:
+                    # One absolute scope ("a/b/"): entering "a" then "b" per node
+                    # would make TensorFlow number the repeats (a_1, a_2, ...).
+                    path = "/".join(scope_name(part) for part in node.scope)
+                    scopes.enter_context(tf.name_scope(f"{self.root_scope}{path}/"))
+                named = node.outputs[0].name
+                scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name
+                                                                             or node.op))))
+                if not tf.executing_eagerly():  # a TensorFlow error names its scope
+                    self.checks.scopes[tf.get_current_name_scope()] = node
+                lazy = node.op.lazy_inputs(node)
+                inputs = [None if i in lazy else self._input(var)  # constants in the user's scope
+                          for i, var in enumerate(node.inputs)]
+                flags_before = len(self.validity)
+                outputs = self._apply(node, inputs)
+                if self.xla and node.op.can_fail(node):
+                    valid = node.op.valid(node, inputs)
+                    if valid is not None:
+                        self.validity.append((node, valid))
+                    elif len(self.validity) == flags_before:   # nor did it require anything
+                        self.unguarded.append(node)
+                if self.node_hook is not None:
+                    outputs = self.node_hook(node, inputs, outputs)
+        except LoweringFailed:
+            raise
+        except (tf.errors.OpError, TypeError, ValueError, NotImplementedError) as error:
+            raise LoweringFailed(node, error) from error
+        finally:
+            self.node = outer
         for var, tensor in zip(node.outputs, outputs):
-            if any(tensor is t for t in inputs) and (
-                    id(var) in self.plan.watch or id(var) in self.plan.block):
+            if any(tensor is t for t in inputs) and self.tapes.involves(id(var)):
                 # The op passed an input through unchanged: give this variable
                 # a tensor of its own, or watching or blocking it would act on
                 # the input too.
                 tensor = tf.identity(tensor)
-            blocking = self.plan.block.get(id(var))
-            if blocking:
-                self.unblocked[id(var)] = tensor
-                with self._paused(blocking):
-                    tensor = tf.identity(tensor)
-            self.values[id(var)] = tensor
-            self._watch(id(var), tensor)
+            self.values[id(var)] = self.tapes.record(id(var), tensor)
 
-    def _watch(self, var_id, tensor):
-        for group in self.plan.watch.get(var_id, ()):
-            self.tapes[group].watch(tensor)
-
-    @contextlib.contextmanager
-    def _paused(self, groups):
-        with contextlib.ExitStack() as stack:
-            for group in groups:
-                stack.enter_context(self.tapes[group].stop_recording())
-            yield
-
-    # --- gradients -------------------------------------------------------------
-
-    def differentiate(self, node, inputs):
-        """The outputs of Gradient ``node``: computed, with every other node of
-        its batch, by one ``tape.gradient`` (or ``tape.jacobian``) call."""
-        key = self.plan.batch[id(node)]
-        if key not in self.results:
-            wrt = []
-            for other in self.plan.batches[key]:
-                for w in other.op.split(other.inputs)[3]:
-                    if id(w) in self.values and all(w is not v for v in wrt):
-                        wrt.append(w)
-            self.results[key] = self._sweep(node, wrt)
-        results = self.results[key]
-        _, _, _, wrt = node.op.split(node.inputs)
-        if any(id(w) not in results for w in wrt):  # not lowered when the batch ran
-            results = self._sweep(node, wrt)
-        return [cast_tensor(results[id(w)], out.dtype) for w, out in zip(wrt, node.outputs)]
-
-    def _sweep(self, node, wrt):
-        """{id(w): d targets / d w} for the ``wrt`` variables."""
+    def _apply(self, node, inputs):
         op = node.op
-        group = self.plan.group[id(node)]
-        tape = self.tapes[group]
-        targets, seeds, _, _ = op.split(node.inputs)
-        target_tensors = [self.unblocked.get(id(t), self.values[id(t)]) for t in targets]
-        seed_tensors = [self.values[id(s)] for s in seeds] or [None] * len(targets)
-        # Only floats carry gradients: the others contribute zero.
-        pairs = [(t, s) for var, t, s in zip(targets, target_tensors, seed_tensors)
-                 if differentiable(var.dtype)]
-        sources = [w for w in wrt if differentiable(w.dtype)]
-        results = {}
-        if pairs and sources:
-            source_tensors = [self.values[id(w)] for w in sources]
-            # Pause every tape of this depth or less; deeper tapes record the
-            # sweep, so that they can differentiate it in turn.
-            paused = [g for g in self.tapes if g.depth <= group.depth]
-            with self._paused(paused):
-                if op.jacobian:
-                    grads = _jacobian(tape, pairs[0][0], source_tensors)
-                else:
-                    ts = [t for t, _ in pairs]
-                    ss = [None if s is None else cast_tensor(s, t.dtype.name) for t, s in pairs]
-                    grads = tape.gradient(ts, source_tensors,
-                                          output_gradients=None if ss[0] is None else ss,
-                                          unconnected_gradients=tf.UnconnectedGradients.ZERO)
-            for w, g in zip(sources, grads):
-                results[id(w)] = tf.convert_to_tensor(g)  # IndexedSlices from gathers
-        for w in wrt:
-            if id(w) not in results:
-                results[id(w)] = self._zeros(op, target_tensors, self.values[id(w)])
-        return results
-
-    @staticmethod
-    def _zeros(op, target_tensors, w):
-        shape = tf.shape(w)
-        if op.jacobian:
-            shape = tf.concat([tf.shape(target_tensors[0]), shape], 0)
-        return tf.zeros(shape, w.dtype if w.dtype.is_floating or w.dtype.is_complex
-                        else tf.float64)
+        rule = lowering_rule(op, self.platform)
+        if rule is not None:
+            return rule(op, node, inputs, self)
+        if type(op).lower is Op.lower and type(op).perform is not Op.perform:
+            return lower_perform(node, inputs, self)  # a user's Theano-style op
+        return op.lower(node, inputs, self)
 
 
-def _jacobian(tape, target, sources):
-    """Vectorized (pfor) Jacobians, falling back to a loop for ops that pfor
-    cannot vectorize."""
-    try:
-        return tape.jacobian(target, sources, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-    except (ValueError, NotImplementedError, TypeError):
-        return tape.jacobian(target, sources, unconnected_gradients=tf.UnconnectedGradients.ZERO,
-                             experimental_use_pfor=False)
+def all_valid(flags, so_far=None):
+    """A boolean scalar: ``so_far`` (true if None) and every flag of
+    ``flags`` (a list of tensors, or of (node, tensor) pairs)."""
+    tensors = [f[1] if isinstance(f, tuple) else f for f in flags]
+    valid = tf.constant(True) if so_far is None else so_far
+    return tf.logical_and(valid, tf.reduce_all(tf.stack(tensors))) if tensors else valid

@@ -19,7 +19,6 @@ them, so a call that fails a check changes nothing.
 """
 import copy
 
-from tfgraph.compile.errors import MARKER
 from tfgraph.config import config
 
 
@@ -28,8 +27,8 @@ class Mode:
 
     ``linker`` and ``optimizer`` are accepted for compatibility; TensorFlow
     optimises the graph itself. ``linker='py'`` (Theano's pure-Python linker)
-    runs op by op, as FAST_COMPILE. ``jit_compile`` asks XLA (default:
-    ``config.xla``).
+    runs op by op, as FAST_COMPILE. ``jit_compile`` asks XLA or not (default:
+    ``config.xla``; see tfgraph.compile.xla).
     """
 
     name = "FAST_RUN"
@@ -41,15 +40,15 @@ class Mode:
         if linker == "py":
             self.eager = True
 
-    def use_xla(self):
-        return config.xla if self.jit_compile is None else self.jit_compile
-
     def checker(self, checks):
-        """A ``check(node, outputs) -> outputs`` hook for the lowering, or None.
+        """A ``check(node, inputs, outputs) -> outputs`` hook for the
+        lowering (``inputs``, ``outputs``: the node's tensors; None for an
+        input a lazy op lowers itself), or None.
 
-        ``checks`` is the function's ``Checks`` registry: a hook that adds a
-        run-time check marks its message with ``checks.mark(...)``, so the
-        error it raises can name the node and the function."""
+        ``checks`` is the program's ``Checks`` registry
+        (tfgraph.compile.checks): a hook that adds a run-time check marks its
+        message with ``checks.mark(...)``, so the error it raises can name the
+        node and the function."""
         return None
 
     def input_checker(self, checks):
@@ -75,34 +74,6 @@ class FastRun(Mode):
 class FastCompile(Mode):
     name = "FAST_COMPILE"
     eager = True
-
-
-class Check:
-    """One run-time check: which mode made it (``mode``), on what (``subject``,
-    a variable), ``what`` it checks ('output', 'input', 'shared', 'shape'),
-    the input's ``position``, and ``labels`` naming the flags its assertion
-    reports (e.g. ('NaN', 'Inf', 'big value'))."""
-
-    def __init__(self, mode, subject, what, position=None, labels=()):
-        self.mode, self.subject, self.what = mode, subject, what
-        self.position, self.labels = position, tuple(labels)
-
-
-class Checks:
-    """The run-time checks of one compiled function, numbered so that the error
-    one raises leads back to its node (see ``tfgraph.compile.errors``). Also
-    maps TensorFlow name scopes to the nodes lowered in them, so that any
-    TensorFlow error in a traced graph can name the node it came from."""
-
-    def __init__(self, function_name):
-        self.function_name = function_name
-        self.entries = []
-        self.scopes = {}
-
-    def mark(self, mode, subject, what, position=None, labels=()):
-        """Record a check; returns the marker to put in its message."""
-        self.entries.append(Check(mode, subject, what, position, labels))
-        return MARKER.format(len(self.entries) - 1)
 
 
 def get_mode(mode):

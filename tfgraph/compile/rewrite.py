@@ -129,10 +129,11 @@ REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
             subtensor_of_cast, square]
 
 
-def rewrite(outputs):
+def rewrite(outputs, platform=None):
     """``outputs`` with every rewrite applied wherever it matches. Only the
     nodes downstream of a rewrite are rebuilt; a rewrite that would change
-    a variable's type is not applied."""
+    a variable's type is not applied. ``platform``: None (one device) or
+    ``"mesh"``, where some rewrites do not apply."""
     memo = {}
     for node in toposort(outputs):
         original = node.outputs

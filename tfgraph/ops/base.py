@@ -94,6 +94,14 @@ def normalize_axis(axis, ndim, var):
     return tuple(sorted(result))
 
 
+def checked(ctx, tensor, condition, message):
+    """``tensor``, computed only once ``condition`` holds everywhere (a rule
+    the walk ``ctx`` requires: an assertion, or a validity flag under XLA);
+    else the call fails with ``message``."""
+    with tf.control_dependencies(ctx.require(tf.reduce_all(condition), message)):
+        return tf.identity(tensor)
+
+
 def connected_inputs(node, connected):
     """A connection pattern (``Op.connection_pattern``) in which input i
     connects to every output exactly when ``connected(i)``: for ops whose

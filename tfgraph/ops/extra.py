@@ -5,9 +5,8 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
 from tfgraph.ops.sort import static_axis
-from tfgraph.ops.structure import checked
 from tfgraph._tf import tf
 
 
@@ -165,7 +164,7 @@ class FillDiagonal(Op):
         val = cast_tensor(val, a.dtype.name)
         n = tf.reduce_min(tf.shape(a, out_type=tf.int64))
         if ndim > 2:
-            n = checked(n, tf.equal(tf.reduce_max(tf.shape(a, out_type=tf.int64)), n),
+            n = checked(ctx, n, tf.equal(tf.reduce_max(tf.shape(a, out_type=tf.int64)), n),
                         "fill_diagonal: all dimensions of a must be of equal length")
         index = tf.tile(tf.range(n)[:, None], [1, ndim])
         return [tf.tensor_scatter_nd_update(a, index, tf.fill([n], val))]
@@ -261,7 +260,7 @@ class UnravelIndex(Op):
     def lower(self, node, inputs, ctx):
         indices, dims = (cast_tensor(t, "int64") for t in inputs)
         size = tf.reduce_prod(dims)
-        rest = checked(indices, (indices >= 0) & (indices < size),
+        rest = checked(ctx, indices, (indices >= 0) & (indices < size),
                        "unravel_index: index is out of bounds for the array of shape dims")
         axes = range(self.ndim - 1, -1, -1) if self.order == "C" else range(self.ndim)
         coords = [None] * self.ndim
@@ -306,7 +305,7 @@ class RavelMultiIndex(Op):
             elif self.mode == "clip":
                 i = tf.clip_by_value(i, 0, size - 1)
             else:
-                i = checked(i, (i >= 0) & (i < size),
+                i = checked(ctx, i, (i >= 0) & (i < size),
                             "ravel_multi_index: invalid entry in coordinates array")
             fixed.append(i)
         axes = range(len(fixed)) if self.order == "C" else range(len(fixed) - 1, -1, -1)

@@ -64,11 +64,11 @@ class LinalgOp(Op):
 
     def lower(self, node, inputs, ctx):
         x = as_compute(inputs[0], node.inputs[0].dtype)
-        results = self.compute(x)
+        results = self.compute(x, ctx)
         results = results if isinstance(results, (list, tuple)) else [results]
         return [cast_tensor(r, out.dtype) for r, out in zip(results, node.outputs)]
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         raise NotImplementedError
 
 
@@ -76,8 +76,11 @@ class MatrixInverse(LinalgOp):
     name = "matrix_inverse"
     square = True
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         return tf.linalg.inv(x)
+
+    def can_fail(self, node):
+        return True   # a singular matrix: TensorFlow's kernel raises, XLA's does not
 
 
 @tf.custom_gradient
@@ -100,7 +103,7 @@ def _pinv(x):
 class MatrixPinv(LinalgOp):
     name = "pinv"
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         return _pinv(x)
 
 
@@ -111,7 +114,7 @@ class Det(LinalgOp):
     def output_types(self, x):
         return [TensorType(x.dtype, ())]
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         return tf.linalg.det(x)
 
 
@@ -124,7 +127,7 @@ class Eig(LinalgOp):
     def output_types(self, x):
         return [TensorType(x.dtype, (False,)), TensorType(x.dtype, (False, False))]
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         w, v = tf.linalg.eig(x)
         if not x.dtype.is_complex:
             w, v = tf.math.real(w), tf.math.real(v)
@@ -147,7 +150,7 @@ class Eigh(LinalgOp):
         w_dtype = "float32" if x.dtype in ("float16", "float32", "complex64") else "float64"
         return [TensorType(w_dtype, (False,)), TensorType(x.dtype, (False, False))]
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         if self.UPLO == "U":  # tf.linalg.eigh reads the lower triangle
             x = tf.linalg.adjoint(x)
         w, v = tf.linalg.eigh(x)
@@ -171,7 +174,7 @@ class QR(LinalgOp):
         count = 1 if self.mode == "r" else 2
         return [TensorType(x.dtype, (False, False))] * count
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         q, r = tf.linalg.qr(x, full_matrices=self.mode == "complete")
         return [r] if self.mode == "r" else [q, r]
 
@@ -189,7 +192,7 @@ class SVD(LinalgOp):
             return [s]
         return [TensorType(x.dtype, (False, False)), s, TensorType(x.dtype, (False, False))]
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         if not self.compute_uv:
             return [tf.linalg.svd(x, compute_uv=False)]
         s, u, v = tf.linalg.svd(x, full_matrices=self.full_matrices)

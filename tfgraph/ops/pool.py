@@ -257,8 +257,7 @@ class _Windows:
             return self.max(x)
         if self.static:
             # DTensor has no layout rule for AvgPoolGrad: on a mesh, a convolution
-            average = (tf.nn.avg_pool2d if distribute.tracing_mesh() is None
-                       else _average_by_conv2d)
+            average = tf.nn.avg_pool2d
             total = _window_reduce(x, self.ws, self.stride, average) * _prod(self.ws)
         else:
             total = self.reduce(x, tf.reduce_sum)

@@ -2,9 +2,8 @@
 ``patternbroadcast`` (Theano's Rebroadcast), and the padding helpers
 ``shape_padleft``, ``shape_padright``, ``shape_padaxis``."""
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable
+from tfgraph.ops.base import as_tensor_variable, checked
 from tfgraph.ops.shape import dimshuffle
-from tfgraph.ops.structure import checked
 from tfgraph._tf import tf
 
 
@@ -31,7 +30,7 @@ class Rebroadcast(Op):
         x, = inputs
         for axis, flag in self.axis.items():
             if flag and not node.inputs[0].broadcastable[axis]:
-                x = checked(x, tf.equal(tf.shape(x)[axis], 1),
+                x = checked(ctx, x, tf.equal(tf.shape(x)[axis], 1),
                             f"Dimension {axis} in Rebroadcast's input was supposed to be 1: "
                             f"it must have length 1 to be broadcastable")
         return [x if x is not inputs[0] else tf.identity(x)]

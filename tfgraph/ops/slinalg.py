@@ -3,10 +3,9 @@ solve and its triangular forms, eigvalsh, expm; lowered to ``tf.linalg``.
 Dtypes and errors as described in ``tfgraph.ops.nlinalg``."""
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
 from tfgraph.ops.nlinalg import (LINALG_ERROR, LinalgOp, compute_dtype, matrix_input,
                                  symmetric, tril)
-from tfgraph.ops.structure import checked
 from tfgraph._tf import tf
 
 
@@ -67,7 +66,7 @@ class Expm(LinalgOp):
     name = "expm"
     square = True
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         return _expm(x)
 
 
@@ -100,7 +99,7 @@ class Cholesky(LinalgOp):
         # (Theano's ``lower`` attribute; the name is taken by Op.lower here.)
         self.lower_factor, self.on_error = bool(lower), on_error
 
-    def compute(self, x):
+    def compute(self, x, ctx):
         if not self.lower_factor:
             # SciPy's upper factor reads x's upper triangle: U = L(x^T)^T.
             x = tf.transpose(x)
@@ -111,7 +110,7 @@ class Cholesky(LinalgOp):
         if self.on_error == "nan":
             chol = tf.where(failed, tf.fill(tf.shape(x), tf.constant(float("nan"), x.dtype)), chol)
         else:
-            chol = checked(chol, tf.logical_not(failed),
+            chol = checked(ctx, chol, tf.logical_not(failed),
                            f"{LINALG_ERROR}Matrix is not positive definite")
         return chol if self.lower_factor else tf.transpose(chol)
 
@@ -139,6 +138,11 @@ class Solve(Op):
         self.trans, self.unit_diagonal = trans, unit_diagonal
         self.name = "solve" if A_structure in ("general", "symmetric") else "solve_triangular"
 
+    def can_fail(self, node):
+        # A singular a: TensorFlow's LU kernel raises, XLA's does not (the
+        # triangular solves check their diagonal themselves: a rule).
+        return self.A_structure in ("general", "symmetric")
+
     def make_node(self, a, b):
         a = matrix_input(a, f"{self.name}: a", square=True)
         b = as_tensor_variable(b)
@@ -159,7 +163,7 @@ class Solve(Op):
             if self.unit_diagonal:
                 a = tf.linalg.set_diag(a, tf.ones_like(tf.linalg.diag_part(a)))
             adjoint = self.trans in (1, 2, "T", "C")
-            a = checked(a, tf.not_equal(tf.linalg.diag_part(a), tf.zeros([], a.dtype)),
+            a = checked(ctx, a, tf.not_equal(tf.linalg.diag_part(a), tf.zeros([], a.dtype)),
                         f"{LINALG_ERROR}singular matrix: a zero on the diagonal of a")
             x = tf.linalg.triangular_solve(a, rhs, lower=lower, adjoint=adjoint)
         return [x[:, 0] if vector else x]
@@ -187,7 +191,7 @@ class Eigvalsh(Op):
         if len(inputs) == 1:
             return [cast_tensor(tf.linalg.eigvalsh(a), node.outputs[0].dtype)]
         b = symmetric(cast_tensor(inputs[1], dtype), self.from_lower)
-        chol = Cholesky().compute(b)  # raises if b is not positive definite
+        chol = Cholesky().compute(b, ctx)  # raises if b is not positive definite
         # L^-1 a L^-T has the generalized problem's eigenvalues.
         half = tf.linalg.triangular_solve(chol, a, lower=True)
         c = tf.linalg.triangular_solve(chol, tf.linalg.adjoint(half), lower=True)

@@ -3,8 +3,7 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor
-from tfgraph.ops.structure import checked
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
 from tfgraph._tf import tf
 
 
@@ -92,8 +91,8 @@ class TopK(Op):
         axis = static_axis(self.axis, node.inputs[0], self.name)
         kth = cast_tensor(kth, "int32")
         size = tf.shape(x)[axis]
-        kth = checked(kth, tf.not_equal(kth, 0), f"{self.name}: kth cannot be zero")
-        k = checked(tf.abs(kth), tf.abs(kth) <= size,
+        kth = checked(ctx, kth, tf.not_equal(kth, 0), f"{self.name}: kth cannot be zero")
+        k = checked(ctx, tf.abs(kth), tf.abs(kth) <= size,
                     f"{self.name}: kth cannot be larger than the size of axis {axis}")
         perm = [d for d in range(ndim) if d != axis] + [axis]
         inverse = [perm.index(d) for d in range(ndim)]

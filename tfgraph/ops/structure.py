@@ -4,16 +4,8 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
 from tfgraph._tf import tf
-
-
-def checked(tensor, condition, message):
-    """``tensor``, computed only once scalar ``condition`` holds; else the
-    call fails with ``message``."""
-    check = tf.debugging.Assert(tf.reduce_all(condition), [message])
-    with tf.control_dependencies([check]):
-        return tf.identity(tensor)
 
 
 def _int_scalar(value, what):
@@ -82,7 +74,7 @@ class Split(Op):
         x, sizes = inputs
         axis = self.axis % node.inputs[0].ndim
         sizes = cast_tensor(sizes, "int64")
-        sizes = checked(sizes, tf.equal(tf.reduce_sum(sizes), tf.shape(x, out_type=tf.int64)[axis]),
+        sizes = checked(ctx, sizes, tf.equal(tf.reduce_sum(sizes), tf.shape(x, out_type=tf.int64)[axis]),
                         f"split: the sizes must add up to the length of axis {axis}")
         return tf.split(x, sizes, axis=axis, num=self.n_splits)
 
@@ -177,7 +169,7 @@ class Choose(Op):
         elif self.mode == "clip":
             a = tf.clip_by_value(a, 0, n - 1)
         else:
-            a = checked(a, (a >= 0) & (a < n), "choose: invalid entry in choice array")
+            a = checked(ctx, a, (a >= 0) & (a < n), "choose: invalid entry in choice array")
         ndim = len(node.outputs[0].broadcastable)
         a = tf.broadcast_to(a, shape)
         c = tf.broadcast_to(choices, tf.concat([[n], shape], 0))
@@ -224,5 +216,5 @@ class Assert(Op):
     def lower(self, node, inputs, ctx):
         x, *conditions = inputs
         for c in conditions:
-            x = checked(x, tf.cast(c, tf.bool), self.msg)
+            x = checked(ctx, x, tf.cast(c, tf.bool), self.msg)
         return [x]

@@ -13,7 +13,6 @@ import collections
 
 import numpy as np
 
-from tfgraph.compile.xla_choice import RANDOM_DRAW_CHECK
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
@@ -175,7 +174,6 @@ class RandomDraw(Op):
         # the parameters, which are inputs here only to be checked.
         self.standard = options.pop("standard", False)
         assert not options, options
-        self.last_conditions = None  # see valid()
 
     def make_node(self, state, size, *params):
         inputs = [state] + ([size] if self.sized else []) + list(params)
@@ -207,38 +205,27 @@ class RandomDraw(Op):
             any(_constant(param_vars[i]) is None for i in check.params)
             for check in self.dist.checks)
 
-    def valid(self, node, inputs):
-        # The conditions the lowering just checked (under XLA, which drops
-        # the assertions, they are the draw's validity flag).
-        conditions, self.last_conditions = self.last_conditions or [], None
-        return tf.reduce_all(tf.stack(conditions)) if conditions else tf.constant(True)
-
     def lower(self, node, inputs, ctx):
+        # The draw's rules go through ctx.require: assertions, or, under XLA,
+        # which drops assertions, the draw's validity flags.
         state, size, params = self.split(inputs)
         _, size_var, param_vars = self.split(node.inputs)
-        conditions = []
-
-        def check(condition, message, *shown):
-            conditions.append(condition)
-            return tf.debugging.Assert(condition, [message, *shown], name=RANDOM_DRAW_CHECK)
         asserts = []
         if size is not None and not _non_negative(size_var):
-            asserts.append(check(tf.reduce_all(size >= 0),
-                                 f"{self}: size must be non-negative, got", size))
+            asserts += ctx.require(tf.reduce_all(size >= 0),
+                                   f"{self}: size must be non-negative, got", size)
         for rule in self.dist.checks:
             if all(_constant(param_vars[i]) is not None for i in rule.params):
                 continue  # checked when the graph was built
             ok = tf.reduce_all(rule.test(*[params[i] for i in rule.params]))
-            asserts.append(check(ok, f"{self}: {rule.message}"))
+            asserts += ctx.require(ok, f"{self}: {rule.message}")
         shape = size if size is not None else self._auto_shape(params)
         shape = _after(asserts, shape)   # no draw from bad parameters
         late = []
 
         def require(condition, message):
-            late.append(check(condition, message))
+            late.extend(ctx.require(condition, message))
         sample = self.dist.sample(state, shape, params, self, require)
-        if getattr(ctx, "validity", None) is not None:  # valid() is asked next, and clears it
-            self.last_conditions = conditions
         # The sample and the next state, hence every output and update that
         # uses either, wait for the checks.
         checks = asserts + late

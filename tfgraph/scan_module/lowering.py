@@ -4,11 +4,13 @@ Loop variables: the step counter, the last ``-min(taps)`` values of each
 state, the shared variables' current values, one ``TensorArray`` per stacked
 output, and (for ``until``) whether to go on. Sequences are read from
 ``TensorArray``s, the implicit inputs are captured. The inner graph is
-lowered in the body by a nested ``Lowering`` walk, with the function's mode
-checks, so its ops are checked step by step as any other.
+lowered in the body by a nested lowering walk (``ctx.nested()``), with the
+function's mode checks, so its ops are checked step by step as any other.
+Under XLA, which drops assertions, the loop carries whether every op of every
+step was valid, and the scan ``require``s it with its rules on the number of
+steps: its validity is data, returned with the walk's.
 """
-from tfgraph.compile.lower import Lowering
-from tfgraph.compile.xla_choice import SCAN_STEP_CHECK
+from tfgraph.compile.lower import all_valid
 from tfgraph.graph import toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph._tf import tf
@@ -19,7 +21,7 @@ def lower_scan(op, node, inputs, ctx):
     new_states, nits, _, condition = op.split_inner_outputs()
 
     slices, lengths = _sequence_slices(op, seqs)
-    n, n_valid = _number_of_steps(op, node, n_given, slices, lengths)
+    n = _number_of_steps(op, node, n_given, lengths, ctx)
     # A sequence longer than n steps is read whole: the loop reads its first n
     # entries, and no slice (with its gradient, a copy of the whole sequence)
     # is needed.
@@ -32,24 +34,22 @@ def lower_scan(op, node, inputs, ctx):
     out_arrays = [tf.TensorArray(v.dtype, size=0 if op.as_while else n,
                                  dynamic_size=op.as_while, infer_shape=True)
                   for v, needed in zip(out_vars, used) if needed]
-    recorder = _step_recorder(op, ctx)
+    recorder = _step_recorder(op, node, ctx)
     truncate = op.truncate_gradient
 
     # Under XLA, which computes a failing op without failing (and drops
-    # assertions), the loop carries whether every step's ops were valid; with
-    # the checks of the number of steps, that is Scan.valid.
-    checks_validity = ctx.validity is not None
+    # assertions), the loop carries whether every step's ops were valid.
+    checks_validity = ctx.xla
 
     def body(i, slots, shared_values, arrays, *extra):
         frozen = None
         if truncate is not None and truncate >= 0:
             frozen = i < n - truncate  # gradients flow back through the last steps only
-        flags = [] if checks_validity else None
         with tf.control_dependencies([recorder.assign(tf.cast(i, tf.int64))]
                                      if recorder is not None else []):
-            states_out, nit_out, shared_out, stop = run_step(
+            states_out, nit_out, shared_out, stop, flags = run_step(
                 op, ctx, [array.read(i) for array in seq_arrays], slots, shared_values,
-                implicit, frozen, flags)
+                implicit, frozen)
         new_slots = [state[1:] + [y] for state, y in zip(slots, states_out)]
         written = [y for y, needed in zip(states_out + nit_out, used) if needed]
         arrays = [a.write(i, y) for a, y in zip(arrays, written)]
@@ -87,7 +87,7 @@ def lower_scan(op, node, inputs, ctx):
         final = loop(_relaxed)
     _, _, shared_final, arrays = final[:4]
     if checks_validity:
-        op.last_validity = tf.logical_and(n_valid, final[-1])
+        ctx.require(final[-1], f"scan {op.scan_name!r}: an op of a step failed")
     stacked = iter(a.stack() for a in arrays)
     outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
                for v, needed in zip(out_vars, used)] + list(shared_final)
@@ -97,18 +97,13 @@ def lower_scan(op, node, inputs, ctx):
     return outputs
 
 
-def all_valid(flags, so_far):
-    """``so_far`` and every flag of ``flags``."""
-    return tf.logical_and(so_far, tf.reduce_all(tf.stack(flags))) if flags else so_far
-
-
-def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, flags=None):
+def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None):
     """One step: the inner graph lowered on the sequences' slices, the states'
     slots (per state, the last ``-min(taps)`` values), the shared values and
     the implicit inputs. ``frozen``: a bool or boolean tensor, true where no
-    gradient may flow back into the step; ``flags``: a list to collect the
-    step's validity flags in (under XLA). Returns (new states cast to their
-    slots' dtype, nit outputs, new shared values, the until condition or None)."""
+    gradient may flow back into the step. Returns (new states cast to their
+    slots' dtype, nit outputs, new shared values, the until condition or None,
+    the step's validity flags: [(node, flag)], under XLA)."""
     seq_in, state_in, shared_in, implicit_in = op.split_inner_inputs()
     new_states, nits, new_shared, condition = op.split_inner_outputs()
     values = {id(var): t for var, t in zip(seq_in, seq_values)}
@@ -123,12 +118,13 @@ def run_step(op, ctx, seq_values, slots, shared_values, implicit, frozen=None, f
         values = {k: tf.stop_gradient(t) for k, t in values.items()}
     elif frozen is not None and frozen is not False:
         values = {k: tf.where(frozen, tf.stop_gradient(t), t) for k, t in values.items()}
-    lowered = Lowering(check=ctx.check, validity=flags).run(op.inner_outputs, values)
+    walk = ctx.nested()
+    lowered = walk.run(op.inner_outputs, values)
     results = [_value(lowered, y) for y in op.inner_outputs]
     a, b = len(new_states), len(new_states) + len(nits)
     states = [cast_tensor(y, state[0].dtype.name) for state, y in zip(slots, results[:a])]
     return (states, results[a:b], results[b:b + len(new_shared)],
-            results[-1] if condition is not None else None)
+            results[-1] if condition is not None else None, walk.validity)
 
 
 def _used(variables, targets):
@@ -169,9 +165,9 @@ def _sequence_slices(op, seqs):
     return slices, lengths
 
 
-def _number_of_steps(op, node, n_given, slices, lengths):
-    """The number of steps (int32), with run-time checks of Theano's rules,
-    and a boolean tensor, true when they hold."""
+def _number_of_steps(op, node, n_given, lengths, ctx):
+    """The number of steps (int32), required (``ctx.require``) to follow
+    Theano's rules."""
     name = op.scan_name
     rules = []  # (holds, what the error says, the values it shows)
     if op.n_steps_given:
@@ -188,11 +184,10 @@ def _number_of_steps(op, node, n_given, slices, lengths):
             n = tf.minimum(n, length)
     rules.append((n != 0, f"scan {name!r} has no step to run (0 steps): scan needs at least "
                           f"one step, as Theano's", []))
-    # The name tells tfgraph.compile.xla_choice that Scan.valid covers these under XLA.
-    checks = [tf.debugging.Assert(holds, [message, *shown], name=SCAN_STEP_CHECK)
-              for holds, message, shown in rules]
+    checks = [check for holds, message, shown in rules
+              for check in ctx.require(holds, message, *shown)]
     with tf.control_dependencies(checks):
-        return tf.identity(n), tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
+        return tf.identity(n)
 
 
 def _initial_slots(init, taps):
@@ -204,14 +199,11 @@ def _initial_slots(init, taps):
     return [init[m] for m in range(depth)]
 
 
-def _step_recorder(op, ctx):
+def _step_recorder(op, node, ctx):
     """A variable holding the step the loop is at (-1 once it has finished), so
     that an error inside the loop can say at which step it happened; only for
-    inner graphs whose ops can fail on values, or checked by the mode."""
-    if not (op.records_steps or getattr(ctx.check, "mode_checks", ctx.check is not None)):
+    inner graphs whose ops can fail on values, or checked by the mode, and
+    not under XLA (which raises no error inside the loop)."""
+    if ctx.xla or not (op.records_steps or ctx.node_hook is not None):
         return None
-    if op.step_variable is None:
-        with tf.init_scope():
-            op.step_variable = tf.Variable(tf.constant(-1, tf.int64), trainable=False,
-                                           name="scan_step")
-    return op.step_variable
+    return ctx.checks.step_recorder(node)

@@ -25,12 +25,14 @@ each shared variable's value after the last step.
 
 It lowers to one ``tf.while_loop`` carrying the states and shared values,
 with ``TensorArray``s for the sequences and the stacked outputs, the inner
-graph lowered by a nested ``Lowering`` walk inside the loop body; the
-function's gradient tapes record the loop as one op and differentiate
-through it.
+graph lowered by a nested lowering walk inside the loop body; the function's
+gradient tapes record the loop as one op and differentiate through it
+(lowering.py). On a mesh of devices, its registered mesh lowering unrolls the
+steps instead (unrolled.py).
 """
-from tfgraph._tf import tf
-from tfgraph.graph import Apply, Op, TensorType, toposort
+from tfgraph.graph import Apply, Op, TensorType, register_lowering, toposort
+from tfgraph.scan_module.lowering import lower_scan
+from tfgraph.scan_module.unrolled import lower_scan_unrolled
 
 
 class Scan(Op):
@@ -54,9 +56,6 @@ class Scan(Op):
         self.n_state_slices = sum(len(t) for t in self.state_taps)
         self.n_implicit = (len(self.inner_inputs) - self.n_seq_slices - self.n_state_slices
                            - n_shared)
-        # Set by the lowering when it records the step it is at (see step_tracker).
-        self.step_variable = None
-        self.last_validity = None  # see valid()
         self.records_steps = _can_fail(self.inner_outputs)
 
     # --- layout ------------------------------------------------------------------
@@ -70,14 +69,9 @@ class Scan(Op):
 
     def can_fail(self, node):
         # Its number of steps is checked when it runs (negative, more than a
-        # sequence has, none), and its inner ops may fail.
+        # sequence has, none), and its inner ops may fail: its lowering
+        # requires both (ctx.require), as validity flags under XLA.
         return True
-
-    def valid(self, node, inputs):
-        # Under XLA the loop carries whether every op of every step was valid
-        # (set by its lowering, just before this is asked).
-        flag, self.last_validity = self.last_validity, None
-        return tf.constant(False) if flag is None else flag
 
     def split_inner_inputs(self):
         """(sequence slices, state taps, shared values, implicit) placeholders."""
@@ -124,12 +118,6 @@ class Scan(Op):
     # --- lowering ------------------------------------------------------------------
 
     def lower(self, node, inputs, ctx):
-        from tfgraph.distribute import tracing_mesh
-        if tracing_mesh() is not None:
-            # DTensor lays out neither TensorArrays nor a loop's gradient.
-            from tfgraph.scan_module.unrolled import lower_scan_unrolled
-            return lower_scan_unrolled(self, node, inputs, ctx)
-        from tfgraph.scan_module.lowering import lower_scan
         return lower_scan(self, node, inputs, ctx)
 
     # --- printing -------------------------------------------------------------------
@@ -146,6 +134,12 @@ class Scan(Op):
         if self.go_backwards:
             parts.append("go_backwards=True")
         return f"{self}({', '.join(parts)})"
+
+
+
+# DTensor lays out neither TensorArrays nor a loop's gradient: on a mesh the
+# steps are unrolled.
+register_lowering(Scan, lower_scan_unrolled, platform="mesh")
 
 
 

@@ -8,7 +8,8 @@ is known when it is traced: each step's graph is lowered once per step,
 reading the sequences' steps from ``tf.unstack`` and stacking the outputs with
 ``tf.stack``, which DTensor lays out. One device keeps the loop (lowering.py).
 """
-from tfgraph.scan_module.lowering import all_valid, run_step
+from tfgraph.compile.lower import all_valid
+from tfgraph.scan_module.lowering import run_step
 from tfgraph._tf import tf
 
 
@@ -25,19 +26,20 @@ def lower_scan_unrolled(op, node, inputs, ctx):
     shared_values = list(shareds)
     stacked = [[] for _ in range(len(new_states) + len(nits))]
     truncate = op.truncate_gradient
-    flags = [] if ctx.validity is not None else None
+    flags = []
     for t in range(n):
         with tf.name_scope(f"step_{t}"):
             # Gradients flow back through the last `truncate` steps only.
             frozen = truncate is not None and 0 <= truncate and t < n - truncate
-            states, nit_out, shared_values, _ = run_step(
+            states, nit_out, shared_values, _, step_flags = run_step(
                 op, ctx, [seq_steps(t) for seq_steps in steps], slots, shared_values,
-                implicit, frozen, flags)
+                implicit, frozen)
+        flags += step_flags
         slots = [state[1:] + [y] for state, y in zip(slots, states)]
         for column, y in zip(stacked, states + nit_out):
             column.append(y)
-    if flags is not None:
-        op.last_validity = all_valid(flags, tf.constant(True))
+    if flags:   # under XLA
+        ctx.require(all_valid(flags), f"scan {op.scan_name!r}: an op of a step failed")
     return [tf.stack(column) for column in stacked] + list(shared_values)
 
 

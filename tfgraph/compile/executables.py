@@ -1,0 +1,218 @@
+"""The ways to run a Program: one small class each, with one ``__call__``.
+
+Each takes the inputs as a list of eager tensors (``arguments.py`` makes
+them) and returns the outputs as eager tensors, having assigned the updates
+if and only if the call succeeded. A failure is TensorFlow's own error
+(``tfgraph.compile.errors`` translates it), or ``LoweringFailed`` from an
+eager run.
+
+- ``Traced``: the program's graph as one concrete function.
+- ``Eager``: op by op, on every call (FAST_COMPILE).
+- ``Xla``: the graph compiled by XLA; a call whose validity flags do not all
+  hold assigns nothing and runs again as ``Traced``, which raises the op's
+  own error.
+- ``Auto``: ``Traced`` or ``Xla``, chosen per input shape by measurement
+  (``tfgraph.compile.xla.Choice``).
+- ``Mesh`` (tfgraph.compile.mesh): on a mesh of devices.
+
+``choose`` picks one for a function, by the XLA policy. Tracing holds Ctrl-C
+back until it is done (``transaction.interrupts_deferred``): an interrupt
+inside TensorFlow's graph building would leave its global state broken.
+"""
+import time
+import warnings
+
+from tfgraph.compile import transaction, xla
+from tfgraph.compile.lower import all_valid
+from tfgraph.compile.mesh import Mesh
+from tfgraph._tf import tf
+
+
+def trace(tf_function):
+    """``tf_function``'s concrete function, traced with Ctrl-C held back."""
+    with transaction.interrupts_deferred():
+        return tf_function.get_concrete_function()
+
+
+def call_concrete(concrete_function, tensors):
+    """Run a concrete function on a list of tensors of its signature's types.
+    ``_call_flat`` skips binding the arguments to the signature again, the
+    most costly Python step of a call; the public call where it is missing."""
+    call_flat = getattr(concrete_function, "_call_flat", None)
+    if call_flat is None:  # pragma: no cover - other TensorFlow versions
+        return concrete_function(*tensors)
+    return call_flat(tensors, concrete_function.captured_inputs)
+
+
+class Traced:
+    """The program's graph, traced once for every input shape."""
+
+    def __init__(self, program):
+        self.program = program
+        self.concrete_function = trace(tf.function(
+            self._body, input_signature=program.signature(), autograph=False))
+
+    def _body(self, *args):
+        self.program.trace_count += 1
+        return self.program.body(*args)
+
+    def __call__(self, tensors):
+        return call_concrete(self.concrete_function, tensors)
+
+
+class Eager:
+    """The lowering run op by op on every call: a debugger can step through
+    it. Everything is computed, then assigned; an exception before or during
+    the assignments leaves every shared variable as it was, and Ctrl-C waits
+    for the end of the call, whose assignments are many separate steps."""
+
+    concrete_function = None
+
+    def __init__(self, program):
+        self.program = program
+
+    def __call__(self, tensors):
+        program = self.program
+        with transaction.interrupts_deferred(), tf.device(program.device):
+            program.trace_count += 1
+            updated = [target.variable for target, _ in program.updates]
+            before = transaction.snapshot(updated)
+            lowered = program.lower(tensors)
+            transaction.assign_all(updated, lowered.new_values, before)
+            return lowered.outputs
+
+
+class Xla:
+    """The program compiled by XLA. XLA computes a failing op without failing
+    (a clamped index, garbage for an integer division by zero) and drops
+    assertions, so every rule is a validity flag (``Lowering.require``,
+    ``Op.valid``): the flags come back with the outputs, the assignments run
+    only if all hold, and a call where one does not runs again without XLA
+    (``fallback``, a Traced) to raise the op's own error. A graph XLA cannot
+    compile runs without XLA from its first call on."""
+
+    def __init__(self, program, fallback):
+        self.program, self._fallback = program, fallback
+        self.flag_nodes = []    # the node of each validity flag, set when traced
+        self.unguarded = []     # nodes that can fail but give no flag: see ``safe``
+        self.concrete_function = trace(tf.function(
+            self._body, input_signature=program.signature(), autograph=False,
+            jit_compile=True))
+        self.compiles = None    # known after the first call
+        self.fallback_calls = 0  # calls that ran again without XLA
+
+    def _body(self, *args):
+        program = self.program
+        program.trace_count += 1
+        with tf.device(program.device):
+            lowered = program.lower(args, xla=True)
+            self.unguarded = lowered.unguarded
+            if not lowered.validity:
+                return program.assign(lowered.outputs, lowered.new_values)
+            self.flag_nodes = [node for node, _ in lowered.validity]
+            flags = tf.stack([flag for _, flag in lowered.validity])
+
+            def assign():
+                program.assign(lowered.outputs, lowered.new_values)
+                return tf.constant(True)
+            with tf.control_dependencies(lowered.outputs + lowered.new_values):
+                tf.cond(all_valid(lowered.validity), assign, lambda: tf.constant(False))
+            return [tf.identity(o) for o in lowered.outputs] + [flags]
+
+    @property
+    def safe(self):
+        """Whether every node that can fail at run time gives XLA a validity
+        flag: else XLA would compute it wrongly without a word (a singular
+        matrix's inverse), and the graph must run without XLA."""
+        return not self.unguarded
+
+    def fallback(self):
+        """The Traced graph without XLA, made when first needed."""
+        if not isinstance(self._fallback, Traced):
+            self._fallback = Traced(self.program)
+        self.fallback_calls += 1
+        return self._fallback
+
+    def __call__(self, tensors):
+        if self.compiles is False:
+            return self.fallback()(tensors)
+        try:
+            results = call_concrete(self.concrete_function, tensors)
+        except tf.errors.InvalidArgumentError as error:
+            if "tf2xla conversion failed" not in (error.message or ""):
+                raise
+            # Nothing ran: XLA could not compile the graph for these arguments.
+            # Without XLA the call raises the op's own error (a value XLA needs
+            # as a constant, a shape it rejects), or it runs: then, if XLA never
+            # compiled it, the graph goes on without XLA.
+            results = self.fallback()(tensors)
+            self.compiles = self.compiles or False
+            return results
+        self.compiles = True
+        if self.flag_nodes:
+            *results, flags = results
+            if not all(flags.numpy()):
+                return self.fallback()(tensors)  # nothing was assigned
+        return results
+
+
+class Auto:
+    """``Traced`` or ``Xla``, per input shape, as measurement says
+    (``tfgraph.compile.xla``)."""
+
+    def __init__(self, program, plain):
+        self.program, self.plain = program, plain
+        self.concrete_function = plain.concrete_function
+        self.choice = xla.Choice()
+        self.xla = None   # made when a shape first tries it
+
+    def __call__(self, tensors):
+        key = tuple(tuple(t.shape) for t in tensors)
+        use_xla = self.choice.use_xla(key)
+        if use_xla and self.xla is None:
+            self.xla = Xla(self.program, self.plain)
+            if not self.xla.safe:
+                self.choice, use_xla = _Never(), False
+        run = self.xla if use_xla else self.plain
+        start = time.perf_counter()
+        results = run(tensors)
+        if use_xla and self.xla.compiles is False:   # XLA cannot compile it: never again
+            self.choice = _Never()
+        else:
+            self.choice.record(key, use_xla, time.perf_counter() - start)
+        return results
+
+
+class _Never:
+    """The choice of a graph XLA cannot compile."""
+
+    def use_xla(self, key):
+        return False
+
+    def record(self, key, used_xla, seconds):
+        pass
+
+
+def choose(program, mesh=None):
+    """The executable for ``program``: by its mode and the XLA policy."""
+    if program.mode.eager:
+        return Eager(program)
+    setting = xla.setting(program.mode)
+    if mesh is not None:
+        return Mesh(program, mesh, xla=setting is True and program.may_use_xla())
+    if setting is False or not program.may_use_xla():
+        return Traced(program)
+    if setting is True:
+        compiled = Xla(program, None)
+        if compiled.safe:
+            return compiled
+        warnings.warn(f"function {program.name!r} runs without XLA, though asked to: XLA "
+                      f"would not report a failure of {_nodes_text(compiled.unguarded)}, "
+                      f"which TensorFlow's own kernels raise", stacklevel=4)
+        return compiled.fallback()
+    return Auto(program, Traced(program))
+
+
+def _nodes_text(nodes):
+    ops = sorted({str(node.op) for node in nodes})
+    return ", ".join(ops[:3]) + (", ..." if len(ops) > 3 else "")

@@ -1,0 +1,182 @@
+"""A compiled function's inputs: ``In``/``Param`` (names, defaults, conversion
+rules) and the turning of a call's arguments into tensors of the inputs'
+types, by Theano's rules.
+
+Most calls pass arrays that already have their inputs' exact types: NumPy
+arrays (or eager tensors) of the right dtype and number of dimensions, or a
+Python int or float its input's dtype holds exactly. For them the general
+conversion (``TensorType.filter``) would return the argument unchanged, so
+``Arguments.tensors`` checks only that and makes each a tensor; any other
+call takes the general path, which binds keywords and defaults and converts
+each argument, with Theano's errors naming the input.
+"""
+import numpy as np
+
+from tfgraph.graph import Variable
+from tfgraph._tf import tf
+
+try:  # half the cost of tf.constant; an internal name, so keep a way back
+    from tensorflow.python.eager import context as _context
+    from tensorflow.python.framework.constant_op import convert_to_eager_tensor as _to_eager
+
+    def as_tensor(array, dtype):
+        return _to_eager(array, _context.context(), dtype)
+except ImportError:  # pragma: no cover - other TensorFlow versions
+    def as_tensor(array, dtype):
+        return tf.constant(array, dtype=dtype)
+
+
+class In:
+    """An input with options: a ``name`` for keyword calls, a default ``value``,
+    and its own ``strict``/``allow_downcast`` conversion rules."""
+
+    _NO_VALUE = object()
+
+    def __init__(self, variable, name=None, value=_NO_VALUE, update=None, mutable=False,
+                 strict=False, allow_downcast=None, autoname=True, implicit=False,
+                 borrow=False, shared=False):
+        if not isinstance(variable, Variable):
+            raise TypeError(f"In() takes a symbolic variable, got {variable!r}")
+        if update is not None:
+            raise NotImplementedError("In(update=...) is not supported; use a shared "
+                                      "variable and function(updates=...) instead")
+        self.variable = variable
+        self.name = name if name is not None else (variable.name if autoname else None)
+        self.value = value
+        self.strict, self.allow_downcast = strict, allow_downcast
+
+    @property
+    def has_default(self):
+        return self.value is not In._NO_VALUE
+
+    def __getstate__(self):
+        # The no-default marker is this module's object: pickle the fact, not it.
+        state = dict(self.__dict__)
+        if not self.has_default:
+            del state["value"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self.__dict__.setdefault("value", In._NO_VALUE)
+
+
+class Param(In):
+    """Theano's older spelling of ``In``, with ``default=`` for the value."""
+
+    def __init__(self, variable, default=In._NO_VALUE, name=None, mutable=False,
+                 strict=False, allow_downcast=None, implicit=None, borrow=None):
+        super().__init__(variable, name=name, value=default, strict=strict,
+                         allow_downcast=allow_downcast)
+
+
+class Arguments:
+    """A call's arguments as tensors of the inputs' types (``specs``: the
+    function's ``In``s), for function ``name``."""
+
+    def __init__(self, name, specs):
+        self.name, self.specs = name, list(specs)
+        self._types = [(np.dtype(t.dtype), tf.as_dtype(t.dtype), t.ndim,
+                        [axis for axis, b in enumerate(t.broadcastable) if b])
+                       for t in (s.variable.type for s in self.specs)]
+
+    def tensors(self, args, kwargs):
+        """The arguments as eager tensors: by the short path when each has its
+        input's exact type, else bound and converted by Theano's rules."""
+        tensors = None if kwargs else self.exact(args)
+        if tensors is None:
+            tensors = [as_tensor(a, t[1]) for a, t in
+                       zip(self.arrays(args, kwargs), self._types)]
+        return tensors
+
+    def exact(self, args):
+        """``args`` as tensors, or None when one is not exactly of its type."""
+        if len(args) != len(self._types):
+            return None
+        tensors = []
+        for value, (np_dtype, tf_dtype, ndim, unit_axes) in zip(args, self._types):
+            if ndim == 0 and type(value) in (int, float) and _exact_scalar(value, np_dtype):
+                # A minibatch index or a learning rate, the commonest scalar
+                # arguments: the general path would convert it to the same value.
+                tensors.append(as_tensor(value, tf_dtype))
+                continue
+            if type(value) is np.ndarray or type(value) is np_dtype.type:  # array or scalar
+                if value.dtype != np_dtype or value.ndim != ndim:
+                    return None
+                shape = value.shape
+                value = as_tensor(value, tf_dtype)
+            elif isinstance(value, tf.Tensor) and tf.executing_eagerly():
+                if value.dtype != tf_dtype or value.shape.rank != ndim:
+                    return None
+                shape = value.shape
+            else:
+                return None
+            if any(shape[axis] != 1 for axis in unit_axes):
+                return None
+            tensors.append(value)
+        return tensors
+
+    def arrays(self, args, kwargs):
+        """The arguments bound to the inputs (keywords, defaults) and converted
+        to NumPy arrays of their types, by Theano's rules."""
+        return self.convert(self.bind(args, kwargs))
+
+    def bind(self, args, kwargs):
+        n = len(self.specs)
+        if len(args) > n:
+            raise TypeError(f"function {self.name!r} takes {n} argument(s) "
+                            f"({self.listing()}), got {len(args)}")
+        values = list(args) + [In._NO_VALUE] * (n - len(args))
+        for key, value in kwargs.items():
+            positions = [i for i, s in enumerate(self.specs) if s.name == key]
+            if len(positions) > 1:
+                raise TypeError(f"function {self.name!r}: ambiguous name {key!r}: inputs "
+                                f"{positions} all have it; pass them by position")
+            if not positions:
+                raise TypeError(f"function {self.name!r} got an unexpected keyword argument "
+                                f"{key!r}; its inputs are {self.listing()}")
+            position = positions[0]
+            if values[position] is not In._NO_VALUE:
+                raise TypeError(f"function {self.name!r} got multiple values for input "
+                                f"{key!r} (index {position})")
+            values[position] = value
+        for position, (spec, value) in enumerate(zip(self.specs, values)):
+            if value is In._NO_VALUE:
+                if not spec.has_default:
+                    raise TypeError(f"function {self.name!r}: missing input "
+                                    f"{spec.name or spec.variable} at index {position}; "
+                                    f"its inputs are {self.listing()}")
+                values[position] = spec.value
+        return values
+
+    def convert(self, values, stacked=False, what=None):
+        """``values`` as arrays of the inputs' types; ``stacked``: each with a
+        leading axis (a loop's steps), ``what`` naming the call in errors."""
+        arrays = []
+        for position, (spec, value) in enumerate(zip(self.specs, values)):
+            type_ = spec.variable.type
+            if stacked:
+                type_ = type(type_)(type_.dtype, (False,) + type_.broadcastable)
+            try:
+                arrays.append(type_.filter(value, strict=spec.strict,
+                                           allow_downcast=spec.allow_downcast))
+            except (TypeError, ValueError) as error:
+                raise type(error)(f"Bad input argument with name \"{spec.name or spec.variable}"
+                                  f"\" to {what or 'function'} \"{self.name}\" at index "
+                                  f"{position} (0-based){', stacked over steps' if stacked else ''}"
+                                  f": {error}") from None
+        return arrays
+
+    def listing(self):
+        return ", ".join(str(s.name or s.variable) for s in self.specs)
+
+
+def _exact_scalar(value, np_dtype):
+    """Whether Python int or float ``value`` is held exactly by ``np_dtype``
+    (Theano's filter accepts it then, and converts it to that value)."""
+    if type(value) is float:
+        return np_dtype == np.float64
+    if np_dtype.kind not in "iu":
+        return False
+    bounds = np.iinfo(np_dtype)
+    return bounds.min <= value <= bounds.max

@@ -1,0 +1,151 @@
+"""A ``Program``: what a compiled function computes, ready to be lowered.
+
+A Program holds the graph after ``givens`` and the compile-time rewrites
+(``outputs``, ``updates``), the shared variables it reads and writes (and the
+locks a call takes, in their one order), its input signature, and its
+run-time checks. It does not run anything: the executables
+(``tfgraph.compile.executables``) trace or run its ``lower`` in the way they
+are made for, and ``loop``, meshes, persistence and export use the same
+interface.
+
+``lower(args)`` returns, for tensors of the inputs, the outputs, the updates'
+new values and the validity flags (``Lowered``): each new value has been
+checked to fit its shared variable's type, nothing is assigned.
+``assign(new_values)`` then makes the assignments, each waiting for every
+output, new value and check, so that a call that fails changes nothing.
+"""
+import collections
+
+from tfgraph import devices
+from tfgraph.compile import transaction
+from tfgraph.compile.checks import Checks
+from tfgraph.compile.lower import Lowering, scope_name
+from tfgraph.compile.rewrite import rewrite
+from tfgraph.graph import Constant, ancestors, toposort
+from tfgraph.shared import SharedVariable
+from tfgraph._tf import tf
+
+# validity: [(node, flag)] under XLA; unguarded: nodes that can fail but gave
+# no flag there (tfgraph.compile.lower.Lowering).
+Lowered = collections.namedtuple("Lowered", "outputs new_values validity unguarded")
+
+
+class Program:
+    """What a compiled function computes (see the module docstring).
+
+    - ``name``: the function's name; ``mode``: its Mode;
+    - ``inputs``: the input variables, in order; ``input_names``: their names;
+    - ``outputs``: the output variables; ``updates``: (shared variable, new
+      value) pairs; both after givens and rewrites;
+    - ``shared_variables``: the shared variables the graph reads (not given as
+      inputs); ``locks``: the locks a call holds;
+    - ``platform``: None (one device) or ``"mesh"``; ``device``: where it runs;
+    - ``checks``: its run-time checks, scopes and scan steps (``Checks``).
+    """
+
+    def __init__(self, name, mode, inputs, input_names, outputs, updates, platform=None):
+        self.name, self.mode = name, mode
+        self.inputs, self.input_names = list(inputs), list(input_names)
+        self.platform = platform
+        targets = rewrite([*outputs, *(v for _, v in updates)], platform=platform)
+        n = len(outputs)
+        self.outputs = targets[:n]
+        self.updates = [(t, v) for (t, _), v in zip(updates, targets[n:])]
+        self.targets = targets
+        needed = ancestors(targets, blockers=self.inputs)
+        input_ids = {id(v) for v in self.inputs}
+        self.used_inputs = {id(v) for v in needed} & input_ids
+        self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
+                                 and id(v) not in input_ids]
+        self.locks = transaction.lock_order(
+            self.shared_variables + [target for target, _ in self.updates])
+        self.checks = Checks(name)
+        self.device = devices.resolve()
+        self.trace_count = 0   # the times an executable traced (or ran eagerly) a call
+
+    # --- what executables ask ----------------------------------------------------
+
+    def signature(self, stacked=False):
+        """The inputs' ``tf.TensorSpec``s (length 1 for a broadcastable
+        dimension, any length otherwise); ``stacked``: with a leading axis of
+        any length (a loop's steps)."""
+        return [tf.TensorSpec(([None] if stacked else []) +
+                              [1 if b else None for b in var.broadcastable],
+                              var.dtype, name=scope_name(name or f"input_{i}"))
+                for i, (var, name) in enumerate(zip(self.inputs, self.input_names))]
+
+    def may_use_xla(self):
+        """Whether XLA can compile the whole graph: no op of it (or of an
+        inner graph, a scan's step) calls back into Python."""
+        return all(node.op.xla_compilable(node) for node in self._nodes())
+
+    def _nodes(self):
+        """Every node, those of inner graphs (scan steps) included."""
+        stack, seen = list(toposort(self.targets)), set()
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            yield node
+            stack.extend(toposort(node.op.inner_outputs))
+
+    def lower(self, args, xla=False, shared_values=None, platform=False):
+        """``Lowered(outputs, new_values, validity, unguarded)`` for ``args``, tensors of
+        the inputs. The shared variables are read here unless
+        ``shared_values`` gives their tensors (in ``shared_variables``'
+        order); ``platform`` defaults to the program's."""
+        values = {id(var): t for var, t in zip(self.inputs, args)}
+        if shared_values is None:
+            for var in self.shared_variables:
+                with tf.name_scope(scope_name(var.name or "shared")):
+                    values[id(var)] = var.variable.read_value()
+        else:
+            values.update((id(var), t) for var, t in zip(self.shared_variables, shared_values))
+        check_input = self.mode.input_checker(self.checks)
+        if check_input is not None:
+            for position, var in enumerate(self.inputs):
+                if id(var) in self.used_inputs:  # a check nothing waits for could not stop updates
+                    values[id(var)] = check_input(var, values[id(var)], position)
+            for var in self.shared_variables:
+                values[id(var)] = check_input(var, values[id(var)], None)
+        lowering = Lowering(self.platform if platform is False else platform, xla, self.checks,
+                            self.mode.checker(self.checks))
+        values = lowering.run(self.targets, values)
+        for var in self.targets:
+            if isinstance(var, Constant) and id(var) not in values:  # an output with no op
+                values[id(var)] = tf.constant(var.data, dtype=var.dtype)
+        outputs = [values[id(v)] for v in self.outputs]
+        new_values = [_fitted(lowering, values[id(v)], target) for target, v in self.updates]
+        return Lowered(outputs, new_values, lowering.validity, lowering.unguarded)
+
+    def assign(self, outputs, new_values):
+        """Assign the updates' ``new_values`` (in a graph), once every output
+        and new value exists and passed its checks, so a failing call leaves
+        every shared variable as it was. Returns the outputs."""
+        with tf.control_dependencies(outputs + new_values):
+            for (target, _), value in zip(self.updates, new_values):
+                target.variable.assign(value)
+        return outputs
+
+    def body(self, *args):
+        """One call as a graph: lower, then assign (no XLA)."""
+        with tf.device(self.device):
+            lowered = self.lower(args)
+            return self.assign(lowered.outputs, lowered.new_values)
+
+
+def _fitted(lowering, value, shared_variable):
+    """``value`` checked (at run time) to have length 1 in every broadcastable
+    dimension of ``shared_variable``, so that no call stores a value its type
+    forbids."""
+    axes = [d for d, b in enumerate(shared_variable.broadcastable) if b]
+    if not axes:
+        return value
+    if lowering.xla:
+        lowering.node = None
+        lowering.require(tf.reduce_all(tf.equal(tf.gather(tf.shape(value), axes), 1)),
+                         f"the update of {shared_variable} has a dimension of length other "
+                         f"than 1 where its type {shared_variable.type} broadcasts")
+        return value
+    return tf.ensure_shape(value, [1 if b else None for b in shared_variable.broadcastable])
