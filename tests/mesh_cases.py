@@ -233,3 +233,57 @@ def scan_rnn(steps=3):
 CASES["scan_rnn"] = scan_rnn
 # Data parallel over the batch, the second axis of a sequence.
 LAYOUTS["scan_rnn"] = {"x": [None, "batch", None], "y": [None, "batch", None]}
+
+
+def failures():
+    """Calls and loops that fail midway on a mesh as on one device: what they
+    raise (as 'error/<name>': 'ExceptionClass: message'), and that what they
+    did is undone, so the next calls give the one-device numbers. An index
+    out of range; a label out of range in the softmax negative
+    log-likelihood; a sliced loop whose step 2 fails; a loop whose every step
+    reads an index out of range."""
+    result = {}
+
+    def attempt(name, action):
+        try:
+            action()
+            result[f"error/{name}"] = np.array("no error")
+        except Exception as error:  # noqa: BLE001  (what it is, compared below)
+            result[f"error/{name}"] = np.array(f"{type(error).__name__}: {error}")
+
+    x, i = T.vector("x"), T.lvector("i")
+    s = theano.shared(np.float64(2), name="s")
+    f = theano.function([x, i], x[i].sum() * s, updates=[(s, s * 2)], name="gather")
+    points = np.arange(8, dtype=theano.config.floatX)
+    result["first"] = f(points, [1, 2])                       # 3 * 2; s -> 4
+    attempt("index", lambda: f(points, [1, 9]))
+    result["s_after_index"] = s.get_value()                   # still 4
+    result["next"] = f(points, [1, 2])                        # 3 * 4; s -> 8
+    steps = np.stack([points] * 4)
+    attempt("loop", lambda: f.loop(None, steps, [[0, 1], [1, 2], [0, 9], [1, 1]],
+                                   sliced=True))
+    result["s_after_loop"] = s.get_value()                    # still 8
+    attempt("loop_every_step", lambda: f.loop(2, points, [9, 9]))
+    result["s_after_loops"] = s.get_value()                   # still 8
+    result["loop"] = f.loop(None, steps[:2], [[0, 1], [1, 2]], sliced=True)  # s -> 32
+
+    rng = np.random.RandomState(3)
+    inputs, labels = T.matrix("inputs"), T.ivector("labels")
+    W = theano.shared(rng.uniform(-1, 1, (3, 4)), name="W")
+    p_y = T.nnet.softmax(T.dot(inputs, W))
+    cost = -T.mean(T.log(p_y)[T.arange(labels.shape[0]), labels])
+    train = theano.function([inputs, labels], cost, updates=[(W, W - 0.5 * T.grad(cost, W))],
+                            name="train")
+    batch = rng.uniform(-1, 1, (8, 3))
+    good = np.array([0, 1, 2, 3, 0, 1, 2, 3], dtype="int32")
+    result["cost"] = train(batch, good)
+    attempt("label", lambda: train(batch, np.array([0, 1, 2, 7, 0, 1, 2, 3], dtype="int32")))
+    result["W_after_label"] = W.get_value()
+    result["cost_next"] = train(batch, good)
+    result["W"] = W.get_value()
+    result["s"] = s.get_value()
+    return result
+
+
+CASES["failures"] = failures
+LAYOUTS["failures"] = {"i": [None]}   # the indices whole on every device

@@ -75,6 +75,28 @@ def test_four_devices_data_and_model_parallel(tmp_path):
     assert "input 'z'" in messages["rule"] and "2 entries" in messages["rule"]
 
 
+def test_failing_calls_and_loops_raise_what_one_device_raises_and_change_nothing(tmp_path):
+    """An index or a label out of range in a call, a loop's failing step: on 2
+    and 4 devices the error is the one-device error (not a cancelled
+    collective), nothing of the failed call or loop stays, and the next calls
+    give the one-device numbers."""
+    runs = ("failures@batch=2", "failures@batch=4")
+    results = {}
+    for run in runs:   # a process splits its CPU once
+        results.update(run_worker(tmp_path, run))
+    want = reference("failures")
+    assert str(want["error/index"]).startswith("ExecutionIndexError")
+    assert str(want["error/label"]).startswith("Execution")
+    assert str(want["error/loop"]).startswith("ExecutionIndexError: Step 2 (0-based)")
+    for run in runs:
+        for name, value in want.items():
+            got = results[f"{run}/{name}"]
+            if name.startswith("error/"):
+                assert str(got) == str(value), f"{run}: {name}"
+            else:
+                np.testing.assert_allclose(got, value, rtol=1e-6, err_msg=f"{run}: {name}")
+
+
 def test_lenet_on_two_devices(tmp_path):
     results = run_worker(tmp_path, "lenet@batch=2")
     assert results["lenet@batch=2/n_devices"] == 2

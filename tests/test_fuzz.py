@@ -36,7 +36,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import tfgraph as theano
 from tfgraph.compile import ExecutionError, InvalidValueError
 from tfgraph.compile.debugmode import DebugMode
-from tfgraph.compile.function import _node_in_traceback
 from tfgraph.ops import elemwise
 from tfgraph.ops.elemwise import TABLE
 
@@ -184,7 +183,7 @@ def _discrete_chain(node, memo):
 
 def _error_signature(error):
     """What kind of failure ``error`` is, for counting distinct mismatches."""
-    node = getattr(error, "node", None) or _node_in_traceback(error)
+    node = getattr(error, "node", None)
     op = str(node.op) if node is not None else "?"
     dtypes = tuple(v.dtype for v in node.inputs) if node is not None else ()
     original = getattr(error, "tf_error", None) or error

@@ -130,3 +130,70 @@ def test_an_interrupt_at_any_point_leaves_no_lock_held_and_no_partial_update(kin
         assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"
         assert transaction._Deferral.depth == 0
     assert interrupted == counter.seen  # every delivered interrupt reached the caller
+
+
+TENSORFLOW = os.path.dirname(theano._tf.tf.__file__)
+
+
+class InterrupterEverywhere(Interrupter):
+    """An Interrupter over tfgraph's code and TensorFlow's Python code: tracing
+    a graph runs mostly inside TensorFlow, between its context managers'
+    entries and exits, where an interrupt left its graph stack broken."""
+
+    def __call__(self, frame, event, arg):
+        name = frame.f_code.co_filename
+        if not (name.startswith(PACKAGE) or name.startswith(TENSORFLOW)):
+            return None
+        if event == "call":
+            frame.f_trace_opcodes = True
+            if frame.f_back in self.previous:
+                self.inlined.add(frame.f_back)
+            self._point(frame)
+        elif event == "opcode":
+            last = self.previous.get(frame)
+            if last == "JUMP_BACKWARD" or (last in CALLS and frame not in self.inlined):
+                self._point(frame)
+            self.previous[frame] = _opnames(frame.f_code).get(frame.f_lasti)
+            self.inlined.discard(frame)
+        return self
+
+
+def _usable(shared):
+    """TensorFlow and tfgraph work after an interrupt: eager ops, reading and
+    setting shared variables, compiling and calling a new function."""
+    assert float(theano._tf.tf.constant(2.0) * 3) == 6.0
+    values = [v.get_value() for v in shared]
+    shared[0].set_value(values[0])
+    x = T.dscalar("x")
+    assert theano.function([x], x * 2)(4.0) == 8.0
+
+
+@pytest.mark.parametrize("kind", ["compiling a function", "a loop's first use"])
+def test_an_interrupt_while_tracing_is_raised_once_and_leaves_tensorflow_usable(kind):
+    """Tracing holds Ctrl-C back (it lands inside TensorFlow's graph building,
+    which an interrupt would leave half done) and raises it once traced."""
+    samples = 12   # points spread over the whole trace: a few seconds each
+    build = (lambda: make("FAST_RUN")) if kind.startswith("compiling") else None
+    f, shared = make("FAST_RUN")
+
+    def action():
+        if build is not None:
+            build()
+        else:
+            fresh, _ = make("FAST_RUN")
+            fresh.loop(2, 1, jit_compile=False)
+    counter = InterrupterEverywhere()
+    run_traced(action, counter)
+    assert counter.seen > 1000
+    handler = signal.getsignal(signal.SIGINT)
+    for at in np.linspace(0, counter.seen - 1, samples).astype(int):
+        tracer = InterrupterEverywhere(int(at))
+        with pytest.raises(KeyboardInterrupt):
+            run_traced(action, tracer)
+        assert tracer.delivered
+        assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"
+        assert transaction._Deferral.depth == 0
+        _usable(shared)
+        before = consistent(shared)
+        f(1)
+        assert consistent(shared) == before + 1

@@ -8,7 +8,9 @@ it succeeded, all or none. Assigning inside the graph, as on one device,
 is not safe here: when one device fails (an index out of range), the others
 go on, and their assignments would land.
 
-A failing call raises the error the same call raises on one device: the
+A failing call raises the error the same call raises on one device (and
+clears the devices' executors, which would otherwise fail every later
+operation with it, reading a shared variable included): the
 devices' own error is often only a collective cancelled because another
 device failed, so the call is run again, op by op, on one device, on the
 same arguments and shared values, where the failing op raises its own
@@ -22,6 +24,7 @@ import numpy as np
 from tfgraph.compile import transaction
 from tfgraph.compile.lower import all_valid
 from tfgraph._tf import tf
+from tensorflow.experimental import dtensor
 
 
 class Mesh:
@@ -40,8 +43,11 @@ class Mesh:
     def _compute(self, *args):
         self.program.trace_count += 1
         lowered = self.program.lower(args, xla=self.xla)
-        flags = all_valid(lowered.validity)
-        return lowered.outputs, lowered.new_values, flags
+        # Read on every device, this says the whole call finished there: a
+        # device's error shows only when something that device made is read.
+        with tf.control_dependencies(lowered.outputs + lowered.new_values):
+            done = tf.identity(all_valid(lowered.validity))
+        return lowered.outputs, lowered.new_values, done
 
     def __call__(self, tensors):
         program, mesh = self.program, self.mesh
@@ -54,11 +60,12 @@ class Mesh:
         updated = [target.variable for target, _ in program.updates]
         with transaction.interrupts_deferred():   # tracing, and the assignments
             try:
-                outputs, new_values, valid = self._graph(
+                outputs, new_values, done = self._graph(
                     *[mesh.to_device(a, s) for a, s in zip(arrays, self.specs)])
-                if not bool(mesh.to_numpy(valid)):
+                if not all(bool(part) for part in dtensor.unpack(done)):
                     raise _Invalid()
             except (tf.errors.OpError, _Invalid) as error:
+                _recover(mesh)
                 self.replay(arrays)   # raises the op's own error
                 raise error if isinstance(error, tf.errors.OpError) else RuntimeError(
                     f"function {program.name!r}: a check failed on the mesh that holds on "
@@ -74,6 +81,22 @@ class Mesh:
         with tf.device("/cpu:0"):
             program.lower([tf.constant(a) for a in arrays], shared_values=shared,
                           platform=None)
+
+
+def _recover(mesh, attempts=3):
+    """Make ``mesh``'s devices usable after a failed call. They run their
+    parts asynchronously, and a failure makes every later operation fail
+    with it until it is cleared; once cleared, DTensor (TF 2.21) still fails
+    the next operation the devices run (cancelled, or a value it cannot
+    compute): a small one takes that."""
+    for _ in range(attempts):
+        tf.experimental.async_clear_error()
+        try:
+            probe = tf.identity(mesh.to_device(np.zeros((), "float32"), []))
+            if all(part.numpy() == 0 for part in dtensor.unpack(probe)):
+                return
+        except tf.errors.OpError:
+            continue
 
 
 class _Invalid(Exception):
