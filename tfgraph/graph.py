@@ -120,6 +120,15 @@ def _lossy_message(dtype, from_dtype, value=None):
             f"calling \"function\".")
 
 
+class MissingInputError(ValueError):
+    """The graph needs a variable that is neither an input nor given
+    (``function``; ``scan(strict=True)`` for a shared variable)."""
+
+
+class UnusedInputError(ValueError):
+    """An input is not needed to compute the outputs or updates."""
+
+
 class Variable:
     """A symbolic value of a ``TensorType``."""
 

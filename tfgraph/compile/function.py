@@ -42,19 +42,12 @@ from tfgraph.compile.rewrite import rewrite
 from tfgraph.compile.transaction import ensure_fits
 from tfgraph.compile.xla_choice import XlaChoice, may_choose
 from tfgraph.config import config
-from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
+from tfgraph.graph import (Constant, MissingInputError, UnusedInputError,  # noqa: F401
+                           Variable, ancestors, clone_replace, toposort)
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
-
-
-class MissingInputError(ValueError):
-    """The graph needs a variable that is neither an input nor given."""
-
-
-class UnusedInputError(ValueError):
-    """An input is not needed to compute the outputs or updates."""
 
 
 class In:
