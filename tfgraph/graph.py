@@ -176,12 +176,11 @@ class Variable:
         The compiled function is cached per set of inputs, so repeated calls
         are cheap.
         """
-        from tfgraph.compile.function import function
         inputs_to_values = inputs_to_values or {}
         inputs = tuple(inputs_to_values)
         cache = self.__dict__.setdefault("_eval_cache", {})
         if inputs not in cache:
-            cache[inputs] = function(list(inputs), self)
+            cache[inputs] = _services["compile"](list(inputs), self)
         return cache[inputs](*[inputs_to_values[v] for v in inputs])
 
 
@@ -377,6 +376,27 @@ def lowering_rule(op, platform):
     return None
 
 
+# --- what the execution side lends the graph -------------------------------------
+#
+# Building a graph needs no compiler, but two conveniences run what is built:
+# ``Variable.eval`` compiles a function, and test values run each new node.
+# The modules that can (tfgraph.compile.function, tfgraph.test_values)
+# register them here, so that the graph imports neither.
+
+_services = {}
+
+
+def register_evaluator(compile):
+    """``Variable.eval`` compiles with ``compile(inputs, output) -> callable``."""
+    _services["compile"] = compile
+
+
+def register_test_value_computer(compute):
+    """``compute(node)`` gives a new node's outputs their test values when
+    ``config.compute_test_value`` asks."""
+    _services["compute_test_values"] = compute
+
+
 def _computing_test_values(make_node):
     """``make_node`` that also gives the new node's outputs their test values
     when ``config.compute_test_value`` asks (see tfgraph.test_values)."""
@@ -385,8 +405,7 @@ def _computing_test_values(make_node):
         node = make_node(self, *args, **kwargs)
         if config.compute_test_value != "off" and isinstance(node, Apply) and not all(
                 hasattr(v.tag, "test_value") for v in node.outputs):
-            from tfgraph import test_values
-            test_values.compute(node)
+            _services["compute_test_values"](node)
         return node
     return wrapper
 
@@ -410,18 +429,6 @@ class TensorVariable(Variable):
             f"Variables do not support boolean operations: the truth value of comparison "
             f"{self} is unknown until the graph runs; use T.switch, T.and_ / T.or_, or "
             f"compare values after calling a function.")
-
-    def __iter__(self):
-        """The entries of a vector whose length the graph fixes (``rows, cols =
-        x.shape``), as Theano 1.0 allowed; TypeError for any other."""
-        from tfgraph.ops.shape import get_vector_length
-        try:
-            length = get_vector_length(self)
-        except (TypeError, ValueError):
-            raise TypeError(f"{self} is symbolic and cannot be iterated over (its length is "
-                            f"not known before the graph runs); index it instead. Maybe you "
-                            f"are using builtin sum instead of T.sum?") from None
-        return (self[i] for i in range(length))
 
     def __len__(self):
         raise TypeError(f"{self} is symbolic and has no len(); use {self}.shape[0].")

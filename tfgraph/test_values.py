@@ -17,7 +17,13 @@ import warnings
 
 import numpy as np
 
+from tfgraph.compile.errors import essential
+from tfgraph.compile.lower import Lowering
 from tfgraph.config import config
+from tfgraph.graph import Constant, ancestors, register_test_value_computer
+from tfgraph.ops.grad import Gradient
+from tfgraph.printing import pp
+from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
 
 
@@ -27,8 +33,6 @@ def enabled():
 
 def test_value(var):
     """The test value of ``var``; AttributeError when it has none."""
-    from tfgraph.graph import Constant
-    from tfgraph.shared import SharedVariable
     if isinstance(var, Constant):
         return var.data
     if isinstance(var, SharedVariable):
@@ -56,7 +60,6 @@ def compute(node):
     try:
         outputs = _run(node, values)
     except (tf.errors.OpError, ValueError) as error:
-        from tfgraph.compile.errors import essential
         message = essential(error.message) if isinstance(error, tf.errors.OpError) \
             else str(error)
         raise ValueError(f"{_describe(node)}: computing its test value failed: "
@@ -67,15 +70,11 @@ def compute(node):
 
 
 def _describe(node):
-    from tfgraph.printing import pp
     text = pp(node.outputs[0])
     return text if len(text) <= 200 else f"{node.op} of {[str(v) for v in node.inputs]}"
 
 
 def _run(node, values):
-    from tfgraph.compile.lower import Lowering
-    from tfgraph.graph import ancestors
-    from tfgraph.ops.grad import Gradient
     tensors = [tf.constant(v) for v in values]
     with tf.device("/cpu:0"):
         if isinstance(node.op, Gradient):
@@ -92,3 +91,6 @@ def _run(node, values):
         else:
             outputs = node.op.lower(node, tensors, Lowering())
     return [np.array(t) for t in outputs]
+
+
+register_test_value_computer(compute)

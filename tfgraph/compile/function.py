@@ -43,7 +43,7 @@ from tfgraph.compile.transaction import ensure_fits
 from tfgraph.compile.xla_choice import XlaChoice, may_choose
 from tfgraph.config import config
 from tfgraph.graph import (Constant, MissingInputError, UnusedInputError,  # noqa: F401
-                           Variable, ancestors, clone_replace, toposort)
+                           Variable, ancestors, clone_replace, register_evaluator, toposort)
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
@@ -787,3 +787,7 @@ def _check_update_type(target, value, function_name):
 def _xla_could_not_compile(error):
     """Whether ``error`` is XLA failing to compile a graph (before running any of it)."""
     return "tf2xla conversion failed" in (error.message or "")
+
+
+# Variable.eval compiles with function: the graph itself knows no compiler.
+register_evaluator(function)
