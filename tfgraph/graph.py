@@ -270,6 +270,19 @@ class Op:
 
     # --- hooks: what an op may say about itself; each default says "nothing special"
 
+    # Theano's __props__: the names of the attributes that make two ops of one
+    # class equal (None: an op equals only itself).
+    __props__ = None
+
+    # The outputs of the inner graph that the op applies (a loop's body),
+    # which ``debugprint`` shows below the outer graph.
+    inner_outputs = ()
+
+    # A Theano-style op's symbolic gradient, ``grad(inputs, output_grads) ->
+    # [one gradient per input]`` (see tfgraph.python_op); None: TensorFlow's
+    # tape differentiates the op's lowering.
+    grad = None
+
     def connection_pattern(self, node):
         """``pattern[i][j]``: whether output j is differentiable with respect
         to input i (Theano's ``Op.connection_pattern``). ``grad`` calls an
@@ -322,16 +335,15 @@ class Op:
         instead of ``lower`` (see tfgraph.python_op)."""
         raise NotImplementedError
 
-    # Theano's __props__: ops of one class with equal props are equal.
     def __eq__(self, other):
-        props = getattr(type(self), "__props__", None)
+        props = type(self).__props__
         if props is None:
             return self is other
         return type(self) is type(other) and all(
             getattr(self, p) == getattr(other, p) for p in props)
 
     def __hash__(self):
-        props = getattr(type(self), "__props__", None)
+        props = type(self).__props__
         if props is None:
             return id(self)
         return hash((type(self), tuple(getattr(self, p) for p in props)))

@@ -10,9 +10,7 @@ def toposort_with_inner(outputs):
     loops (ops with ``inner_outputs``), outer graph first."""
     nodes = toposort(outputs)
     for node in list(nodes):
-        inner = getattr(node.op, "inner_outputs", None)
-        if inner is not None:
-            nodes += toposort_with_inner(inner)
+        nodes += toposort_with_inner(node.op.inner_outputs)
     return nodes
 
 
@@ -83,7 +81,7 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
     # As Theano's: the inner graph of each loop below the outer graph.
     inner_nodes, seen = [], set()
     for node in toposort_with_inner(roots):
-        if getattr(node.op, "inner_outputs", None) is not None and id(node) not in seen:
+        if node.op.inner_outputs and id(node) not in seen:
             seen.add(id(node))
             inner_nodes.append(node)
     if inner_nodes:
