@@ -14,11 +14,22 @@ def toposort_with_inner(outputs):
     return nodes
 
 
+def _roots(obj):
+    """The variables to print for ``obj``: a compiled function's (anything
+    with a ``program``: its outputs and its updates' new values, as
+    compiled), a variable, or a list of variables."""
+    program = getattr(obj, "program", None)
+    if program is not None:
+        return list(program.outputs) + [value for _, value in program.updates]
+    return [obj] if isinstance(obj, Variable) else list(obj)
+
+
 def pp(var):
-    """The expression computing ``var``, e.g. ``(foo ** TensorConstant{2})``."""
-    from tfgraph.compile.function import Function
-    if isinstance(var, Function):
-        return "\n".join(pp(o) for o in var.outputs)
+    """The expression computing ``var``, e.g. ``(foo ** TensorConstant{2})``;
+    one line per output for a compiled function."""
+    program = getattr(var, "program", None)
+    if program is not None:
+        return "\n".join(pp(o) for o in program.outputs)
     memo = {}
 
     def show(v):
@@ -41,13 +52,7 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
     line with its inputs indented below, as Theano's ``debugprint``.
 
     Returns the text when ``file='str'``."""
-    from tfgraph.compile.function import Function
-    if isinstance(obj, Function):
-        roots = list(obj.outputs) + [v for _, v in obj.updates]
-    elif isinstance(obj, Variable):
-        roots = [obj]
-    else:
-        roots = list(obj)
+    roots = _roots(obj)
     names, out = {}, io.StringIO()
 
     def ident(v):
@@ -108,12 +113,8 @@ def pydotprint(fct, outfile=None, format="png", **kwargs):
             "pydotprint needs pydot and Graphviz (pip install pydot). The compiled graph "
             "can be viewed in TensorBoard instead: tfgraph.tensorboard.write_graph(f, "
             "logdir), then tensorboard --logdir logdir.") from None
-    from tfgraph.compile.function import Function
-    from tfgraph.graph import toposort
-    roots = list(fct.outputs) + [v for _, v in fct.updates] if isinstance(fct, Function) \
-        else (list(fct) if isinstance(fct, (list, tuple)) else [fct])
     graph = pydot.Dot(graph_type="digraph")
-    for node in toposort(roots):
+    for node in toposort(_roots(fct)):
         node_id = f"n{id(node)}"
         graph.add_node(pydot.Node(node_id, label=str(node.op), shape="box"))
         for var in node.inputs:

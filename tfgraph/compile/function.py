@@ -29,6 +29,7 @@ import os
 import re
 import sys
 import time
+import types
 import warnings
 
 import numpy as np
@@ -715,6 +716,13 @@ class Function:
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self._input_list()})>"
+
+    @property
+    def program(self):
+        """The graph as compiled: ``outputs`` (after givens and rewrites) and
+        ``updates``, (shared variable, new value) pairs."""
+        return types.SimpleNamespace(outputs=list(self._graph_outputs),
+                                     updates=list(self._graph_updates))
 
 
 def _rewritten(outputs, updates):
