@@ -15,6 +15,7 @@ import numpy as np
 
 from tfgraph.compile.xla_choice import RANDOM_DRAW_CHECK
 from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.base import broadcast_patterns
 from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
 from tfgraph.ops.shape import MakeVector, Shape
@@ -316,7 +317,6 @@ class PermuteRowElements(Op):
     name = "permute_row_elements"
 
     def make_node(self, x, permutation):
-        from tfgraph.ops.base import broadcast_patterns
         pattern = broadcast_patterns(x.broadcastable, permutation.broadcastable)
         return Apply(self, [x, permutation], [TensorType(x.dtype, pattern)])
 
