@@ -21,7 +21,12 @@ def _roots(obj):
     program = getattr(obj, "program", None)
     if program is not None:
         return list(program.outputs) + [value for _, value in program.updates]
-    return [obj] if isinstance(obj, Variable) else list(obj)
+    if isinstance(obj, Variable):
+        return [obj]
+    if isinstance(obj, (list, tuple)) and all(isinstance(v, Variable) for v in obj):
+        return list(obj)
+    raise TypeError(f"expected a variable, a list of variables or a compiled function, got "
+                    f"{type(obj).__name__} {obj!r}")
 
 
 def pp(var):
