@@ -43,7 +43,7 @@ from tfgraph.compile.rewrite import rewrite
 from tfgraph.compile.transaction import ensure_fits
 from tfgraph.compile.xla_choice import XlaChoice, may_choose
 from tfgraph.config import config
-from tfgraph.graph import (Constant, MissingInputError, UnusedInputError,  # noqa: F401
+from tfgraph.graph import (Constant, MissingInputError, UnusedInputError,
                            Variable, ancestors, clone_replace, register_evaluator, toposort)
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.scan_module.scan_op import Scan
