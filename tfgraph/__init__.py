@@ -10,6 +10,7 @@ compiled into one ``tf.function`` graph with explicit updates, and symbolic
 from tfgraph._tf import tf  # noqa: F401  (sets TF_ENABLE_ONEDNN_OPTS first)
 from tfgraph.config import config  # noqa: F401
 from tfgraph import compile, gradient, printing, tensor  # noqa: F401,A004
+from tfgraph import test_values  # noqa: F401  (computes test values as nodes are built)
 from tfgraph.compile import In, Mode, Param, function  # noqa: F401
 from tfgraph.devices import DeviceError  # noqa: F401
 from tfgraph.gradient import Lop, Rop, grad, subgraph_grad  # noqa: F401

@@ -120,6 +120,15 @@ def _lossy_message(dtype, from_dtype, value=None):
             f"calling \"function\".")
 
 
+class MissingInputError(ValueError):
+    """The graph needs a variable that is neither an input nor given
+    (``function``; ``scan(strict=True)`` for a shared variable)."""
+
+
+class UnusedInputError(ValueError):
+    """An input is not needed to compute the outputs or updates."""
+
+
 class Variable:
     """A symbolic value of a ``TensorType``."""
 
@@ -167,12 +176,11 @@ class Variable:
         The compiled function is cached per set of inputs, so repeated calls
         are cheap.
         """
-        from tfgraph.compile.function import function
         inputs_to_values = inputs_to_values or {}
         inputs = tuple(inputs_to_values)
         cache = self.__dict__.setdefault("_eval_cache", {})
         if inputs not in cache:
-            cache[inputs] = function(list(inputs), self)
+            cache[inputs] = _services["compile"](list(inputs), self)
         return cache[inputs](*[inputs_to_values[v] for v in inputs])
 
 
@@ -263,6 +271,19 @@ class Op:
 
     # --- hooks: what an op may say about itself; each default says "nothing special"
 
+    # Theano's __props__: the names of the attributes that make two ops of one
+    # class equal (None: an op equals only itself).
+    __props__ = None
+
+    # The outputs of the inner graph that the op applies (a loop's body),
+    # which ``debugprint`` shows below the outer graph.
+    inner_outputs = ()
+
+    # A Theano-style op's symbolic gradient, ``grad(inputs, output_grads) ->
+    # [one gradient per input]`` (see tfgraph.python_op); None: TensorFlow's
+    # tape differentiates the op's lowering.
+    grad = None
+
     def connection_pattern(self, node):
         """``pattern[i][j]``: whether output j is differentiable with respect
         to input i (Theano's ``Op.connection_pattern``). ``grad`` calls an
@@ -322,16 +343,15 @@ class Op:
         ``tf.numpy_function`` (see tfgraph.python_op)."""
         raise NotImplementedError
 
-    # Theano's __props__: ops of one class with equal props are equal.
     def __eq__(self, other):
-        props = getattr(type(self), "__props__", None)
+        props = type(self).__props__
         if props is None:
             return self is other
         return type(self) is type(other) and all(
             getattr(self, p) == getattr(other, p) for p in props)
 
     def __hash__(self):
-        props = getattr(type(self), "__props__", None)
+        props = type(self).__props__
         if props is None:
             return id(self)
         return hash((type(self), tuple(getattr(self, p) for p in props)))
@@ -376,6 +396,27 @@ def lowering_rule(op, platform):
     return None
 
 
+# --- what the execution side lends the graph -------------------------------------
+#
+# Building a graph needs no compiler, but two conveniences run what is built:
+# ``Variable.eval`` compiles a function, and test values run each new node.
+# The modules that can (tfgraph.compile.function, tfgraph.test_values)
+# register them here, so that the graph imports neither.
+
+_services = {}
+
+
+def register_evaluator(compile):
+    """``Variable.eval`` compiles with ``compile(inputs, output) -> callable``."""
+    _services["compile"] = compile
+
+
+def register_test_value_computer(compute):
+    """``compute(node)`` gives a new node's outputs their test values when
+    ``config.compute_test_value`` asks."""
+    _services["compute_test_values"] = compute
+
+
 def _computing_test_values(make_node):
     """``make_node`` that also gives the new node's outputs their test values
     when ``config.compute_test_value`` asks (see tfgraph.test_values)."""
@@ -384,8 +425,7 @@ def _computing_test_values(make_node):
         node = make_node(self, *args, **kwargs)
         if config.compute_test_value != "off" and isinstance(node, Apply) and not all(
                 hasattr(v.tag, "test_value") for v in node.outputs):
-            from tfgraph import test_values
-            test_values.compute(node)
+            _services["compute_test_values"](node)
         return node
     return wrapper
 
@@ -409,18 +449,6 @@ class TensorVariable(Variable):
             f"Variables do not support boolean operations: the truth value of comparison "
             f"{self} is unknown until the graph runs; use T.switch, T.and_ / T.or_, or "
             f"compare values after calling a function.")
-
-    def __iter__(self):
-        """The entries of a vector whose length the graph fixes (``rows, cols =
-        x.shape``), as Theano 1.0 allowed; TypeError for any other."""
-        from tfgraph.ops.shape import get_vector_length
-        try:
-            length = get_vector_length(self)
-        except (TypeError, ValueError):
-            raise TypeError(f"{self} is symbolic and cannot be iterated over (its length is "
-                            f"not known before the graph runs); index it instead. Maybe you "
-                            f"are using builtin sum instead of T.sum?") from None
-        return (self[i] for i in range(length))
 
     def __len__(self):
         raise TypeError(f"{self} is symbolic and has no len(); use {self}.shape[0].")

@@ -6,6 +6,10 @@ import copy
 import hashlib
 import importlib.util
 
+import numpy as np
+
+from tfgraph.graph import Op, Variable
+
 VALID_ASSOC = {"left", "right", "either"}
 use_ascii = True
 greek = {name: "\\" + name for name in ("alpha", "beta", "gamma", "delta", "epsilon")}
@@ -154,7 +158,7 @@ class PPrinter:
         self.printers_dict = {}
 
     def assign(self, condition, printer):
-        if isinstance(condition, type) or hasattr(condition, "make_node"):
+        if isinstance(condition, (type, Op)):
             self.printers_dict[condition] = printer
         else:
             self.printers.insert(0, (condition, printer))
@@ -199,7 +203,6 @@ pprint = PPrinter()
 
 def position_independent_str(obj):
     """A description of a variable without memory addresses."""
-    from tfgraph.graph import Variable
     if not isinstance(obj, Variable):
         raise NotImplementedError(f"position_independent_str of {type(obj).__name__}")
     return f"theano_var{{type={obj.type}}}"
@@ -207,7 +210,6 @@ def position_independent_str(obj):
 
 def hex_digest(x):
     """The SHA-256 of an ndarray's bytes, with its strides and shape."""
-    import numpy as np
     if not isinstance(x, np.ndarray):
         raise TypeError(f"hex_digest takes a numpy.ndarray, got {type(x).__name__}")
     return (hashlib.sha256(x.tobytes()).hexdigest() +
@@ -224,7 +226,6 @@ def var_descriptor(obj, _prev_obs=None, _tag_generator=None):
         return f"<{seen[id(obj)]}>"
     tag = seen[id(obj)] = tags.next()
     if hasattr(obj, "__array__") and not hasattr(obj, "owner"):
-        import numpy as np
         array = np.asarray(obj)
         name = (f"<ndarray:strides=[{','.join(str(s) for s in array.strides)}],"
                 f"digest={hashlib.sha256(array.tobytes()).hexdigest()}>")

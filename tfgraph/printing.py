@@ -10,17 +10,31 @@ def toposort_with_inner(outputs):
     loops (ops with ``inner_outputs``), outer graph first."""
     nodes = toposort(outputs)
     for node in list(nodes):
-        inner = getattr(node.op, "inner_outputs", None)
-        if inner is not None:
-            nodes += toposort_with_inner(inner)
+        nodes += toposort_with_inner(node.op.inner_outputs)
     return nodes
 
 
+def _roots(obj):
+    """The variables to print for ``obj``: a compiled function's (anything
+    with a ``program``: its outputs and its updates' new values, as
+    compiled), a variable, or a list of variables."""
+    program = getattr(obj, "program", None)
+    if program is not None:
+        return list(program.outputs) + [value for _, value in program.updates]
+    if isinstance(obj, Variable):
+        return [obj]
+    if isinstance(obj, (list, tuple)) and all(isinstance(v, Variable) for v in obj):
+        return list(obj)
+    raise TypeError(f"expected a variable, a list of variables or a compiled function, got "
+                    f"{type(obj).__name__} {obj!r}")
+
+
 def pp(var):
-    """The expression computing ``var``, e.g. ``(foo ** TensorConstant{2})``."""
-    from tfgraph.compile.function import Function
-    if isinstance(var, Function):
-        return "\n".join(pp(o) for o in var.outputs)
+    """The expression computing ``var``, e.g. ``(foo ** TensorConstant{2})``;
+    one line per output for a compiled function."""
+    program = getattr(var, "program", None)
+    if program is not None:
+        return "\n".join(pp(o) for o in program.outputs)
     memo = {}
 
     def show(v):
@@ -43,13 +57,7 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
     line with its inputs indented below, as Theano's ``debugprint``.
 
     Returns the text when ``file='str'``."""
-    from tfgraph.compile.function import Function
-    if isinstance(obj, Function):
-        roots = list(obj.outputs) + [v for _, v in obj.updates]
-    elif isinstance(obj, Variable):
-        roots = [obj]
-    else:
-        roots = list(obj)
+    roots = _roots(obj)
     names, out = {}, io.StringIO()
 
     def ident(v):
@@ -83,7 +91,7 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
     # As Theano's: the inner graph of each loop below the outer graph.
     inner_nodes, seen = [], set()
     for node in toposort_with_inner(roots):
-        if getattr(node.op, "inner_outputs", None) is not None and id(node) not in seen:
+        if node.op.inner_outputs and id(node) not in seen:
             seen.add(id(node))
             inner_nodes.append(node)
     if inner_nodes:
@@ -110,12 +118,8 @@ def pydotprint(fct, outfile=None, format="png", **kwargs):
             "pydotprint needs pydot and Graphviz (pip install pydot). The compiled graph "
             "can be viewed in TensorBoard instead: tfgraph.tensorboard.write_graph(f, "
             "logdir), then tensorboard --logdir logdir.") from None
-    from tfgraph.compile.function import Function
-    from tfgraph.graph import toposort
-    roots = list(fct.outputs) + [v for _, v in fct.updates] if isinstance(fct, Function) \
-        else (list(fct) if isinstance(fct, (list, tuple)) else [fct])
     graph = pydot.Dot(graph_type="digraph")
-    for node in toposort(roots):
+    for node in toposort(_roots(fct)):
         node_id = f"n{id(node)}"
         graph.add_node(pydot.Node(node_id, label=str(node.op), shape="box"))
         for var in node.inputs:

@@ -13,7 +13,8 @@ with their values. Both run without XLA (it drops assertions).
 """
 from tfgraph import dtypes
 from tfgraph.compile.errors import InvalidValueError, NanGuardError  # noqa: F401
-from tfgraph.compile.modes import Mode
+from tfgraph.compile.modes import Mode, register_mode_class
+from tfgraph.printing import pp
 from tfgraph._tf import tf
 from tensorflow.python.framework import tensor_util
 
@@ -82,7 +83,6 @@ class DebugMode(Mode):
         static = tensor.shape
         if tensor.dtype.name != var.dtype or (static.rank is not None
                                               and static.rank != var.ndim):
-            from tfgraph.printing import pp
             raise TypeError(
                 f"DebugMode: {pp(var)} in function \"{checks.function_name}\" computes a "
                 f"{tensor.dtype.name} tensor of shape {static} where the graph says "
@@ -92,7 +92,6 @@ class DebugMode(Mode):
         if static.rank is not None and not tf.executing_eagerly():
             wrong = [d for d in broadcastable if static[d] is not None and static[d] != 1]
             if wrong:
-                from tfgraph.printing import pp
                 raise TypeError(
                     f"DebugMode: {pp(var)} in function \"{checks.function_name}\" has static "
                     f"shape {static} but its type {var.type} says dimensions {wrong} have "
@@ -204,5 +203,9 @@ class NanGuardMode(Mode):
                           else [tf.logical_or(tensor > big, tensor < -big)]))
         return tests
 
+
+register_mode_class("DebugMode", DebugMode)
+register_mode_class("DEBUG_MODE", DebugMode)
+register_mode_class("NanGuardMode", NanGuardMode)
 
 __all__ = ["DebugMode", "NanGuardMode", "InvalidValueError", "DebugModeError", "NanGuardError"]

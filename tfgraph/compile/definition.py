@@ -14,18 +14,11 @@ import warnings
 import numpy as np
 
 from tfgraph.compile.inputs import In
-from tfgraph.graph import Constant, Variable, ancestors, clone_replace
+from tfgraph.graph import (Constant, MissingInputError, UnusedInputError, Variable, ancestors,
+                           clone_replace)
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.printing import pp
 from tfgraph.shared import SharedVariable
-
-
-class MissingInputError(ValueError):
-    """The graph needs a variable that is neither an input nor given."""
-
-
-class UnusedInputError(ValueError):
-    """An input is not needed to compute the outputs or updates."""
 
 
 class Definition:

@@ -41,12 +41,14 @@ import numpy as np
 
 from tfgraph import distribute, persist
 from tfgraph.compile import errors, executables, loop as loops, transaction
-from tfgraph.compile.definition import Definition, MissingInputError, UnusedInputError
+from tfgraph.compile.definition import Definition
+from tfgraph.graph import MissingInputError, UnusedInputError
 from tfgraph.compile.errors import LoweringFailed
 from tfgraph.compile.inputs import Arguments, In, Param
 from tfgraph.compile.modes import get_mode
 from tfgraph.compile.program import Program
 from tfgraph.config import config
+from tfgraph.graph import register_evaluator
 from tfgraph.shared import SharedVariable
 
 __all__ = ["function", "Function", "In", "Param", "MissingInputError", "UnusedInputError"]
@@ -197,3 +199,6 @@ class Function:
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self.arguments.listing()})>"
 
+
+# Variable.eval compiles with function: the graph itself knows no compiler.
+register_evaluator(function)

@@ -172,7 +172,7 @@ class Lowering:
                 inputs = [None if i in lazy else self._input(var)  # constants in the user's scope
                           for i, var in enumerate(node.inputs)]
                 flags_before = len(self.validity)
-                outputs = self._apply(node, inputs)
+                outputs = self.apply(node, inputs)
                 if self.xla and node.op.can_fail(node):
                     valid = node.op.valid(node, inputs)
                     if valid is not None:
@@ -195,7 +195,10 @@ class Lowering:
                 tensor = tf.identity(tensor)
             self.values[id(var)] = self.tapes.record(id(var), tensor)
 
-    def _apply(self, node, inputs):
+    def apply(self, node, inputs):
+        """``node``'s output tensors for these input tensors: the rule
+        registered for the walk's platform, else the op's ``lower``, else,
+        for a Theano-style op with only ``perform``, that."""
         op = node.op
         rule = lowering_rule(op, self.platform)
         if rule is not None:

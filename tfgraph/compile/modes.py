@@ -76,19 +76,26 @@ class FastCompile(Mode):
     eager = True
 
 
+# Mode classes by the names config.mode and function(mode=...) take; the
+# checking modes of tfgraph.compile.debugmode register theirs.
+_BY_NAME = {"FAST_RUN": FastRun, "FAST_COMPILE": FastCompile, "Mode": FastRun}
+
+
+def register_mode_class(name, mode_class):
+    """``get_mode(name)`` makes a ``mode_class()``."""
+    _BY_NAME[name] = mode_class
+
+
 def get_mode(mode):
     """A Mode from None (config.mode), a name, or a Mode."""
     if mode is None:
         mode = config.mode
     if isinstance(mode, Mode):
         return mode
-    from tfgraph.compile import debugmode
-    known = {"FAST_RUN": FastRun, "FAST_COMPILE": FastCompile, "Mode": FastRun,
-             "DebugMode": debugmode.DebugMode, "DEBUG_MODE": debugmode.DebugMode,
-             "NanGuardMode": debugmode.NanGuardMode}
-    if mode not in known:
-        raise ValueError(f"unknown mode {mode!r}; use one of {sorted(known)} or a Mode object")
-    return known[mode]()
+    if mode not in _BY_NAME:
+        raise ValueError(f"unknown mode {mode!r}; use one of {sorted(_BY_NAME)} or a Mode "
+                         f"object")
+    return _BY_NAME[mode]()
 
 
 def get_default_mode():

@@ -32,6 +32,18 @@ class AsTensorError(TypeError):
     """A value that cannot be made a tensor (Theano's name for this TypeError)."""
 
 
+# A list or tuple holding symbolic variables becomes one tensor by ``stack``,
+# made of shape ops that convert their own inputs here: tfgraph.ops.shape
+# registers it.
+_sequence = {}
+
+
+def register_stack(stack):
+    """``as_tensor_variable`` of a list or tuple holding symbolic variables
+    returns ``stack(list of tensors)``."""
+    _sequence["stack"] = stack
+
+
 def as_tensor_variable(x, name=None, ndim=None):
     """``x`` itself if symbolic, else a constant of it (Theano's name)."""
     if hasattr(x, "_as_TensorVariable"):   # Theano's protocol (compile.Out, ...)
@@ -41,8 +53,7 @@ def as_tensor_variable(x, name=None, ndim=None):
             raise TypeError(f"{x} has {x.ndim} dimensions where {ndim} are needed")
         return x
     if isinstance(x, (list, tuple)) and any(isinstance(e, Variable) for e in x):
-        from tfgraph.ops.shape import stack
-        return stack([as_tensor_variable(e) for e in x])
+        return _sequence["stack"]([as_tensor_variable(e) for e in x])
     if isinstance(x, tf.Variable):
         raise TypeError("got a tf.Variable; wrap values with tfgraph.shared(...) instead")
     try:

@@ -5,7 +5,7 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
+from tfgraph.ops.base import as_tensor_variable, broadcast_patterns, cast_tensor, checked
 from tfgraph.ops.sort import static_axis
 from tfgraph._tf import tf
 
@@ -291,7 +291,6 @@ class RavelMultiIndex(Op):
         _integer(dims, "ravel_multi_index: dims")
         if dims.ndim != 1:
             raise TypeError(f"ravel_multi_index: dims must be a 1D array, got {dims}")
-        from tfgraph.ops.base import broadcast_patterns
         pattern = broadcast_patterns(*(i.broadcastable for i in index))
         return Apply(self, inputs, [TensorType("int64", pattern)])
 

@@ -18,6 +18,7 @@ from tfgraph import dtypes
 from tfgraph.config import config
 from tfgraph.graph import Apply, Op, TensorType, toposort
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.printing import pp
 from tfgraph._tf import tf
 
 
@@ -108,7 +109,6 @@ class Gradient(Op):
 def _pp_rop(node, args):
     """Print a double-VJP Rop as ``Rop(f, wrt=[x], eval_points=[v])`` rather
     than as the two Gradient nodes it is built from."""
-    from tfgraph.printing import pp
     _, eval_points, _, _ = node.op.split(args)
     inner = node.inputs[0].owner
     fs, _, _, wrt = inner.op.split(inner.inputs)

@@ -2,6 +2,7 @@
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.shape import dimshuffle
 from tfgraph._tf import tf
 
 
@@ -18,7 +19,6 @@ class Softmax(Op):
             raise TypeError(f"{self.name} needs at least one dimension, got scalar {x}")
         if x.ndim == 1:
             # Theano 1.0's op takes a vector as a 1 x n row
-            from tfgraph.ops.shape import dimshuffle
             x = dimshuffle(x, "x", 0)
         return Apply(self, [x], [TensorType(dtypes.upgrade_to_float(x.dtype), x.broadcastable)])
 

@@ -5,7 +5,8 @@ import numbers
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
 from tfgraph.ops.base import (as_tensor_variable, cast_tensor, connected_inputs, constant,
-                              result_dtype)
+                              register_stack, result_dtype)
+from tfgraph.ops.subtensor import Subtensor
 from tfgraph._tf import tf
 
 
@@ -39,7 +40,6 @@ def get_vector_length(v):
     length = getattr(v, "static_length", None)
     if length is not None:
         return length
-    from tfgraph.ops.subtensor import Subtensor
     node = v.owner
     if node is not None and isinstance(node.op, Join):  # stack / concatenate of vectors
         return sum(get_vector_length(t) for t in node.inputs)
@@ -250,6 +250,9 @@ def stack(*tensors, axis=0):
     pattern = list(range(ndim))
     pattern.insert(axis, "x")
     return concatenate([dimshuffle(t, pattern) for t in tensors], axis=axis)
+
+
+register_stack(stack)
 
 
 class Alloc(Op):

@@ -14,6 +14,7 @@ import collections
 import numpy as np
 
 from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.base import broadcast_patterns
 from tfgraph.ops.elemwise import Cast
 from tfgraph.ops.grad import UndefinedGrad
 from tfgraph.ops.shape import MakeVector, Shape
@@ -303,7 +304,6 @@ class PermuteRowElements(Op):
     name = "permute_row_elements"
 
     def make_node(self, x, permutation):
-        from tfgraph.ops.base import broadcast_patterns
         pattern = broadcast_patterns(x.broadcastable, permutation.broadcastable)
         return Apply(self, [x, permutation], [TensorType(x.dtype, pattern)])
 

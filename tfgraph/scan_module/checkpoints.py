@@ -3,6 +3,8 @@
 step). Theano recomputed the steps in between for the gradient to save
 memory; here the loop is one scan and TensorFlow keeps what its gradient
 needs, so the results are the same and only the memory profile differs."""
+from tfgraph.ops.elemwise import OPS
+from tfgraph.ops.shape import arange
 from tfgraph.scan_module.scan import scan
 
 
@@ -17,7 +19,6 @@ def scan_checkpoints(fn, sequences=[], outputs_info=None, non_sequences=[],  # n
     """(outputs, updates) as ``scan(fn, sequences, outputs_info,
     non_sequences, n_steps)`` but each output holds only steps N-1, 2N-1, ...
     and the last (N = ``save_every_N``); outputs_info may not have taps."""
-    import tfgraph.tensor as T
     for element in _as_list(outputs_info):
         if isinstance(element, dict) and "taps" in element:
             raise RuntimeError("scan_checkpoints doesn't work with taps.")
@@ -28,7 +29,7 @@ def scan_checkpoints(fn, sequences=[], outputs_info=None, non_sequences=[],  # n
     single = not isinstance(results, (list, tuple))
     outputs = [results] if single else list(results)
     steps = outputs[0].shape[0]
-    kept = T.minimum(T.arange(save_every_N - 1, steps + save_every_N - 1, save_every_N),
-                     steps - 1)
+    kept = OPS["minimum"](arange(save_every_N - 1, steps + save_every_N - 1, save_every_N),
+                          steps - 1)
     outputs = [output[kept] for output in outputs]
     return (outputs[0] if single else outputs), updates

@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Constant, TensorType, Variable, ancestors, clone_replace, toposort
+from tfgraph.graph import (Constant, MissingInputError, TensorType, Variable, ancestors,
+                           clone_replace, toposort)
 from tfgraph.ops.base import as_tensor_variable, constant
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
@@ -363,7 +364,6 @@ def _with_default_updates(updates, outputs, condition):
     """The step's updates plus, for each shared variable its graph reads that
     has a ``default_update`` and no update here, that default update (as
     Theano's scan does: the update happens at every step)."""
-    from tfgraph.graph import ancestors
     pairs = list(updates)
     seen = {id(t) for t, _ in pairs}
     if len(seen) != len(pairs):
@@ -415,7 +415,6 @@ def _hoist_free_values(outputs, placeholders):
 
 
 def _check_strict(free, non_seqs):
-    from tfgraph.compile.function import MissingInputError
     allowed = {id(v) for v in non_seqs}
     # As Theano 1.0 (scan.py, step 5.6): strict concerns shared variables
     # only; other free variables become implicit non_sequences either way. A

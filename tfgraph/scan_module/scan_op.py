@@ -156,6 +156,4 @@ def _can_fail(outputs):
             continue
         if op.can_fail(node):
             return True
-        if any(item[0] in ("int", "array", "mask") for item in getattr(op, "spec", None) or ()):
-            return True
     return False

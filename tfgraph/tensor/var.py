@@ -1,6 +1,7 @@
 """Operators and NumPy-like methods of symbolic tensors, as in Theano."""
 from tfgraph.graph import TensorVariable
 from tfgraph.ops.elemwise import OPS
+from tfgraph.ops.shape import get_vector_length
 from tfgraph.ops.subtensor import getitem
 
 
@@ -51,6 +52,17 @@ class _Methods:
 
     def __getitem__(self, index):
         return getitem(self, index)
+
+    def __iter__(self):
+        """The entries of a vector whose length the graph fixes (``rows, cols =
+        x.shape``), as Theano 1.0 allowed; TypeError for any other."""
+        try:
+            length = get_vector_length(self)
+        except (TypeError, ValueError):
+            raise TypeError(f"{self} is symbolic and cannot be iterated over (its length is "
+                            f"not known before the graph runs); index it instead. Maybe you "
+                            f"are using builtin sum instead of T.sum?") from None
+        return (self[i] for i in range(length))
 
     def __matmul__(self, other):
         return _T().dot(self, other)
@@ -144,6 +156,6 @@ def _named(var, name):
 
 for _key, _value in vars(_Methods).items():
     if not _key.startswith("__") or _key in (
-            "__neg__", "__pos__", "__abs__", "__invert__", "__getitem__",
+            "__neg__", "__pos__", "__abs__", "__invert__", "__getitem__", "__iter__",
             "__matmul__", "__rmatmul__"):
         setattr(TensorVariable, _key, _value)
