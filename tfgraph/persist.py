@@ -95,9 +95,18 @@ def function_state(function):
     return stamp(state)
 
 
+_compilers = {}
+
+
+def register_function_class(function_class):
+    """Loading a pickled function builds a ``function_class(**state)``
+    (tfgraph.compile.function registers Function: this module is below it)."""
+    _compilers["Function"] = function_class
+
+
 def rebuild_function(state):
     """A Function compiled again from ``function_state``'s result."""
-    from tfgraph.compile.function import Function   # compile imports this module
+    Function = _compilers["Function"]
     state = checked(state, f"function {state.get('name', '')!r}")
     return Function(**state)
 

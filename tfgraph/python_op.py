@@ -23,8 +23,8 @@ import re
 
 import numpy as np
 
-from tfgraph.graph import Op
 from tfgraph.ops.base import cast_tensor
+from tfgraph.symbolic_grad import NullType
 from tfgraph._tf import tf
 
 
@@ -61,7 +61,7 @@ def lower_perform(node, inputs, ctx):
         outputs = forward(*tensors)
 
         def backward(*output_grads):
-            if not _has_grad(op):  # reached only when a gradient goes through it
+            if op.grad is None:  # reached only when a gradient goes through it
                 raise NotImplementedError(
                     f"{op} has no grad() method, so the gradient through it is not defined")
             return _lower_grad(node, tensors, output_grads, ctx)
@@ -69,10 +69,6 @@ def lower_perform(node, inputs, ctx):
 
     outputs = with_gradient(*inputs)
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-
-
-def _has_grad(op):
-    return callable(getattr(op, "grad", None))
 
 
 def _lower_grad(node, input_tensors, grad_tensors, ctx):
@@ -103,22 +99,7 @@ def _lower_grad(node, input_tensors, grad_tensors, ctx):
 
 
 def _is_null(g):
-    from tfgraph.gradient import NullType
     return isinstance(getattr(g, "type", None), NullType)
-
-
-def null_grads(node):
-    """{input index: why} for the inputs whose gradient the Theano-style op
-    of ``node`` declares uncomputable (``grad_undefined``,
-    ``grad_not_implemented``), asked of its ``grad`` on stand-ins."""
-    op = node.op
-    if not _has_grad(op) or type(op).perform is Op.perform:
-        return {}
-    try:
-        grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
-    except Exception:  # noqa: BLE001  (the gradient's own errors show when it is lowered)
-        return {}
-    return {i: g.type.why_null for i, g in enumerate(grads or ()) if _is_null(g)}
 
 
 def _tf_name(op):

@@ -12,14 +12,13 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import Variable, ancestors, toposort
+from tfgraph.graph import Op, Variable, ancestors, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
 from tfgraph.persist import pickle_by_name
 from tfgraph.printing import pp
-from tfgraph.python_op import null_grads
 
 
 class DisconnectedInputError(ValueError):
@@ -66,6 +65,22 @@ class NullType:
         return "NullType"
 
     __repr__ = __str__
+
+
+def null_grads(node):
+    """{input index: why} for the inputs whose gradient the Theano-style op
+    of ``node`` (one with ``perform`` and ``grad``: tfgraph.python_op)
+    declares uncomputable (``grad_undefined``, ``grad_not_implemented``),
+    asked of its ``grad`` on stand-ins."""
+    op = node.op
+    if op.grad is None or type(op).perform is Op.perform:
+        return {}
+    try:
+        grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
+    except Exception:  # noqa: BLE001  (the gradient's own errors show when it is lowered)
+        return {}
+    return {i: g.type.why_null for i, g in enumerate(grads or ())
+            if isinstance(getattr(g, "type", None), NullType)}
 
 
 def grad_undefined(op, x_pos, x, comment=""):

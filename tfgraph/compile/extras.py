@@ -5,9 +5,10 @@ import pickle
 
 import numpy as np
 
+from tfgraph.compile.debugmode import DebugMode, NanGuardMode
 from tfgraph.compile.function import In, function
 from tfgraph.compile.modes import FastCompile, FastRun, Mode
-from tfgraph.graph import Constant, Variable
+from tfgraph.graph import Variable
 from tfgraph._tf import tf
 
 # Theano's In is its SymbolicInput with a default value; tfgraph has the one class.
@@ -113,10 +114,5 @@ FAST_COMPILE = FastCompile()
 FAST_RUN = FastRun()
 
 
-def _predefined_modes():
-    from tfgraph.compile.debugmode import DebugMode, NanGuardMode
-    return {"FAST_COMPILE": FAST_COMPILE, "FAST_RUN": FAST_RUN, "DebugMode": DebugMode(),
-            "DEBUG_MODE": DebugMode(), "NanGuardMode": NanGuardMode()}
-
-
-predefined_modes = _predefined_modes()
+predefined_modes = {"FAST_COMPILE": FAST_COMPILE, "FAST_RUN": FAST_RUN, "DebugMode": DebugMode(),
+                    "DEBUG_MODE": DebugMode(), "NanGuardMode": NanGuardMode()}

@@ -39,7 +39,7 @@ import sys
 
 import numpy as np
 
-from tfgraph import distribute, persist
+from tfgraph import distribute, export, persist
 from tfgraph.compile import errors, executables, loop as loops, transaction
 from tfgraph.compile.definition import Definition
 from tfgraph.graph import MissingInputError, UnusedInputError
@@ -192,13 +192,14 @@ class Function:
     def export_saved_model(self, path, include_updates=False, signature_name="serving_default"):
         """Write this function as a TensorFlow SavedModel at ``path``, served
         without tfgraph; see ``tfgraph.export.export_saved_model``."""
-        from tfgraph.export import export_saved_model   # tfgraph.export builds on this module
-        return export_saved_model(self, path, include_updates=include_updates,
+        return export.export_saved_model(self, path, include_updates=include_updates,
                                   signature_name=signature_name)
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self.arguments.listing()})>"
 
 
-# Variable.eval compiles with function: the graph itself knows no compiler.
+# Variable.eval compiles with function, and a pickled function loads as a
+# Function: the graph and the pickling below know no compiler.
 register_evaluator(function)
+persist.register_function_class(Function)
