@@ -50,6 +50,12 @@ def test_shapes_are_chosen_for_one_by_one_and_rare_ones_never_compile():
     assert choice.shapes["rare"].use_xla is None
 
 
+def _at_once(monkeypatch):
+    """Try XLA at once, and decide after TRIALS calls however short."""
+    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    monkeypatch.setattr(xla, "TRIAL_SECONDS", 0.0)
+
+
 def _rnn_function(**kwargs):
     x = T.dmatrix("x")
     W = theano.shared(np.array([[0.5, -0.2], [0.1, 0.3]]), "W")
@@ -76,7 +82,7 @@ def _numpy_step(W, x):
 
 
 def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeypatch):
-    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
+    _at_once(monkeypatch)
     step, W = _rnn_function()
     assert isinstance(step.executable, executables.Auto)
     want_W = W.get_value()
@@ -92,7 +98,7 @@ def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeyp
 
 
 def test_a_call_on_trial_with_xla_still_raises_theanos_errors_and_changes_nothing(monkeypatch):
-    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    _at_once(monkeypatch)
     x, idx = T.dvector("x"), T.lvector("idx")
     total = theano.shared(np.float64(0), "total")
     _, updates = theano.scan(lambda i: {total: total + x[i]}, sequences=idx, name="gather")
@@ -107,7 +113,7 @@ def test_a_call_on_trial_with_xla_still_raises_theanos_errors_and_changes_nothin
 
 
 def test_every_function_may_choose_unless_xla_would_lose_a_check_or_a_call(monkeypatch):
-    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)  # try XLA at once
+    _at_once(monkeypatch)
     x = T.dvector("x")
     assert isinstance(theano.function([x], x * 2).executable, executables.Auto)
     step, _ = _rnn_function()
@@ -135,7 +141,7 @@ def test_every_function_may_choose_unless_xla_would_lose_a_check_or_a_call(monke
 def test_a_rule_checked_by_assertion_holds_once_xla_is_chosen(monkeypatch):
     """The split sizes must sum to the length: a rule of the op's lowering
     (ctx.require), an assertion without XLA and a validity flag with it."""
-    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    _at_once(monkeypatch)
     x, sizes = T.dvector("x"), T.lvector("sizes")
     total = theano.shared(np.float64(0), "total")
     a, b = theano.tensor.split(x * 2, sizes, 2)
@@ -153,7 +159,7 @@ def test_a_rule_checked_by_assertion_holds_once_xla_is_chosen(monkeypatch):
 def test_an_op_whose_failure_xla_would_not_report_keeps_a_function_off_xla(monkeypatch):
     """XLA inverts a singular matrix without a word, where TensorFlow's kernel
     raises: such a function never chooses XLA, and asked for it, warns."""
-    monkeypatch.setattr(xla, "FIRST_COMPILE_GUESS", 0.0)
+    _at_once(monkeypatch)
     a = T.dmatrix("a")
     f = theano.function([a], theano.tensor.nlinalg.matrix_inverse(a))
     for _ in range(14):
@@ -180,3 +186,12 @@ def test_config_xla_takes_auto_true_and_false():
     finally:
         del theano.config.xla
     assert theano.config.xla is saved is None
+
+
+def test_a_trial_call_that_compiles_again_ends_the_trial():
+    """XLA compiling again for every minibatch index (slice bounds taken as
+    constants) shows as a trial call taking half a compilation or more: the
+    first one decides."""
+    choice = XlaChoice()
+    assert _run(choice, "a", 0.3, 1.5, 9) == "p" * 6 + "xx" + "p"
+    assert choice.shapes["a"].use_xla is False

@@ -467,13 +467,18 @@ def time_batch(step, number):
             gc.enable()
 
 
-def settle(step, settle_s, max_calls=200):
-    """Call ``step`` for ``settle_s`` seconds, or ``max_calls`` times if sooner."""
-    end = time.perf_counter() + settle_s
+def settle(system, settle_s, max_calls=200, adapting_s=120):
+    """Call ``system.step`` for ``settle_s`` seconds, or ``max_calls`` times if
+    sooner; and on while the system still adapts how it runs (tfgraph's XLA
+    choice, made by measurement), up to ``adapting_s`` seconds."""
+    start = time.perf_counter()
     for _ in range(max_calls):
-        step()
-        if time.perf_counter() >= end:
-            return
+        system.step()
+        if time.perf_counter() >= start + settle_s:
+            break
+    adapting = getattr(system, "adapting", lambda: False)
+    while adapting() and time.perf_counter() < start + adapting_s:
+        system.step()
 
 
 def run_workload(problem, systems, repeats, min_batch_s, log):
@@ -521,7 +526,7 @@ def run_workload(problem, systems, repeats, min_batch_s, log):
     numbers, samples, once = {}, {}, {}
     for system, row in timed:
         try:
-            settle(system.step, settle_s=20 * min_batch_s)
+            settle(system, settle_s=20 * min_batch_s)
             once[system] = time_batch(system.step, 1)
             numbers[system] = max(1, round(min_batch_s / max(once[system], 1e-9)))
             samples[system] = []

@@ -2,6 +2,13 @@
 ``prepare()`` (untimed: imports), ``build()``, ``step()`` and ``params()``."""
 
 
+def adapting(function):
+    """Whether a compiled step may still change how it runs: tfgraph chooses
+    XLA or not by measurement (config.xla unset), per input shape."""
+    executable = getattr(function, "executable", None)
+    return not getattr(executable, "settled", True)
+
+
 class NumpyByHand:
     """The step written by hand in NumPy: the reference every system is
     checked against. Subclasses define ``step()``."""
@@ -51,6 +58,9 @@ class TheanoProgram:
 
     def step(self):
         return self._fn(*self.problem.inputs)
+
+    def adapting(self):
+        return adapting(self._fn)
 
     def params(self):
         return [s.get_value() for s in self._shared]

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from tools.bench_common import NumpyByHand
+from tools.bench_common import NumpyByHand, adapting
 from numpy.lib.stride_tricks import sliding_window_view
 
 NKERNS, HIDDEN, LR = (20, 50), 500, 0.1
@@ -270,6 +270,9 @@ class TfgraphLeNet:
 
     def step(self):
         return self._fn(*self.problem.inputs)
+
+    def adapting(self):
+        return adapting(self._fn)
 
     def params(self):
         return [s.get_value() for s in self._shared]

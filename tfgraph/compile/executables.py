@@ -166,6 +166,12 @@ class Auto:
         self.choice = xla.Choice()
         self.xla = None   # made when a shape first tries it
 
+    @property
+    def settled(self):
+        """Whether the way to run is decided for every input shape met so far
+        (a long run's steady state: benchmarks wait for it)."""
+        return isinstance(self.choice, _Never) or self.choice.settled()
+
     def __call__(self, tensors):
         key = tuple(tuple(t.shape) for t in tensors)
         use_xla = self.choice.use_xla(key)
@@ -185,6 +191,9 @@ class Auto:
 
 class _Never:
     """The choice of a graph XLA cannot compile."""
+
+    def settled(self):
+        return True
 
     def use_xla(self, key):
         return False

@@ -29,20 +29,27 @@ batch 128 and 256 units took 2.06x the time with it. So, per input shape:
    one-time costs) have taken longer than one compilation (taken to be 1 s
    until one has been measured), so a shape met a few times never pays for
    one;
-2. then run with XLA: the first call compiles, the next ``TRIALS`` are timed;
+2. then run with XLA: the first call compiles, the next ones are timed, at
+   least ``TRIALS`` of them and ``TRIAL_SECONDS`` in all (a tiny step's
+   calls are many: their medians hold against the machine's noise);
 3. from then on run the way that was faster for that shape: the median of
-   those calls against the median of the last ``TRIALS`` calls without XLA
-   (medians, as the machine's load may slow any one call).
+   those calls against the median of the last ``WINDOW`` calls without XLA.
+   A trial call taking more than half a compilation ends the trial at once:
+   XLA is compiling again (it takes values that set a shape, such as a
+   minibatch's slice bounds, as constants, and compiles anew for each).
 
 Checks are never lost: under XLA every op's run-time rule is a validity flag
 (``Lowering.require``, ``Op.valid``), and a call whose flags do not all hold
 assigns nothing and runs again without XLA, which raises the op's own error.
 """
+import collections
 import statistics
 
 from tfgraph.config import config
 
-TRIALS = 5  # calls compared each way: the last ones without XLA, the first ones with it
+TRIALS = 5             # timed calls with XLA, at least
+TRIAL_SECONDS = 0.2    # and at least this long in all
+WINDOW = 1001          # calls without XLA whose median is compared
 FIRST_COMPILE_GUESS = 1.0  # seconds, until a compilation has been measured
 
 
@@ -59,11 +66,12 @@ def setting(mode, requested=None):
 
 
 class _Shape:
-    __slots__ = ("plain_calls", "plain_total", "plain_recent", "xla_calls", "xla_times",
+    __slots__ = ("plain_calls", "plain_total", "plain_times", "xla_calls", "xla_times",
                  "use_xla")
 
     def __init__(self):
-        self.plain_calls, self.plain_total, self.plain_recent = 0, 0.0, []
+        self.plain_calls, self.plain_total = 0, 0.0
+        self.plain_times = collections.deque(maxlen=WINDOW)
         self.xla_calls, self.xla_times = 0, []
         self.use_xla = None  # decided: True or False
 
@@ -75,6 +83,10 @@ class Choice:
         self.shapes = {}
         self.compile_seconds = FIRST_COMPILE_GUESS
 
+    def settled(self):
+        """Whether every input shape met so far has been decided."""
+        return all(shape.use_xla is not None for shape in self.shapes.values())
+
     def use_xla(self, key):
         shape = self.shapes.get(key)
         if shape is None:
@@ -83,7 +95,7 @@ class Choice:
             return shape.use_xla
         if shape.xla_calls:
             return True  # on trial
-        return len(shape.plain_recent) >= TRIALS and shape.plain_total >= self.compile_seconds
+        return len(shape.plain_times) >= TRIALS and shape.plain_total >= self.compile_seconds
 
     def record(self, key, used_xla, seconds):
         """A call with ``key``'s shapes took ``seconds`` (with XLA or not)."""
@@ -91,17 +103,19 @@ class Choice:
         if shape.use_xla is not None:
             return
         if not used_xla:
-            if shape.plain_calls == 0:  # may include one-time costs (a graph's first run)
-                shape.plain_calls = 1
-                return
-            shape.plain_total += seconds
-            shape.plain_recent = (shape.plain_recent + [seconds])[-TRIALS:]
+            shape.plain_calls += 1
+            if shape.plain_calls > 1:  # the first may include one-time costs
+                shape.plain_total += seconds
+                shape.plain_times.append(seconds)
             return
         shape.xla_calls += 1
+        plain = statistics.median(shape.plain_times)
         if shape.xla_calls == 1:  # compiled, then ran
-            self.compile_seconds = max(seconds - statistics.median(shape.plain_recent), 0.1)
+            self.compile_seconds = max(seconds - plain, 0.1)
             return
         shape.xla_times.append(seconds)
-        if len(shape.xla_times) >= TRIALS:
-            shape.use_xla = (statistics.median(shape.xla_times)
-                             < statistics.median(shape.plain_recent))
+        if seconds > self.compile_seconds / 2:   # compiling again
+            shape.use_xla = False
+        elif len(shape.xla_times) >= TRIALS and sum(shape.xla_times) >= TRIAL_SECONDS or \
+                len(shape.xla_times) >= WINDOW:
+            shape.use_xla = statistics.median(shape.xla_times) < plain
