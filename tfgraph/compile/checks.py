@@ -1,13 +1,11 @@
 """What a program's lowering records so that a failed call can say where it
-failed: its run-time checks, the TensorFlow name scope of each node, and the
-step each scan loop was at.
+failed: its modes' run-time checks and the step each scan loop was at.
 
-Every run-time check a lowering adds (an op's rule, ``Lowering.require``; a
-mode's NaN or shape check) is numbered here, and its assertion's message
-carries the number (``MARKER``); a TensorFlow error from a traced graph names
-the TensorFlow node that failed, which ``scopes`` leads back to the graph
-node lowered in that scope. Both are written while the program is lowered,
-so the lowering itself names the failing node.
+Every check a mode adds (DebugMode's NaN and shape checks, NanGuardMode's) is
+numbered here, and its assertion's message carries the number (``MARKER``),
+which leads back to the node and what was checked. Any other failure of a
+traced call is named by running the call again op by op
+(``Program.replay``): the lowering walk knows which node it is lowering.
 """
 from tfgraph.compile.errors import MARKER
 from tfgraph._tf import tf
@@ -26,13 +24,11 @@ class Check:
 
 
 class Checks:
-    """The run-time checks of one program, the name scopes its nodes were
-    lowered in, and its scans' step recorders."""
+    """The mode checks of one program, and its scans' step recorders."""
 
     def __init__(self, function_name):
         self.function_name = function_name
         self.entries = []
-        self.scopes = {}          # TensorFlow name scope -> node lowered in it
         self.step_recorders = {}  # id(scan node) -> (node, tf.Variable)
 
     def mark(self, mode, subject, what, position=None, labels=()):
@@ -43,15 +39,6 @@ class Checks:
     def entry(self, number):
         """Check ``number``, or None when it is not one of this program's."""
         return self.entries[number] if 0 <= number < len(self.entries) else None
-
-    def node_of_scope(self, tf_name):
-        """The node lowered in the longest recorded name scope containing the
-        TensorFlow node ``tf_name``."""
-        best, node = -1, None
-        for scope, candidate in self.scopes.items():
-            if (tf_name == scope or tf_name.startswith(scope + "/")) and len(scope) > best:
-                best, node = len(scope), candidate
-        return node
 
     def step_recorder(self, node):
         """A variable holding the step scan ``node`` is at (-1 when it is not

@@ -118,13 +118,6 @@ def check_marker(message):
     return int(match.group(1)), flags
 
 
-def tf_node_name(message):
-    """The graph node TensorFlow names in a graph execution error, if any."""
-    match = re.search(r"\{\{node ([^}]+)\}\}", message) or re.search(
-        r"Detected at node '?([^\s']+)'? defined at", message)
-    return match.group(1) if match else None
-
-
 # TensorFlow's linear algebra failures, in the words NumPy or SciPy use for them
 # (numpy.linalg.inv, scipy.linalg.solve, numpy.linalg.cholesky, det); and the
 # checks tfgraph.ops.nlinalg adds, marked "LinAlgError: ".
@@ -237,11 +230,10 @@ def translate(error, program, arrays):
     else:
         text = essential(message)
         cls = error_class(error, text)
-        tf_name = tf_node_name(message)
-        if node is None and tf_name is not None:
-            node = program.checks.node_of_scope(tf_name)
-        where = (f"{describe(node.outputs[0])} in " if node is not None else
-                 f"TensorFlow node {tf_name!r} in " if tf_name is not None else "")
+        if node is None:   # a traced call: run again op by op, the walk names the node
+            replayed = program.replay(arrays)
+            node = replayed.node if replayed is not None else None
+        where = f"{describe(node.outputs[0])} in " if node is not None else ""
         headline = f"{where}function \"{program.name}\": {text.rstrip('.')}."
         subject = node.outputs[0] if node is not None else None
     headline = headline[:-1] + program.checks.failed_steps_text() + "."

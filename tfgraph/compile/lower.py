@@ -58,7 +58,7 @@ class Lowering:
       registered mesh lowerings;
     - ``xla``: the graph is compiled by XLA, so ``require`` makes validity
       flags, not assertions;
-    - ``checks``: the program's ``Checks`` (markers, scopes, scan steps);
+    - ``checks``: the program's ``Checks`` (mode checks, scan steps);
     - ``node_hook``: a mode's ``check(node, inputs, outputs) -> outputs``
       (DebugMode, NanGuardMode, MonitorMode), or None.
 
@@ -166,8 +166,6 @@ class Lowering:
                 named = node.outputs[0].name
                 scopes.enter_context(tf.name_scope(scope_name(named or str(node.op.name
                                                                              or node.op))))
-                if not tf.executing_eagerly():  # a TensorFlow error names its scope
-                    self.checks.scopes[tf.get_current_name_scope()] = node
                 lazy = node.op.lazy_inputs(node)
                 inputs = [None if i in lazy else self._input(var)  # constants in the user's scope
                           for i, var in enumerate(node.inputs)]

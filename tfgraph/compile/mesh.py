@@ -66,21 +66,15 @@ class Mesh:
                     raise _Invalid()
             except (tf.errors.OpError, _Invalid) as error:
                 _recover(mesh)
-                self.replay(arrays)   # raises the op's own error
+                shared = [v.variable.numpy() for v in program.shared_variables]
+                failed = program.replay(arrays, shared)   # the op's own error
+                if failed is not None:
+                    raise failed from None
                 raise error if isinstance(error, tf.errors.OpError) else RuntimeError(
                     f"function {program.name!r}: a check failed on the mesh that holds on "
                     f"one device") from None
             transaction.assign_all(updated, new_values, transaction.snapshot(updated))
         return [mesh.to_numpy(o) for o in outputs]
-
-    def replay(self, arrays):
-        """Run the call op by op on one device, on ``arrays`` and the shared
-        variables' values, assigning nothing: raises what fails there."""
-        program = self.program
-        shared = [tf.constant(v.variable.numpy()) for v in program.shared_variables]
-        with tf.device("/cpu:0"):
-            program.lower([tf.constant(a) for a in arrays], shared_values=shared,
-                          platform=None)
 
 
 def _recover(mesh, attempts=3):

@@ -19,6 +19,7 @@ import collections
 from tfgraph import devices
 from tfgraph.compile import transaction
 from tfgraph.compile.checks import Checks
+from tfgraph.compile.errors import LoweringFailed
 from tfgraph.compile.lower import Lowering, scope_name
 from tfgraph.compile.rewrite import rewrite
 from tfgraph.graph import Constant, ancestors, toposort
@@ -40,7 +41,7 @@ class Program:
     - ``shared_variables``: the shared variables the graph reads (not given as
       inputs); ``locks``: the locks a call holds;
     - ``platform``: None (one device) or ``"mesh"``; ``device``: where it runs;
-    - ``checks``: its run-time checks, scopes and scan steps (``Checks``).
+    - ``checks``: its modes' checks and scan steps (``Checks``).
     """
 
     def __init__(self, name, mode, inputs, input_names, outputs, updates, platform=None):
@@ -118,6 +119,23 @@ class Program:
         outputs = [values[id(v)] for v in self.outputs]
         new_values = [_fitted(lowering, values[id(v)], target) for target, v in self.updates]
         return Lowered(outputs, new_values, lowering.validity, lowering.unguarded)
+
+    def replay(self, arrays, shared_values=None):
+        """Run a call op by op (eagerly, on one device), on ``arrays`` and the
+        shared variables' values (or ``shared_values``), assigning nothing:
+        the ``LoweringFailed`` naming the node where it fails, or None. A
+        failed traced call names its node this way: the lowering walk knows
+        which node it is lowering."""
+        values = {id(var): tf.constant(a) for var, a in zip(self.inputs, arrays)}
+        for position, var in enumerate(self.shared_variables):
+            values[id(var)] = tf.constant(var.get_value(borrow=True) if shared_values is None
+                                          else shared_values[position])
+        with tf.device(self.device):
+            try:
+                Lowering(checks=self.checks).run(self.targets, values)
+            except LoweringFailed as failed:
+                return failed
+        return None
 
     def assign(self, outputs, new_values):
         """Assign the updates' ``new_values`` (in a graph), once every output
