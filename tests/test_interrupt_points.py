@@ -172,7 +172,7 @@ def _usable(shared):
 def test_an_interrupt_while_tracing_is_raised_once_and_leaves_tensorflow_usable(kind):
     """Tracing holds Ctrl-C back (it lands inside TensorFlow's graph building,
     which an interrupt would leave half done) and raises it once traced."""
-    samples = 12   # points spread over the whole trace: a few seconds each
+    samples = 8   # points spread over the whole trace: a few seconds each
     build = (lambda: make("FAST_RUN")) if kind.startswith("compiling") else None
     f, shared = make("FAST_RUN")
 
