@@ -45,7 +45,8 @@ def debugprint(obj, file=None, print_type=False, ids="CHAR"):
     Returns the text when ``file='str'``."""
     from tfgraph.compile.function import Function
     if isinstance(obj, Function):
-        roots = list(obj.outputs) + [v for _, v in obj.updates]
+        # What it computes, as Theano's: after givens and the compile-time rewrites.
+        roots = list(obj._graph_outputs) + [v for _, v in obj._graph_updates]
     elif isinstance(obj, Variable):
         roots = [obj]
     else:

@@ -29,7 +29,6 @@ import re
 from tfgraph.graph import Constant, ancestors, toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph.ops.grad import Gradient, differentiable, gradient_depths
-from tfgraph.ops.sibling_slices import SiblingSlices
 from tfgraph._tf import tf
 
 
@@ -135,7 +134,6 @@ class Lowering:
         self.results = {}        # batch key -> {wrt var id: gradient tensor}
         self.plan = None
         self.targets = None      # what run() computes (None: not known)
-        self.sibling_slices = None  # constant slices of one variable, cut by one split
 
     def run(self, targets, values):
         """Lower the graph computing ``targets``; ``values`` maps root
@@ -144,7 +142,6 @@ class Lowering:
         self.values = dict(values)
         self.targets = list(targets)  # ops may ask which of their outputs are needed
         self.plan = _TapePlan(targets)
-        self.sibling_slices = SiblingSlices(toposort(targets))
         current = tf.get_current_name_scope()
         self.root_scope = f"{current}/" if current else ""
         with contextlib.ExitStack() as stack:
