@@ -19,6 +19,7 @@ import numbers
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.spatial import checked, describe, patches, static_vector, vjp
 from tfgraph._tf import tf
 
 BORDER_NAMES = ("valid", "full", "half")
@@ -110,17 +111,6 @@ def known_shape(var, hint=None):
     hint = hint or (None,) * var.ndim
     return tuple(h if h is not None else (1 if b else None)
                  for h, b in zip(hint, var.broadcastable))
-
-
-def _static_vector(var):
-    """The ints of a constant vector variable, else None."""
-    if isinstance(var, Constant):
-        return tuple(int(v) for v in var.data.ravel())
-    return None
-
-
-def describe(var):
-    return f"'{var.name}'" if var.name else str(var)
 
 
 class BaseConv(Op):
@@ -276,13 +266,13 @@ class BaseConv(Op):
         image = _pad(image, pads)
         g = self.num_groups
         kr, kc = tf.shape(kernel)[4], tf.shape(kernel)[5]
-        patches = _patches(image, kr, kc, self.subsample, self.filter_dilation)
-        # patches: (batch, out rows, out cols, kr, kc, channels)
-        shape = tf.shape(patches)
-        patches = tf.reshape(patches, tf.concat([shape[:5], [g, shape[5] // g]], 0))
+        windows = patches(image, kr, kc, self.subsample, self.filter_dilation)
+        # windows: (batch, out rows, out cols, kr, kc, channels)
+        shape = tf.shape(windows)
+        windows = tf.reshape(windows, tf.concat([shape[:5], [g, shape[5] // g]], 0))
         ks = tf.shape(kernel)
         kernel = tf.reshape(kernel, tf.concat([[g, ks[0] // g], ks[1:]], 0))
-        out = tf.einsum("nijabgc,goijcab->nijgo", patches, kernel)
+        out = tf.einsum("nijabgc,goijcab->nijgo", windows, kernel)
         s = tf.shape(out)
         return tf.reshape(out, tf.concat([s[:3], [s[3] * s[4]]], 0))
 
@@ -366,29 +356,6 @@ def _pad(image, pads):
     return tf.pad(image, [[0, 0]] + [[l, r] for l, r in pads] + [[0, 0]])
 
 
-def _patches(image, kr, kc, strides, rates):
-    """(batch, out rows, out cols, kr, kc, channels) windows of a padded NHWC
-    image, by gathering rows and columns (sizes may be run-time values)."""
-    shape = tf.shape(image)
-    out_r = (shape[1] - (kr - 1) * rates[0] - 1) // strides[0] + 1
-    out_c = (shape[2] - (kc - 1) * rates[1] - 1) // strides[1] + 1
-    rows = tf.range(out_r)[:, None] * strides[0] + tf.range(kr)[None, :] * rates[0]
-    cols = tf.range(out_c)[:, None] * strides[1] + tf.range(kc)[None, :] * rates[1]
-    picked = tf.gather(image, rows, axis=1)             # (n, oi, a, W, c)
-    picked = tf.gather(picked, cols, axis=3)            # (n, oi, a, oj, b, c)
-    return tf.transpose(picked, [0, 1, 3, 2, 4, 5])
-
-
-def _checked(tensor, checks):
-    """``tensor`` once every (condition, message) holds, else an error with
-    the message (so no update of the call runs)."""
-    asserts = [tf.debugging.Assert(cond, [message]) for cond, message in checks]
-    if not asserts:
-        return tensor
-    with tf.control_dependencies(asserts):
-        return tf.identity(tensor)
-
-
 class Conv(BaseConv):
     """The forward convolution: ``Conv(...)(image, filters)``."""
 
@@ -469,14 +436,14 @@ class ConvGradInputs(BaseConv):
         dtype = node.outputs[0].dtype
         kern, top, shape = cast_tensor(inputs[0], dtype), cast_tensor(inputs[1], dtype), inputs[2]
         nd = self.convdim
-        spatial = _static_vector(node.inputs[2]) or tf.cast(shape, tf.int32)
+        spatial = static_vector(node.inputs[2]) or tf.cast(shape, tf.int32)
         channels = tf.shape(kern)[-nd - 1] * self.num_groups
         image_shape = tf.concat([[tf.shape(top)[0], channels], spatial], 0)
         kshape = known_shape(node.inputs[0], self.kshp)
         extent = self.spatial_kernel(kern, kshape)
-        top = _checked(top, self._top_checks(top, spatial, extent, node))
+        top = checked(top, self._top_checks(top, spatial, extent, node))
         image = tf.zeros(image_shape, dtype)
-        return [_vjp(lambda x: self.forward(x, kern, extent)[0], image, top)]
+        return [vjp(lambda x: self.forward(x, kern, extent)[0], image, top)]
 
     def _top_checks(self, top, spatial, extent, node):
         tshape = tf.shape(top)
@@ -516,20 +483,11 @@ class ConvGradWeights(BaseConv):
         dtype = node.outputs[0].dtype
         img, top, shape = cast_tensor(inputs[0], dtype), cast_tensor(inputs[1], dtype), inputs[2]
         nd = self.convdim
-        static = _static_vector(node.inputs[2])
+        static = static_vector(node.inputs[2])
         extent = list(static) if static else [tf.cast(shape[i], tf.int32) for i in range(nd)]
         head = [tf.shape(top)[1]]
         if self.unshared:
             head += [tf.shape(top)[2 + i] for i in range(nd)]
         head.append(tf.shape(img)[1] // self.num_groups)
         kernel = tf.zeros(tf.stack(head + extent), dtype)
-        return [_vjp(lambda k: self.forward(img, k, extent)[0], kernel, top)]
-
-
-def _vjp(fn, at, cotangent):
-    """The vector-Jacobian product of linear ``fn`` at ``at``. Any enclosing
-    tape records the computation, so it can be differentiated again."""
-    with tf.GradientTape() as tape:
-        tape.watch(at)
-        out = fn(at)
-    return tape.gradient(out, at, output_gradients=cotangent)
+        return [vjp(lambda k: self.forward(img, k, extent)[0], kernel, top)]

@@ -17,8 +17,8 @@ import numpy as np
 from tfgraph import distribute, dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
 from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.conv import (_checked, _patches, _static_vector, _vjp, channels_last,
-                              describe, remember_channels_last)
+from tfgraph.ops.conv import channels_last, remember_channels_last
+from tfgraph.ops.spatial import checked, describe, patches, static_vector, vjp
 from tfgraph._tf import tf
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -187,7 +187,7 @@ class Pool(Op):
         the graph is built, else lists of int32 scalar tensors, checked."""
         if self.ws is not None:
             return self.ws, self.stride, self.pad, []
-        static = [_static_vector(v) for v in node.inputs[1:]]
+        static = [static_vector(v) for v in node.inputs[1:]]
         if all(s is not None for s in static):
             return (*static, [])
         ws, stride, pad = ([tf.cast(v[i], tf.int32) for i in range(self.ndim)]
@@ -227,7 +227,7 @@ class Pool(Op):
             checks += [(tf.greater_equal(n + 2 * p, w), self._too_small(
                 var, i, f"less than ws - 2 * pad = {w - 2 * p}" if self.ws else None))
                 for i, (n, w, p) in enumerate(zip(spatial, ws, pad))]
-        batched = _checked(batched, checks)
+        batched = checked(batched, checks)
         dtype = batched.dtype
         work = dtype if dtype.is_floating else tf.float64
         lengths = [pool_output_length(n, w, s, p, self.ignore_border)
@@ -313,7 +313,7 @@ class _Windows:
                 found = windows(x)
                 hits = tf.equal(found, shape(out))
                 chosen = tf.where(hits, shape(dy), tf.zeros((), dy.dtype))
-                return _vjp(windows, x, chosen)
+                return vjp(windows, x, chosen)
             return out, grad
         return pooled(x)
 
@@ -469,10 +469,10 @@ class Images2Neibs(Op):
                                f"images2neibs: neib_shape {self.shape}, neib_step {self.step} "
                                f"and the input's axis {axis} are not consistent in mode "
                                f"'{self.mode}' (windows must tile it exactly)"))
-        x = _checked(x, checks)
+        x = checked(x, checks)
         images = tf.reshape(x, tf.concat([[-1], shape[2:], [1]], 0))
         images = tf.pad(images, [[0, 0], [pads[0]] * 2, [pads[1]] * 2, [0, 0]])
-        windows = _patches(images, c, d, self.step, (1, 1))     # (ns, gr, gc, c, d, 1)
+        windows = patches(images, c, d, self.step, (1, 1))      # (ns, gr, gc, c, d, 1)
         return [tf.reshape(windows, [-1, c * d])]
 
 
@@ -496,4 +496,4 @@ class Neibs2Images(Op):
     def lower(self, node, inputs, ctx):
         neibs, shape = inputs
         images = tf.zeros(tf.cast(shape, tf.int32), neibs.dtype)
-        return [_vjp(lambda x: self.neibs.lower(node, [x], ctx)[0], images, neibs)]
+        return [vjp(lambda x: self.neibs.lower(node, [x], ctx)[0], images, neibs)]
