@@ -8,8 +8,9 @@ place of the node's output, or None; ``REWRITES`` lists them in the order
 they are tried. To add one, write such a function and append it (with a test
 against a NumPy reference at extreme inputs, values and gradients:
 tests/test_rewrite.py). Rewrites that need the whole graph are modules of
-their own, each a ``replace(node, current)`` for ``rebuild``: sibling
-slices cut by one split (tfgraph.compile.sibling_slices).
+their own, each a ``replace(node, current)`` for ``rebuild``: channels-last
+layers (tfgraph.compile.layout) and sibling slices cut by one split
+(tfgraph.compile.sibling_slices).
 
 - ``log(softmax(z))`` -> ``logsoftmax(z)``: the classic negative
   log-likelihood ``-mean(log(softmax(z))[arange(n), y])`` stays finite where
@@ -37,6 +38,7 @@ import copy
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.compile.layout import ChannelsLastLayers
 from tfgraph.compile.sibling_slices import SiblingSlices
 from tfgraph.graph import Constant, toposort
 from tfgraph.ops.elemwise import OPS, Cast
@@ -139,11 +141,12 @@ REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
 
 def rewrite(outputs, platform=None):
     """``outputs`` with every rewrite applied wherever it matches: the node
-    rewrites, then sibling slices cut by one split, except for a mesh of
-    devices (``platform="mesh"``), where DTensor gives a split's pieces their
-    input's layout, which an uneven cut cannot have. Only the nodes
-    downstream of a rewrite are rebuilt."""
+    rewrites, then channels-last layers, then sibling slices cut by one
+    split, except for a mesh of devices (``platform="mesh"``), where DTensor
+    gives a split's pieces their input's layout, which an uneven cut cannot
+    have. Only the nodes downstream of a rewrite are rebuilt."""
     outputs = rebuild(outputs, lambda node, current: _node_rewrites(node, current, platform))
+    outputs = rebuild(outputs, ChannelsLastLayers(outputs).replace)
     if platform != "mesh":
         outputs = rebuild(outputs, SiblingSlices(outputs).replace)
     return outputs

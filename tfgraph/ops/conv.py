@@ -3,9 +3,10 @@
 Theano lays images out as (batch, channels, *spatial) and filters as
 (out channels, in channels / groups, *spatial); ``filter_flip=True`` (the
 default) is a true convolution, which flips the filters, where TensorFlow
-correlates. On CPU TensorFlow's convolutions are fastest channels-last, so the
-lowering transposes to NHWC / NDHWC around the TensorFlow op (TensorFlow drops
-a transpose followed by its inverse, as between a convolution and a pooling).
+correlates. On CPU TensorFlow's convolutions are fastest channels-last: the
+convolution is computed on NHWC / NDHWC images. ``ChannelsLastConv`` is that
+form as an op of its own, which the compile-time layout rewrite
+(tfgraph.compile.layout) puts between channels-last layers.
 
 Three ops per dimensionality, as in Theano: the forward convolution, its
 gradient with respect to the inputs (the transposed convolution) and with
@@ -19,6 +20,7 @@ import numbers
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.layout import to_channels_first, to_channels_last
 from tfgraph.ops.spatial import checked, describe, patches, static_vector, vjp
 from tfgraph._tf import tf
 
@@ -214,11 +216,10 @@ class BaseConv(Op):
         return [h if h is not None else dynamic[i]
                 for i, h in enumerate(hint[-self.convdim:])]
 
-    def forward(self, image, kernel, kernel_extent, image_channels_last=None):
-        """The convolution of NCHW ``image`` (or of its channels-last form,
-        when given) with Theano-layout ``kernel``, as Theano defines it;
-        ``kernel_extent`` the filters' spatial sizes. Returns (NCHW result,
-        channels-last result)."""
+    def forward(self, image, kernel, kernel_extent):
+        """The convolution of channels-last ``image`` with Theano-layout
+        ``kernel``, as Theano defines it, channels-last; ``kernel_extent`` the
+        filters' spatial sizes."""
         nd = self.convdim
         if self.filter_flip:
             # A reversing slice rather than tf.reverse: DTensor (tfgraph.distribute)
@@ -227,14 +228,16 @@ class BaseConv(Op):
             kernel = kernel[tuple([slice(None)] * (rank - nd) + [slice(None, None, -1)] * nd)]
         dilated = [(k - 1) * d + 1 for k, d in zip(kernel_extent, self.filter_dilation)]
         pads = border_pads(self.border_mode, dilated)
-        if image_channels_last is None:
-            image_channels_last = tf.transpose(image, [0] + list(range(2, 2 + nd)) + [1])
         if self.unshared:
-            out = self._unshared(image_channels_last, kernel, pads)
-        else:
-            kernel = tf.transpose(kernel, list(range(2, 2 + nd)) + [1, 0])  # (*K, in, out)
-            out = self._shared(image_channels_last, kernel, pads)
-        return tf.transpose(out, [0, nd + 1] + list(range(1, nd + 1))), out
+            return self._unshared(image, kernel, pads)
+        kernel = tf.transpose(kernel, list(range(2, 2 + nd)) + [1, 0])  # (*K, in, out)
+        return self._shared(image, kernel, pads)
+
+    def forward_channels_first(self, image, kernel, kernel_extent):
+        """``forward`` of an (batch, channels, *spatial) image, laid out so."""
+        ndim = self.convdim + 2
+        out = self.forward(tf.transpose(image, to_channels_last(ndim)), kernel, kernel_extent)
+        return tf.transpose(out, to_channels_first(ndim))
 
     def _shared(self, image, kernel, pads):
         nd = self.convdim
@@ -275,63 +278,6 @@ class BaseConv(Op):
         out = tf.einsum("nijabgc,goijcab->nijgo", windows, kernel)
         s = tf.shape(out)
         return tf.reshape(out, tf.concat([s[:3], [s[3] * s[4]]], 0))
-
-
-# --- keeping channels last between convolutions and poolings ---------------------
-#
-# Between two convolution or pooling layers a Theano model computes in NCHW
-# (``tanh(pool(conv(x, W)) + b.dimshuffle('x', 0, 'x', 'x'))``). Lowered as
-# written, each layer would transpose its output back to NCHW and the next
-# transpose it again. Instead each conv and pool records its channels-last
-# result, and the next one re-lowers the elementwise ops in between on those
-# (the ops' own lowerings, on transposed inputs); the NCHW path is then
-# unused and TensorFlow prunes it. Variables that a gradient is taken with
-# respect to or blocked at keep the plain path.
-
-def remember_channels_last(ctx, var, tensor):
-    ctx.__dict__.setdefault("channels_last", {})[id(var)] = tensor
-
-
-def channels_last(ctx, var, transpose_leaves=True):
-    """``var`` (4-d or 5-d, NC...) as a channels-last tensor without
-    transposing anything large, or None; ``transpose_leaves``: a plain
-    transpose of the variable's own value is the fallback."""
-    found = _channels_last(ctx, var)
-    if found is not None or not transpose_leaves:
-        return found
-    nd = var.ndim - 2
-    return tf.transpose(ctx.values[id(var)], [0] + list(range(2, 2 + nd)) + [1])
-
-
-def _channels_last(ctx, var):
-    from tfgraph.ops.elemwise import Elemwise
-    known = ctx.__dict__.get("channels_last", {})
-    if id(var) in known:
-        return known[id(var)]
-    plan = getattr(ctx, "plan", None)
-    if plan is None or id(var) in plan.watch or id(var) in plan.block \
-            or id(var) not in ctx.values or var.ndim not in (4, 5):
-        return None
-    perm = [0] + list(range(2, var.ndim)) + [1]
-    if all(var.broadcastable[:1] + var.broadcastable[2:]):   # a per-channel bias
-        return tf.transpose(ctx.values[id(var)], perm)
-    node = var.owner
-    if node is None or not isinstance(node.op, Elemwise):
-        return None
-    inputs = []
-    for i in node.inputs:
-        if i.ndim == 0:
-            inputs.append(ctx.values[id(i)] if id(i) in ctx.values else tf.constant(i.data))
-        elif i.ndim == var.ndim:
-            t = _channels_last(ctx, i)
-            if t is None:
-                return None
-            inputs.append(t)
-        else:   # broadcasting from the left: not layout-free
-            return None
-    out = node.op.lower(node, inputs, ctx)[0]
-    remember_channels_last(ctx, var, out)
-    return out
 
 
 def _dilate(kernel, dilation):
@@ -383,20 +329,21 @@ class Conv(BaseConv):
                              f"border_mode={self.border_mode!r}")
 
     def lower(self, node, inputs, ctx):
+        ndim = self.convdim + 2
+        image = tf.transpose(inputs[0], to_channels_last(ndim))
+        return [tf.transpose(self.lower_channels_last(node, image, inputs[1]),
+                             to_channels_first(ndim))]
+
+    def lower_channels_last(self, node, image, kern):
+        """The convolution of channels-last ``image``, channels-last. ``node``
+        (this op's or its ChannelsLastConv's) names the input and the filters
+        in the run-time checks' messages."""
         dtype = node.outputs[0].dtype
-        img, kern = (cast_tensor(t, dtype) for t in inputs)
+        image, kern = cast_tensor(image, dtype), cast_tensor(kern, dtype)
         kshape = known_shape(node.inputs[1], self.kshp)
-        image_last = channels_last(ctx, node.inputs[0], transpose_leaves=False)
-        if image_last is not None:
-            image_last = cast_tensor(image_last, dtype)
-            channels = tf.shape(image_last)[-1]
-        else:
-            channels = tf.shape(img)[1]
-        with tf.control_dependencies(self.input_checks(node, channels, kern)):
+        with tf.control_dependencies(self.input_checks(node, tf.shape(image)[-1], kern)):
             kern = tf.identity(kern)
-        out, out_last = self.forward(img, kern, self.spatial_kernel(kern, kshape), image_last)
-        remember_channels_last(ctx, node.outputs[0], out_last)
-        return [out]
+        return self.forward(image, kern, self.spatial_kernel(kern, kshape))
 
     def input_checks(self, node, channels, kern):
         """Run-time checks of what the types could not tell: channel counts.
@@ -413,6 +360,33 @@ class Conv(BaseConv):
                            f"{self.fname}: the number of filters {k_name} must be a multiple "
                            f"of num_groups={self.num_groups}"))
         return [tf.debugging.Assert(cond, [message]) for cond, message in checks]
+
+
+class ChannelsLastConv(Op):
+    """``conv`` (a ``Conv``) of a channels-last image (batch, *spatial,
+    channels), its result channels-last too: the form the compile-time layout
+    rewrite gives a convolution, so that layers in a row stay channels-last."""
+    __props__ = ("conv",)
+
+    def __init__(self, conv):
+        self.conv = conv
+
+    def __str__(self):
+        return f"ChannelsLast{self.conv}"
+
+    def make_node(self, image, kern):
+        image, kern = as_tensor_variable(image), as_tensor_variable(kern)
+        nd = self.conv.convdim
+        if image.ndim != nd + 2:
+            raise TypeError(f"{self}: image {describe(image)} must be {nd + 2}-d "
+                            f"(batch, *spatial, channels), got {image.ndim}-d")
+        self.conv._check_ndim(kern, "filters", 2 + (2 if self.conv.unshared else 1) * nd)
+        dtype = dtypes.upgrade_to_float(image.dtype)
+        pattern = (image.broadcastable[0],) + (False,) * nd + (kern.broadcastable[0],)
+        return Apply(self, [image, kern], [TensorType(dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        return [self.conv.lower_channels_last(node, *inputs)]
 
 
 class ConvGradInputs(BaseConv):
@@ -443,7 +417,7 @@ class ConvGradInputs(BaseConv):
         extent = self.spatial_kernel(kern, kshape)
         top = checked(top, self._top_checks(top, spatial, extent, node))
         image = tf.zeros(image_shape, dtype)
-        return [vjp(lambda x: self.forward(x, kern, extent)[0], image, top)]
+        return [vjp(lambda x: self.forward_channels_first(x, kern, extent), image, top)]
 
     def _top_checks(self, top, spatial, extent, node):
         tshape = tf.shape(top)
@@ -490,4 +464,4 @@ class ConvGradWeights(BaseConv):
             head += [tf.shape(top)[2 + i] for i in range(nd)]
         head.append(tf.shape(img)[1] // self.num_groups)
         kernel = tf.zeros(tf.stack(head + extent), dtype)
-        return [vjp(lambda k: self.forward(img, k, extent)[0], kernel, top)]
+        return [vjp(lambda k: self.forward_channels_first(img, k, extent), kernel, top)]
