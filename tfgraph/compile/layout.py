@@ -19,7 +19,6 @@ treats as given (``consider_constant``, the targets and known gradients of
 ``known_grads``), keeps its plain form, and the layers after it read that:
 the gradient follows the path through it.
 """
-from tfgraph.graph import toposort
 from tfgraph.ops.conv import ChannelsLastConv, Conv
 from tfgraph.ops.elemwise import Elemwise
 from tfgraph.ops.grad import Gradient
@@ -43,14 +42,17 @@ def _is_per_channel(var):
 
 
 class ChannelsLastLayers:
-    """The rewrite of one graph: ``replace(node, current)`` (see
-    tfgraph.compile.rewrite.rebuild) gives each convolution and pooling its
-    channels-last form."""
+    """The rewrite of one graph, given as its ``nodes`` in topological order:
+    ``replace(node, current)`` (see tfgraph.compile.rewrite.rebuild) gives
+    each convolution and pooling its channels-last form; ``matches``: whether
+    the graph has one."""
 
-    def __init__(self, outputs):
-        self.plain = {id(v) for node in toposort(outputs) if isinstance(node.op, Gradient)
+    def __init__(self, nodes):
+        self.matches = any(node.inputs and _channels_last_layer(node.op, node.inputs[0])
+                           for node in nodes)
+        self.plain = {id(v) for node in nodes if isinstance(node.op, Gradient)
                       for v in node.inputs}
-        self.last = {}        # variable id -> its channels-last form, without transposes
+        self.last = {}        # variable id -> its channels-last form without transposes, or None
         self.transposed = {}  # variable id -> its channels-last transpose
 
     def replace(self, node, current):
@@ -77,27 +79,27 @@ class ChannelsLastLayers:
         results, scalars and biases only; or None."""
         if id(var) in self.plain:
             return None
-        if id(var) in self.last:
-            return self.last[id(var)]
+        if id(var) not in self.last:   # each variable once, found or not
+            self.last[id(var)] = self._layout_free(var, current)
+        return self.last[id(var)]
+
+    def _layout_free(self, var, current):
         if _is_per_channel(var):
-            found = channels_last(current(var))
-        else:
-            node = var.owner
-            if node is None or not isinstance(node.op, Elemwise):
+            return self._stands_for(channels_last(current(var)), var)
+        node = var.owner
+        if node is None or not isinstance(node.op, Elemwise):
+            return None
+        inputs = []
+        for i in node.inputs:
+            if i.ndim == 0:
+                inputs.append(current(i))
+                continue
+            # an input of fewer axes broadcasts from the left: not layout-free
+            form = self._without_transposes(i, current) if i.ndim == var.ndim else None
+            if form is None:
                 return None
-            inputs = []
-            for i in node.inputs:
-                if i.ndim == 0:
-                    inputs.append(current(i))
-                    continue
-                # an input of fewer axes broadcasts from the left: not layout-free
-                form = self._without_transposes(i, current) if i.ndim == var.ndim else None
-                if form is None:
-                    return None
-                inputs.append(form)
-            found = node.op(*inputs)
-        self.last[id(var)] = self._stands_for(found, var)
-        return found
+            inputs.append(form)
+        return self._stands_for(node.op(*inputs), var)
 
     @staticmethod
     def _stands_for(form, var):

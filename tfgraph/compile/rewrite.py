@@ -145,26 +145,38 @@ def rewrite(outputs, platform=None):
     split, except for a mesh of devices (``platform="mesh"``), where DTensor
     gives a split's pieces their input's layout, which an uneven cut cannot
     have. Only the nodes downstream of a rewrite are rebuilt."""
-    outputs = rebuild(outputs, lambda node, current: _node_rewrites(node, current, platform))
-    outputs = rebuild(outputs, ChannelsLastLayers(outputs).replace)
-    if platform != "mesh":
-        outputs = rebuild(outputs, SiblingSlices(outputs).replace)
+    nodes = toposort(outputs)
+    outputs, nodes = _rewritten(outputs, nodes, lambda node, current: _node_rewrites(
+        node, current, platform))
+    for graph_rewrite in [ChannelsLastLayers] + ([SiblingSlices] if platform != "mesh" else []):
+        found = graph_rewrite(nodes)
+        if found.matches:
+            outputs, nodes = _rewritten(outputs, nodes, found.replace)
     return outputs
 
 
-def rebuild(outputs, replace):
-    """``outputs`` with nodes replaced, in topological order:
-    ``replace(node, current)`` gets a node of the graph and ``current``, which
-    maps each variable upstream of it to its new form, and returns new
-    variables for the node's outputs, or None. A node left alone whose inputs
-    changed is made again from them. A new variable of another type than the
-    one it replaces is not used."""
+def _rewritten(outputs, nodes, replace):
+    """(outputs, the nodes computing them in topological order) once
+    ``replace`` is applied (``nodes``: those before)."""
+    new = rebuild(outputs, replace, nodes)
+    if all(a is b for a, b in zip(new, outputs)):
+        return outputs, nodes
+    return new, toposort(new)
+
+
+def rebuild(outputs, replace, nodes=None):
+    """``outputs`` with nodes replaced, in topological order (``nodes``, if
+    known): ``replace(node, current)`` gets a node of the graph and
+    ``current``, which maps each variable upstream of it to its new form, and
+    returns new variables for the node's outputs, or None. A node left alone
+    whose inputs changed is made again from them. A new variable of another
+    type than the one it replaces is not used."""
     memo = {}
 
     def current(var):
         return memo.get(id(var), var)
 
-    for node in toposort(outputs):
+    for node in toposort(outputs) if nodes is None else nodes:
         new = replace(node, current)
         if new is None and any(current(i) is not i for i in node.inputs):
             new = node.op.make_node(*map(current, node.inputs)).outputs

@@ -16,7 +16,6 @@ resolves, are left to the split's lowering).
 """
 import collections
 
-from tfgraph.graph import toposort
 from tfgraph.ops.structure import SplitSlices
 from tfgraph.ops.subtensor import Subtensor
 
@@ -53,20 +52,22 @@ def can_split(bounds):
 
 
 class SiblingSlices:
-    """The rewrite of one graph: ``replace(node, current)`` (see
-    tfgraph.compile.rewrite.rebuild) gives each sibling slice its piece of
-    one ``SplitSlices`` node of the sliced variable."""
+    """The rewrite of one graph, given as its ``nodes`` in topological order:
+    ``replace(node, current)`` (see tfgraph.compile.rewrite.rebuild) gives
+    each sibling slice its piece of one ``SplitSlices`` node of the sliced
+    variable; ``matches``: whether the graph has sibling slices."""
 
-    def __init__(self, outputs):
+    def __init__(self, nodes):
         groups = collections.defaultdict(dict)   # (input id, axis) -> {(start, stop): None}
         self.cuts = {}                           # node id -> (axis, start, stop)
-        for node in toposort(outputs):
+        for node in nodes:
             cut = constant_cut(node)
             if cut is not None:
                 self.cuts[id(node)] = cut
                 groups[(id(node.inputs[0]), cut[0])][cut[1:]] = None
         self.groups = {key: list(bounds) for key, bounds in groups.items()
                        if len(bounds) > 1 and can_split(list(bounds))}
+        self.matches = bool(self.groups)
         self.pieces = {}  # (input id, axis) -> {(start, stop): piece}
 
     def replace(self, node, current):
