@@ -106,6 +106,13 @@ EXAMPLES = {
     "ConvGradWeights": lambda: _op_of(T.nnet.abstract_conv.conv2d_grad_wrt_weights(
         T.dtensor4(), T.dtensor4(), (3, 1, 3, 3), (2, 1, 6, 6))),
     "Pool": lambda: _op_of(_pool().pool_2d(T.dtensor4(), (2, 2), ignore_border=True)),
+    # ops the compile-time rewrites make
+    "ChannelsLastConv": lambda: _rewritten_op([T.nnet.conv2d(T.dtensor4(), T.dtensor4())],
+                                              "ChannelsLastConv"),
+    "ChannelsLastPool": lambda: _rewritten_op(
+        [_pool().pool_2d(T.dtensor4(), (2, 2), ignore_border=True)], "ChannelsLastPool"),
+    "SplitSlices": lambda: (lambda x: _rewritten_op([x[:, :2], x[:, 2:]], "SplitSlices"))(
+        _x()),
     "MaxPoolSameSize": lambda: _op_of(_pool().max_pool_2d_same_size(T.dtensor4(), (2, 2))),
     "Images2Neibs": lambda: _op_of(T.nnet.neighbours.images2neibs(T.dtensor4(), (2, 2))),
     "Neibs2Images": lambda: _op_of(T.nnet.neighbours.neibs2images(T.dmatrix(), (2, 2),
@@ -122,6 +129,13 @@ def _op_named(var, cls_name):
     from tfgraph.graph import toposort
     return next(n.op for n in toposort([var])
                 if any(c.__name__ == cls_name for c in type(n.op).__mro__))
+
+
+def _rewritten_op(outputs, cls_name):
+    """The op of class ``cls_name`` in ``outputs`` once rewritten as when compiled."""
+    from tfgraph.compile.rewrite import rewrite
+    from tfgraph.graph import toposort
+    return next(n.op for n in toposort(rewrite(outputs)) if type(n.op).__name__ == cls_name)
 
 
 def _conv_op():

@@ -127,3 +127,26 @@ def test_a_square_is_a_multiply_with_its_gradient(mode):
     np.testing.assert_array_equal(total, np.sum(value ** 2))
     np.testing.assert_array_equal(grad, 2 * value)
 
+
+
+def test_a_graph_no_rewrite_matches_comes_back_as_it_is():
+    x = T.dmatrix("x")
+    outputs = [T.tanh(x).sum(), T.grad(T.tanh(x).sum(), x)]
+    assert all(a is b for a, b in zip(rewrite(outputs), outputs))
+    assert all(a is b for a, b in zip(rewrite(outputs, platform="mesh"), outputs))
+
+
+def test_a_scan_step_is_rewritten_too():
+    """log(softmax) inside a loop's step becomes logsoftmax there as well:
+    finite where the probability underflows."""
+    x = T.dmatrix("x")
+    logs, _ = theano.scan(lambda row: T.log(T.nnet.softmax(row)), sequences=x)
+    step = toposort(rewrite([logs])[0].owner.op.inner_outputs)
+    assert any(isinstance(n.op, Softmax) and n.op.log for n in step)
+    assert not any(n.op is OPS["log"] for n in step)
+    rows = np.array([[0.0, -800.0], [1.0, 2.0]])
+    f = theano.function([x], [logs, T.grad(logs[:, 0, 0].sum(), x)])
+    value, grad = f(rows)
+    expected = rows - np.logaddexp.reduce(rows, axis=1, keepdims=True)
+    np.testing.assert_allclose(value[:, 0], expected, rtol=1e-14)
+    np.testing.assert_allclose(grad, np.eye(2)[[0, 0]] - np.exp(expected), rtol=1e-12, atol=1e-300)

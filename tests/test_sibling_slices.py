@@ -1,13 +1,18 @@
-"""Constant slices of one variable along one axis are cut by one split
-(tfgraph.ops.sibling_slices): the same values and gradients as slicing, in
-every case slicing has (clamped bounds, gaps, repeats, overlaps, bounds from
-the end), and one SplitV op where the split applies."""
+"""Constant slices of one variable along one axis are cut by one split, a
+compile-time rewrite (tfgraph.compile.sibling_slices): the same values and
+gradients as slicing, in every case slicing has (clamped bounds, gaps,
+repeats, overlaps, bounds from the end), one SplitV op where the split
+applies, none for a mesh of devices."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 import tfgraph as theano
 import tfgraph.tensor as T
+from tfgraph.compile.rewrite import rewrite
+from tfgraph.graph import toposort
+from tfgraph.ops.structure import SplitSlices
+from tfgraph.ops.subtensor import Subtensor
 
 
 def _op_types(f):
@@ -148,3 +153,30 @@ def test_slices_in_a_scan_step_and_in_a_lazy_branch():
        st.integers(1, 8))
 def test_any_constant_bounds_give_what_slicing_gives(bounds, columns):
     _check(bounds, (2, columns))
+
+
+def test_the_compiled_graph_shows_one_split_node_and_a_mesh_keeps_the_slices():
+    x = T.matrix("x")
+    gates = [x[:, k * 2:(k + 1) * 2] for k in range(3)] + [x[:, :2]]
+    f = theano.function([x], gates)
+    text = theano.printing.debugprint(f, file="str")
+    for k in range(4):   # :2 and 0:2 are one piece, cut once
+        assert f"split{{axis 1: 0:2, 2:4, 4:6, :2}}.{k} [id" in text
+    assert "subtensor" not in text
+    nodes = toposort(rewrite(gates))
+    assert [type(n.op) for n in nodes] == [SplitSlices]
+    on_mesh = toposort(rewrite(gates, platform="mesh"))
+    assert len(on_mesh) == 4 and all(isinstance(n.op, Subtensor) for n in on_mesh)
+
+
+def test_split_slices_checks_its_bounds_and_axis():
+    with pytest.raises(ValueError, match="two or more different"):
+        SplitSlices(1, [(0, 2)])
+    with pytest.raises(ValueError, match="two or more different"):
+        SplitSlices(1, [(0, 2), (0, 2)])
+    with pytest.raises(ValueError, match="two or more different"):
+        SplitSlices(1, [(0, 2.5), (3, None)])
+    with pytest.raises(ValueError, match="axis 2 is out of range"):
+        SplitSlices(2, [(0, 2), (2, None)])(T.matrix("m"))
+    pieces = SplitSlices(0, [(0, 1), (1, None)])(T.TensorType("float64", (True, False))("r"))
+    assert [p.broadcastable for p in pieces] == [(False, False)] * 2

@@ -1,11 +1,16 @@
 """Graph rewrites applied when a function is compiled, in every mode (so all
-modes compute the same thing): numerically stable forms of expressions that
-Theano users wrote literally, because Theano rewrote them too.
+modes compute the same thing), to its graph and to the inner graphs of its
+loops: numerically stable forms of expressions that Theano users wrote
+literally, because Theano rewrote them too; then, for speed, layouts.
 
-Each rewrite is a function of a node returning the variable to use in place
-of the node's output, or None; ``REWRITES`` lists them in the order they are
-tried. To add one, write such a function and append it (with a test against
-a NumPy reference at extreme inputs, values and gradients: tests/test_rewrite.py).
+Each node rewrite is a function of a node returning the variable to use in
+place of the node's output, or None; ``REWRITES`` lists them in the order
+they are tried. To add one, write such a function and append it (with a test
+against a NumPy reference at extreme inputs, values and gradients:
+tests/test_rewrite.py). Rewrites that need the whole graph are modules of
+their own, each a ``replace(node, current)`` for ``rebuild``: channels-last
+layers (tfgraph.compile.layout) and sibling slices cut by one split
+(tfgraph.compile.sibling_slices).
 
 - ``log(softmax(z))`` -> ``logsoftmax(z)``: the classic negative
   log-likelihood ``-mean(log(softmax(z))[arange(n), y])`` stays finite where
@@ -28,14 +33,19 @@ And, for speed, as Theano's FAST_RUN did:
 - ``x ** 2`` -> ``sqr(x)`` (the L2 penalty): a multiply, not ``pow``, and a
   simpler gradient.
 """
+import copy
+
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.compile.layout import ChannelsLastLayers
+from tfgraph.compile.sibling_slices import SiblingSlices
 from tfgraph.graph import Constant, toposort
 from tfgraph.ops.elemwise import OPS, Cast
 from tfgraph.ops.nnet import CrossentropySoftmax, Softmax
 from tfgraph.ops.shape import ARange, Shape
 from tfgraph.ops.subtensor import Subtensor
+from tfgraph.scan_module.scan_op import Scan
 
 
 def _producer(var, op=None, kind=None):
@@ -130,26 +140,77 @@ REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
 
 
 def rewrite(outputs, platform=None):
-    """``outputs`` with every rewrite applied wherever it matches. Only the
-    nodes downstream of a rewrite are rebuilt; a rewrite that would change
-    a variable's type is not applied. ``platform``: None (one device) or
-    ``"mesh"``, where some rewrites do not apply."""
+    """``outputs`` with every rewrite applied wherever it matches: the node
+    rewrites, then channels-last layers, then sibling slices cut by one
+    split, except for a mesh of devices (``platform="mesh"``), where DTensor
+    gives a split's pieces their input's layout, which an uneven cut cannot
+    have. Only the nodes downstream of a rewrite are rebuilt."""
+    nodes = toposort(outputs)
+    outputs, nodes = _rewritten(outputs, nodes, lambda node, current: _node_rewrites(
+        node, current, platform))
+    for graph_rewrite in [ChannelsLastLayers] + ([SiblingSlices] if platform != "mesh" else []):
+        found = graph_rewrite(nodes)
+        if found.matches:
+            outputs, nodes = _rewritten(outputs, nodes, found.replace)
+    return outputs
+
+
+def _rewritten(outputs, nodes, replace):
+    """(outputs, the nodes computing them in topological order) once
+    ``replace`` is applied (``nodes``: those before)."""
+    new = rebuild(outputs, replace, nodes)
+    if all(a is b for a, b in zip(new, outputs)):
+        return outputs, nodes
+    return new, toposort(new)
+
+
+def rebuild(outputs, replace, nodes=None):
+    """``outputs`` with nodes replaced, in topological order (``nodes``, if
+    known): ``replace(node, current)`` gets a node of the graph and
+    ``current``, which maps each variable upstream of it to its new form, and
+    returns new variables for the node's outputs, or None. A node left alone
+    whose inputs changed is made again from them. A new variable of another
+    type than the one it replaces is not used."""
     memo = {}
-    for node in toposort(outputs):
-        original = node.outputs
-        inputs = [memo.get(id(i), i) for i in node.inputs]
-        if any(a is not b for a, b in zip(inputs, node.inputs)):
-            node = node.op.make_node(*inputs)
-            for old, new in zip(original, node.outputs):
-                new.name = old.name
-                memo[id(old)] = new
-        if len(node.outputs) != 1:
-            continue
+
+    def current(var):
+        return memo.get(id(var), var)
+
+    for node in toposort(outputs) if nodes is None else nodes:
+        new = replace(node, current)
+        if new is None and any(current(i) is not i for i in node.inputs):
+            new = node.op.make_node(*map(current, node.inputs)).outputs
+        for old, var in zip(node.outputs, new or ()):
+            if var is not old and var.type == old.type:
+                var.name = old.name
+                if var.owner is not None:
+                    var.owner.scope = node.scope  # TensorBoard: where the user wrote it
+                memo[id(old)] = var
+    return [current(v) for v in outputs]
+
+
+def _node_rewrites(node, current, platform):
+    """The first node rewrite matching ``node`` made from its new inputs; for
+    a loop, the loop with its step rewritten."""
+    inputs = [current(i) for i in node.inputs]
+    if isinstance(node.op, Scan):
+        return _loop_rewritten(node, inputs, platform)
+    changed = any(a is not b for a, b in zip(inputs, node.inputs))
+    made = node.op.make_node(*inputs) if changed else node
+    if len(made.outputs) == 1:
         for rule in REWRITES:
-            replacement = rule(node)
-            if replacement is not None and replacement.type == node.outputs[0].type:
-                replacement.name = original[0].name
-                replacement.owner.scope = node.scope  # TensorBoard: where the user wrote it
-                memo[id(original[0])] = replacement
-                break
-    return [memo.get(id(v), v) for v in outputs]
+            replacement = rule(made)
+            if replacement is not None and replacement.type == made.outputs[0].type:
+                return [replacement]
+    return made.outputs if changed else None
+
+
+def _loop_rewritten(node, inputs, platform):
+    """A Scan node whose step's graph is rewritten as the function's is, or
+    None when the rewrites change nothing in it."""
+    inner = rewrite(node.op.inner_outputs, platform)
+    if all(a is b for a, b in zip(inner, node.op.inner_outputs)):
+        return None
+    op = copy.copy(node.op)
+    op.inner_outputs = inner
+    return op.make_node(*inputs).outputs

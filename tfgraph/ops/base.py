@@ -109,7 +109,17 @@ def checked(ctx, tensor, condition, message):
     """``tensor``, computed only once ``condition`` holds everywhere (a rule
     the walk ``ctx`` requires: an assertion, or a validity flag under XLA);
     else the call fails with ``message``."""
-    with tf.control_dependencies(ctx.require(tf.reduce_all(condition), message)):
+    return checked_all(ctx, tensor, [(condition, message)])
+
+
+def checked_all(ctx, tensor, rules):
+    """``tensor``, computed only once every (condition, message) of ``rules``
+    holds (see ``checked``)."""
+    waits = [w for condition, message in rules
+             for w in ctx.require(tf.reduce_all(condition), message)]
+    if not waits:
+        return tensor
+    with tf.control_dependencies(waits):
         return tf.identity(tensor)
 
 

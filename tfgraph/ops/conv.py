@@ -3,9 +3,10 @@
 Theano lays images out as (batch, channels, *spatial) and filters as
 (out channels, in channels / groups, *spatial); ``filter_flip=True`` (the
 default) is a true convolution, which flips the filters, where TensorFlow
-correlates. On CPU TensorFlow's convolutions are fastest channels-last, so the
-lowering transposes to NHWC / NDHWC around the TensorFlow op (TensorFlow drops
-a transpose followed by its inverse, as between a convolution and a pooling).
+correlates. On CPU TensorFlow's convolutions are fastest channels-last: the
+convolution is computed on NHWC / NDHWC images. ``ChannelsLastConv`` is that
+form as an op of its own, which the compile-time layout rewrite
+(tfgraph.compile.layout) puts between channels-last layers.
 
 Three ops per dimensionality, as in Theano: the forward convolution, its
 gradient with respect to the inputs (the transposed convolution) and with
@@ -18,7 +19,9 @@ import numbers
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked_all
+from tfgraph.ops.layout import to_channels_first, to_channels_last
+from tfgraph.ops.spatial import describe, patches, static_vector, vjp
 from tfgraph._tf import tf
 
 BORDER_NAMES = ("valid", "full", "half")
@@ -110,17 +113,6 @@ def known_shape(var, hint=None):
     hint = hint or (None,) * var.ndim
     return tuple(h if h is not None else (1 if b else None)
                  for h, b in zip(hint, var.broadcastable))
-
-
-def _static_vector(var):
-    """The ints of a constant vector variable, else None."""
-    if isinstance(var, Constant):
-        return tuple(int(v) for v in var.data.ravel())
-    return None
-
-
-def describe(var):
-    return f"'{var.name}'" if var.name else str(var)
 
 
 class BaseConv(Op):
@@ -224,11 +216,10 @@ class BaseConv(Op):
         return [h if h is not None else dynamic[i]
                 for i, h in enumerate(hint[-self.convdim:])]
 
-    def forward(self, image, kernel, kernel_extent, image_channels_last=None):
-        """The convolution of NCHW ``image`` (or of its channels-last form,
-        when given) with Theano-layout ``kernel``, as Theano defines it;
-        ``kernel_extent`` the filters' spatial sizes. Returns (NCHW result,
-        channels-last result)."""
+    def forward(self, image, kernel, kernel_extent):
+        """The convolution of channels-last ``image`` with Theano-layout
+        ``kernel``, as Theano defines it, channels-last; ``kernel_extent`` the
+        filters' spatial sizes."""
         nd = self.convdim
         if self.filter_flip:
             # A reversing slice rather than tf.reverse: DTensor (tfgraph.distribute)
@@ -237,14 +228,16 @@ class BaseConv(Op):
             kernel = kernel[tuple([slice(None)] * (rank - nd) + [slice(None, None, -1)] * nd)]
         dilated = [(k - 1) * d + 1 for k, d in zip(kernel_extent, self.filter_dilation)]
         pads = border_pads(self.border_mode, dilated)
-        if image_channels_last is None:
-            image_channels_last = tf.transpose(image, [0] + list(range(2, 2 + nd)) + [1])
         if self.unshared:
-            out = self._unshared(image_channels_last, kernel, pads)
-        else:
-            kernel = tf.transpose(kernel, list(range(2, 2 + nd)) + [1, 0])  # (*K, in, out)
-            out = self._shared(image_channels_last, kernel, pads)
-        return tf.transpose(out, [0, nd + 1] + list(range(1, nd + 1))), out
+            return self._unshared(image, kernel, pads)
+        kernel = tf.transpose(kernel, list(range(2, 2 + nd)) + [1, 0])  # (*K, in, out)
+        return self._shared(image, kernel, pads)
+
+    def forward_channels_first(self, image, kernel, kernel_extent):
+        """``forward`` of an (batch, channels, *spatial) image, laid out so."""
+        ndim = self.convdim + 2
+        out = self.forward(tf.transpose(image, to_channels_last(ndim)), kernel, kernel_extent)
+        return tf.transpose(out, to_channels_first(ndim))
 
     def _shared(self, image, kernel, pads):
         nd = self.convdim
@@ -276,72 +269,15 @@ class BaseConv(Op):
         image = _pad(image, pads)
         g = self.num_groups
         kr, kc = tf.shape(kernel)[4], tf.shape(kernel)[5]
-        patches = _patches(image, kr, kc, self.subsample, self.filter_dilation)
-        # patches: (batch, out rows, out cols, kr, kc, channels)
-        shape = tf.shape(patches)
-        patches = tf.reshape(patches, tf.concat([shape[:5], [g, shape[5] // g]], 0))
+        windows = patches(image, kr, kc, self.subsample, self.filter_dilation)
+        # windows: (batch, out rows, out cols, kr, kc, channels)
+        shape = tf.shape(windows)
+        windows = tf.reshape(windows, tf.concat([shape[:5], [g, shape[5] // g]], 0))
         ks = tf.shape(kernel)
         kernel = tf.reshape(kernel, tf.concat([[g, ks[0] // g], ks[1:]], 0))
-        out = tf.einsum("nijabgc,goijcab->nijgo", patches, kernel)
+        out = tf.einsum("nijabgc,goijcab->nijgo", windows, kernel)
         s = tf.shape(out)
         return tf.reshape(out, tf.concat([s[:3], [s[3] * s[4]]], 0))
-
-
-# --- keeping channels last between convolutions and poolings ---------------------
-#
-# Between two convolution or pooling layers a Theano model computes in NCHW
-# (``tanh(pool(conv(x, W)) + b.dimshuffle('x', 0, 'x', 'x'))``). Lowered as
-# written, each layer would transpose its output back to NCHW and the next
-# transpose it again. Instead each conv and pool records its channels-last
-# result, and the next one re-lowers the elementwise ops in between on those
-# (the ops' own lowerings, on transposed inputs); the NCHW path is then
-# unused and TensorFlow prunes it. Variables that a gradient is taken with
-# respect to or blocked at keep the plain path.
-
-def remember_channels_last(ctx, var, tensor):
-    ctx.__dict__.setdefault("channels_last", {})[id(var)] = tensor
-
-
-def channels_last(ctx, var, transpose_leaves=True):
-    """``var`` (4-d or 5-d, NC...) as a channels-last tensor without
-    transposing anything large, or None; ``transpose_leaves``: a plain
-    transpose of the variable's own value is the fallback."""
-    found = _channels_last(ctx, var)
-    if found is not None or not transpose_leaves:
-        return found
-    nd = var.ndim - 2
-    return tf.transpose(ctx.values[id(var)], [0] + list(range(2, 2 + nd)) + [1])
-
-
-def _channels_last(ctx, var):
-    from tfgraph.ops.elemwise import Elemwise
-    known = ctx.__dict__.get("channels_last", {})
-    if id(var) in known:
-        return known[id(var)]
-    plan = getattr(ctx, "plan", None)
-    if plan is None or id(var) in plan.watch or id(var) in plan.block \
-            or id(var) not in ctx.values or var.ndim not in (4, 5):
-        return None
-    perm = [0] + list(range(2, var.ndim)) + [1]
-    if all(var.broadcastable[:1] + var.broadcastable[2:]):   # a per-channel bias
-        return tf.transpose(ctx.values[id(var)], perm)
-    node = var.owner
-    if node is None or not isinstance(node.op, Elemwise):
-        return None
-    inputs = []
-    for i in node.inputs:
-        if i.ndim == 0:
-            inputs.append(ctx.values[id(i)] if id(i) in ctx.values else tf.constant(i.data))
-        elif i.ndim == var.ndim:
-            t = _channels_last(ctx, i)
-            if t is None:
-                return None
-            inputs.append(t)
-        else:   # broadcasting from the left: not layout-free
-            return None
-    out = node.op.lower(node, inputs, ctx)[0]
-    remember_channels_last(ctx, var, out)
-    return out
 
 
 def _dilate(kernel, dilation):
@@ -364,29 +300,6 @@ def _pad(image, pads):
     if all(isinstance(p, int) and p == 0 for pair in pads for p in pair):
         return image
     return tf.pad(image, [[0, 0]] + [[l, r] for l, r in pads] + [[0, 0]])
-
-
-def _patches(image, kr, kc, strides, rates):
-    """(batch, out rows, out cols, kr, kc, channels) windows of a padded NHWC
-    image, by gathering rows and columns (sizes may be run-time values)."""
-    shape = tf.shape(image)
-    out_r = (shape[1] - (kr - 1) * rates[0] - 1) // strides[0] + 1
-    out_c = (shape[2] - (kc - 1) * rates[1] - 1) // strides[1] + 1
-    rows = tf.range(out_r)[:, None] * strides[0] + tf.range(kr)[None, :] * rates[0]
-    cols = tf.range(out_c)[:, None] * strides[1] + tf.range(kc)[None, :] * rates[1]
-    picked = tf.gather(image, rows, axis=1)             # (n, oi, a, W, c)
-    picked = tf.gather(picked, cols, axis=3)            # (n, oi, a, oj, b, c)
-    return tf.transpose(picked, [0, 1, 3, 2, 4, 5])
-
-
-def _checked(tensor, checks):
-    """``tensor`` once every (condition, message) holds, else an error with
-    the message (so no update of the call runs)."""
-    asserts = [tf.debugging.Assert(cond, [message]) for cond, message in checks]
-    if not asserts:
-        return tensor
-    with tf.control_dependencies(asserts):
-        return tf.identity(tensor)
 
 
 class Conv(BaseConv):
@@ -416,23 +329,24 @@ class Conv(BaseConv):
                              f"border_mode={self.border_mode!r}")
 
     def lower(self, node, inputs, ctx):
+        ndim = self.convdim + 2
+        image = tf.transpose(inputs[0], to_channels_last(ndim))
+        return [tf.transpose(self.lower_channels_last(node, image, inputs[1], ctx),
+                             to_channels_first(ndim))]
+
+    def lower_channels_last(self, node, image, kern, ctx):
+        """The convolution of channels-last ``image``, channels-last. ``node``
+        (this op's or its ChannelsLastConv's) names the input and the filters
+        in the run-time checks' messages."""
         dtype = node.outputs[0].dtype
-        img, kern = (cast_tensor(t, dtype) for t in inputs)
+        image, kern = cast_tensor(image, dtype), cast_tensor(kern, dtype)
         kshape = known_shape(node.inputs[1], self.kshp)
-        image_last = channels_last(ctx, node.inputs[0], transpose_leaves=False)
-        if image_last is not None:
-            image_last = cast_tensor(image_last, dtype)
-            channels = tf.shape(image_last)[-1]
-        else:
-            channels = tf.shape(img)[1]
-        with tf.control_dependencies(self.input_checks(node, channels, kern)):
-            kern = tf.identity(kern)
-        out, out_last = self.forward(img, kern, self.spatial_kernel(kern, kshape), image_last)
-        remember_channels_last(ctx, node.outputs[0], out_last)
-        return [out]
+        kern = checked_all(ctx, kern, self.input_checks(node, tf.shape(image)[-1], kern))
+        return self.forward(image, kern, self.spatial_kernel(kern, kshape))
 
     def input_checks(self, node, channels, kern):
-        """Run-time checks of what the types could not tell: channel counts.
+        """Run-time rules, (condition, message) pairs, of what the types could
+        not tell: channel counts.
         (The declared imshp/kshp are hints, not checked, as with Theano's
         default conv.assert_shape=False.)"""
         i_name, k_name = describe(node.inputs[0]), describe(node.inputs[1])
@@ -445,7 +359,34 @@ class Conv(BaseConv):
             checks.append((tf.equal(tf.shape(kern)[0] % self.num_groups, 0),
                            f"{self.fname}: the number of filters {k_name} must be a multiple "
                            f"of num_groups={self.num_groups}"))
-        return [tf.debugging.Assert(cond, [message]) for cond, message in checks]
+        return checks
+
+
+class ChannelsLastConv(Op):
+    """``conv`` (a ``Conv``) of a channels-last image (batch, *spatial,
+    channels), its result channels-last too: the form the compile-time layout
+    rewrite gives a convolution, so that layers in a row stay channels-last."""
+    __props__ = ("conv",)
+
+    def __init__(self, conv):
+        self.conv = conv
+
+    def __str__(self):
+        return f"ChannelsLast{self.conv}"
+
+    def make_node(self, image, kern):
+        image, kern = as_tensor_variable(image), as_tensor_variable(kern)
+        nd = self.conv.convdim
+        if image.ndim != nd + 2:
+            raise TypeError(f"{self}: image {describe(image)} must be {nd + 2}-d "
+                            f"(batch, *spatial, channels), got {image.ndim}-d")
+        self.conv._check_ndim(kern, "filters", 2 + (2 if self.conv.unshared else 1) * nd)
+        dtype = dtypes.upgrade_to_float(image.dtype)
+        pattern = (image.broadcastable[0],) + (False,) * nd + (kern.broadcastable[0],)
+        return Apply(self, [image, kern], [TensorType(dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        return [self.conv.lower_channels_last(node, *inputs, ctx)]
 
 
 class ConvGradInputs(BaseConv):
@@ -469,14 +410,14 @@ class ConvGradInputs(BaseConv):
         dtype = node.outputs[0].dtype
         kern, top, shape = cast_tensor(inputs[0], dtype), cast_tensor(inputs[1], dtype), inputs[2]
         nd = self.convdim
-        spatial = _static_vector(node.inputs[2]) or tf.cast(shape, tf.int32)
+        spatial = static_vector(node.inputs[2]) or tf.cast(shape, tf.int32)
         channels = tf.shape(kern)[-nd - 1] * self.num_groups
         image_shape = tf.concat([[tf.shape(top)[0], channels], spatial], 0)
         kshape = known_shape(node.inputs[0], self.kshp)
         extent = self.spatial_kernel(kern, kshape)
-        top = _checked(top, self._top_checks(top, spatial, extent, node))
+        top = checked_all(ctx, top, self._top_checks(top, spatial, extent, node))
         image = tf.zeros(image_shape, dtype)
-        return [_vjp(lambda x: self.forward(x, kern, extent)[0], image, top)]
+        return [vjp(lambda x: self.forward_channels_first(x, kern, extent), image, top)]
 
     def _top_checks(self, top, spatial, extent, node):
         tshape = tf.shape(top)
@@ -516,20 +457,11 @@ class ConvGradWeights(BaseConv):
         dtype = node.outputs[0].dtype
         img, top, shape = cast_tensor(inputs[0], dtype), cast_tensor(inputs[1], dtype), inputs[2]
         nd = self.convdim
-        static = _static_vector(node.inputs[2])
+        static = static_vector(node.inputs[2])
         extent = list(static) if static else [tf.cast(shape[i], tf.int32) for i in range(nd)]
         head = [tf.shape(top)[1]]
         if self.unshared:
             head += [tf.shape(top)[2 + i] for i in range(nd)]
         head.append(tf.shape(img)[1] // self.num_groups)
         kernel = tf.zeros(tf.stack(head + extent), dtype)
-        return [_vjp(lambda k: self.forward(img, k, extent)[0], kernel, top)]
-
-
-def _vjp(fn, at, cotangent):
-    """The vector-Jacobian product of linear ``fn`` at ``at``. Any enclosing
-    tape records the computation, so it can be differentiated again."""
-    with tf.GradientTape() as tape:
-        tape.watch(at)
-        out = fn(at)
-    return tape.gradient(out, at, output_gradients=cotangent)
+        return [vjp(lambda k: self.forward_channels_first(img, k, extent), kernel, top)]

@@ -9,16 +9,21 @@ in each window. The lowering pads explicitly (-inf for max, 0 otherwise) so
 that a TensorFlow VALID pooling has exactly Theano's windows, then divides
 averages by per-window counts, which are separable (an outer product of one
 vector per axis).
+
+The pooling is computed channels-last; ``ChannelsLastPool`` is that form as an
+op of its own, which the compile-time layout rewrite (tfgraph.compile.layout)
+puts between channels-last layers. On a mesh of devices averages are lowered
+by a convolution, a rule registered beside the ops.
 """
 import numbers
 
 import numpy as np
 
-from tfgraph import distribute, dtypes
-from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
-from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.conv import (_checked, _patches, _static_vector, _vjp, channels_last,
-                              describe, remember_channels_last)
+from tfgraph import dtypes
+from tfgraph.graph import Apply, Constant, Op, TensorType, Variable, register_lowering
+from tfgraph.ops.base import as_tensor_variable, checked_all
+from tfgraph.ops.layout import to_channels_first, to_channels_last
+from tfgraph.ops.spatial import describe, patches, static_vector, vjp
 from tfgraph._tf import tf
 
 MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
@@ -177,21 +182,35 @@ class Pool(Op):
                 f"window")
 
     def lower(self, node, inputs, ctx):
-        out, out_last = self.pooled(node, inputs, ctx)
-        if out_last is not None:
-            remember_channels_last(ctx, node.outputs[0], out_last)
-        return [out]
+        return self.lower_with(node, inputs, ctx, tf.nn.avg_pool2d)
 
-    def _params(self, node, inputs):
+    def lower_with(self, node, inputs, ctx, average):
+        """The pooled input; ``average`` is the 2-d average pooling used for
+        windows known when the graph is built (tf.nn.avg_pool2d's signature)."""
+        var, x, nd = node.inputs[0], inputs[0], self.ndim
+        if var.ndim == nd + 2:   # (batch, channels, *spatial): channels-last and back
+            out, _ = self.pooled(node, tf.transpose(x, to_channels_last(var.ndim)),
+                                 inputs[1:], ctx, average)
+            return [tf.transpose(out, to_channels_first(var.ndim))]
+        # all leading axes as channels
+        shape = tf.shape(x)
+        batched = tf.reshape(x, tf.concat([[1, -1], shape[var.ndim - nd:]], 0))
+        out, lengths = self.pooled(node, tf.transpose(batched, to_channels_last(nd + 2)),
+                                   inputs[1:], ctx, average)
+        out = tf.transpose(out, to_channels_first(nd + 2))
+        return [tf.reshape(out, tf.concat([shape[:var.ndim - nd], lengths], 0))]
+
+    def _params(self, node, params, ctx):
         """(ws, stride, pad, run-time checks): tuples of ints when known when
-        the graph is built, else lists of int32 scalar tensors, checked."""
+        the graph is built, else lists of int32 scalar tensors, checked;
+        ``params`` the tensors of the window's inputs, if it has them."""
         if self.ws is not None:
             return self.ws, self.stride, self.pad, []
-        static = [_static_vector(v) for v in node.inputs[1:]]
+        static = [static_vector(v) for v in node.inputs[1:]]
         if all(s is not None for s in static):
             return (*static, [])
         ws, stride, pad = ([tf.cast(v[i], tf.int32) for i in range(self.ndim)]
-                           for v in inputs[1:])
+                           for v in params)
         name = self.fname
         checks = [(tf.reduce_all(tf.stack([w >= 1 for w in ws] + [s >= 1 for s in stride])),
                    f"{name}: ws and stride must be >= 1"),
@@ -203,52 +222,81 @@ class Pool(Op):
                            f"{name}: padding works only with ignore_border=True"))
         # Everything computed from the sizes waits for their checks: the output
         # length divides by the stride, which would fail first for a zero one.
-        asserts = [tf.debugging.Assert(holds, [message]) for holds, message in checks]
-        with tf.control_dependencies([a for a in asserts if a is not None]):
-            ws, stride, pad = [[tf.identity(v) for v in group] for group in (ws, stride, pad)]
+        ws, stride, pad = [[checked_all(ctx, v, checks) for v in group]
+                           for group in (ws, stride, pad)]
         return ws, stride, pad, []
 
-    def pooled(self, node, inputs, ctx):
-        """(pooled input, its channels-last form or None)."""
-        var, x = node.inputs[0], inputs[0]
-        nd = self.ndim
-        ws, stride, pad, checks = self._params(node, inputs)
-        # (batch, *spatial, channels): 4-d/5-d NCHW inputs channels-last, the
-        # others with all leading axes as channels.
-        if var.ndim == nd + 2:
-            batched = channels_last(ctx, var)
-            spatial = [tf.shape(batched)[1 + i] for i in range(nd)]
-        else:
-            shape = tf.shape(x)
-            spatial = [shape[var.ndim - nd + i] for i in range(nd)]
-            batched = tf.reshape(x, tf.concat([[1, -1], spatial], 0))
-            batched = tf.transpose(batched, [0] + list(range(2, 2 + nd)) + [1])
+    def pooled(self, node, batched, params, ctx, average):
+        """(pooled, output lengths) of channels-last ``batched`` (batch,
+        *spatial, channels), the result channels-last; ``node`` (this op's or
+        its ChannelsLastPool's) names the input in the run-time checks'
+        messages, ``params`` as for ``_params``."""
+        var, nd = node.inputs[0], self.ndim
+        ws, stride, pad, checks = self._params(node, params, ctx)
+        spatial = [tf.shape(batched)[1 + i] for i in range(nd)]
         if self.ignore_border:
             checks += [(tf.greater_equal(n + 2 * p, w), self._too_small(
                 var, i, f"less than ws - 2 * pad = {w - 2 * p}" if self.ws else None))
                 for i, (n, w, p) in enumerate(zip(spatial, ws, pad))]
-        batched = _checked(batched, checks)
+        batched = checked_all(ctx, batched, checks)
         dtype = batched.dtype
         work = dtype if dtype.is_floating else tf.float64
         lengths = [pool_output_length(n, w, s, p, self.ignore_border)
                    for n, w, s, p in zip(spatial, ws, stride, pad)]
-        windows = _Windows(ws, stride, pad, lengths, spatial, self.ignore_border, self.mode)
-        out_last = tf.cast(windows.pool(tf.cast(batched, work)), dtype)
-        out = tf.transpose(out_last, [0, nd + 1] + list(range(1, nd + 1)))
-        if var.ndim != nd + 2:
-            out = tf.reshape(out, tf.concat([tf.shape(x)[:var.ndim - nd], lengths], 0))
-            out_last = None
-        return out, out_last
+        windows = _Windows(ws, stride, pad, lengths, spatial, self.ignore_border, self.mode,
+                           average)
+        return tf.cast(windows.pool(tf.cast(batched, work)), dtype), lengths
+
+
+class ChannelsLastPool(Op):
+    """``pool`` (a ``Pool``) of channels-last images (batch, *spatial,
+    channels), its result channels-last too: the form the compile-time layout
+    rewrite gives a pooling of (batch, channels, *spatial) images, so that
+    layers in a row stay channels-last."""
+    __props__ = ("pool",)
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def __str__(self):
+        return f"ChannelsLast{self.pool}"
+
+    def make_node(self, x, *params):
+        x = as_tensor_variable(x)
+        nd = self.pool.ndim
+        if x.ndim != nd + 2:
+            raise TypeError(f"{self}: input {describe(x)} must be {nd + 2}-d (batch, "
+                            f"*spatial, channels), got {x.ndim}-d")
+        pattern = (x.broadcastable[0],) + (False,) * nd + (x.broadcastable[-1],)
+        return Apply(self, [x, *params], [TensorType(x.dtype, pattern)])
+
+    def lower(self, node, inputs, ctx):
+        return self.lower_with(node, inputs, ctx, tf.nn.avg_pool2d)
+
+    def lower_with(self, node, inputs, ctx, average):
+        return [self.pool.pooled(node, inputs[0], inputs[1:], ctx, average)[0]]
+
+
+def _lower_on_mesh(op, node, inputs, ctx):
+    """On a mesh, averages by a convolution: DTensor (TF 2.21) has no layout
+    rule for AvgPoolGrad, the average pooling's gradient."""
+    return op.lower_with(node, inputs, ctx, _average_by_conv2d)
+
+
+register_lowering(Pool, _lower_on_mesh, platform="mesh")
+register_lowering(ChannelsLastPool, _lower_on_mesh, platform="mesh")
 
 
 class _Windows:
     """Theano's pooling windows over the spatial axes of a channels-last
     (batch, *spatial, channels) tensor. Window parameters are Python ints
-    (TensorFlow's pooling kernels) or int tensors (the windows gathered)."""
+    (TensorFlow's pooling kernels, ``average`` for averages) or int tensors
+    (the windows gathered)."""
 
-    def __init__(self, ws, stride, pad, lengths, spatial, ignore_border, mode):
+    def __init__(self, ws, stride, pad, lengths, spatial, ignore_border, mode, average):
         self.ws, self.stride, self.pad, self.lengths = ws, stride, pad, lengths
         self.spatial, self.ignore_border, self.mode = spatial, ignore_border, mode
+        self.average = average
         self.static = all(isinstance(v, int) for v in (*ws, *stride, *pad))
 
     def pool(self, x):
@@ -256,9 +304,7 @@ class _Windows:
         if self.mode == "max":
             return self.max(x)
         if self.static:
-            # DTensor has no layout rule for AvgPoolGrad: on a mesh, a convolution
-            average = tf.nn.avg_pool2d
-            total = _window_reduce(x, self.ws, self.stride, average) * _prod(self.ws)
+            total = _window_reduce(x, self.ws, self.stride, self.average) * _prod(self.ws)
         else:
             total = self.reduce(x, tf.reduce_sum)
         if self.mode == "sum":
@@ -312,7 +358,7 @@ class _Windows:
                 found = windows(x)
                 hits = tf.equal(found, shape(out))
                 chosen = tf.where(hits, shape(dy), tf.zeros((), dy.dtype))
-                return _vjp(windows, x, chosen)
+                return vjp(windows, x, chosen)
             return out, grad
         return pooled(x)
 
@@ -414,7 +460,7 @@ class MaxPoolSameSize(Op):
 
     def lower(self, node, inputs, ctx):
         x = inputs[0]
-        pooled = self.pool.pooled(node, inputs, ctx)[0]
+        pooled = self.pool.lower(node, inputs, ctx)[0]
         r, c = self.patch_size
         up = tf.repeat(tf.repeat(pooled, r, axis=-2), c, axis=-1)
         shape, ups = tf.shape(x), tf.shape(up)
@@ -468,10 +514,10 @@ class Images2Neibs(Op):
                                f"images2neibs: neib_shape {self.shape}, neib_step {self.step} "
                                f"and the input's axis {axis} are not consistent in mode "
                                f"'{self.mode}' (windows must tile it exactly)"))
-        x = _checked(x, checks)
+        x = checked_all(ctx, x, checks)
         images = tf.reshape(x, tf.concat([[-1], shape[2:], [1]], 0))
         images = tf.pad(images, [[0, 0], [pads[0]] * 2, [pads[1]] * 2, [0, 0]])
-        windows = _patches(images, c, d, self.step, (1, 1))     # (ns, gr, gc, c, d, 1)
+        windows = patches(images, c, d, self.step, (1, 1))      # (ns, gr, gc, c, d, 1)
         return [tf.reshape(windows, [-1, c * d])]
 
 
@@ -495,4 +541,4 @@ class Neibs2Images(Op):
     def lower(self, node, inputs, ctx):
         neibs, shape = inputs
         images = tf.zeros(tf.cast(shape, tf.int32), neibs.dtype)
-        return [_vjp(lambda x: self.neibs.lower(node, [x], ctx)[0], images, neibs)]
+        return [vjp(lambda x: self.neibs.lower(node, [x], ctx)[0], images, neibs)]

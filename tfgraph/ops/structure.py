@@ -1,5 +1,6 @@
-"""Structural ops of ``theano.tensor`` beyond shape.py: tri, nonzero, split,
-diagonals (ExtractDiag, AllocDiag), choose."""
+"""Structural ops of ``theano.tensor`` beyond shape.py: tri, nonzero, split
+(and SplitSlices, slices by one split), diagonals (ExtractDiag, AllocDiag),
+choose."""
 import numbers
 
 from tfgraph import dtypes
@@ -77,6 +78,78 @@ class Split(Op):
         sizes = checked(ctx, sizes, tf.equal(tf.reduce_sum(sizes), tf.shape(x, out_type=tf.int64)[axis]),
                         f"split: the sizes must add up to the length of axis {axis}")
         return tf.split(x, sizes, axis=axis, num=self.n_splits)
+
+
+class SplitSlices(Op):
+    """The slices ``x[..., start:stop, ...]`` along ``axis``, one output per
+    constant ``(start, stop)`` of ``bounds`` (ints or None, step 1), cut by
+    one split: the form the compile-time rewrite gives sibling slices
+    (tfgraph.compile.sibling_slices). An LSTM step cuts its gates so: one
+    split forward and one concatenation backward, where slices would each
+    write their gradient into zeros the size of the whole input.
+
+    Where a split cannot give exactly what the slices give (bounds from the
+    end of an axis whose length is unknown while tracing, or, once resolved,
+    overlapping or empty), it is lowered as the slices."""
+    __props__ = ("axis", "bounds")
+
+    def __init__(self, axis, bounds):
+        self.axis, self.bounds = int(axis), tuple(tuple(b) for b in bounds)
+        if len(self.bounds) < 2 or len(set(self.bounds)) != len(self.bounds) or not all(
+                len(b) == 2 and all(p is None or isinstance(p, numbers.Integral) for p in b)
+                for b in self.bounds):
+            raise ValueError(f"SplitSlices: bounds must be two or more different (start, "
+                             f"stop) pairs of ints or None, got {bounds!r}")
+        self.name = f"split{{axis {self.axis}: " + ", ".join(
+            f"{'' if a is None else a}:{'' if b is None else b}" for a, b in self.bounds) + "}"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 0 <= self.axis < x.ndim:
+            raise ValueError(f"{self.name}: axis {self.axis} is out of range for {x} "
+                             f"({x.ndim} dimensions)")
+        pattern = [b and axis != self.axis for axis, b in enumerate(x.broadcastable)]
+        return Apply(self, [x], [TensorType(x.dtype, pattern) for _ in self.bounds])
+
+    def lower(self, node, inputs, ctx):
+        x = inputs[0]
+        pieces = _split_at(x, self.axis, self.bounds)
+        if pieces is None:
+            index = (slice(None),) * self.axis
+            return [x[index + (slice(start, stop),)] for start, stop in self.bounds]
+        return [pieces[b] for b in self.bounds]
+
+
+def _split_at(x, axis, bounds):
+    """{(start, stop): tensor} for the given bounds, cut from ``x`` by one
+    split, or None when a split cannot give exactly what the slices give."""
+    length = x.shape[axis] if x.shape.rank is not None else None
+    if length is not None:
+        resolved = {b: slice(*b).indices(length)[:2] for b in bounds}
+    elif all(p is None or p >= 0 for b in bounds for p in b):
+        # The length is known only when the step runs: the cuts are clamped
+        # to it then, as slicing clamps its bounds.
+        resolved = {(start, stop): (start or 0, _END if stop is None else stop)
+                    for start, stop in bounds}
+    else:
+        return None  # a bound counted from the end of an axis of unknown length
+    spans = sorted(set(resolved.values()))
+    if any(start >= stop for start, stop in spans) or any(
+            a[1] > b[0] for a, b in zip(spans, spans[1:])):
+        return None  # empty, or overlapping
+    cuts = sorted({0, *(p for span in spans for p in span)} - {_END})
+    if length is not None:
+        sizes = [b - a for a, b in zip(cuts, cuts[1:] + [length])]
+    else:
+        total = tf.shape(x, out_type=tf.int64)[axis]
+        ends = tf.minimum(tf.constant(cuts[1:] + [_END], tf.int64), total)
+        sizes = ends - tf.minimum(tf.constant(cuts, tf.int64), total)
+    pieces = tf.split(x, sizes, axis=axis, num=len(cuts))
+    parts = dict(zip(zip(cuts, cuts[1:] + [_END if length is None else length]), pieces))
+    return {b: parts[span] for b, span in resolved.items()}
+
+
+_END = 2 ** 62  # the end of an axis, in a bound
 
 
 class ExtractDiag(Op):

@@ -287,10 +287,6 @@ class Subtensor(_Indexing):
         return Apply(self, [x, *index_inputs], [TensorType(x.dtype, self.pattern)])
 
     def lower(self, node, inputs, ctx):
-        siblings = getattr(ctx, "sibling_slices", None)
-        piece = siblings.piece(node, inputs[0]) if siblings is not None else None
-        if piece is not None:  # one of several constant slices, cut by one split
-            return [piece]
         result = apply_index(inputs[0], self.spec, inputs[1:])
         if any(e[0] == "slice" and not (e[3] is None or isinstance(e[3], int) and e[3] > 0)
                for e in self.spec):
