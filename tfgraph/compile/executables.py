@@ -204,11 +204,11 @@ class _Never:
 
 def choose(program, mesh=None):
     """The executable for ``program``: by its mode and the XLA policy."""
+    setting = xla.setting(program.mode)
+    if mesh is not None:  # traced even in FAST_COMPILE (see tfgraph.compile.mesh)
+        return Mesh(program, mesh, xla=setting is True and program.may_use_xla())
     if program.mode.eager:
         return Eager(program)
-    setting = xla.setting(program.mode)
-    if mesh is not None:
-        return Mesh(program, mesh, xla=setting is True and program.may_use_xla())
     if setting is False or not program.may_use_xla():
         return Traced(program)
     if setting is True:
