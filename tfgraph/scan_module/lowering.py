@@ -85,10 +85,15 @@ def lower_scan(op, node, inputs, ctx):
         if "enters the loop with shape" not in str(error):
             raise
         final = loop(_relaxed)
-    _, _, shared_final, arrays = final[:4]
+    _, final_slots, shared_final, arrays = final[:4]
+    kept_shapes, shapes_hold = shape_checks(
+        op, node, [state[0] for state in slots] + list(shareds),
+        [state[-1] for state in final_slots] + list(shared_final))
     if checks_validity:
-        op.last_validity = tf.logical_and(n_valid, final[-1])
-    stacked = iter(a.stack() for a in arrays)
+        op.last_validity = tf.logical_and(tf.logical_and(n_valid, shapes_hold), final[-1])
+    with tf.control_dependencies(kept_shapes):
+        stacked = iter([a.stack() for a in arrays])
+        shared_final = [tf.identity(v) for v in shared_final] if kept_shapes else shared_final
     outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
                for v, needed in zip(out_vars, used)] + list(shared_final)
     if recorder is not None:
@@ -155,11 +160,12 @@ def _relaxed(tensor):
 
 def _sequence_slices(op, seqs):
     """Each sequence's slice for each of its taps (reversed for go_backwards),
-    and each sequence's number of steps once cut for its taps."""
+    and each sequence's number of steps once cut for its taps (int64; below
+    zero when its taps reach further apart than it is long)."""
     slices, lengths = [], []
     for seq, taps in zip(seqs, op.seq_taps):
         low, high = min(min(taps), 0), max(max(taps), 0)
-        length = tf.shape(seq)[0] - (high - low)
+        length = tf.shape(seq, out_type=tf.int64)[0] - (high - low)
         for k in taps:
             start = k - low
             # Tap 0 alone reads the whole sequence: no slice to make.
@@ -169,19 +175,39 @@ def _sequence_slices(op, seqs):
     return slices, lengths
 
 
+# The loop counts its steps in int32: more cannot be asked for.
+MAX_STEPS = 2 ** 31 - 1
+
+
 def _number_of_steps(op, node, n_given, slices, lengths):
     """The number of steps (int32), with run-time checks of Theano's rules,
-    and a boolean tensor, true when they hold."""
+    done in int64 (a number of steps too large for int32 is refused, not
+    wrapped), and a boolean tensor, true when they hold. The checks run in
+    the order listed, so the first rule broken is the one reported; when one
+    is broken the loop is given no step to run (XLA, which drops the checks,
+    runs it: the flag then says the result is void)."""
     name = op.scan_name
+    sequences = node.inputs[1:1 + len(op.seq_taps)]
     rules = []  # (holds, what the error says, the values it shows)
+    for length, seq, taps in zip(lengths, sequences, op.seq_taps):
+        span = max(max(taps), 0) - min(min(taps), 0)
+        if span:
+            rules.append((length >= 1, f"scan {name!r}: sequence {seq} is too short for its "
+                                       f"taps {taps}, which read entries {span} apart: one "
+                                       f"step needs {span + 1} entries (the sequence's "
+                                       f"length, then its taps' span):",
+                          [length + span, tf.constant(span, tf.int64)]))
     if op.n_steps_given:
-        n = tf.cast(n_given, tf.int32)
+        n = tf.cast(n_given, tf.int64)
         rules.append((n >= 0, f"scan {name!r} was asked to run for a negative number of steps "
-                              f"(n_steps out of range):", [n_given]))
-        for length, seq in zip(lengths, node.inputs[1:1 + len(op.seq_taps)]):
+                              f"(n_steps out of range):", [n]))
+        for length, seq in zip(lengths, sequences):
             rules.append((length >= n, f"scan {name!r}: sequence {seq} is shorter than the "
                                        f"required number of steps (n_steps, length of the "
                                        f"sequence once cut for its taps):", [n, length]))
+        if not lengths:
+            rules.append((n <= MAX_STEPS, f"scan {name!r}: n_steps is larger than the "
+                                          f"{MAX_STEPS} steps a scan can run:", [n]))
     else:
         n = lengths[0]
         for length in lengths[1:]:
@@ -189,10 +215,53 @@ def _number_of_steps(op, node, n_given, slices, lengths):
     rules.append((n != 0, f"scan {name!r} has no step to run (0 steps): scan needs at least "
                           f"one step, as Theano's", []))
     # The name tells tfgraph.compile.xla_choice that Scan.valid covers these under XLA.
-    checks = [tf.debugging.Assert(holds, [message, *shown], name=SCAN_STEP_CHECK)
-              for holds, message, shown in rules]
+    checks = []
+    for holds, message, shown in rules:
+        with tf.control_dependencies(checks[-1:]):
+            checks.append(tf.debugging.Assert(holds, [message, *shown], name=SCAN_STEP_CHECK))
+    valid = tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
     with tf.control_dependencies(checks):
-        return tf.identity(n), tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
+        steps = tf.where(valid, tf.clip_by_value(n, 0, MAX_STEPS), tf.constant(0, tf.int64))
+        return tf.cast(steps, tf.int32), valid
+
+
+def shape_checks(op, node, initial, final):
+    """(assertions, a boolean tensor true when they hold) that each state and
+    updated shared variable ends the loop with the shape of its initial value
+    (``initial``, ``final``: their values before the first step and after
+    the last), naming the first that does not.
+
+    Theano's scan writes each new value into a row of a buffer shaped like
+    the initial value, so a step cannot change a state's shape (NumPy's
+    assignment would repeat a length of 1, where this refuses it: see
+    docs/scan.md). Checked once, after the loop: a per-step check costs every
+    step of every scan, and a shape that changed does not change back in any
+    step function met in practice (the stacked outputs, whose rows must all
+    have one shape, would catch one that did). A shape the loop's static
+    shapes already keep costs nothing."""
+    name = op.scan_name
+    n_state, n_seq = len(op.state_taps), len(op.seq_taps)
+    outer = node.inputs[1 + n_seq:1 + n_seq + n_state + op.n_shared]
+    checks, holds = [], []
+    for k, (var, start, end) in enumerate(zip(outer, initial, final)):
+        if start.shape.is_fully_defined() and end.shape == start.shape:
+            continue
+        got, kept = tf.shape(end), tf.shape(start)
+        same = tf.reduce_all(tf.equal(got, kept))
+        holds.append(same)
+        with tf.control_dependencies(checks[-1:]):  # the first state that fails is named
+            checks.append(tf.debugging.Assert(
+                same, [shape_change_text(name, k < n_state, k, var), got,
+                       "after the last step, but a state keeps the shape of its initial "
+                       "value,", kept], name=SCAN_STEP_CHECK))
+    return checks, all_valid(holds, tf.constant(True))
+
+
+def shape_change_text(scan_name, is_state, k, var):
+    """How the error of a state (or updated shared variable) that changed
+    shape begins."""
+    what = f"state {k} (initial value {var})" if is_state else f"shared variable {var}"
+    return f"scan {scan_name!r}: {what} has shape"
 
 
 def _initial_slots(init, taps):
