@@ -140,6 +140,19 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                     on_unused_input=on_unused_input or config.on_unused_input)
 
 
+def _read_once(value):
+    """``outputs``, ``updates`` or ``givens`` as given, but an iterable other
+    than a list, tuple or dict (a zip, a generator, a dict view) read into a
+    list: they are read more than once, and pickled (a zip pickles what it
+    has left, nothing once read)."""
+    if value is None or isinstance(value, (list, tuple, dict, Variable, np.ndarray, str)):
+        return value
+    try:
+        return list(value)
+    except TypeError:
+        return value  # not iterable: checked where it is used
+
+
 def _pairs(mapping, what):
     if mapping is None:
         return []
@@ -162,6 +175,7 @@ class Function:
                  on_unused_input="raise"):
         self.name = name
         self.mode = get_mode(mode)
+        outputs, updates, givens = _read_once(outputs), _read_once(updates), _read_once(givens)
         self._spec = dict(inputs=inputs, outputs=outputs, mode=mode, updates=updates,
                           givens=givens, no_default_updates=no_default_updates,
                           allow_input_downcast=allow_input_downcast,
