@@ -215,7 +215,8 @@ def test_a_damaged_checkpoint_raises_naming_it_and_changes_nothing(tmp_path, par
         path.write_bytes(bytes(damaged))
         result = _restore_fresh(W, b, tmp_path)
         if isinstance(result, CheckpointDamagedError):
-            assert "ckpt-7" in str(result) and "does not read back whole" in str(result)
+            assert "ckpt-7 does not read back whole" in str(result)
+            assert "the others kept, oldest first:" in str(result) and "ckpt-6" in str(result)
             assert _holds(W, b, 0), f"byte {position}: changed the variables"
             raised += 1
         else:  # a byte nothing reads (padding): what loads is as saved

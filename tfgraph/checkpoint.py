@@ -205,11 +205,21 @@ class Checkpoints:
         differ from these, and ``CheckpointDamagedError`` when it does not read
         back whole (naming it, and the others to try); both change nothing."""
         with self._files:
-            if path is None:
+            latest = path is None
+            if latest:
                 path = self._latest_to_restore()
                 if path is None:
                     return None
-            step, values = self._read_checkpoint(path)
+            try:
+                step, values = self._read_checkpoint(path)
+            except CheckpointDamagedError as error:
+                if not latest:
+                    raise
+                others = [self._path(name) for name, _, _ in self._state()[0][:-1]]
+                raise CheckpointDamagedError(
+                    f"{error}. It is the latest checkpoint of {self.directory}" +
+                    (f"; the others kept, oldest first: {', '.join(others)}: "
+                     f"restore(path=...) to go on from one of them" if others else "")) from None
         names = list(self.variables)
         with transaction.interrupts_deferred():  # a Ctrl-C lands before or after, in full
             transaction.holding(self._locks, self._assign, path, names,
