@@ -1,6 +1,5 @@
 """Calls, loops and snapshots over any number of shared variables: the locks
 of a call are taken without recursion (tfgraph.compile.transaction.holding)."""
-import signal
 import sys
 import threading
 
@@ -10,7 +9,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile import transaction
 
-from test_interrupt_points import Interrupter, run_traced
+from test_interrupt_points import interrupt_at_every_point
 
 
 def _depth():
@@ -117,25 +116,8 @@ def test_an_interrupt_at_any_point_of_a_many_lock_call_leaves_no_lock_held():
     f = theano.function([], [], updates=[(c, c + 1) for c in counters])
     f()
 
-    def calls():
+    def applied():
         values = {int(c.get_value()) for c in counters}
-        assert len(values) == 1, f"a partial update: {values}"
-        return values.pop()
+        return values.pop() if len(values) == 1 else None
 
-    counter = Interrupter()
-    run_traced(f, counter)
-    handler = signal.getsignal(signal.SIGINT)
-    interrupted = 0
-    for at in range(counter.seen):
-        before = calls()
-        tracer = Interrupter(at)
-        try:
-            run_traced(f, tracer)
-        except KeyboardInterrupt:
-            interrupted += 1
-        assert tracer.delivered
-        assert calls() in (before, before + 1), f"point {at}"
-        assert not any(c.lock._is_owned() for c in counters), f"point {at}: a lock left held"
-        assert signal.getsignal(signal.SIGINT) is handler
-        assert transaction._Deferral.depth == 0
-    assert interrupted == counter.seen
+    interrupt_at_every_point(f, applied, counters, 1)

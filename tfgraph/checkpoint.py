@@ -231,11 +231,7 @@ class Checkpoints:
         locks, so that no call sees them half assigned)."""
         variables = [self.variables[name] for name in names]
         for name, var, value in zip(names, variables, values):
-            current = tuple(var.get_value(borrow=True).shape)
-            if value.shape != current:
-                raise CheckpointMismatchError(
-                    f"checkpoint {path}: variable {name!r} is stored with shape "
-                    f"{value.shape}, but the shared variable has shape {current}")
+            _check_shape(path, name, value.shape, var)
         storage = [var.variable for var in variables]
         transaction.assign_all(storage, values, transaction.snapshot(storage))
 
@@ -285,12 +281,7 @@ class Checkpoints:
         """(step, {name: array}, with the generation under its key) of
         checkpoint ``path``, every value checked against its checksum; raises
         ``CheckpointDamagedError`` or ``CheckpointMismatchError``."""
-        try:
-            reader = tf.train.load_checkpoint(path)
-            shapes, dtypes = reader.get_variable_to_shape_map(), reader.get_variable_to_dtype_map()
-        except _UNREADABLE as error:
-            raise CheckpointDamagedError(_damage(path, error)) from None
-        self._check_names(path, shapes, dtypes)
+        reader, shapes = self._reader(path)
         values = {}
         try:
             for name in self.variables:
@@ -305,18 +296,20 @@ class Checkpoints:
     def check(self, path):
         """Raise ``CheckpointMismatchError`` unless checkpoint ``path`` holds
         exactly these variables, with their dtypes and current shapes."""
+        _, shapes = self._reader(path)
+        for name, var in self.variables.items():
+            _check_shape(path, name, tuple(shapes[_key(name)]), var)
+
+    def _reader(self, path):
+        """TensorFlow's reader of checkpoint ``path`` and its map of shapes,
+        once checked to hold exactly these variables, with their dtypes."""
         try:
             reader = tf.train.load_checkpoint(path)
             shapes, dtypes = reader.get_variable_to_shape_map(), reader.get_variable_to_dtype_map()
         except _UNREADABLE as error:
             raise CheckpointDamagedError(_damage(path, error)) from None
         self._check_names(path, shapes, dtypes)
-        for name, var in self.variables.items():
-            shape, current = tuple(shapes[_key(name)]), tuple(var.get_value(borrow=True).shape)
-            if shape != current:
-                raise CheckpointMismatchError(
-                    f"checkpoint {path}: variable {name!r} is stored with shape {shape}, "
-                    f"but the shared variable has shape {current}")
+        return reader, shapes
 
     def _check_names(self, path, shapes, dtypes):
         stored = {key for key in shapes if key.startswith("shared/") and key.endswith(_VALUE)}
@@ -382,6 +375,14 @@ def _parse_state(data, pattern):
     if not entries:
         raise ValueError("it lists no checkpoint")
     return entries
+
+
+def _check_shape(path, name, stored, var):
+    current = tuple(var.get_value(borrow=True).shape)
+    if tuple(stored) != current:
+        raise CheckpointMismatchError(
+            f"checkpoint {path}: variable {name!r} is stored with shape {tuple(stored)}, "
+            f"but the shared variable has shape {current}")
 
 
 def _generation_of(path):
