@@ -43,7 +43,7 @@ import zlib
 
 import numpy as np
 
-from tfgraph import distribute
+from tfgraph import persist
 from tfgraph.compile import transaction
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
@@ -129,14 +129,8 @@ class Checkpoints:
         return self._path(name)
 
     def _read_values(self):
-        """Each variable's value now (to be called holding their locks): an
-        eager read shares the buffer, and the next assignment writes a new one."""
-        values = {}
-        for name, var in self.variables.items():
-            storage = var.variable
-            values[name] = (storage.numpy() if isinstance(storage, distribute.MeshVariable)
-                            else storage.read_value())
-        return values
+        """Each variable's value now (to be called holding their locks)."""
+        return dict(zip(self.variables, persist.values_now(self.variables.values())))
 
     def _free_name(self, step):
         """``<name>-<step>``, or ``<name>-<step>_<k>`` when files of that name
@@ -160,7 +154,7 @@ class Checkpoints:
         text += f"{_TAG}crc32 {zlib.crc32(text.encode()):08x}\n"
         temporary = os.path.join(self.directory, f".{STATE_FILE}.tmp-{os.getpid()}-"
                                                  f"{secrets.token_hex(4)}")
-        with open(temporary, "w") as f:
+        with open(temporary, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())

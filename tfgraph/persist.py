@@ -21,7 +21,6 @@ import numpy as np
 
 from tfgraph import distribute
 from tfgraph.compile import transaction
-from tfgraph._tf import tf
 
 # Bump when a pickled object's state changes in a way older code cannot read.
 FORMAT = 1
@@ -93,11 +92,7 @@ class _Snapshot:
             _snapshots.by_variable[id(var)] = weakref.ref(self)
 
     def _read(self, variables):
-        # An eager read shares the buffer; a later assignment writes a new one.
-        for var in variables:
-            storage = var.variable
-            value = storage.read_value() if isinstance(storage, tf.Variable) and not \
-                isinstance(storage, distribute.MeshVariable) else storage.numpy()
+        for var, value in zip(variables, values_now(variables)):
             self.tensors[id(var)] = (var, value)
 
     def array(self, shared):
@@ -109,6 +104,14 @@ class _Snapshot:
             self.arrays[id(shared)] = weakref.ref(array)
             weakref.finalize(array, _keep_alive_until_freed, self)
         return array
+
+
+def values_now(shared_variables):
+    """The values of ``shared_variables`` now (to be called holding their
+    locks), copying nothing: an eager read shares the buffer, and the next
+    assignment writes a new one. A mesh variable's value is gathered."""
+    return [var.variable.numpy() if isinstance(var.variable, distribute.MeshVariable)
+            else var.variable.read_value() for var in shared_variables]
 
 
 def _keep_alive_until_freed(snapshot):
