@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import tfgraph as theano
-from tfgraph.checkpoint import CheckpointMismatchError, Checkpoints
+from tfgraph.checkpoint import CheckpointDamagedError, CheckpointMismatchError, Checkpoints
 from tfgraph._tf import tf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -146,3 +146,117 @@ def test_minimal_training_resumes_from_its_checkpoint(tmp_path):
     rest = minimal_training.train(steps=6, verbose=False, checkpoint_dir=tmp_path)
     assert first + rest == pytest.approx(uninterrupted, rel=1e-12)
     assert len(rest) == 4
+
+
+# --- damaged and missing files ------------------------------------------------------------
+
+def _saved_steps(directory, steps=(5, 6, 7)):
+    """Checkpoints of ``steps`` whose values are the step (W) and minus it (b)."""
+    W, b = _variables()
+    checkpoints = Checkpoints([W, b], directory, max_to_keep=5)
+    for step in steps:
+        W.set_value(np.full((2, 3), float(step)))
+        b.set_value(np.full(3, -step, dtype="float32"))
+        checkpoints.save(step)
+    return W, b
+
+
+def _restore_fresh(W, b, directory):
+    """A new Checkpoints restoring into W and b (zeroed first): its step, or the error."""
+    W.set_value(np.zeros((2, 3)))
+    b.set_value(np.zeros(3, dtype="float32"))
+    try:
+        return Checkpoints({"layer0/W": W, "b": b}, directory, max_to_keep=5).restore()
+    except Exception as error:  # noqa: BLE001  (each kind is checked by the caller)
+        return error
+
+
+def _holds(W, b, step):
+    return np.all(W.get_value() == step) and np.all(b.get_value() == -step)
+
+
+def test_a_damaged_or_missing_state_file_restores_the_newest_whole_checkpoint(tmp_path, caplog):
+    W, b = _saved_steps(tmp_path)
+    state = tmp_path / "checkpoint"
+    data = state.read_bytes()
+    assert tf.train.latest_checkpoint(str(tmp_path)).endswith("ckpt-7")  # TensorFlow reads it
+    for position in range(len(data)):
+        for change in (0x01, 0xFF):
+            damaged = bytearray(data)
+            damaged[position] ^= change
+            state.write_bytes(bytes(damaged))
+            caplog.clear()
+            result = _restore_fresh(W, b, tmp_path)
+            assert result == 7 and _holds(W, b, 7), f"byte {position}: {result!r}"
+            assert "the state file" in caplog.text and "ckpt-7" in caplog.text  # said
+    state.unlink()
+    assert _restore_fresh(W, b, tmp_path) == 7 and _holds(W, b, 7)
+    # Saving again writes a whole state file.
+    Checkpoints([W, b], tmp_path).save(8)
+    caplog.clear()
+    assert _restore_fresh(W, b, tmp_path) == 8 and not caplog.text
+
+
+def test_without_a_state_file_the_newest_save_wins_not_the_highest_step(tmp_path):
+    W, b = _saved_steps(tmp_path, steps=(5, 6, 7, 3))  # back to step 3, as after a restore(path)
+    (tmp_path / "checkpoint").unlink()
+    assert _restore_fresh(W, b, tmp_path) == 3 and _holds(W, b, 3)
+
+
+@pytest.mark.parametrize("part", [".index", ".data-00000-of-00001"])
+def test_a_damaged_checkpoint_raises_naming_it_and_changes_nothing(tmp_path, part):
+    W, b = _saved_steps(tmp_path)
+    path = tmp_path / ("ckpt-7" + part)
+    data = path.read_bytes()
+    raised = 0
+    for position in range(len(data)):
+        damaged = bytearray(data)
+        damaged[position] ^= 0x5A
+        path.write_bytes(bytes(damaged))
+        result = _restore_fresh(W, b, tmp_path)
+        if isinstance(result, CheckpointDamagedError):
+            assert "ckpt-7 does not read back whole" in str(result)
+            assert "the others kept, oldest first:" in str(result) and "ckpt-6" in str(result)
+            assert _holds(W, b, 0), f"byte {position}: changed the variables"
+            raised += 1
+        else:  # a byte nothing reads (padding): what loads is as saved
+            assert result == 7 and _holds(W, b, 7), f"byte {position}: {result!r}"
+    assert raised > len(data) // 2
+    path.write_bytes(data)
+    assert _restore_fresh(W, b, tmp_path) == 7
+
+
+def test_a_damaged_latest_without_a_state_file_is_not_passed_over_silently(tmp_path):
+    W, b = _saved_steps(tmp_path)
+    (tmp_path / "checkpoint").unlink()
+    data = tmp_path / "ckpt-7.data-00000-of-00001"
+    data.write_bytes(b"\0" * len(data.read_bytes()))
+    result = _restore_fresh(W, b, tmp_path)
+    assert isinstance(result, CheckpointDamagedError)
+    assert "state file is missing" in str(result) and "ckpt-7" in str(result)
+    assert "restore(path=" in str(result) and "ckpt-6" in str(result)
+    assert Checkpoints([W, b], tmp_path).restore(str(tmp_path / "ckpt-6")) == 6
+    assert _holds(W, b, 6)
+
+
+def test_restore_returns_none_only_for_a_directory_without_checkpoints(tmp_path):
+    W, b = _variables()
+    assert Checkpoints([W, b], tmp_path / "absent").restore() is None
+    (tmp_path / "checkpoint").write_text("garbage")
+    (tmp_path / ".ckpt-3.tmp-1-ab").mkdir()  # what a save killed early leaves
+    assert Checkpoints([W, b], tmp_path).restore() is None
+    _saved_steps(tmp_path, steps=(3,))
+    (tmp_path / "ckpt-3.index").unlink()
+    with pytest.raises(CheckpointDamagedError, match="ckpt-3"):
+        Checkpoints([W, b], tmp_path).restore()
+
+
+def test_saving_the_latest_step_again_writes_a_new_checkpoint_before_dropping_the_old(tmp_path):
+    W, b = _saved_steps(tmp_path, steps=(7,))
+    W.set_value(np.full((2, 3), 70.0))
+    path = Checkpoints([W, b], tmp_path).save(7)
+    assert path.endswith("ckpt-7_2")
+    assert sorted(f for f in os.listdir(tmp_path) if "ckpt" in f) == [
+        "ckpt-7_2.data-00000-of-00001", "ckpt-7_2.index"]
+    assert _restore_fresh(W, b, tmp_path) == 7 and np.all(W.get_value() == 70.0)
+    assert Checkpoints([W, b], tmp_path).save(7).endswith("ckpt-7")  # the old name is free

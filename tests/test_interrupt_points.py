@@ -111,20 +111,29 @@ def test_an_interrupt_at_any_point_leaves_no_lock_held_and_no_partial_update(kin
     action = (lambda: f.loop(3, 1, jit_compile=False)) if looping else (lambda: f(1))
     steps = 3 if looping else 1
     action()  # traced, and the lowering cached: the points of an ordinary call
+    interrupt_at_every_point(action, lambda: consistent(shared), shared, steps)
+
+
+def interrupt_at_every_point(action, applied, shared, steps):
+    """Run ``action`` once for each point where an interrupt can land, with
+    one delivered there, checking after each that ``applied()`` (how many
+    calls the shared variables say were applied, None for a partial one)
+    went up by 0 or ``steps``, that no lock of ``shared`` is left held and
+    that the SIGINT handler is back."""
     counter = Interrupter()
     run_traced(action, counter)
     assert counter.seen > 10
     handler = signal.getsignal(signal.SIGINT)
     interrupted = 0
     for at in range(counter.seen):
-        before = consistent(shared)
+        before = applied()
         tracer = Interrupter(at)
         try:
             run_traced(action, tracer)
         except KeyboardInterrupt:
             interrupted += 1
         assert tracer.delivered
-        after = consistent(shared)
+        after = applied()
         assert after in (before, before + steps), f"point {at}: a partial update"
         assert not any(v.lock._is_owned() for v in shared), f"point {at}: a lock left held"
         assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"

@@ -253,7 +253,11 @@ def parse_mesh(text):
         if not sep or not name.strip() or not size.strip().isdigit():
             raise MeshError(f"--mesh expects axis=size pairs like batch=4,model=2, "
                             f"got {text!r}")
-        axes[name.strip()] = int(size)
+        name = name.strip()
+        if name in axes:
+            raise MeshError(f"--mesh names axis {name!r} twice ({name}={axes[name]} and "
+                            f"{name}={int(size)}) in {text!r}; each axis appears once")
+        axes[name] = int(size)
     return axes
 
 

@@ -14,6 +14,13 @@ something that half works.
 """
 import pickle
 import sys
+import threading
+import weakref
+
+import numpy as np
+
+from tfgraph import distribute
+from tfgraph.compile import transaction
 
 # Bump when a pickled object's state changes in a way older code cannot read.
 FORMAT = 1
@@ -58,31 +65,80 @@ def checked(state, what):
     return state
 
 
-# --- shared variables ------------------------------------------------------------
+# --- shared variables: values of one moment between calls ---------------------------
+#
+# A shared variable pickles its value (``value_to_pickle``). The first one of
+# a group (transaction.group_of: the variables calls change together) met in
+# a pickling reads the whole group at once, holding its locks as a call does:
+# a ``_Snapshot``. The others of the group met in the same pickling take
+# their values from it. Groups read one after the other give a state between
+# two calls (no call changes two groups), so everything one pickling saves
+# is the state between two calls.
+#
+# Pickle has no hook at its end: a snapshot lasts as long as the arrays it
+# gave out, which the pickling keeps (its memo holds each shared variable's
+# state, with the array) until it ends: the end of pickle.dumps/dump,
+# copy.deepcopy, pkl_utils.dump, or a Pickler's clear_memo(). Snapshots are
+# per thread: another thread's pickling reads values of its own.
 
-# Values fetched ahead of pickling, by id of their shared variable: lets
-# ``pkl_utils.dump`` see (and name) the very array a shared variable pickles.
-_prefetched_values = {}
+class _Snapshot:
+    """The values of a group of shared variables, read at one moment."""
+
+    def __init__(self, variables):
+        self.tensors = {}
+        self.arrays = {}  # id(shared variable) -> weak reference to the array given out
+        transaction.holding(transaction.lock_order(variables), self._read, variables)
+        for var in variables:
+            _snapshots.by_variable[id(var)] = weakref.ref(self)
+
+    def _read(self, variables):
+        for var, value in zip(variables, values_now(variables)):
+            self.tensors[id(var)] = (var, value)
+
+    def array(self, shared):
+        """A NumPy copy of ``shared``'s value (the same one while it lives)."""
+        given = self.arrays.get(id(shared))
+        array = given() if given is not None else None
+        if array is None:
+            array = np.array(self.tensors[id(shared)][1], copy=True)
+            self.arrays[id(shared)] = weakref.ref(array)
+            weakref.finalize(array, _keep_alive_until_freed, self)
+        return array
 
 
-def prefetch_value(shared):
-    """The array ``shared`` will pickle as its value, fetched now."""
-    value = _prefetched_values.get(id(shared))
-    if value is None:
-        value = _prefetched_values[id(shared)] = shared.get_value()
-    return value
+def values_now(shared_variables):
+    """The values of ``shared_variables`` now (to be called holding their
+    locks), copying nothing: an eager read shares the buffer, and the next
+    assignment writes a new one. A mesh variable's value is gathered."""
+    return [var.variable.numpy() if isinstance(var.variable, distribute.MeshVariable)
+            else var.variable.read_value() for var in shared_variables]
+
+
+def _keep_alive_until_freed(snapshot):
+    """Called as each array a snapshot gave out is freed: the snapshot lives
+    until the last one is (it is this call's argument until then)."""
+
+
+class _Snapshots(threading.local):
+    def __init__(self):
+        self.by_variable = {}  # id(shared variable) -> weak reference to its _Snapshot
+
+
+_snapshots = _Snapshots()
 
 
 def value_to_pickle(shared):
-    """The value array to pickle for ``shared`` (a prefetched one, once)."""
-    value = _prefetched_values.pop(id(shared), None)
-    return shared.get_value() if value is None else value
-
-
-def forget_prefetched(shared_ids):
-    """Drop values prefetched for a pickling that has ended."""
-    for key in shared_ids:
-        _prefetched_values.pop(key, None)
+    """The array to pickle as ``shared``'s value: read with its whole group,
+    at one moment between calls, unless this thread's pickling already read
+    that group (see above)."""
+    ref = _snapshots.by_variable.get(id(shared))
+    snapshot = ref() if ref is not None else None
+    if snapshot is None or id(shared) not in snapshot.tensors:
+        if len(_snapshots.by_variable) > 1000:  # drop entries of snapshots gone
+            _snapshots.by_variable = {k: r for k, r in _snapshots.by_variable.items()
+                                      if r() is not None}
+        snapshot = _Snapshot(transaction.group_of(shared))
+    return snapshot.array(shared)
 
 
 # --- compiled functions ------------------------------------------------------------

@@ -28,6 +28,7 @@ any exception, ``KeyboardInterrupt`` included.
 """
 import signal
 import threading
+import weakref
 
 from tfgraph._tf import tf
 
@@ -35,9 +36,62 @@ _MAIN_THREAD = threading.main_thread().ident
 
 
 def lock_order(shared_variables):
-    """The locks of ``shared_variables``, in the one order every call takes them."""
+    """The locks of ``shared_variables``, in the one order every call takes
+    them. Asking for them also records that the variables change together
+    (``group_of``)."""
     ordered = sorted({id(v): v for v in shared_variables}.values(), key=lambda v: v.serial)
+    _join(ordered)
     return tuple(v.lock for v in ordered)
+
+
+# --- groups: the shared variables calls change together ------------------------------
+#
+# Every call takes the locks of its variables from lock_order, so no call
+# changes variables of two groups: groups read one after the other, each at
+# once, give a state between two calls (calls on different groups commute).
+# tfgraph.persist reads whole groups when it pickles.
+
+class _Group:
+    __slots__ = ("members", "__weakref__")
+
+    def __init__(self):
+        self.members = weakref.WeakSet()
+
+
+_groups = weakref.WeakKeyDictionary()  # shared variable -> its _Group
+_groups_lock = threading.Lock()
+
+
+def _join(shared_variables):
+    """Merge the groups of ``shared_variables`` (the smaller into the larger)."""
+    if len(shared_variables) < 2:
+        return
+    with _groups_lock:
+        found = {id(g): g for g in map(_groups.get, shared_variables) if g is not None}
+        group = max(found.values(), key=lambda g: len(g.members), default=None) or _Group()
+        for other in found.values():
+            if other is not group:
+                for var in list(other.members):
+                    _groups[var] = group
+                    group.members.add(var)
+        for var in shared_variables:
+            if _groups.get(var) is not group:
+                _groups[var] = group
+                group.members.add(var)
+
+
+def group_of(shared_variable):
+    """The live shared variables that calls compiled so far connect with
+    ``shared_variable`` (itself included): those some call changes together
+    with it, and so on."""
+    with _groups_lock:
+        group = _groups.get(shared_variable)
+        return [shared_variable] if group is None else list(group.members)
+
+
+# Up to this many locks are held by nested ``with`` statements (three a
+# frame, so at most 16 frames); more by ``_holding_many``.
+NESTED_LOCKS = 48
 
 
 def holding(locks, action, *args):
@@ -48,8 +102,10 @@ def holding(locks, action, *args):
     acquire and release are single calls into C: an interrupt is raised only
     between bytecodes, so it can land before a lock is taken or after it is
     released, never between the two halves of either. (A Python ``__exit__``
-    could be interrupted on its first line and leave its locks held.) At most
-    three locks a frame keep the nesting within Python's limit.
+    could be interrupted on its first line and leave its locks held.) Three
+    locks a frame, up to ``NESTED_LOCKS``; more are taken by a loop that
+    holds interrupts back meanwhile (``_holding_many``), so that any number
+    of shared variables costs no recursion.
     """
     n = len(locks)
     if n == 0:
@@ -60,8 +116,28 @@ def holding(locks, action, *args):
     if n == 2:
         with locks[0], locks[1]:
             return action(*args)
+    if n > NESTED_LOCKS:
+        return _holding_many(locks, action, args)
     with locks[0], locks[1], locks[2]:
         return holding(locks[3:], action, *args)
+
+
+def _holding_many(locks, action, args):
+    """``holding`` for many locks, without recursion: a loop takes them and
+    another releases them, inside ``interrupts_deferred``, so that Ctrl-C
+    cannot land between taking a lock and counting it, or before the
+    releases (it is raised once all are released). Its 13 us are nothing
+    beside taking more than ``NESTED_LOCKS`` locks."""
+    with interrupts_deferred():
+        taken = 0
+        try:
+            for lock in locks:
+                lock.acquire()
+                taken += 1
+            return action(*args)
+        finally:
+            for lock in reversed(locks[:taken]):
+                lock.release()
 
 
 class _Deferral:

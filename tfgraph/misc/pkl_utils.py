@@ -11,9 +11,11 @@ file opens with ``numpy.load`` too (``numpy.load('model.zip')['W']``).
 import io
 import pickle
 import shutil
+import struct
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections import defaultdict
 
 import numpy as np
@@ -53,24 +55,39 @@ class StripPickler(pickle.Pickler):
 
 class PersistentNdarrayID:
     """The persistent id of each NumPy array met while pickling: the array
-    goes to its own member of ``zip_file``, named ``array_<n>``."""
+    goes to its own member of ``zip_file``, named ``array_<n>`` (the first
+    such name not taken)."""
 
     def __init__(self, zip_file):
         self.zip_file = zip_file
         self.count = 0
         self.seen = {}
+        self.members = {"pkl"}  # member names taken: each array gets its own
         self._keep = []  # arrays whose ids are in ``seen`` must outlive the dump
 
     def _resolve_name(self, obj):
         name = f"array_{self.count}"
+        while name in self.members:
+            self.count += 1
+            name = f"array_{self.count}"
         self.count += 1
         return name
+
+    def _member_name(self, name):
+        """``name``, or, if a member has it, ``name_2``, ``name_3``, ...: the
+        first not taken."""
+        unique, n = name, 1
+        while unique in self.members:
+            n += 1
+            unique = f"{name}_{n}"
+        self.members.add(unique)
+        return unique
 
     def __call__(self, obj):
         if type(obj) is not np.ndarray:
             return None
         if id(obj) not in self.seen:
-            name = self._resolve_name(obj)
+            name = self._member_name(self._resolve_name(obj))
             zipadd(lambda f: np.lib.format.write_array(f, obj, allow_pickle=False),
                    self.zip_file, name)
             self.seen[id(obj)] = f"ndarray.{name}"
@@ -80,7 +97,8 @@ class PersistentNdarrayID:
 
 class PersistentSharedVariableID(PersistentNdarrayID):
     """As ``PersistentNdarrayID``, naming a shared variable's value after the
-    variable. ``allow_unnamed=False`` rejects unnamed shared variables and
+    variable (``W``; a second ``W`` as ``W_2``, or the next name free).
+    ``allow_unnamed=False`` rejects unnamed shared variables and
     ``allow_duplicates=False`` two with the same name (``ValueError``)."""
 
     def __init__(self, zip_file, allow_unnamed=True, allow_duplicates=True):
@@ -95,12 +113,9 @@ class PersistentSharedVariableID(PersistentNdarrayID):
         name = self.ndarray_names.get(id(obj))
         if name is None:
             return super()._resolve_name(obj)
-        count = self.name_counter[name]
+        if self.name_counter[name] and not self.allow_duplicates:
+            raise ValueError(f"multiple shared variables with the name `{name}` found")
         self.name_counter[name] += 1
-        if count:
-            if not self.allow_duplicates:
-                raise ValueError(f"multiple shared variables with the name `{name}` found")
-            name = f"{name}_{count + 1}"
         return name
 
     def __call__(self, obj):
@@ -111,7 +126,7 @@ class PersistentSharedVariableID(PersistentNdarrayID):
                     raise ValueError("can't pickle a shared variable named `pkl`: the zip "
                                      "member of that name holds the pickle itself")
                 # The very array the variable will pickle as its value.
-                value = persist.prefetch_value(obj)
+                value = persist.value_to_pickle(obj)
                 self.ndarray_names[id(value)] = obj.name
                 self._keep.append(value)
             elif not self.allow_unnamed:
@@ -141,7 +156,9 @@ class PersistentNdarrayLoad:
 def dump(obj, file_handler, protocol=DEFAULT_PROTOCOL,
          persistent_id=PersistentSharedVariableID):
     """Pickle ``obj`` into the zip file ``file_handler`` (a binary file object
-    or a path), its arrays stored apart (see this module's docstring)."""
+    or a path), its arrays stored apart (see this module's docstring). The
+    shared variables' values are those of one moment between calls, as with
+    ``pickle`` (docs/persistence.md)."""
     with zipfile.ZipFile(file_handler, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zip_file:
         ids = persistent_id(zip_file)
 
@@ -149,36 +166,56 @@ def dump(obj, file_handler, protocol=DEFAULT_PROTOCOL,
             pickler = pickle.Pickler(f, protocol=protocol)
             pickler.persistent_id = ids
             pickler.dump(obj)
-        try:
-            zipadd(write_pickle, zip_file, "pkl")
-        finally:
-            persist.forget_prefetched(getattr(ids, "shared_seen", ()))
+        zipadd(write_pickle, zip_file, "pkl")
+
+
+# What reading a damaged zip file raises, in zipfile and zlib.
+_DAMAGE = (zipfile.BadZipFile, zlib.error, EOFError, ValueError, struct.error, OverflowError,
+           NotImplementedError, RuntimeError, KeyError, OSError)
 
 
 def load(f, persistent_load=PersistentNdarrayLoad):
     """The object ``dump`` wrote to ``f`` (a binary file object or a path).
 
-    A file that is not such a zip, or was cut short, raises
-    ``tfgraph.persist.CorruptPickleError`` (an ``UnpicklingError``)."""
+    Every member is read and checked against its CRC-32 first: a file that is
+    not such a zip, was cut short or has any byte of its members changed
+    raises ``tfgraph.persist.CorruptPickleError`` (an ``UnpicklingError``)
+    naming it, before anything is built."""
+    zip_file = _whole_zip(f)
+    with zip_file:
+        try:
+            data = zip_file.read("pkl")
+        except KeyError:
+            raise persist.CorruptPickleError(
+                f"{_describe(f)} has no member 'pkl': not a file written by "
+                f"pkl_utils.dump") from None
+        unpickler = pickle.Unpickler(io.BytesIO(data))
+        unpickler.persistent_load = persistent_load(zip_file)
+        try:
+            return unpickler.load()
+        except persist.PickleFormatError:
+            raise
+        except (EOFError, KeyError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+            raise persist.CorruptPickleError(
+                f"{_describe(f)} is damaged: {type(error).__name__}: {error}") from None
+
+
+def _whole_zip(f):
+    """``f`` opened as a zip file whose every member reads back with its
+    CRC-32, or ``CorruptPickleError``."""
+    zip_file = None
     try:
-        with zipfile.ZipFile(f, "r") as zip_file:
-            try:
-                data = zip_file.read("pkl")
-            except KeyError:
-                raise persist.CorruptPickleError(
-                    f"{_describe(f)} has no member 'pkl': not a file written by "
-                    f"pkl_utils.dump") from None
-            unpickler = pickle.Unpickler(io.BytesIO(data))
-            unpickler.persistent_load = persistent_load(zip_file)
-            try:
-                return unpickler.load()
-            except (EOFError, KeyError, zipfile.BadZipFile) as error:
-                raise persist.CorruptPickleError(
-                    f"{_describe(f)} is damaged: {type(error).__name__}: {error}") from None
-    except (zipfile.BadZipFile, EOFError) as error:
+        zip_file = zipfile.ZipFile(f, "r")
+        bad = zip_file.testzip()  # reads every member, checking its CRC-32
+        if bad is not None:
+            raise zipfile.BadZipFile(f"member {bad!r} fails its CRC-32 check")
+        return zip_file
+    except _DAMAGE as error:
+        if zip_file is not None:
+            zip_file.close()
         raise persist.CorruptPickleError(
-            f"{_describe(f)} is not a complete pkl_utils.dump zip file (truncated or of "
-            f"another kind): {error}") from None
+            f"{_describe(f)} is not a complete pkl_utils.dump zip file (damaged, truncated or "
+            f"of another kind): {type(error).__name__}: {error}") from None
 
 
 def _describe(f):

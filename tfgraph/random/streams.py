@@ -27,6 +27,35 @@ from tfgraph.random.size import as_param, normalize_size
 from tfgraph.shared import shared
 
 
+class _RandomStateKeys:
+    """RandomStreams' keys, as Theano's seeds: each variable's is the next
+    randint(2**30) of a RandomState seeded with the stream's seed. An object
+    rather than a generator so that a stream pickles, and a loaded one goes
+    on with the keys the original would have given."""
+
+    def __init__(self, seed):
+        self.generator = np.random.RandomState(seed)
+
+    def __next__(self):
+        return int(self.generator.randint(2 ** 30))
+
+
+class _SeedSequenceKeys:
+    """MRG_RandomStreams' keys: the i-th from NumPy's SeedSequence of the
+    seed's ints and i (33 bits: NanGuardMode calls values above 1e10 big,
+    states included). Picklable, as ``_RandomStateKeys``."""
+
+    def __init__(self, seed):
+        self.entropy = [int(s) for s in (seed if isinstance(seed, (list, tuple, np.ndarray))
+                                         else [seed])]
+        self.index = 0
+
+    def __next__(self):
+        state = np.random.SeedSequence(self.entropy + [self.index]).generate_state(1, np.uint64)
+        self.index += 1
+        return int(state[0] >> np.uint64(31))
+
+
 class _Streams:
     """What both kinds of streams share: states, seeding, bookkeeping."""
 
@@ -94,13 +123,7 @@ class RandomStreams(_Streams):
         super().__init__(seed)
         self.gen_seedgen = None
 
-    @staticmethod
-    def _key_source(seed):
-        # As Theano: each variable's seed is the next randint(2**30) of a
-        # RandomState seeded with the stream's seed.
-        generator = np.random.RandomState(seed)
-        while True:
-            yield int(generator.randint(2 ** 30))
+    _key_source = _RandomStateKeys
 
     def __getitem__(self, item):
         return item.get_value(borrow=True)
@@ -277,16 +300,7 @@ class MRG_RandomStreams(_Streams):
         _check_mrg_seed(seed)
         super().__init__(seed)
 
-    @staticmethod
-    def _key_source(seed):
-        entropy = [int(s) for s in (seed if isinstance(seed, (list, tuple, np.ndarray))
-                                    else [seed])]
-        index = 0
-        while True:
-            state = np.random.SeedSequence(entropy + [index]).generate_state(1, np.uint64)
-            # 33 bits: NanGuardMode calls values above 1e10 big, states included.
-            yield int(state[0] >> np.uint64(31))
-            index += 1
+    _key_source = _SeedSequenceKeys
 
     def set_rstate(self, seed):
         """Check ``seed`` as Theano does and make it this stream's seed."""

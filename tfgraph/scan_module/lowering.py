@@ -85,10 +85,14 @@ def lower_scan(op, node, inputs, ctx):
         if "enters the loop with shape" not in str(error):
             raise
         final = loop(_relaxed)
-    _, _, shared_final, arrays = final[:4]
+    _, final_slots, shared_final, arrays = final[:4]
+    kept_shapes = shape_checks(op, node, [state[0] for state in slots] + list(shareds),
+                               [state[-1] for state in final_slots] + list(shared_final), ctx)
     if checks_validity:
         ctx.require(final[-1], f"scan {op.scan_name!r}: an op of a step failed")
-    stacked = iter(a.stack() for a in arrays)
+    with tf.control_dependencies(kept_shapes):
+        stacked = iter([a.stack() for a in arrays])
+        shared_final = [tf.identity(v) for v in shared_final] if kept_shapes else shared_final
     outputs = [next(stacked) if needed else tf.zeros([0] * v.ndim, v.dtype)
                for v, needed in zip(out_vars, used)] + list(shared_final)
     if recorder is not None:
@@ -151,11 +155,12 @@ def _relaxed(tensor):
 
 def _sequence_slices(op, seqs):
     """Each sequence's slice for each of its taps (reversed for go_backwards),
-    and each sequence's number of steps once cut for its taps."""
+    and each sequence's number of steps once cut for its taps (int64; below
+    zero when its taps reach further apart than it is long)."""
     slices, lengths = [], []
     for seq, taps in zip(seqs, op.seq_taps):
         low, high = min(min(taps), 0), max(max(taps), 0)
-        length = tf.shape(seq)[0] - (high - low)
+        length = tf.shape(seq, out_type=tf.int64)[0] - (high - low)
         for k in taps:
             start = k - low
             # Tap 0 alone reads the whole sequence: no slice to make.
@@ -165,29 +170,97 @@ def _sequence_slices(op, seqs):
     return slices, lengths
 
 
+# The loop counts its steps in int32: more cannot be asked for.
+MAX_STEPS = 2 ** 31 - 1
+
+
 def _number_of_steps(op, node, n_given, lengths, ctx):
     """The number of steps (int32), required (``ctx.require``) to follow
-    Theano's rules."""
+    Theano's rules, in int64 (a number of steps too large for int32 is
+    refused, not wrapped). The rules are checked in the order listed, so the
+    first rule broken is the one reported; when one is broken the loop is
+    given no step to run (under XLA, which drops assertions, the rules are
+    validity flags and the result is void)."""
     name = op.scan_name
+    sequences = node.inputs[1:1 + len(op.seq_taps)]
     rules = []  # (holds, what the error says, the values it shows)
+    for length, seq, taps in zip(lengths, sequences, op.seq_taps):
+        span = max(max(taps), 0) - min(min(taps), 0)
+        if span:
+            rules.append((length >= 1, f"scan {name!r}: sequence {seq} is too short for its "
+                                       f"taps {taps}, which read entries {span} apart: one "
+                                       f"step needs {span + 1} entries (the sequence's "
+                                       f"length, then its taps' span):",
+                          [length + span, tf.constant(span, tf.int64)]))
     if op.n_steps_given:
-        n = tf.cast(n_given, tf.int32)
+        n = tf.cast(n_given, tf.int64)
         rules.append((n >= 0, f"scan {name!r} was asked to run for a negative number of steps "
-                              f"(n_steps out of range):", [n_given]))
-        for length, seq in zip(lengths, node.inputs[1:1 + len(op.seq_taps)]):
+                              f"(n_steps out of range):", [n]))
+        for length, seq in zip(lengths, sequences):
             rules.append((length >= n, f"scan {name!r}: sequence {seq} is shorter than the "
                                        f"required number of steps (n_steps, length of the "
                                        f"sequence once cut for its taps):", [n, length]))
+        if not lengths:
+            rules.append((n <= MAX_STEPS, f"scan {name!r}: n_steps is larger than the "
+                                          f"{MAX_STEPS} steps a scan can run:", [n]))
     else:
         n = lengths[0]
         for length in lengths[1:]:
             n = tf.minimum(n, length)
     rules.append((n != 0, f"scan {name!r} has no step to run (0 steps): scan needs at least "
                           f"one step, as Theano's", []))
-    checks = [check for holds, message, shown in rules
-              for check in ctx.require(holds, message, *shown)]
+    checks = require_in_order(ctx, rules)
+    valid = tf.reduce_all(tf.stack([holds for holds, _, _ in rules]))
     with tf.control_dependencies(checks):
-        return tf.identity(n)
+        steps = tf.where(valid, tf.clip_by_value(n, 0, MAX_STEPS), tf.constant(0, tf.int64))
+        return tf.cast(steps, tf.int32)
+
+
+def require_in_order(ctx, rules):
+    """``ctx.require`` each (holds, message, shown values) rule of ``rules``,
+    each checked once the one before held, so that the first rule broken is
+    the one reported; returns the assertions (none under XLA)."""
+    checks = []
+    for holds, message, shown in rules:
+        with tf.control_dependencies(checks[-1:]):
+            checks += ctx.require(holds, message, *shown)
+    return checks
+
+
+def shape_checks(op, node, initial, final, ctx):
+    """The assertions (none under XLA: validity flags) that each state and
+    updated shared variable ends the loop with the shape of its initial value
+    (``initial``, ``final``: their values before the first step and after
+    the last), naming the first that does not.
+
+    Theano's scan writes each new value into a row of a buffer shaped like
+    the initial value, so a step cannot change a state's shape (NumPy's
+    assignment would repeat a length of 1, where this refuses it: see
+    docs/scan.md). Checked once, after the loop: a per-step check costs every
+    step of every scan, and a shape that changed does not change back in any
+    step function met in practice (the stacked outputs, whose rows must all
+    have one shape, would catch one that did). A shape the loop's static
+    shapes already keep costs nothing."""
+    name = op.scan_name
+    n_state, n_seq = len(op.state_taps), len(op.seq_taps)
+    outer = node.inputs[1 + n_seq:1 + n_seq + n_state + op.n_shared]
+    rules = []
+    for k, (var, start, end) in enumerate(zip(outer, initial, final)):
+        if start.shape.is_fully_defined() and end.shape == start.shape:
+            continue
+        got, kept = tf.shape(end), tf.shape(start)
+        rules.append((tf.reduce_all(tf.equal(got, kept)),
+                      shape_change_text(name, k < n_state, k, var),
+                      [got, "after the last step, but a state keeps the shape of its "
+                            "initial value,", kept]))
+    return require_in_order(ctx, rules)   # the first state that fails is named
+
+
+def shape_change_text(scan_name, is_state, k, var):
+    """How the error of a state (or updated shared variable) that changed
+    shape begins."""
+    what = f"state {k} (initial value {var})" if is_state else f"shared variable {var}"
+    return f"scan {scan_name!r}: {what} has shape"
 
 
 def _initial_slots(init, taps):
