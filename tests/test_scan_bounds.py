@@ -1,6 +1,6 @@
 """The bounds scan checks when it runs: its number of steps in int64, its
 sequences against their taps, its states' shapes; with XLA too (which drops
-assertions: the same rules feed Scan.valid), and unrolled (as on a mesh).
+assertions: the same rules are validity flags there), and unrolled (as on a mesh).
 And a mesh spec that names an axis twice."""
 import numpy as np
 import pytest
@@ -9,6 +9,8 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph import distribute
 from tfgraph.config import config
+from tfgraph.scan_module.scan_op import Scan
+from tfgraph.scan_module.unrolled import lower_scan_unrolled
 
 WAYS = ["loop", "loop with XLA", "unrolled"]
 
@@ -18,8 +20,8 @@ def way(request, monkeypatch):
     if request.param == "loop with XLA":
         config.xla = True
     elif request.param == "unrolled":
-        # Lowered as for a mesh (steps unrolled when traced), on this one device.
-        monkeypatch.setattr(distribute, "tracing_mesh", lambda: object())
+        # Lowered by its mesh rule (steps unrolled when traced), on this one device.
+        monkeypatch.setattr(Scan, "lower", lower_scan_unrolled)
     return request.param
 
 

@@ -31,7 +31,7 @@ def _check_device(value):
 
 
 def _check_xla(value):
-    """True, False, or None for "auto" (see tfgraph.compile.xla_choice)."""
+    """True, False, or None for "auto" (see tfgraph.compile.xla)."""
     if value is None or (isinstance(value, str) and value.lower() == "auto"):
         return None
     return _check_bool(value)
