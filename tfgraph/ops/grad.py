@@ -159,10 +159,8 @@ def _connected_inputs(node):
     name = type(node.op).__name__
     if name in ("Shape", "Eye"):
         return lambda i: False
-    if name in ("Subtensor", "Reshape", "Alloc"):      # index / shape inputs
+    if name in ("Reshape", "Alloc"):                   # shape inputs
         return lambda i: i == 0
-    if name == "IncSubtensor":                          # x and y, not the index
-        return lambda i: i < 2
     if name == "ARange":                                # start and step, as Theano
         return lambda i: i != 1
     return lambda i: True
