@@ -14,13 +14,18 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import TensorType, Variable, ancestors, toposort
+from tfgraph.graph import Apply, Op, TensorType, Variable, ancestors, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import OPS, cast
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
+from tfgraph.compile.debugmode import DebugMode
+from tfgraph.compile.function import function
+from tfgraph.compile.modes import get_mode
+from tfgraph.ops.reduce import reduce
 from tfgraph.persist import pickle_by_name
+from tfgraph.python_op import null_grads
 
 __all__ = [
     "DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NullTypeGradError",
@@ -72,26 +77,47 @@ class NullType:
     def __call__(self, name=None):
         return Variable(self, name=name)
 
+    def make_variable(self, owner=None, index=None, name=None):
+        return Variable(self, owner=owner, index=index, name=name)
+
     def __str__(self):
         return "NullType"
 
     __repr__ = __str__
 
 
+class NullGradient(Op):
+    """The op of an uncomputable gradient: no inputs, one ``NullType``
+    output. A function computing it fails when compiled, with a TypeError
+    saying why (Theano's: a graph holding a null gradient cannot run)."""
+
+    name = "null_gradient"
+
+    def __init__(self, why_null):
+        self.why_null = why_null
+
+    def make_node(self):
+        return Apply(self, [], [NullType(self.why_null)])
+
+    def lower(self, node, inputs, ctx):
+        raise TypeError(f"{self.why_null} The graph computes this undefined gradient, so it "
+                        f"cannot run.")
+
+
 def grad_undefined(op, x_pos, x, comment=""):
     """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
     gradient is mathematically undefined: ``grad`` through it raises
-    ``NullTypeGradError``."""
-    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
-                    f"of the {op} op is mathematically undefined. {comment}")()
+    ``NullTypeGradError``, and a function computing it a TypeError."""
+    return NullGradient(f"This variable is Null because the grad method for input {x_pos} "
+                        f"({x}) of the {op} op is mathematically undefined. {comment}")()
 
 
 def grad_not_implemented(op, x_pos, x, comment=""):
     """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
     gradient is not implemented: ``grad`` through it raises
-    ``NullTypeGradError``."""
-    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
-                    f"of the {op} op is not implemented. {comment}")()
+    ``NullTypeGradError``, and a function computing it a TypeError."""
+    return NullGradient(f"This variable is Null because the grad method for input {x_pos} "
+                        f"({x}) of the {op} op is not implemented. {comment}")()
 
 
 def disconnected_type():
@@ -311,9 +337,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
 
     # Targets, each with its seed (the gradient of the implicit cost at it).
     targets, seeds = [], []
-    known = list((known_grads or {}).items())
+    known = _usable_known_grads(known_grads, wrt_list, constants, null_gradients)
     given = [g for v, g in known if v is cost]
-    if cost is not None:
+    if cost is not None and (given or not any(v is cost for v in (known_grads or {}))):
         targets.append(cost)
         seeds.append(_known_grad(cost, given[0]) if given else _float_ones_like(cost))
     for var, g in known:
@@ -362,7 +388,6 @@ def _check_defined(targets, wrt, constants, reachable):
     """Raise NullTypeGradError if a gradient from ``targets`` to ``wrt`` must
     pass through an input whose gradient its op leaves undefined (an op says
     which with ``undefined_grads(node) -> {input index: comment}``)."""
-    from tfgraph.python_op import null_grads
     wrt_ids = {id(w) for w in wrt}
     for node in toposort(targets):
         undefined = getattr(node.op, "undefined_grads", None)
@@ -379,6 +404,26 @@ def _check_defined(targets, wrt, constants, reachable):
             var = node.inputs[index]
             if id(var) in reachable and wrt_ids & _true_ancestors([var], constants):
                 raise NullTypeGradError(f"tensor.grad encountered a NaN. {reason}".rstrip())
+
+
+def _usable_known_grads(known_grads, wrt, constants, null_gradients):
+    """The (variable, gradient) pairs of ``known_grads`` that backpropagate,
+    as Theano reads them: a ``DisconnectedType`` gradient says the variable
+    contributes nothing (it is dropped); a ``NullType`` one that it has no
+    gradient, a NullTypeGradError if a ``wrt`` depends on it."""
+    usable = []
+    wrt_ids = {id(w) for w in wrt}
+    for var, g in (known_grads or {}).items():
+        kind = getattr(g, "type", None)
+        if isinstance(kind, DisconnectedType):
+            continue
+        if isinstance(kind, NullType):
+            if null_gradients == "raise" and wrt_ids & _true_ancestors([var], constants):
+                raise NullTypeGradError(f"tensor.grad encountered a NaN. The gradient given "
+                                        f"for {var} in known_grads is null: {kind.why_null}")
+            continue
+        usable.append((var, g))
+    return usable
 
 
 def _known_grad(var, g):
@@ -667,10 +712,6 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
     (float32), as Theano's. The output's finite differences are taken once
     and projected for every test, so extra tests cost one gradient call.
     """
-    from tfgraph.compile.debugmode import DebugMode
-    from tfgraph.compile.function import function
-    from tfgraph.compile.modes import get_mode
-    from tfgraph.ops.reduce import reduce
 
     if not isinstance(pt, (list, tuple)):
         raise TypeError(f"verify_grad: pt must be a list or tuple of arrays, got "

@@ -334,8 +334,8 @@ def _computing_test_values(make_node):
 class TensorVariable(Variable):
     """A symbolic tensor, with NumPy-like operators and methods (Theano's)."""
 
-    # Let NumPy arrays defer to us: ndarray * var calls var.__rmul__.
-    __array_ufunc__ = None
+    # NumPy's ufuncs on a variable (numpy.exp(x), ndarray * x) give the
+    # symbolic op: __array_ufunc__ is defined with the operators (tfgraph.tensor.var).
     __array_priority__ = 1000
 
     # Theano 1.0's rule: every variable is true (``if not W:`` tests that W
