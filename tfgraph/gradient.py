@@ -25,6 +25,7 @@ from tfgraph.compile.function import function
 from tfgraph.compile.modes import get_mode
 from tfgraph.ops.reduce import reduce
 from tfgraph.persist import pickle_by_name
+from tfgraph.printing import pp
 from tfgraph.python_op import null_grads
 
 __all__ = [
@@ -237,7 +238,6 @@ def _handle_disconnected(var, policy, cost=None):
 
 
 def _pp(var):
-    from tfgraph.printing import pp
     return pp(var)
 
 
