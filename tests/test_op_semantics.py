@@ -223,7 +223,7 @@ def test_inplace_functions_give_the_same_values():
 
 def test_debugprint_prints_as_theano():
     """tests/test_printing.py test_debugprint: ids 'int', 'CHAR', '' and
-    stop_on_name, with Theano's spacing."""
+    stop_on_name, with Theano's spacing; printing.py min_informative_str."""
     A, B, D, E = (T.matrix(name=n) for n in "ABDE")
     C = A + B
     C.name = "C"
@@ -244,6 +244,11 @@ def test_debugprint_prints_as_theano():
         "Elemwise{add,no_inplace} [id A] ''   \n"
     with pytest.raises(ValueError, match="ids"):
         theano.printing.debugprint(G, file="str", ids="hex")
+    # tests/test_printing.py test_min_informative_str; a repeated variable is its tag
+    assert theano.printing.min_informative_str(G) == "\n".join([
+        "A. Elemwise{add,no_inplace}", " B. C", " C. Elemwise{add,no_inplace}", "  D. D",
+        "  E. E"])
+    assert theano.printing.min_informative_str(C * C).splitlines()[2] == " <B>"
 
 
 def test_canonical_form_of_slices():

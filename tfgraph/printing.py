@@ -136,6 +136,36 @@ def _letters(n):
             return label
 
 
+def min_informative_str(obj, indent_level=0, _prev_obs=None, _tag_generator=None):
+    """A short tree of ``obj``: each variable on its line, tagged A., B., ...,
+    expanded down to named variables and constants (a variable seen before
+    is its tag, ``<B>``), as Theano's::
+
+        A. Elemwise{add,no_inplace}
+         B. C
+         C. Elemwise{add,no_inplace}
+          D. D
+          E. E
+    """
+    seen = {} if _prev_obs is None else _prev_obs
+    tags = iter(range(10 ** 9)) if _tag_generator is None else _tag_generator
+
+    def show(var, depth):
+        indent = " " * depth
+        if id(var) in seen:
+            return f"{indent}<{seen[id(var)]}>"
+        tag = seen[id(var)] = _letters(next(tags))
+        if getattr(var, "name", None) is not None:
+            text = var.name
+        elif getattr(var, "owner", None) is not None:
+            text = "\n".join([str(var.owner.op)] + [show(i, depth + 1)
+                                                    for i in var.owner.inputs])
+        else:
+            text = str(var)
+        return f"{indent}{tag}. {text}"
+    return show(obj, indent_level)
+
+
 def pydotprint(fct, outfile=None, format="png", **kwargs):
     """An image of the graph of a Function or variable, drawn with pydot
     (Graphviz). Without pydot, ImportError pointing to TensorBoard's view of
