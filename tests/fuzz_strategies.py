@@ -29,7 +29,7 @@ from tfgraph.config import config
 from tfgraph.graph import TensorType
 from tfgraph.ops.elemwise import OPS, TABLE
 
-ARITY = {row[0]: row[3] for row in TABLE}
+ARITY = {row[0]: row[4] for row in TABLE}
 
 DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
           "float32", "float64"]
@@ -144,11 +144,12 @@ ELEMWISE = {
     "round_half_away_from_zero": "float", "round_half_to_even": "float", "isnan": "bool",
     "isinf": "bool", "sigmoid": "float", "softplus": "float", "relu": "same",
     "sigmoid_binary_crossentropy": "float", "clip": "same", "switch": "switch",
+    "second": "switch",  # the dtype of the value, as switch's of its branches
 }
 # Our own references where TABLE's is missing or not exact.
 REFERENCES = {"erf": _erf, "round_half_away_from_zero": _round_half_away,
               "relu": lambda x: np.maximum(x, np.zeros_like(x))}
-TABLE_REFERENCES = {row[0]: row[4] for row in TABLE}
+TABLE_REFERENCES = {row[0]: row[5] for row in TABLE}
 # Outputs exact up to rounding of one operation; the rest get a few ulps more.
 EXACT_OPS = {"add", "sub", "mul", "true_div", "int_div", "mod", "maximum", "minimum", "lt", "gt",
              "le", "ge", "eq", "neq", "and_", "or_", "xor", "invert", "neg", "abs_", "sgn", "sqr",
@@ -805,6 +806,11 @@ def _basic_index(draw, graph, x):
             start = _index_scalar(draw, graph, start, dtype) if start is not None else None
             stop = _index_scalar(draw, graph, stop, dtype) if stop is not None else None
             items.append(("slice", (start, stop, step)))
+    if any(kind_ == "newaxis" for kind_, _ in items):
+        # With None, Theano 1.0 drops the axes left out (a dimshuffle of the
+        # axes given): give them all, as NumPy's meaning needs.
+        given = sum(kind_ != "newaxis" for kind_, _ in items)
+        items += [("slice", (None, None, None))] * (x.ndim - given)
     return items
 
 

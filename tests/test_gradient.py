@@ -632,7 +632,7 @@ def test_debugprint_shows_gradient_nodes():
     text = theano.debugprint(T.grad(bar, foo), file="str")
     lines = text.splitlines()
     assert lines[0].startswith("grad{cost, wrt...} [id A] '(dbar/dfoo)'"), text
-    assert "pow [id B] 'bar'" in lines[1] and "foo" in lines[-1]
+    assert "Elemwise{pow,no_inplace} [id B] 'bar'" in lines[1] and "foo" in lines[-1]
 
 
 # --- modes and givens ------------------------------------------------------------------------

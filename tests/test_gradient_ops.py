@@ -141,6 +141,14 @@ def _switch(rng, dims):
             [away_from_zero(rng, shape), uniform(rng, shape), uniform(rng, shape)])
 
 
+@case("second")
+def _second(rng, dims):
+    # fill(model, value): the value's gradient sums over the model's shape;
+    # the model's is zero (only its shape is used).
+    return (lambda m, v: T.second(m * 2, v * v),
+            [uniform(rng, dims[:2]), uniform(rng, (1, dims[1]))])
+
+
 @case("where_scalar_branch")
 def _where(rng, dims):
     return (lambda c, a, s: T.where(T.lt(c, 0), a, s),

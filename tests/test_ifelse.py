@@ -125,4 +125,4 @@ def test_pp_and_debugprint():
     out = ifelse(c, x * 2, x, name="double")
     assert theano.pp(out) == "ifelse(c, (x * TensorConstant{2}), x)"
     text = theano.printing.debugprint(out, file="str")
-    assert text.splitlines()[0] == "if{double} [id A] ''"
+    assert text.splitlines()[0].rstrip() == "if{double} [id A] ''"

@@ -122,7 +122,7 @@ def expected_dtype(name, in_dtypes):
     """The output dtype Theano gives ``name`` on inputs of ``in_dtypes``."""
     if name in TO_BOOL:
         return "bool"
-    if name == "switch":
+    if name in ("switch", "second"):
         in_dtypes = in_dtypes[1:]
     up = np.result_type(*in_dtypes).name
     if name == "true_div":
@@ -198,6 +198,7 @@ ELEMWISE = {
               ("int32", "int32", "int32")], [WIDE, (-10, 0), (0, 10)]),
     "switch": ([("bool", "float64", "float64"), ("int8", "float32", "float64"),
                 ("bool", "int32", "int8")], [(-1, 1), WIDE, WIDE]),
+    "second": ([("float64", "float64"), ("int8", "float32"), ("float32", "bool")], [WIDE, WIDE]),
 }
 
 
@@ -205,7 +206,7 @@ def _np_erf(x):
     return np.vectorize(math.erf, otypes=[x.dtype])(x)
 
 
-REFERENCE = {name: ref for name, _, _, _, ref, _ in TABLE}
+REFERENCE = {name: ref for name, _, _, _, _, ref, _ in TABLE}
 REFERENCE["erf"] = _np_erf
 # Theano's C code floors the quotient: floor(x / y) (NumPy's floor_divide
 # differs on a few float cases, e.g. 1 // 0.1 == 9).
@@ -216,7 +217,7 @@ def numpy_elemwise(name, values, out_dtype):
     """NumPy's answer, computed in the dtype Theano computes in."""
     if name in TO_BOOL:
         compute = np.result_type(*values)
-    elif name == "switch":
+    elif name in ("switch", "second"):
         compute = None
     else:
         compute = np.dtype(out_dtype)
@@ -817,12 +818,14 @@ def test_eye(data):
 
 # --- indexing -----------------------------------------------------------------------------
 
+# (With None, every axis is given: Theano 1.0 drops the axes left out, see
+# tests/test_op_semantics.py.)
 BASIC_INDEXES = {
     "x[1]": lambda x: x[1], "x[-1]": lambda x: x[-1], "x[1:3]": lambda x: x[1:3],
     "x[::-1]": lambda x: x[::-1], "x[:, 0]": lambda x: x[:, 0],
-    "x[None, :, 1]": lambda x: x[None, :, 1], "x[..., 0]": lambda x: x[..., 0],
+    "x[None, :, 1, :]": lambda x: x[None, :, 1, :], "x[..., 0]": lambda x: x[..., 0],
     "x[1:, ::2]": lambda x: x[1:, ::2], "x[-2:, -1]": lambda x: x[-2:, -1],
-    "x[0, None]": lambda x: x[0, None], "x[:, None]": lambda x: x[:, None],
+    "x[0, None, :, :]": lambda x: x[0, None, :, :], "x[:, None, ...]": lambda x: x[:, None, ...],
     "x[1, 2, ...]": lambda x: x[1, 2, ...], "x[:10:3]": lambda x: x[:10:3],
     "x[::-2, 1::-1]": lambda x: x[::-2, 1::-1], "x[...]": lambda x: x[...],
 }

@@ -32,7 +32,7 @@ def _reference(name):
     return getattr(target[module], attribute)
 
 
-TABLE_REFERENCES = {row[0]: row[4] for row in TABLE}
+TABLE_REFERENCES = {row[0]: row[5] for row in TABLE}
 DOMAINS = {"arccosh": (1.1, 5), "arctanh": (-0.9, 0.9), "erfinv": (-0.95, 0.95),
            "erfcinv": (0.05, 1.95), "gammaln": (0.1, 8), "psi": (0.1, 8), "tri_gamma": (0.1, 8),
            "chi2sf": (0.1, 8), "gammainc": (0.2, 5), "gammaincc": (0.2, 5), "gammau": (0.2, 5),
@@ -44,7 +44,7 @@ def test_every_special_function_against_scipy_in_float64_and_float32():
     """One function computes every row of the table on float64 and float32
     inputs; each matches its SciPy/NumPy reference, in the dtype Theano gives."""
     inputs, outputs, rows = [], [], []
-    for name, _, _, nin, _ in TABLE:
+    for name, _, _, _, nin, _ in TABLE:
         for dtype in ("float64", "float32"):
             args = [T.TensorType(dtype, (False,))(f"{name}_{dtype}_{k}") for k in range(nin)]
             inputs += args

@@ -93,8 +93,10 @@ def test_op_classes():
     av, bv = rng.standard_normal((3, 3)), rng.standard_normal(3)
     np.testing.assert_allclose(theano.function([a, b], nlinalg.TensorSolve()(a, b))(av, bv),
                                np.linalg.solve(av, bv), rtol=1e-10)
-    with pytest.raises(NotImplementedError, match="symbolic axis"):
-        SortOp("quicksort")(x, T.lscalar())
+    axis = T.lscalar("axis")
+    on_axis = SortOp("quicksort")(x, axis)
+    assert isinstance(on_axis.owner.op, SortOp)
+    np.testing.assert_array_equal(theano.function([x, axis], on_axis)(xv, 0), np.sort(xv, 0))
 
 
 def test_batch_norm_op_classes():

@@ -302,10 +302,21 @@ class Op:
         mathematically undefined: ``grad`` through them raises."""
         return {}
 
+    def lowered_by_perform(self, node):
+        """Whether the node runs the op's Python ``perform`` (a Theano-style
+        op that gives no TensorFlow lowering: tfgraph.python_op), its
+        gradient coming from the op's symbolic ``grad``."""
+        return type(self).lower is Op.lower and type(self).perform is not Op.perform
+
     def xla_compilable(self, node):
         """Whether XLA can compile the node: not when it calls back into
-        Python (a Theano-style op's ``perform``, ``Print``)."""
-        return type(self).lower is not Op.lower or type(self).perform is Op.perform
+        Python (``perform``, ``Print``)."""
+        return not self.lowered_by_perform(node)
+
+    def vector_length(self, node, length_of):
+        """The length of the node's output, a vector, when its inputs fix it
+        (``length_of(variable)`` tells an input's), or None."""
+        return None
 
     def can_fail(self, node):
         """Whether ``node`` can fail at run time on some values of its inputs
@@ -359,6 +370,12 @@ class Op:
     def pp(self, node, args):
         """How ``pp`` prints this op applied to the printed ``args``."""
         return f"{self}({', '.join(args)})"
+
+    def pp_output(self, node, args, index):
+        """How ``pp`` prints output ``index`` of the node (its op applied to
+        the printed ``args``, indexed when it has several)."""
+        text = self.pp(node, args)
+        return f"{text}[{index}]" if len(node.outputs) > 1 else text
 
     def __str__(self):
         return self.name or type(self).__name__
@@ -433,8 +450,8 @@ def _computing_test_values(make_node):
 class TensorVariable(Variable):
     """A symbolic tensor, with NumPy-like operators and methods (Theano's)."""
 
-    # Let NumPy arrays defer to us: ndarray * var calls var.__rmul__.
-    __array_ufunc__ = None
+    # NumPy's ufuncs on a variable (numpy.exp(x), ndarray * x) give the
+    # symbolic op: __array_ufunc__ is defined with the operators (tfgraph.tensor.var).
     __array_priority__ = 1000
 
     # Theano 1.0's rule: every variable is true (``if not W:`` tests that W

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import Op, Variable, ancestors, toposort
+from tfgraph.graph import Apply, Op, Variable, ancestors, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
@@ -61,6 +61,9 @@ class NullType:
     def __call__(self, name=None):
         return Variable(self, name=name)
 
+    def make_variable(self, owner=None, index=None, name=None):
+        return Variable(self, owner=owner, index=index, name=name)
+
     def __str__(self):
         return "NullType"
 
@@ -73,7 +76,7 @@ def null_grads(node):
     declares uncomputable (``grad_undefined``, ``grad_not_implemented``),
     asked of its ``grad`` on stand-ins."""
     op = node.op
-    if op.grad is None or type(op).perform is Op.perform:
+    if op.grad is None or not op.lowered_by_perform(node):
         return {}
     try:
         grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
@@ -83,20 +86,38 @@ def null_grads(node):
             if isinstance(getattr(g, "type", None), NullType)}
 
 
+class NullGradient(Op):
+    """The op of an uncomputable gradient: no inputs, one ``NullType``
+    output. A function computing it fails when compiled, with a TypeError
+    saying why (Theano's: a graph holding a null gradient cannot run)."""
+
+    name = "null_gradient"
+
+    def __init__(self, why_null):
+        self.why_null = why_null
+
+    def make_node(self):
+        return Apply(self, [], [NullType(self.why_null)])
+
+    def lower(self, node, inputs, ctx):
+        raise TypeError(f"{self.why_null} The graph computes this undefined gradient, so it "
+                        f"cannot run.")
+
+
 def grad_undefined(op, x_pos, x, comment=""):
     """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
     gradient is mathematically undefined: ``grad`` through it raises
-    ``NullTypeGradError``."""
-    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
-                    f"of the {op} op is mathematically undefined. {comment}")()
+    ``NullTypeGradError``, and a function computing it a TypeError."""
+    return NullGradient(f"This variable is Null because the grad method for input {x_pos} "
+                        f"({x}) of the {op} op is mathematically undefined. {comment}")()
 
 
 def grad_not_implemented(op, x_pos, x, comment=""):
     """What an op's ``grad`` returns for input ``x_pos`` (``x``) whose
     gradient is not implemented: ``grad`` through it raises
-    ``NullTypeGradError``."""
-    return NullType(f"This variable is Null because the grad method for input {x_pos} ({x}) "
-                    f"of the {op} op is not implemented. {comment}")()
+    ``NullTypeGradError``, and a function computing it a TypeError."""
+    return NullGradient(f"This variable is Null because the grad method for input {x_pos} "
+                        f"({x}) of the {op} op is not implemented. {comment}")()
 
 
 def disconnected_type():
@@ -313,9 +334,9 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
 
     # Targets, each with its seed (the gradient of the implicit cost at it).
     targets, seeds = [], []
-    known = list((known_grads or {}).items())
+    known = _usable_known_grads(known_grads, wrt_list, constants, null_gradients)
     given = [g for v, g in known if v is cost]
-    if cost is not None:
+    if cost is not None and (given or not any(v is cost for v in (known_grads or {}))):
         targets.append(cost)
         seeds.append(_known_grad(cost, given[0]) if given else _float_ones_like(cost))
     for var, g in known:
@@ -377,6 +398,26 @@ def check_defined(targets, wrt, constants, reachable):
             var = node.inputs[index]
             if id(var) in reachable and wrt_ids & true_ancestors([var], constants):
                 raise NullTypeGradError(f"tensor.grad encountered a NaN. {reason}".rstrip())
+
+
+def _usable_known_grads(known_grads, wrt, constants, null_gradients):
+    """The (variable, gradient) pairs of ``known_grads`` that backpropagate,
+    as Theano reads them: a ``DisconnectedType`` gradient says the variable
+    contributes nothing (it is dropped); a ``NullType`` one that it has no
+    gradient, a NullTypeGradError if a ``wrt`` depends on it."""
+    usable = []
+    wrt_ids = {id(w) for w in wrt}
+    for var, g in (known_grads or {}).items():
+        kind = getattr(g, "type", None)
+        if isinstance(kind, DisconnectedType):
+            continue
+        if isinstance(kind, NullType):
+            if null_gradients == "raise" and wrt_ids & true_ancestors([var], constants):
+                raise NullTypeGradError(f"tensor.grad encountered a NaN. The gradient given "
+                                        f"for {var} in known_grads is null: {kind.why_null}")
+            continue
+        usable.append((var, g))
+    return usable
 
 
 def _known_grad(var, g):

@@ -201,7 +201,7 @@ class Lowering:
         rule = lowering_rule(op, self.platform)
         if rule is not None:
             return rule(op, node, inputs, self)
-        if type(op).lower is Op.lower and type(op).perform is not Op.perform:
+        if op.lowered_by_perform(node):
             return lower_perform(node, inputs, self)  # a user's Theano-style op
         return op.lower(node, inputs, self)
 

@@ -88,15 +88,32 @@ def broadcast_tensors(*tensors):
     return [tf.broadcast_to(t, shape) for t in tensors]
 
 
+def axis_list(axis):
+    """``axis`` as Theano's reductions take it (an int, a 0-d array, a
+    constant, or a sequence of those) as None or a list of Python ints;
+    TypeError for a symbolic axis, whose value is known only at run time."""
+    if axis is None:
+        return None
+    if isinstance(axis, Constant):
+        axis = axis.data
+    elif isinstance(axis, Variable):
+        raise TypeError(f"Computation needs a constant axis. Got {axis}")
+    if isinstance(axis, (numbers.Integral, np.integer)) or (
+            isinstance(axis, np.ndarray) and axis.ndim == 0):
+        return [int(axis)]
+    try:
+        return [int(a.data) if isinstance(a, Constant) else int(a) for a in axis]
+    except TypeError:
+        raise TypeError(f"Axis must be an integer, tuple, list of integers or a constant; "
+                        f"got {axis!r}") from None
+
+
 def normalize_axis(axis, ndim, var):
     """``axis`` (None, int or sequence) as a sorted tuple of non-negative ints."""
     if axis is None:
         return tuple(range(ndim))
-    if isinstance(axis, Variable):
-        raise TypeError(f"axis must be a Python int or tuple for {var}, not symbolic")
-    axes = (axis,) if isinstance(axis, numbers.Integral) else tuple(axis)
     result = []
-    for a in axes:
+    for a in axis_list(axis):
         if not -ndim <= a < max(ndim, 1):
             raise ValueError(f"axis {a} is out of range for {var}, which has {ndim} dimensions")
         result.append(int(a) % max(ndim, 1))

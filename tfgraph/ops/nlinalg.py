@@ -212,8 +212,8 @@ def symmetric(m, lower=True):
 class lstsq(Op):  # noqa: N801  (Theano's name: ``lstsq()(x, y, rcond)``)
     """NumPy's least squares: solution, residuals (sums of squared residuals,
     empty unless x has full column rank and more rows than columns), rank,
-    and x's singular values; singular values below ``rcond`` times the
-    largest count as zero (machine precision when ``rcond`` < 0)."""
+    and x's singular values; singular values up to ``rcond`` times the
+    largest count as zero (machine precision when ``rcond`` <= 0 or >= 1)."""
     name = "lstsq"
 
     def make_node(self, x, y, rcond):
@@ -236,7 +236,8 @@ class lstsq(Op):  # noqa: N801  (Theano's name: ``lstsq()(x, y, rcond)``)
         rhs = y[:, None] if vector else y
         s, u, v = tf.linalg.svd(x, full_matrices=False)
         eps = tf.constant(float(np.finfo(dtype).eps), dtype)
-        cutoff = tf.where(rcond < 0, eps, rcond) * tf.reduce_max(s)
+        # LAPACK's gelsd (NumPy's lstsq) takes rcond <= 0 or >= 1 as machine precision.
+        cutoff = tf.where((rcond <= 0) | (rcond >= 1), eps, rcond) * tf.reduce_max(s)
         kept = s > cutoff
         inverse_s = tf.where(kept, 1 / tf.where(kept, s, tf.ones_like(s)), tf.zeros_like(s))
         solution = tf.matmul(v, inverse_s[:, None] * tf.matmul(u, rhs, adjoint_a=True))

@@ -429,9 +429,13 @@ def _average_by_conv2d(x, ws, stride, padding):
 
 
 def _window_reduce(x, ws, stride, pool2d):
-    """VALID pooling of channels-last ``x`` over its 2 or 3 spatial axes with
-    TensorFlow's 2-d pooling (3-d pooling kernels lack float64): a 3-d window
-    is a 2-d one over (rows, cols) followed by one over depth."""
+    """VALID pooling of channels-last ``x`` over its 1, 2 or 3 spatial axes
+    with TensorFlow's 2-d pooling (3-d pooling kernels lack float64): a 1-d
+    window is a 2-d one of width 1, a 3-d window a 2-d one over (rows, cols)
+    followed by one over depth."""
+    if len(ws) == 1:
+        wide = pool2d(tf.expand_dims(x, 2), [ws[0], 1], [stride[0], 1], "VALID")
+        return tf.squeeze(wide, 2)
     if len(ws) == 2:
         return pool2d(x, ws, stride, "VALID")
     shape = tf.shape(x)

@@ -1,123 +1,418 @@
-"""Reductions over axes: sum, prod, mean, max, min, all, any, var, std, argmax, argmin."""
+"""Reductions over axes, as Theano's ops: ``CAReduce(scalar_op, axis)`` (a
+commutative, associative scalar op folded along axes), ``Sum`` and ``Prod``
+(with Theano's output and accumulator dtypes: a float32 sum accumulates in
+float64, ``Sum{acc_dtype=float64}``), ``All``, ``Any``, ``MaxAndArgmax``;
+and the functions building Theano's graphs of them (``reduce('mean', x)``
+is Theano's ``sum(x) / n``). var and std are one op each (``Moments``).
+"""
+import copy
+
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor, normalize_axis
+from tfgraph.ops.base import as_tensor_variable, axis_list, cast_tensor, normalize_axis
+from tfgraph.ops.elemwise import OPS, SCALAR_OP_CLASSES, cast
+from tfgraph.ops.shape import Shape, dimshuffle
 from tfgraph._tf import tf
 
 
-def accumulate_dtype(dtype):
-    """Theano sums small integers and booleans in 64 bits."""
-    k = dtypes.kind(dtype)
-    return {"b": "int64", "i": "int64", "u": "uint64"}.get(k, dtype)
-
-
-def _moments(x, axis, keepdims, ddof):
-    mean = tf.reduce_mean(x, axis=axis, keepdims=True)
-    squares = tf.reduce_sum(tf.square(x - mean), axis=axis, keepdims=keepdims)
-    # An explicit int32 axis list: an empty one (a 0-d x) would become float32.
-    count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), tf.constant(axis, tf.int32))),
-                    x.dtype)
-    return squares / (count - ddof)
-
-
-def mean_dtype(dtype):
-    """Theano divides an int64 sum by a float64 count: integer means are float64."""
-    return "float64" if dtypes.is_discrete(dtype) else dtype
-
+# --- TensorFlow reductions, by scalar op -------------------------------------
 
 def _extreme(reduction, bool_reduction):
     """max / min whose gradient goes in full to every extreme element, as
     Theano 1.0.5's (MaxAndArgmax.grad: eq(max, x) * gz); TensorFlow's splits
     it among ties."""
-    def lowering(x, axes, keepdims, ddof):
+    def lowering(x, axes):
         if x.dtype == tf.bool:
-            return bool_reduction(x, axes, keepdims)
+            return bool_reduction(x, axes)
         if not x.dtype.is_floating or not axes:
-            return reduction(x, axes, keepdims)
+            return reduction(x, axes)
 
         @tf.custom_gradient
         def extreme(x):
             y = reduction(x, axes, keepdims=True)
             return y, lambda g: g * tf.cast(tf.equal(x, y), g.dtype)
-        y = extreme(x)
-        return y if keepdims else tf.squeeze(y, axes)
+        return tf.squeeze(extreme(x), axes)
     return lowering
 
 
-#          name      (input dtype -> output dtype)          lowering(x, axes, keepdims, ddof)
-TABLE = {
-    "sum":  (accumulate_dtype,          lambda x, a, k, d: tf.reduce_sum(x, a, k)),
-    "prod": (accumulate_dtype,          lambda x, a, k, d: tf.reduce_prod(x, a, k)),
-    "mean": (mean_dtype,                lambda x, a, k, d: tf.reduce_mean(x, a, k)),
-    "max":  (lambda dt: dt,             _extreme(tf.reduce_max, tf.reduce_any)),
-    "min":  (lambda dt: dt,             _extreme(tf.reduce_min, tf.reduce_all)),
-    "all":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_all(tf.cast(x, tf.bool), a, k)),
-    "any":  (lambda dt: "bool",         lambda x, a, k, d: tf.reduce_any(tf.cast(x, tf.bool), a, k)),
-    "var":  (mean_dtype,                lambda x, a, k, d: _moments(x, list(a), k, d)),
-    "std":  (mean_dtype,                lambda x, a, k, d: tf.sqrt(_moments(x, list(a), k, d))),
+def _bitwise(kind):
+    """A bitwise and / or / xor along axes (logical on booleans). TensorFlow
+    has no such reductions: each bit is reduced on its own."""
+    def lowering(x, axes):
+        if x.dtype == tf.bool:
+            if kind == "xor":
+                return tf.equal(tf.math.floormod(
+                    tf.reduce_sum(tf.cast(x, tf.int64), axes), 2), 1)
+            return (tf.reduce_all if kind == "and" else tf.reduce_any)(x, axes)
+        unsigned = tf.as_dtype(f"uint{x.dtype.size * 8}")
+        bits = tf.bitcast(x, unsigned)
+        result = tf.zeros_like(tf.reduce_max(bits, axes))
+        for k in range(x.dtype.size * 8):
+            bit = tf.bitwise.bitwise_and(tf.bitwise.right_shift(bits, k), tf.ones([], unsigned))
+            if kind == "and":  # the minimum over no element is the largest value: 1 here
+                reduced = tf.minimum(tf.reduce_min(bit, axes), tf.ones([], unsigned))
+            elif kind == "or":
+                reduced = tf.reduce_max(bit, axes)
+            else:
+                reduced = tf.math.floormod(tf.reduce_sum(bit, axes), tf.constant(2, unsigned))
+            result = tf.bitwise.bitwise_or(result, tf.bitwise.left_shift(reduced, k))
+        return tf.bitcast(result, x.dtype)
+    return lowering
+
+
+def _sum(x, axes):
+    return tf.reduce_any(x, axes) if x.dtype == tf.bool else tf.reduce_sum(x, axes)
+
+
+def _prod(x, axes):
+    return tf.reduce_all(x, axes) if x.dtype == tf.bool else tf.reduce_prod(x, axes)
+
+
+# scalar op class -> TensorFlow reduction(x, axes)
+_REDUCTIONS = {
+    "Add": _sum, "Mul": _prod,
+    "Maximum": _extreme(tf.reduce_max, tf.reduce_any),
+    "Minimum": _extreme(tf.reduce_min, tf.reduce_all),
+    "AND": _bitwise("and"), "OR": _bitwise("or"), "XOR": _bitwise("xor"),
 }
 
 
-class Reduce(Op):
-    def __init__(self, kind, axis, keepdims=False, dtype=None, ddof=0):
-        self.kind, self.axis, self.keepdims = kind, axis, keepdims
-        self.dtype, self.ddof = dtype, ddof
+def _reduction(scalar_op):
+    for class_name, reduction in _REDUCTIONS.items():
+        if isinstance(scalar_op, SCALAR_OP_CLASSES[class_name]):
+            return reduction
+    raise NotImplementedError(f"no TensorFlow reduction for scalar op {scalar_op}")
+
+
+def _reduced_pattern(broadcastable, axes):
+    return tuple(b for d, b in enumerate(broadcastable) if d not in axes)
+
+
+# --- the ops ---------------------------------------------------------------------
+
+class CAReduce(Op):
+    """``scalar_op`` (commutative and associative: add, mul, maximum,
+    minimum, and_, or_, xor) folded along ``axis`` (an int, a list of them,
+    or None for all), as Theano's ``CAReduce``."""
+
+    __props__ = ("scalar_op", "axis")
+
+    def __init__(self, scalar_op, axis=None):
+        if scalar_op.nin not in (-1, 2) or scalar_op.nout != 1:
+            raise NotImplementedError("CAReduce only supports binary functions with a single "
+                                      "output.")
+        self.scalar_op = scalar_op
+        axes = axis_list(axis)
+        self.axis = None if axes is None else tuple(sorted(set(axes)))
+
+    @property
+    def name(self):
+        return str(self.scalar_op)
+
+    def _output_dtype(self, input_dtype):
+        return input_dtype
+
+    def _prepared(self, x):
+        """This op with its axes made non-negative for ``x`` (as Theano's
+        make_node, which copies the op)."""
+        axes = normalize_axis(self.axis, x.ndim, x)
+        if self.axis is None or tuple(axes) == self.axis:
+            return self, axes
+        op = copy.copy(self)
+        op.axis = axes
+        return op, axes
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if self.axis is not None:
+            for a in self.axis:
+                if a >= x.ndim or a < -x.ndim:
+                    raise ValueError(f"Not enough dimensions on {x} to reduce on axis {a}")
+        op, axes = self._prepared(x)
+        return Apply(op, [x], [TensorType(op._output_dtype(x.dtype),
+                                          _reduced_pattern(x.broadcastable, axes))])
+
+    def _axes(self, node):
+        return list(normalize_axis(self.axis, node.inputs[0].ndim, node.inputs[0]))
+
+    def lower(self, node, inputs, ctx):
+        x = cast_tensor(inputs[0], getattr(self, "acc_dtype", None) or inputs[0].dtype.name)
+        result = _reduction(self.scalar_op)(x, self._axes(node))
+        return [cast_tensor(result, node.outputs[0].dtype)]
+
+    def pp(self, node, args):
+        axis = "" if self.axis is None else f", axis={list(self.axis)}"
+        return f"{self.name}({args[0]}{axis})"
+
+    def __str__(self):
+        if self.axis is not None:
+            return f"Reduce{{{self.scalar_op}}}{{{', '.join(str(a) for a in self.axis)}}}"
+        return f"Reduce{{{self.scalar_op}}}"
+
+
+class All(CAReduce):
+    """Logical and along axes (nonzero is true)."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis=None):
+        super().__init__(OPS["and_"].scalar_op, axis)
+
+    name = "all"
+
+    def _output_dtype(self, input_dtype):
+        return "bool"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return super().make_node(x if x.dtype == "bool" else OPS["neq"](x, 0))
+
+    def __str__(self):
+        return "All" if self.axis is None else f"All{{{', '.join(map(str, self.axis))}}}"
+
+
+class Any(All):
+    """Logical or along axes (nonzero is true)."""
+
+    def __init__(self, axis=None):
+        CAReduce.__init__(self, OPS["or_"].scalar_op, axis)
+
+    name = "any"
+
+    def __str__(self):
+        return "Any" if self.axis is None else f"Any{{{', '.join(map(str, self.axis))}}}"
+
+
+# Theano's accumulator and output dtypes of sums and products.
+_WIDER_OUT = {"bool": "int64", "int8": "int64", "int16": "int64", "int32": "int64",
+              "uint8": "uint64", "uint16": "uint64", "uint32": "uint64"}
+_WIDER_ACC = dict(_WIDER_OUT, float16="float32", float32="float64", complex64="complex128")
+
+
+class CAReduceDtype(CAReduce):
+    """A CAReduce computed in ``acc_dtype`` and given in ``dtype``, by
+    default wider than the input's: integers in 64 bits, float32 in float64."""
+
+    __props__ = ("scalar_op", "axis", "dtype", "acc_dtype")
+
+    def __init__(self, scalar_op, axis=None, dtype=None, acc_dtype=None):
+        super().__init__(scalar_op, axis)
+        self.dtype = None if dtype is None else dtypes.check_dtype(dtype)
+        self.acc_dtype = None if acc_dtype is None else dtypes.check_dtype(acc_dtype)
+
+    def _output_dtype(self, input_dtype):
+        return self.dtype or _WIDER_OUT.get(input_dtype, input_dtype)
+
+    def _acc_dtype(self, input_dtype):
+        if self.acc_dtype is None:
+            return _WIDER_ACC.get(input_dtype, input_dtype)
+        if dtypes.is_discrete(input_dtype) and dtypes.kind(self.acc_dtype) in "fc":
+            return self.acc_dtype
+        upcast = dtypes.upcast(input_dtype, self.acc_dtype)
+        if upcast != self.acc_dtype:
+            raise TypeError(
+                f"Cannot build {self} node with input dtype {input_dtype} and acc_dtype "
+                f"{self.acc_dtype}, as precision would be lost. To correct this error, you "
+                f"can: not specify acc_dtype; use an acc_dtype at least as precise as "
+                f"{upcast}; or specify dtype instead of acc_dtype, so the reduction is "
+                f"precise but its result cast to dtype at the end.")
+        return self.acc_dtype
+
+    def _prepared(self, x):
+        op, axes = super()._prepared(x)
+        dtype, acc_dtype = self._output_dtype(x.dtype), self._acc_dtype(x.dtype)
+        if (dtype, acc_dtype) != (op.dtype, op.acc_dtype):
+            op = copy.copy(op)
+            op.dtype, op.acc_dtype = dtype, acc_dtype
+        return op, axes
+
+    def __str__(self):
+        name = type(self).__name__
+        if name == "CAReduceDtype":
+            name = f"ReduceDtype{{{self.scalar_op}}}"
+        axis = "" if self.axis is None else f"axis=[{', '.join(str(a) for a in self.axis)}], "
+        return f"{name}{{{axis}acc_dtype={self.acc_dtype}}}"
+
+
+class Sum(CAReduceDtype):
+    """The sum along axes (Theano's ``Sum``; ``T.sum`` builds one)."""
+
+    __props__ = ("axis", "dtype", "acc_dtype")
+
+    def __init__(self, axis=None, dtype=None, acc_dtype=None):
+        super().__init__(OPS["add"].scalar_op, axis, dtype, acc_dtype)
+
+    name = "sum"
+
+
+class Prod(CAReduceDtype):
+    """The product along axes. ``no_zeros_in_input`` is Theano's promise
+    that lets it simplify the gradient; the gradient here is exact either way."""
+
+    __props__ = ("axis", "dtype", "acc_dtype")
+
+    def __init__(self, axis=None, dtype=None, acc_dtype=None, no_zeros_in_input=False):
+        super().__init__(OPS["mul"].scalar_op, axis, dtype, acc_dtype)
+        self.no_zeros_in_input = no_zeros_in_input
+
+    name = "prod"
+
+
+class ProdWithoutZeros(CAReduceDtype):
+    """The product of the nonzero elements along axes; its gradient is
+    undefined (Theano's)."""
+
+    __props__ = ("axis", "dtype", "acc_dtype")
+
+    def __init__(self, axis=None, dtype=None, acc_dtype=None):
+        super().__init__(OPS["mul"].scalar_op, axis, dtype, acc_dtype)
+
+    name = "prod_without_zeros"
+
+    def lower(self, node, inputs, ctx):
+        x = cast_tensor(inputs[0], self.acc_dtype)
+        ones = tf.where(tf.equal(x, tf.zeros([], x.dtype)), tf.ones([], x.dtype), x)
+        return [cast_tensor(_prod(ones, self._axes(node)), node.outputs[0].dtype)]
+
+    def undefined_grads(self, node):
+        return {0: "The gradient of ProdWithoutZeros is undefined."}
+
+
+class MaxAndArgmax(Op):
+    """The maximum along ``axis`` (a list of ints) and where it is: the flat
+    index within the reduced axes (NumPy's argmax of ``x`` with those axes
+    moved last and merged). Theano's ``T.max`` and ``T.argmax`` are its two
+    outputs; the gradient of the maximum goes to every maximal element."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, axis):
+        self.axis = tuple(axis)
+
+    name = "max_and_argmax"
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        pattern = _reduced_pattern(x.broadcastable, self.axis)
+        node = Apply(self, [x], [TensorType(x.dtype, pattern), TensorType("int64", pattern)])
+        node.outputs[0].name, node.outputs[1].name = "max", "argmax"
+        return node
+
+    def lower(self, node, inputs, ctx):
+        x, axes = inputs[0], list(self.axis)
+        as_number = tf.cast(x, tf.int8) if x.dtype == tf.bool else x
+        maximum = cast_tensor(_REDUCTIONS["Maximum"](as_number, axes), x.dtype.name)
+        kept = [d for d in range(len(x.shape)) if d not in axes]
+        moved = tf.transpose(as_number, kept + axes)
+        flat = tf.reshape(moved, tf.concat([tf.shape(moved)[:len(kept)], [-1]], 0))
+        return [maximum, tf.argmax(flat, axis=-1, output_type=tf.int64)]
+
+    def pp_output(self, node, args, index):
+        everything = len(self.axis) == node.inputs[0].ndim
+        axis = "" if everything else f", axis={list(self.axis)}"
+        return f"{('max', 'argmax')[index]}({args[0]}{axis})"
+
+    def __str__(self):
+        return f"MaxAndArgmax{{axis={self.axis}}}"
+
+
+class Moments(Op):
+    """The variance (or standard deviation) along axes, with ``ddof``: NumPy's
+    var and std, in the input's float dtype (float64 for integers)."""
+
+    def __init__(self, kind, axis, keepdims=False, ddof=0):
+        self.kind, self.axis, self.keepdims, self.ddof = kind, axis, keepdims, ddof
         self.name = kind
 
     def make_node(self, x):
         x = as_tensor_variable(x)
         axes = normalize_axis(self.axis, x.ndim, x)
-        self.axes = axes
-        out_dtype = dtypes.check_dtype(self.dtype) if self.dtype else TABLE[self.kind][0](x.dtype)
+        out_dtype = "float64" if dtypes.is_discrete(x.dtype) else x.dtype
         pattern = tuple(True if d in axes else b for d, b in enumerate(x.broadcastable)
                         if self.keepdims or d not in axes)
         return Apply(self, [x], [TensorType(out_dtype, pattern)])
 
     def lower(self, node, inputs, ctx):
-        out_dtype = node.outputs[0].dtype
-        compute = out_dtype if self.kind not in ("all", "any") else inputs[0].dtype.name
-        x = cast_tensor(inputs[0], compute)
-        return [TABLE[self.kind][1](x, list(self.axes), self.keepdims, self.ddof)]
+        x = cast_tensor(inputs[0], node.outputs[0].dtype)
+        axes = list(normalize_axis(self.axis, node.inputs[0].ndim, node.inputs[0]))
+        mean = tf.reduce_mean(x, axis=axes, keepdims=True)
+        squares = tf.reduce_sum(tf.square(x - mean), axis=axes, keepdims=self.keepdims)
+        # An explicit int32 axis list: an empty one (a 0-d x) would become float32.
+        count = tf.cast(tf.reduce_prod(tf.gather(tf.shape(x), tf.constant(axes, tf.int32))),
+                        x.dtype)
+        variance = squares / (count - self.ddof)
+        return [tf.sqrt(variance) if self.kind == "std" else variance]
 
     def pp(self, node, args):
         axis = "" if self.axis is None else f", axis={self.axis}"
         return f"{self.kind}({args[0]}{axis})"
 
 
-class ArgReduce(Op):
-    """argmax / argmin; with ``axis=None`` over the flattened tensor."""
+# --- Theano's functions building them ------------------------------------------
 
-    def __init__(self, kind, axis, keepdims=False):
-        self.kind, self.axis, self.keepdims = kind, axis, keepdims
-        self.name = kind
-
-    def make_node(self, x):
-        x = as_tensor_variable(x)
-        if self.axis is not None and len(normalize_axis(self.axis, x.ndim, x)) != 1:
-            raise ValueError(f"{self.kind} takes one axis or None, got {self.axis}")
-        axes = normalize_axis(self.axis, x.ndim, x)
-        pattern = tuple(True if d in axes else b for d, b in enumerate(x.broadcastable)
-                        if self.keepdims or d not in axes)
-        return Apply(self, [x], [TensorType("int64", pattern)])
-
-    def lower(self, node, inputs, ctx):
-        x = inputs[0]
-        find = tf.argmax if self.kind == "argmax" else tf.argmin
-        if x.dtype == tf.bool:
-            x = tf.cast(x, tf.int8)
-        if self.axis is None:
-            result = find(tf.reshape(x, [-1]), axis=0)
-            if self.keepdims:
-                result = tf.reshape(result, [1] * node.inputs[0].ndim)
-            return [result]
-        axis = normalize_axis(self.axis, node.inputs[0].ndim, node.inputs[0])[0]
-        if node.inputs[0].ndim == 0:
-            return [tf.constant(0, tf.int64)]
-        result = find(x, axis=axis)
-        return [tf.expand_dims(result, axis) if self.keepdims else result]
+def keep_dims(x, y, axes):
+    """``y``, a reduction of ``x`` along ``axes``, with those axes put back
+    as broadcastable dimensions (Theano's makeKeepDims)."""
+    order, i = [], 0
+    for d in range(x.ndim):
+        if d in axes:
+            order.append("x")
+        else:
+            order.append(i)
+            i += 1
+    return dimshuffle(y, order)
 
 
-def reduce(kind, x, axis=None, keepdims=False, **params):
-    if kind in ("argmax", "argmin"):
-        return ArgReduce(kind, axis, keepdims)(x)
-    return Reduce(kind, axis, keepdims, **params)(x)
+def max_and_argmax(x, axis=None, keepdims=False):
+    x = as_tensor_variable(x)
+    axes = list(normalize_axis(axis, x.ndim, x))
+    maximum, argmax = MaxAndArgmax(axes)(x)
+    if keepdims:
+        return keep_dims(x, maximum, axes), keep_dims(x, argmax, axes)
+    return maximum, argmax
+
+
+def _negated(x):
+    # An order-reversing map: -x for floats, ~x for integers and bools (no overflow).
+    return OPS["neg"](x) if dtypes.kind(x.dtype) in "fc" else OPS["invert"](x)
+
+
+def reduce(kind, x, axis=None, keepdims=False, dtype=None, acc_dtype=None, ddof=0):
+    """The ``kind`` reduction of ``x`` along ``axis`` as Theano 1.0 builds it
+    (``T.sum``, ``T.mean``, ``T.max``, ...)."""
+    x = as_tensor_variable(x)
+    if kind in ("var", "std"):
+        return Moments(kind, axis, keepdims, ddof)(x)
+    axes = normalize_axis(axis, x.ndim, x)
+    if kind == "mean":
+        result = _mean(x, axis, axes, dtype, acc_dtype)
+    elif kind in ("max", "argmax"):
+        result = MaxAndArgmax(list(axes))(x)[kind == "argmax"]
+    elif kind == "min":
+        result = _negated(MaxAndArgmax(list(axes))(_negated(x))[0])
+    elif kind == "argmin":
+        result = MaxAndArgmax(list(axes))(_negated(x))[1]
+    else:
+        op = {"sum": Sum, "prod": Prod}.get(kind)
+        if op is not None:
+            result = op(axis, dtype=dtype, acc_dtype=acc_dtype)(x)
+        else:
+            result = {"all": All, "any": Any}[kind](axis)(x)
+    return keep_dims(x, result, axes) if keepdims else result
+
+
+def _mean(x, axis, axes, dtype, acc_dtype):
+    """Theano's mean: a sum (float16 summed in float32) divided by each
+    reduced length, in float32 for float32 sums and float64 otherwise."""
+    sum_dtype = dtype if dtype is not None else ("float32" if x.dtype == "float16" else None)
+    total = Sum(axis, dtype=sum_dtype, acc_dtype=acc_dtype)(x)
+    shape = cast(Shape()(x), "float32" if total.dtype in ("float16", "float32", "complex64")
+                 else "float64")
+    for a in axes:
+        total = OPS["true_div"](total, shape[a])
+    if dtypes.is_discrete(total.dtype):
+        total = cast(total, shape.dtype)
+    if dtype == "float16" or (dtype is None and x.dtype == "float16"):
+        total = cast(total, "float16")
+    total.name = "mean"
+    return total

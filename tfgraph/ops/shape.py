@@ -2,11 +2,13 @@
 arange, eye."""
 import numbers
 
+import numpy as np
+
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
 from tfgraph.ops.base import (as_tensor_variable, cast_tensor, connected_inputs, constant,
                               register_stack, result_dtype)
-from tfgraph.ops.subtensor import Subtensor
+from tfgraph.ops.elemwise import OPS
 from tfgraph._tf import tf
 
 
@@ -41,13 +43,11 @@ def get_vector_length(v):
     if length is not None:
         return length
     node = v.owner
-    if node is not None and isinstance(node.op, Join):  # stack / concatenate of vectors
-        return sum(get_vector_length(t) for t in node.inputs)
-    if node is not None and isinstance(node.op, Subtensor) and len(node.op.spec) == 1 \
-            and node.op.spec[0][0] == "slice" \
-            and not any(isinstance(p, tuple) for p in node.op.spec[0][1:]):
-        _, start, stop, step = node.op.spec[0]
-        return len(range(get_vector_length(node.inputs[0]))[start:stop:step])
+    # An op whose output length follows from its inputs' says so (a join of
+    # vectors, a static slice).
+    length = None if node is None else node.op.vector_length(node, get_vector_length)
+    if length is not None:
+        return length
     raise ValueError(f"length not known: {v} is a vector whose length only running the "
                      f"graph tells")
 
@@ -120,62 +120,102 @@ def reshape(x, shape, ndim=None):
 
 
 class DimShuffle(Op):
-    """Permute axes, insert broadcastable axes ('x'), drop broadcastable ones."""
+    """Permute axes, insert broadcastable axes ('x'), drop broadcastable ones
+    (Theano's ``DimShuffle(input_broadcastable, new_order)``: output
+    dimension i is input dimension ``new_order[i]``, or a new one for 'x').
 
-    def __init__(self, pattern):
-        self.pattern = tuple(pattern)
+    As in Theano 1.0.5 the op is always "in place" (its result a view of its
+    input), and prints so: ``InplaceDimShuffle{x,0}``.
+    """
 
-    def __str__(self):
-        return "DimShuffle{" + ",".join(str(p) for p in self.pattern) + "}"
+    __props__ = ("input_broadcastable", "new_order", "inplace")
+
+    def __init__(self, input_broadcastable, new_order, inplace=True):
+        if inplace is not True:
+            raise ValueError("DimShuffle is inplace by default and hence the inplace for "
+                             "DimShuffle must be true")
+        self.input_broadcastable = tuple(bool(b) for b in input_broadcastable)
+        self.new_order = tuple(new_order)
+        self.inplace = True
+        ndim = len(self.input_broadcastable)
+        for i, j in enumerate(self.new_order):
+            if j == "x":
+                continue
+            if not isinstance(j, (numbers.Integral, np.integer)) or isinstance(j, bool):
+                raise TypeError(f"DimShuffle indices must be Python ints or 'x', got {j!r} "
+                                f"in {self.new_order}")
+            if not 0 <= j < ndim:
+                raise ValueError(f"new_order[{i}] is {j}, but the input only has {ndim} axes")
+            if j in self.new_order[i + 1:]:
+                raise ValueError(f"The same input dimension may not appear twice in the list "
+                                 f"of output dimensions: {self.new_order}")
+        self.shuffle = [int(j) for j in self.new_order if j != "x"]
+        self.drop = [d for d in range(ndim) if d not in self.shuffle]
+        for d in self.drop:
+            if not self.input_broadcastable[d]:
+                raise ValueError(f"You cannot drop a non-broadcastable dimension: dimension "
+                                 f"{d} of input broadcastable pattern "
+                                 f"{self.input_broadcastable} is missing from new order "
+                                 f"{self.new_order}")
+        self.augment = [i for i, j in enumerate(self.new_order) if j == "x"]
+
+    view_map = {0: [0]}
 
     def make_node(self, x):
         x = as_tensor_variable(x)
-        kept = [p for p in self.pattern if p != "x"]
-        for p in kept:
-            if not isinstance(p, numbers.Integral) or not 0 <= p < x.ndim:
-                raise ValueError(f"dimshuffle{self.pattern} of {x}: {p!r} is not an axis of "
-                                 f"a {x.ndim}-d tensor")
-        if len(set(kept)) != len(kept):
-            raise ValueError(f"dimshuffle{self.pattern} of {x}: an axis appears twice")
-        for d in range(x.ndim):
-            if d not in kept and not x.broadcastable[d]:
-                raise ValueError(
-                    f"dimshuffle{self.pattern} of {x}: cannot drop dimension {d}, which is "
-                    f"not broadcastable ({x.type})")
-        pattern = [True if p == "x" else x.broadcastable[p] for p in self.pattern]
+        if len(x.broadcastable) != len(self.input_broadcastable):
+            raise TypeError(f"The number of dimensions of the input is incorrect for this op. "
+                            f"Expected {self.input_broadcastable}, got {x.broadcastable} ({x})")
+        if any(expected and not b for expected, b in zip(self.input_broadcastable,
+                                                         x.broadcastable)):
+            raise TypeError(f"The broadcastable pattern of the input is incorrect for this op. "
+                            f"Expected {self.input_broadcastable}, got {x.broadcastable} ({x})")
+        pattern = [True if j == "x" else x.broadcastable[j] for j in self.new_order]
         return Apply(self, [x], [TensorType(x.dtype, pattern)])
 
     def lower(self, node, inputs, ctx):
-        x = inputs[0]
-        kept = [p for p in self.pattern if p != "x"]
-        dropped = [d for d in range(node.inputs[0].ndim) if d not in kept]
-        if dropped:
-            x = tf.squeeze(x, dropped)
-            kept = [p - sum(d < p for d in dropped) for p in kept]
+        x, kept = inputs[0], self.shuffle
+        if self.drop:
+            x = tf.squeeze(x, self.drop)
+            kept = [p - sum(d < p for d in self.drop) for p in kept]
         if kept != sorted(kept):
             x = tf.transpose(x, kept)
-        new_shape_axes = [i for i, p in enumerate(self.pattern) if p == "x"]
-        for axis in new_shape_axes:
+        for axis in self.augment:
             x = tf.expand_dims(x, axis)
         return [x]
 
     def pp(self, node, args):
-        if all(p != "x" for p in self.pattern) and len(self.pattern) == node.inputs[0].ndim:
-            return f"{args[0]}.T" if self.pattern == tuple(reversed(range(len(self.pattern)))) \
-                else f"transpose({args[0]}, {self.pattern})"
-        return super().pp(node, args)
+        # As Theano's DimShufflePrinter: leading new axes are not shown.
+        order = list(self.new_order)
+        while order and order[0] == "x":
+            order.pop(0)
+        ndim = node.inputs[0].ndim
+        if order == list(range(ndim)):
+            return args[0]
+        if order == list(reversed(range(ndim))):
+            return f"{args[0]}.T"
+        return f"DimShuffle{{{', '.join(map(str, order))}}}({args[0]})"
+
+    def __str__(self):
+        return f"InplaceDimShuffle{{{','.join(str(j) for j in self.new_order)}}}"
 
 
 def dimshuffle(x, *pattern):
+    """``x`` with its axes in ``pattern`` (ints and 'x'), as ``x.dimshuffle``."""
     if len(pattern) == 1 and isinstance(pattern[0], (list, tuple)):
         pattern = pattern[0]
-    return DimShuffle(pattern)(x)
+    x = as_tensor_variable(x)
+    try:
+        op = DimShuffle(x.broadcastable, pattern)
+    except (TypeError, ValueError) as error:
+        raise type(error)(f"{x}.dimshuffle{tuple(pattern)} ({x.type}): {error}") from None
+    return op(x)
 
 
 def transpose(x, axes=None):
     x = as_tensor_variable(x)
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
-    return DimShuffle(axes)(x)
+    return dimshuffle(x, axes)
 
 
 class Flatten(Op):
@@ -228,6 +268,9 @@ class Join(Op):
     def lower(self, node, inputs, ctx):
         dtype = node.outputs[0].dtype
         return [tf.concat([cast_tensor(t, dtype) for t in inputs], axis=self.axis)]
+
+    def vector_length(self, node, length_of):
+        return sum(length_of(t) for t in node.inputs)
 
 
 def concatenate(tensor_list, axis=0):
@@ -299,30 +342,19 @@ def _as_tuple(shape):
     return tuple(shape) if isinstance(shape, (list, tuple)) else (shape,)
 
 
-class FilledLike(Op):
-    """A tensor shaped like ``x`` filled with ``value`` (zeros_like, ones_like, fill)."""
-    name = "fill"
-
-    def make_node(self, x, value):
-        x, value = as_tensor_variable(x), as_tensor_variable(value)
-        return Apply(self, [x, value], [TensorType(value.dtype, x.broadcastable)])
-
-    def lower(self, node, inputs, ctx):
-        return [tf.fill(tf.shape(inputs[0]), inputs[1])]
-
-
 def zeros_like(x, dtype=None):
     x = as_tensor_variable(x)
-    return FilledLike()(x, constant(0, dtype=dtype or x.dtype))
+    return fill(x, constant(0, dtype=dtype or x.dtype))
 
 
 def ones_like(x, dtype=None):
     x = as_tensor_variable(x)
-    return FilledLike()(x, constant(1, dtype=dtype or x.dtype))
+    return fill(x, constant(1, dtype=dtype or x.dtype))
 
 
-def fill(model, value):
-    return FilledLike()(model, value)
+# Theano's fill(model, value), also named second: the elementwise op keeping
+# its second input, broadcast to the shape of both.
+fill = OPS["second"]
 
 
 class ARange(Op):
@@ -371,6 +403,10 @@ class Eye(Op):
     def make_node(self, n, m, k):
         inputs = [as_tensor_variable(v) for v in (n, m, k)]
         return Apply(self, inputs, [TensorType(self.dtype, (False, False))])
+
+    def undefined_grads(self, node):
+        """As Theano's: the gradients of n, m and k are undefined."""
+        return {i: "" for i in range(3)}
 
     def lower(self, node, inputs, ctx):
         n, m, k = (cast_tensor(t, "int64") for t in inputs)

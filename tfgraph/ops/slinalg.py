@@ -70,21 +70,44 @@ class Expm(LinalgOp):
         return _expm(x)
 
 
+def _cholesky_grad(chol, dz):
+    """Theano's Cholesky.L_op (Murray 2016): only the lower triangle of x is
+    read, so only it gets a gradient (TensorFlow's symmetrises instead)."""
+    def tril_halved(m):
+        return tril(m) - tf.linalg.diag(tf.linalg.diag_part(m) / 2)
+    inner = tril_halved(tf.matmul(chol, dz, transpose_a=True))
+    upper = tf.transpose(chol)
+    step = tf.transpose(tf.linalg.triangular_solve(upper, tf.transpose(inner), lower=False))
+    s = tf.linalg.triangular_solve(upper, step, lower=False)
+    return tril(s + tf.transpose(s)) - tf.linalg.diag(tf.linalg.diag_part(s))
+
+
+def _failed(chol):
+    """Whether TensorFlow's Cholesky failed: it does not raise, but leaves
+    NaNs on the factor's diagonal (and garbage above it)."""
+    return tf.reduce_any(tf.math.is_nan(tf.math.real(tf.linalg.diag_part(chol))))
+
+
 @tf.custom_gradient
 def _cholesky_lower(x):
     chol = tf.linalg.cholesky(x)
+    return chol, lambda dz: _cholesky_grad(chol, dz)
+
+
+@tf.custom_gradient
+def _cholesky_lower_or_nan(x):
+    """The lower factor, or NaNs (and a gradient of NaNs) when x is not
+    positive definite: Theano's ``on_error='nan'``."""
+    chol = tf.linalg.cholesky(x)
+    failed = _failed(chol)
+    nans = tf.fill(tf.shape(x), tf.constant(float("nan"), x.dtype))
 
     def grad(dz):
-        # Theano's Cholesky.L_op (Murray 2016): only the lower triangle of x
-        # is read, so only it gets a gradient (TF's symmetrises instead).
-        def tril_halved(m):
-            return tril(m) - tf.linalg.diag(tf.linalg.diag_part(m) / 2)
-        inner = tril_halved(tf.matmul(chol, dz, transpose_a=True))
-        upper = tf.transpose(chol)
-        step = tf.transpose(tf.linalg.triangular_solve(upper, tf.transpose(inner), lower=False))
-        s = tf.linalg.triangular_solve(upper, step, lower=False)
-        return tril(s + tf.transpose(s)) - tf.linalg.diag(tf.linalg.diag_part(s))
-    return chol, grad
+        # As Theano: a factor of ones stands in for the failed one, and NaNs
+        # replace its gradient.
+        safe = tf.where(failed, tf.eye(tf.shape(x)[0], dtype=x.dtype), chol)
+        return tf.where(failed, nans, _cholesky_grad(safe, dz))
+    return tf.where(failed, nans, chol), grad
 
 
 class Cholesky(LinalgOp):
@@ -103,14 +126,11 @@ class Cholesky(LinalgOp):
         if not self.lower_factor:
             # SciPy's upper factor reads x's upper triangle: U = L(x^T)^T.
             x = tf.transpose(x)
-        chol = _cholesky_lower(x)
-        # TensorFlow does not raise: a matrix that is not positive definite
-        # leaves NaNs on the factor's diagonal (and garbage above it).
-        failed = tf.reduce_any(tf.math.is_nan(tf.math.real(tf.linalg.diag_part(chol))))
         if self.on_error == "nan":
-            chol = tf.where(failed, tf.fill(tf.shape(x), tf.constant(float("nan"), x.dtype)), chol)
+            chol = _cholesky_lower_or_nan(x)
         else:
-            chol = checked(ctx, chol, tf.logical_not(failed),
+            chol = _cholesky_lower(x)
+            chol = checked(ctx, chol, tf.logical_not(_failed(chol)),
                            f"{LINALG_ERROR}Matrix is not positive definite")
         return chol if self.lower_factor else tf.transpose(chol)
 

@@ -23,22 +23,41 @@ def _sortable(t):
 
 
 class Sort(Op):
-    """Sorted copy along ``axis`` (ascending; ties keep their order)."""
+    """Sorted copy along ``axis`` (ascending; ties keep their order), or the
+    indices that sort. ``axis=None`` here means the axis is the node's
+    second input, a scalar known only when the graph runs (as Theano's
+    ``sort(x, axis)`` with a symbolic axis)."""
 
     def __init__(self, axis, indices=False):
         self.axis, self.indices = axis, indices
         self.name = "argsort" if indices else "sort"
 
-    def make_node(self, x):
+    def make_node(self, x, *axis):
         x = as_tensor_variable(x)
         if x.ndim == 0:
             raise TypeError(f"{self.name}: {x} is a scalar; give it at least one dimension")
-        static_axis(self.axis, x, self.name)
+        if self.axis is None:
+            if len(axis) != 1:
+                raise TypeError(f"{self.name}: give the axis as an input")
+            axis = [as_tensor_variable(axis[0])]
+            if axis[0].ndim != 0 or dtypes.kind(axis[0].dtype) not in "iuf":
+                raise TypeError(f"{self.name}: the axis must be a number, got {axis[0]} "
+                                f"({axis[0].type})")
+        else:
+            static_axis(self.axis, x, self.name)
+            axis = []
         dtype = "int64" if self.indices else x.dtype
-        return Apply(self, [x], [TensorType(dtype, x.broadcastable)])
+        return Apply(self, [x, *axis], [TensorType(dtype, x.broadcastable)])
+
+    def undefined_grads(self, node):
+        """As Theano's: the gradient of the axis (an input or not) is undefined."""
+        return {1: "The gradient of sort is not defined with respect to the integer axes "
+                   "itself"} if len(node.inputs) > 1 else {}
 
     def lower(self, node, inputs, ctx):
         x = inputs[0]
+        if self.axis is None:
+            return [self._along_input_axis(x, inputs[1], node.inputs[0].ndim)]
         axis = static_axis(self.axis, node.inputs[0], self.name)
         order = tf.argsort(_sortable(x), axis=axis, stable=True)
         if self.indices:
@@ -46,6 +65,23 @@ class Sort(Op):
         # Gathering (rather than tf.sort) keeps the bool dtype and gives the
         # gradient that scatters back through the permutation, as Theano's.
         return [_gather_along(x, order, axis)]
+
+    def _along_input_axis(self, x, axis, ndim):
+        """Sorted along an axis given as a tensor: that axis moved last by a
+        transposition computed when the graph runs, sorted, moved back."""
+        whole = tf.equal(axis, tf.round(axis)) if axis.dtype.is_floating else True
+        axis = checked(axis, whole, f"{self.name}: the axis must be an integer")
+        axis = tf.cast(axis, tf.int32)
+        axis = tf.where(axis < 0, axis + ndim, axis)
+        axis = checked(axis, (axis >= 0) & (axis < ndim),
+                       f"{self.name}: the axis is out of range for {ndim} dimensions")
+        dims = tf.range(ndim)
+        perm = tf.concat([tf.boolean_mask(dims, tf.not_equal(dims, axis)), [axis]], 0)
+        moved = tf.transpose(x, perm)
+        order = tf.argsort(_sortable(moved), axis=-1, stable=True)
+        result = tf.cast(order, tf.int64) if self.indices else tf.gather(
+            moved, order, axis=ndim - 1, batch_dims=ndim - 1)
+        return tf.transpose(result, tf.argsort(perm))
 
 
 def _gather_along(x, order, axis):
@@ -84,6 +120,10 @@ class TopK(Op):
         types = ([TensorType(x.dtype, pattern)] if self.return_values else []) + (
             [TensorType(self.idx_dtype, pattern)] if self.return_indices else [])
         return Apply(self, [x, kth], types)
+
+    def undefined_grads(self, node):
+        """As Theano's: kth is not differentiable."""
+        return {1: "topk: k is not differentiable"}
 
     def lower(self, node, inputs, ctx):
         x, kth = inputs

@@ -10,7 +10,8 @@ import math
 
 from tfgraph import dtypes
 from tfgraph.ops.base import result_dtype
-from tfgraph.ops.elemwise import Elemwise, abs_rule, min8, register_table, to_float
+from tfgraph.ops.elemwise import table_ops
+from tfgraph.ops.scalar import abs_rule, dtype_rule, min8, to_float
 from tfgraph._tf import tf
 
 _SQRT2 = math.sqrt(2.0)
@@ -136,11 +137,13 @@ def _exp2(x):
 
 # --- dtype rules beyond elemwise's ---------------------------------------------
 
+@dtype_rule
 def to_float64(inputs):
     # Theano's upgrade_to_float64 (chi2sf): always float64.
     return "float64", "float64"
 
 
+@dtype_rule
 def float_only(inputs):
     # Theano's upgrade_to_float_no_complex: a complex input is an error.
     dtype = result_dtype(inputs)
@@ -149,12 +152,14 @@ def float_only(inputs):
     return to_float(inputs)
 
 
+@dtype_rule
 def angle_rule(inputs):
     # Theano's Angle: specific_out(float64).
     dtype = result_dtype(inputs)
     return (dtype if dtypes.kind(dtype) in "fc" else "float64"), "float64"
 
 
+@dtype_rule
 def complex_rule(inputs):
     # Theano's Complex: float32 parts give complex64, anything else complex128.
     dtype = result_dtype(inputs)
@@ -162,43 +167,43 @@ def complex_rule(inputs):
     return part, "complex64" if part == "float32" else "complex128"
 
 
-#    name               TF lowering                        rule       nin  reference
+#    name              Theano class       TF lowering                        rule       nin  reference
 TABLE = [
-    ("arccosh",         tf.acosh,                          to_float,   1, "numpy.arccosh"),
-    ("arcsinh",         tf.asinh,                          to_float,   1, "numpy.arcsinh"),
-    ("arctanh",         tf.atanh,                          to_float,   1, "numpy.arctanh"),
-    ("arctan2",         tf.atan2,                          to_float,   2, "numpy.arctan2"),
-    ("deg2rad",         _deg2rad,                          to_float,   1, "numpy.deg2rad"),
-    ("rad2deg",         _rad2deg,                          to_float,   1, "numpy.rad2deg"),
-    ("exp2",            _exp2,                             to_float,   1, "numpy.exp2"),
-    ("inv",             tf.math.reciprocal,                to_float,   1, "numpy.reciprocal"),
-    ("trunc",           trunc,                             float_only, 1, "numpy.trunc"),
-    ("erfc",            tf.math.erfc,                      float_only, 1, "scipy.special.erfc"),
-    ("erfcx",           erfcx,                             float_only, 1, "scipy.special.erfcx"),
-    ("erfinv",          tf.math.erfinv,                    float_only, 1, "scipy.special.erfinv"),
-    ("erfcinv",         erfcinv,                           float_only, 1, "scipy.special.erfcinv"),
-    ("gamma",           gamma,                             to_float,   1, "scipy.special.gamma"),
-    ("gammaln",         tf.math.lgamma,                    to_float,   1, "scipy.special.gammaln"),
-    ("psi",             tf.math.digamma,                   to_float,   1, "scipy.special.psi"),
-    ("tri_gamma",       tri_gamma,                         to_float,   1, "trigamma"),
-    ("chi2sf",          chi2sf,                            to_float64, 2, "scipy.stats.chi2.sf"),
-    ("gammainc",        tf.math.igamma,                    to_float,   2, "scipy.special.gammainc"),
-    ("gammaincc",       tf.math.igammac,                   to_float,   2, "scipy.special.gammaincc"),
-    ("gammau",          gammau,                            to_float,   2, "gammau"),
-    ("gammal",          gammal,                            to_float,   2, "gammal"),
-    ("j0",              tf.math.special.bessel_j0,         to_float,   1, "scipy.special.j0"),
-    ("j1",              tf.math.special.bessel_j1,         to_float,   1, "scipy.special.j1"),
-    ("i0",              tf.math.special.bessel_i0,         to_float,   1, "scipy.special.i0"),
-    ("i1",              tf.math.special.bessel_i1,         to_float,   1, "scipy.special.i1"),
-    ("real",            tf.math.real,                      abs_rule,   1, "numpy.real"),
-    ("imag",            tf.math.imag,                      abs_rule,   1, "numpy.imag"),
-    ("angle",           _angle,                            angle_rule, 1, "numpy.angle"),
-    ("conj",            tf.math.conj,                      min8,       1, "numpy.conj"),
-    ("complex",         complex_from_parts,                complex_rule, 2, "complex"),
-    ("complex_from_polar", complex_from_polar,             complex_rule, 2, "complex_from_polar"),
-    ("xlogx",           xlogx,                             to_float,   1, "scipy.special.xlogy"),
-    ("xlogy0",          xlogy0,                            to_float,   2, "scipy.special.xlogy"),
+    ("arccosh",         "ArcCosh",         tf.acosh,                          to_float,   1, "numpy.arccosh"),
+    ("arcsinh",         "ArcSinh",         tf.asinh,                          to_float,   1, "numpy.arcsinh"),
+    ("arctanh",         "ArcTanh",         tf.atanh,                          to_float,   1, "numpy.arctanh"),
+    ("arctan2",         "ArcTan2",         tf.atan2,                          to_float,   2, "numpy.arctan2"),
+    ("deg2rad",         "Deg2Rad",         _deg2rad,                          to_float,   1, "numpy.deg2rad"),
+    ("rad2deg",         "Rad2Deg",         _rad2deg,                          to_float,   1, "numpy.rad2deg"),
+    ("exp2",            "Exp2",            _exp2,                             to_float,   1, "numpy.exp2"),
+    ("inv",             "Inv",             tf.math.reciprocal,                to_float,   1, "numpy.reciprocal"),
+    ("trunc",           "Trunc",           trunc,                             float_only, 1, "numpy.trunc"),
+    ("erfc",            "Erfc",            tf.math.erfc,                      float_only, 1, "scipy.special.erfc"),
+    ("erfcx",           "Erfcx",           erfcx,                             float_only, 1, "scipy.special.erfcx"),
+    ("erfinv",          "Erfinv",          tf.math.erfinv,                    float_only, 1, "scipy.special.erfinv"),
+    ("erfcinv",         "Erfcinv",         erfcinv,                           float_only, 1, "scipy.special.erfcinv"),
+    ("gamma",           "Gamma",           gamma,                             to_float,   1, "scipy.special.gamma"),
+    ("gammaln",         "GammaLn",         tf.math.lgamma,                    to_float,   1, "scipy.special.gammaln"),
+    ("psi",             "Psi",             tf.math.digamma,                   to_float,   1, "scipy.special.psi"),
+    ("tri_gamma",       "TriGamma",        tri_gamma,                         to_float,   1, "trigamma"),
+    ("chi2sf",          "Chi2SF",          chi2sf,                            to_float64, 2, "scipy.stats.chi2.sf"),
+    ("gammainc",        "GammaInc",        tf.math.igamma,                    to_float,   2, "scipy.special.gammainc"),
+    ("gammaincc",       "GammaIncC",       tf.math.igammac,                   to_float,   2, "scipy.special.gammaincc"),
+    ("gammau",          "GammaU",          gammau,                            to_float,   2, "gammau"),
+    ("gammal",          "GammaL",          gammal,                            to_float,   2, "gammal"),
+    ("j0",              "J0",              tf.math.special.bessel_j0,         to_float,   1, "scipy.special.j0"),
+    ("j1",              "J1",              tf.math.special.bessel_j1,         to_float,   1, "scipy.special.j1"),
+    ("i0",              "I0",              tf.math.special.bessel_i0,         to_float,   1, "scipy.special.i0"),
+    ("i1",              "I1",              tf.math.special.bessel_i1,         to_float,   1, "scipy.special.i1"),
+    ("real",            "Real",            tf.math.real,                      abs_rule,   1, "numpy.real"),
+    ("imag",            "Imag",            tf.math.imag,                      abs_rule,   1, "numpy.imag"),
+    ("angle",           "Angle",           _angle,                            angle_rule, 1, "numpy.angle"),
+    ("conj",            "Conj",            tf.math.conj,                      min8,       1, "numpy.conj"),
+    ("complex",         "Complex",         complex_from_parts,                complex_rule, 2, "complex"),
+    ("complex_from_polar", "ComplexFromPolar",
+                                       complex_from_polar,                complex_rule, 2, "complex_from_polar"),
+    ("xlogx",           "XlogX",           xlogx,                             to_float,   1, "scipy.special.xlogy"),
+    ("xlogy0",          "XlogY0",          xlogy0,                            to_float,   2, "scipy.special.xlogy"),
 ]
 
-OPS = register_table({name: Elemwise(name, lowering, rule, nin, reference)
-                      for name, lowering, rule, nin, reference in TABLE})
+OPS = table_ops(TABLE)

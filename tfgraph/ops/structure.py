@@ -27,6 +27,10 @@ class Tri(Op):
         inputs = [_int_scalar(v, what) for v, what in ((n, "tri: N"), (m, "tri: M"), (k, "tri: k"))]
         return Apply(self, inputs, [TensorType(self.dtype, (False, False))])
 
+    def undefined_grads(self, node):
+        """As Theano's: the gradients of N, M and k are undefined."""
+        return {i: "" for i in range(3)}
+
     def lower(self, node, inputs, ctx):
         n, m, k = (cast_tensor(t, "int64") for t in inputs)
         rows = tf.range(n, dtype=tf.int64)[:, None]
@@ -43,6 +47,10 @@ class Nonzero(Op):
         if a.ndim == 0:
             raise ValueError(f"nonzero only supports non-scalar arrays, got scalar {a}")
         return Apply(self, [a], [TensorType("int64", (False, False))])
+
+    def undefined_grads(self, node):
+        """As Theano's: the indices of the nonzero elements have no gradient."""
+        return {0: ""}
 
     def lower(self, node, inputs, ctx):
         a = inputs[0]

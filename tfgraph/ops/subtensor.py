@@ -1,290 +1,90 @@
-"""Indexing: ``x[...]`` (basic and integer-array), ``set_subtensor``, ``inc_subtensor``.
+"""Indexing ops, as Theano's: ``x[...]`` builds a ``Subtensor`` (ints and
+slices), an ``AdvancedSubtensor1`` (one integer vector on the first axis),
+an ``AdvancedSubtensor`` (other integer arrays) or an
+``AdvancedBooleanSubtensor`` (a mask); ``set_subtensor`` / ``inc_subtensor``
+of each build the matching ``IncSubtensor``, ``AdvancedIncSubtensor1``,
+``AdvancedIncSubtensor`` or ``AdvancedBooleanIncSubtensor``. Each prints as
+Theano 1.0 prints it (``Subtensor{int64::}``, ``IncSubtensor{Set;int64}``).
 
-An index is kept as a static spec, one entry per index item, whose symbolic
-parts (scalar or array indices, slice bounds) are inputs of the node:
-``("int", i)``, ``("slice", start, stop, step)``, ``("newaxis",)``,
-``("array", i)`` and ``("mask", i)``, where ``i`` etc. are input positions, or
-Python ints/None for static values.
+All share one index language (tfgraph.ops.indexing): every op holds its
+index as a static ``spec``; the advanced ones derive from ``Subtensor`` and
+``IncSubtensor`` here, so that a rewrite matching ``Subtensor`` sees them all.
 """
-import numbers
+import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Apply, Op, TensorType, Variable
-from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
-                              cast_tensor, connected_inputs, result_dtype)
+from tfgraph.graph import Apply, Op, TensorType
+from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.ops.scalar import Scalar
+from tfgraph.ops.indexing import (apply_index, index_items, index_valid, is_advanced,
+                                  parse_index)
+from tfgraph.ops.shape import dimshuffle
 from tfgraph._tf import tf
 
 
-def parse_index(x, index):
-    """(spec, symbolic inputs, output broadcastable pattern) of ``x[index]``."""
-    # A list holding a slice is a tuple of indices, as in Theano 1.0 (and old NumPy).
-    as_tuple = isinstance(index, tuple) or (
-        isinstance(index, list) and any(isinstance(i, slice) for i in index))
-    items = list(index) if as_tuple else [index]
-    consumed = sum(1 for it in items if it is not None and it is not Ellipsis
-                   and not _is_mask(it)) + sum(_as_var(it).ndim for it in items if _is_mask(it))
-    if sum(it is Ellipsis for it in items) > 1:
-        raise IndexError(f"an index of {x} can only have one ellipsis (...)")
-    if consumed > x.ndim:
-        raise IndexError(f"too many indices for {x}: it has {x.ndim} dimensions, "
-                         f"the index {index!r} uses {consumed}")
-    if any(it is Ellipsis for it in items):
-        at = next(i for i, it in enumerate(items) if it is Ellipsis)
-        items[at:at + 1] = [slice(None)] * (x.ndim - consumed)
-    else:
-        items += [slice(None)] * (x.ndim - consumed)
-
-    spec, inputs, pattern, axis = [], [], [], 0
-
-    def symbolic(value, what):
-        if value is None or isinstance(value, numbers.Integral) and not isinstance(value, bool):
-            return None if value is None else int(value)
-        var = as_tensor_variable(value)
-        if var.ndim != 0 or not dtypes.is_discrete(var.dtype):
-            raise TypeError(f"{what} of an index of {x} must be an integer scalar, got {var} "
-                            f"({var.type})")
-        inputs.append(var)
-        return ("input", len(inputs) - 1)
-
-    array_patterns = []
-    for item in items:
-        if item is None:
-            spec.append(("newaxis",))
-            pattern.append(True)
-        elif isinstance(item, slice):
-            parts = [symbolic(getattr(item, p), f"slice {p}") for p in ("start", "stop", "step")]
-            if parts[2] == 0:
-                raise ValueError(f"slice step cannot be zero in an index of {x}")
-            spec.append(("slice", *parts))
-            pattern.append(x.broadcastable[axis] and item == slice(None))
-            axis += 1
-        elif _is_mask(item):
-            mask = _as_var(item)
-            inputs.append(mask)
-            spec.append(("mask", len(inputs) - 1))
-            array_patterns.append(None)
-            pattern.append(("mask", (False,)))
-            axis += mask.ndim
-        elif isinstance(item, (numbers.Integral, Variable)) and _as_var(item).ndim == 0:
-            if isinstance(item, numbers.Integral) and not isinstance(item, Variable):
-                spec.append(("int", int(item)))
-            else:
-                spec.append(("int", symbolic(item, "an integer index")))
-            axis += 1
-        else:
-            array = _as_var(item)
-            if not dtypes.is_discrete(array.dtype) or array.dtype == "bool":
-                raise IndexError(f"index arrays of {x} must be integers, got {array} "
-                                 f"({array.type})")
-            inputs.append(array)
-            spec.append(("array", len(inputs) - 1))
-            array_patterns.append(array.broadcastable)
-            pattern.append(("array", array.broadcastable))
-            axis += 1
-    if any(s[0] == "mask" for s in spec) and len(array_patterns) > 1:
-        raise IndexError(f"a boolean mask index of {x} cannot be combined with other "
-                         f"array indices")
-    # The index arrays broadcast together into one block of dimensions, in
-    # place of the first one, or first of all when they are apart (NumPy's rule).
-    block = broadcast_patterns(*[p[1] for p in pattern if isinstance(p, tuple)])
-    out = [p for p in pattern if not isinstance(p, tuple)]
-    if any(isinstance(p, tuple) for p in pattern):
-        at = 0 if advanced_first(spec) else next(
-            i for i, p in enumerate(pattern) if isinstance(p, tuple))
-        out[at:at] = block
-    return tuple(spec), inputs, tuple(out)
-
-
-def advanced_first(spec):
-    """NumPy puts the dimensions of advanced indices (arrays, masks, and ints
-    along with them) first when the advanced indices are not next to each other."""
-    kinds = ("array", "mask", "int") if any(s[0] in ("array", "mask") for s in spec) else ()
-    at = [i for i, s in enumerate(spec) if s[0] in kinds]
-    return bool(at) and at != list(range(at[0], at[-1] + 1))
-
-
-def _is_mask(item):
-    return isinstance(item, Variable) and item.dtype == "bool" and item.ndim > 0 or (
-        not isinstance(item, (Variable, slice, numbers.Integral)) and item is not None
-        and item is not Ellipsis and getattr(_safe_array(item), "dtype", None) == "bool"
-        and _safe_array(item).ndim > 0)
-
-
-def _safe_array(item):
-    import numpy as np
-    try:
-        return np.asarray(item)
-    except Exception:
-        return None
-
-
-def _as_var(item):
-    if isinstance(item, Variable):
-        return item
-    if isinstance(item, numbers.Integral):
-        return as_tensor_variable(int(item))
-    return as_tensor_variable(item)
-
-
-def _resolve(part, tensors):
-    if isinstance(part, tuple):
-        # TF's strided_slice takes int32/int64 bounds of one dtype only.
-        return cast_tensor(tensors[part[1]], "int64")
-    return part
-
-
-def apply_index(x, spec, tensors):
-    """``x`` indexed as ``spec`` says, in TensorFlow."""
-    basic, positions, gathers = [], [], []
-    for entry in spec:
-        kind = entry[0]
-        if kind == "newaxis":
-            basic.append(tf.newaxis)
-        elif kind == "slice":
-            basic.append(slice(*(_resolve(p, tensors) for p in entry[1:])))
-        elif kind == "int":
-            basic.append(_resolve(entry[1], tensors))
-        else:
-            # Array and mask indices are applied after the basic ones: take
-            # everything here for now, and note where it lands in the result.
-            gathers.append(entry)
-            positions.append(sum(1 for b in basic if not _is_int_part(b)))
-            basic.extend([slice(None)] * (len(tensors[entry[1]].shape) if kind == "mask" else 1))
-    if not gathers and all(_is_new_axis(b) or _is_whole(b) for b in basic):
-        # Only new axes (``m[:, None]``): a reshape, whose gradient is one too,
-        # where a strided slice's gradient writes into a new zero tensor.
-        for axis, part in enumerate(basic):
-            if _is_new_axis(part):
-                x = tf.expand_dims(x, axis)
-        return x
-    result = x[tuple(basic)] if basic else x
-    if not gathers:
-        return result
-    # NumPy's place for the block of indexed dimensions.
-    target = 0 if advanced_first(spec) else positions[0]
-    if gathers[0][0] == "mask":
-        mask = tensors[gathers[0][1]]
-        # tf.boolean_mask takes a shorter mask silently; NumPy raises.
-        with tf.control_dependencies([_check_mask(result, mask, positions[0])]):
-            taken = tf.boolean_mask(result, mask, axis=positions[0])
-        at, block = positions[0], 1
-    else:
-        shape = tf.shape(result, out_type=tf.int64)
-        indices = [_wrap_negative(cast_tensor(tensors[e[1]], "int64"), shape[p])
-                   for e, p in zip(gathers, positions)]
-        if len(indices) == 1:
-            taken = tf.gather(result, indices[0], axis=positions[0])
-            at, block = positions[0], len(indices[0].shape)
-        else:
-            # Several arrays: move their dimensions first and gather them together.
-            moved = tf.experimental.numpy.moveaxis(result, positions, list(range(len(indices))))
-            stacked = tf.stack(broadcast_tensors(*indices), axis=-1)
-            taken, at, block = _gather_nd(moved, stacked), 0, len(stacked.shape) - 1
-    if block and at != target:
-        taken = tf.experimental.numpy.moveaxis(
-            taken, list(range(at, at + block)), list(range(target, target + block)))
-    return taken
-
-
-def _check_mask(x, mask, axis):
-    """An assertion that ``mask`` has the shape of the dimensions it indexes."""
-    expected = tf.shape(x, out_type=tf.int64)[axis:axis + len(mask.shape)]
-    found = tf.shape(mask, out_type=tf.int64)
-    return tf.debugging.Assert(
-        tf.reduce_all(tf.equal(expected, found)),
-        ["boolean index did not match the indexed array: the dimensions it indexes have "
-         "lengths", expected, "but the boolean index has shape", found],
-        name="check_mask")
-
-
-def index_valid(x, spec, tensors):
-    """False when an index of ``spec`` is out of range for ``x`` (or a mask's
-    shape does not match): the condition under which TensorFlow raises, for
-    XLA, which clamps instead. None when nothing can be out of range."""
-    shape = tf.shape(x, out_type=tf.int64)
-    flags, axis = [], 0
-    for entry in spec:
-        kind = entry[0]
-        if kind == "newaxis":
-            continue
-        if kind == "mask":
-            mask = tensors[entry[1]]
-            rank = len(mask.shape)
-            flags.append(tf.reduce_all(tf.equal(shape[axis:axis + rank],
-                                                tf.shape(mask, out_type=tf.int64))))
-            axis += rank
-            continue
-        if kind == "int" or kind == "array":
-            size = shape[axis]
-            index = _resolve(entry[1], tensors) if kind == "int" else \
-                cast_tensor(tensors[entry[1]], "int64")
-            flags.append(tf.reduce_all((index >= -size) & (index < size)))
-        axis += 1
-    return tf.reduce_all(tf.stack(flags))
-
-
-def _is_int_part(part):
-    return not isinstance(part, slice) and part is not tf.newaxis
-
-
-def _is_new_axis(part):
-    return part is tf.newaxis
-
-
-def _is_whole(part):
-    return isinstance(part, slice) and part.start is None and part.stop is None \
-        and part.step is None
-
-
-@tf.custom_gradient
-def _gather_nd(params, indices):
-    """tf.gather_nd, which refuses empty params even where the result is empty,
-    differentiated by a segment sum over the flattened indexed dimensions
-    rather than by TensorFlow's ScatterNd: DTensor (TF 2.21) expands a
-    ScatterNd with an int32 shape whatever its indices' dtype (int64 here),
-    which it then cannot run; and on CPU the segment sum is the faster one."""
-    def empty():
-        shape = tf.concat([tf.shape(indices, out_type=tf.int64)[:-1],
-                           tf.shape(params, out_type=tf.int64)[indices.shape[-1]:]], 0)
-        return tf.zeros(shape, params.dtype)
-    size = params.shape.num_elements()  # known when the shapes are (on a mesh, always)
-    if size is None:
-        taken = tf.cond(tf.size(params) > 0, lambda: tf.gather_nd(params, indices), empty)
-    else:
-        taken = tf.gather_nd(params, indices) if size else empty()
-
-    def gradient(dy):
-        depth = indices.shape[-1]
-        shape = tf.shape(params, out_type=indices.dtype)
-        strides = tf.math.cumprod(shape[:depth], exclusive=True, reverse=True)
-        rows = tf.reshape(tf.reduce_sum(indices * strides, -1), [-1])
-        values = tf.reshape(tf.convert_to_tensor(dy),
-                            tf.concat([[-1], tf.shape(params)[depth:]], 0))
-        summed = tf.math.unsorted_segment_sum(values, rows, tf.reduce_prod(shape[:depth]))
-        return tf.reshape(summed, shape), None
-    return taken, gradient
-
-
-def _wrap_negative(index, size):
-    return tf.where(index < 0, index + size, index)
-
-
 class _Indexing(Op):
-    """An op indexing by a spec: it fails on an index out of range."""
+    """An op indexing by a spec: it fails on an index out of range, and its
+    index inputs are not differentiable."""
+
+    n_values = 1  # inputs before the index: x (and y for the updates)
 
     def can_fail(self, node):
         return any(e[0] in ("int", "array", "mask") for e in self.spec)
 
+    def connection_pattern(self, node):
+        return [[i < self.n_values] for i in range(len(node.inputs))]
+
+    def valid(self, node, inputs):
+        return index_valid(inputs[0], self.spec, inputs[self.n_values:])
+
+    @property
+    def idx_list(self):
+        """The index as Theano's ``idx_list``: a scalar type per integer
+        (int64 for a constant), a slice of them per slice."""
+        return tuple(_theano_entry(e) for e in self.spec)
+
+    def _index_text(self):
+        parts = []
+        for entry in self.idx_list:
+            if isinstance(entry, slice):
+                parts.append(":".join("" if p is None else str(p)
+                                      for p in (entry.start, entry.stop, entry.step)))
+            else:
+                parts.append(str(entry))
+        return ", ".join(parts)
+
+
+def _theano_entry(entry):
+    def type_of(part):
+        if part is None:
+            return None
+        return Scalar(part[2] if isinstance(part, tuple) else "int64")
+    if entry[0] == "slice":
+        return slice(*(type_of(p) for p in entry[1:]))
+    if entry[0] == "int":
+        return type_of(entry[1])
+    return entry[0]
+
 
 class Subtensor(_Indexing):
+    """``x[index]`` with integers and slices (Theano's ``Subtensor``)."""
+
+    __props__ = ("spec", "pattern")
     name = "subtensor"
 
-    def __init__(self, spec, pattern):
-        self.spec, self.pattern = spec, pattern
+    def __init__(self, spec=None, pattern=None):
+        self.spec = None if spec is None else tuple(spec)
+        self.pattern = None if pattern is None else tuple(pattern)
 
     def make_node(self, x, *index_inputs):
         x = as_tensor_variable(x)
+        if self.spec is None:  # as Theano's advanced ops are called: op(x, *index)
+            return self._from_index(x, index_inputs)
         return Apply(self, [x, *index_inputs], [TensorType(x.dtype, self.pattern)])
+
+    def _from_index(self, x, index):
+        spec, inputs, pattern = parse_index(x, tuple(index))
+        return type(self)(spec=spec, pattern=pattern).make_node(x, *inputs)
 
     def lower(self, node, inputs, ctx):
         result = apply_index(inputs[0], self.spec, inputs[1:])
@@ -295,17 +95,64 @@ class Subtensor(_Indexing):
             result = tf.identity(result)
         return [result]
 
-    def valid(self, node, inputs):
-        return index_valid(inputs[0], self.spec, inputs[1:])
-
-    def connection_pattern(self, node):
-        return connected_inputs(node, lambda i: i == 0)   # not the indices
+    def vector_length(self, node, length_of):
+        """The length of a static slice of a vector of known length."""
+        if len(self.spec) == 1 and self.spec[0][0] == "slice" and node.inputs[0].ndim == 1 \
+                and not any(isinstance(p, tuple) for p in self.spec[0][1:]):
+            _, start, stop, step = self.spec[0]
+            return len(range(length_of(node.inputs[0]))[start:stop:step])
+        return None
 
     def pp(self, node, args):
-        return f"{args[0]}[{_format_spec(self.spec, args[1:])}]"
+        return f"{args[0]}[{format_spec(self.spec, args[1:])}]"
+
+    def __str__(self):
+        return f"{type(self).__name__}{{{self._index_text()}}}"
 
 
-def _format_spec(spec, args):
+class AdvancedSubtensor1(Subtensor):
+    """``x[v]`` for an integer vector ``v`` along the first axis."""
+
+    name = "advanced_subtensor1"
+
+    def __init__(self, sparse_grad=False, spec=None, pattern=None):
+        super().__init__(spec, pattern)
+        self.sparse_grad = sparse_grad
+
+    def _from_index(self, x, index):
+        if len(index) != 1:
+            raise TypeError(f"{self} takes one index vector, got {len(index)} indices")
+        ilist = as_tensor_variable(index[0])
+        if not dtypes.is_discrete(ilist.dtype) or ilist.dtype == "bool":
+            raise TypeError(f"index must be integers, got {ilist} ({ilist.type})")
+        if ilist.ndim != 1:
+            raise TypeError(f"index must be vector, got {ilist} ({ilist.type})")
+        if x.ndim == 0:
+            raise TypeError(f"cannot index into a scalar ({x})")
+        return super()._from_index(x, [ilist])
+
+    def __str__(self):
+        return type(self).__name__
+
+
+class AdvancedSubtensor(AdvancedSubtensor1):
+    """``x[index]`` with integer arrays (NumPy's advanced indexing)."""
+
+    name = "advanced_subtensor"
+
+    def _from_index(self, x, index):
+        return Subtensor._from_index(self, x, index)
+
+
+class AdvancedBooleanSubtensor(AdvancedSubtensor):
+    """``x[mask]`` with a boolean mask."""
+
+    name = "advanced_boolean_subtensor"
+
+
+def format_spec(spec, args):
+    """An index as pp shows it: Theano's ``Constant{1}`` for a constant
+    integer, the printed input for a symbolic one, slices with their bounds."""
     def show(part):
         if part is None:
             return ""
@@ -318,34 +165,91 @@ def _format_spec(spec, args):
             text = f"{show(entry[1])}:{show(entry[2])}"
             parts.append(text + (f":{show(entry[3])}" if entry[3] is not None else ""))
         elif entry[0] == "int":
-            parts.append(show(entry[1]))
+            parts.append(args[entry[1][1]] if isinstance(entry[1], tuple)
+                         else f"Constant{{{entry[1]}}}")
         else:
             parts.append(args[entry[1]])
     return ", ".join(parts)
 
 
+def _reading_class(spec, inputs):
+    kinds = [e[0] for e in spec]
+    if "mask" in kinds:
+        return AdvancedBooleanSubtensor
+    if "array" not in kinds:
+        return Subtensor
+    if kinds[0] == "array" and inputs[spec[0][1]].ndim == 1 and all(
+            e[0] == "slice" and e[1:] == (None, None, None) for e in spec[1:]):
+        return AdvancedSubtensor1
+    return AdvancedSubtensor
+
+
 def getitem(x, index):
+    """``x[index]``, as Theano 1.0's ``__getitem__``: ``None`` in a basic
+    index is a dimshuffle of the axes given (``x[:, None]`` is
+    ``x.dimshuffle(0, 'x')``), which drops an axis left out if it is
+    broadcastable and refuses to if not."""
+    items, _ = index_items(x, index)
+    if any(item is None for item in items) and not any(is_advanced(i) for i in items):
+        order, counter = [], 0
+        for item in items:
+            order.append("x" if item is None else counter)
+            counter += item is not None
+        dropped = [d for d in range(counter, x.ndim) if not x.broadcastable[d]]
+        if dropped:
+            raise ValueError(
+                f"{x}[{_show_index(index)}]: an index with None is a dimshuffle of the axes "
+                f"it gives (as in Theano 1.0), which would drop dimension {dropped[0]} of {x} "
+                f"({x.type}), and only a broadcastable dimension can be dropped; give every "
+                f"axis, as in x[:, :, None]")
+        view = dimshuffle(x, order)
+        rest = tuple(slice(None) if item is None else item for item in items)
+        if all(isinstance(i, slice) and i == slice(None) for i in rest):
+            return view
+        return getitem(view, rest)
     spec, inputs, pattern = parse_index(x, index)
-    return Subtensor(spec, pattern)(x, *inputs)
+    return _reading_class(spec, inputs)(spec=spec, pattern=pattern)(x, *inputs)
+
+
+def _show_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return ", ".join(":" if i == slice(None) else repr(i) for i in items)
 
 
 class IncSubtensor(_Indexing):
     """``x`` with ``x[index]`` set to (or incremented by) ``y``.
 
     The selected positions are found by indexing a tensor of flat positions
-    with the same index, so every kind of index shares one scatter.
+    with the same index, so every kind of index shares one scatter. ``y`` is
+    cast to ``x``'s dtype as NumPy's assignment casts; an increment must be
+    a cast NumPy allows for ``+=`` (same kind: no float into an integer).
+    ``inplace`` is accepted and printed: TensorFlow makes a new tensor.
     """
 
-    def __init__(self, spec, set_instead_of_inc):
-        self.spec, self.set_instead_of_inc = spec, set_instead_of_inc
+    __props__ = ("spec", "inplace", "set_instead_of_inc")
+    n_values = 2
+
+    def __init__(self, spec=None, inplace=False, set_instead_of_inc=False,
+                 destroyhandler_tolerate_aliased=None):
+        self.spec = None if spec is None else tuple(spec)
+        self.inplace, self.set_instead_of_inc = bool(inplace), bool(set_instead_of_inc)
         self.name = "set_subtensor" if set_instead_of_inc else "inc_subtensor"
 
     def make_node(self, x, y, *index_inputs):
         x, y = as_tensor_variable(x), as_tensor_variable(y)
-        if not dtypes.can_cast_safely(result_dtype([x, y]), x.dtype) and not (
-                y.owner is None and getattr(y, "weak", False)):
-            raise TypeError(f"{self.name}: cannot store {y} ({y.type}) into {x} ({x.type}) "
-                            f"without losing precision; cast it first")
+        if self.spec is None:  # as Theano's advanced ops are called: op(x, y, *index)
+            spec, inputs, _ = parse_index(x, tuple(index_inputs))
+            return type(self)(spec=spec, inplace=self.inplace,
+                              set_instead_of_inc=self.set_instead_of_inc).make_node(x, y, *inputs)
+        if y.ndim > x.ndim:
+            raise TypeError(f"{self}: cannot {'set' if self.set_instead_of_inc else 'increment'}"
+                            f" a part of the {x.ndim}-dimensional {x} with the "
+                            f"{y.ndim}-dimensional {y}")
+        weak = y.owner is None and getattr(y, "weak", False)
+        if not (self.set_instead_of_inc or weak
+                or np.can_cast(y.dtype, x.dtype, casting="same_kind")):
+            raise TypeError(f"{self}: cannot add {y} ({y.type}) to {x} ({x.type}): NumPy's "
+                            f"+= does not cast {y.dtype} to {x.dtype}; cast it first")
         return Apply(self, [x, y, *index_inputs], [TensorType(x.dtype, x.broadcastable)])
 
     def lower(self, node, inputs, ctx):
@@ -363,14 +267,42 @@ class IncSubtensor(_Indexing):
             return [tf.reshape(counts > 0, tf.shape(x))]
         return [tf.reshape(update(flat, where, tf.reshape(values, [-1])), tf.shape(x))]
 
-    def valid(self, node, inputs):
-        return index_valid(inputs[0], self.spec, inputs[2:])
-
-    def connection_pattern(self, node):
-        return connected_inputs(node, lambda i: i < 2)    # x and y, not the indices
-
     def pp(self, node, args):
-        return f"{self.name}({args[0]}[{_format_spec(self.spec, args[2:])}], {args[1]})"
+        return f"{self.name}({args[0]}[{format_spec(self.spec, args[2:])}], {args[1]})"
+
+    def __str__(self):
+        action = ("Inplace" if self.inplace else "") + ("Set" if self.set_instead_of_inc
+                                                        else "Inc")
+        return f"IncSubtensor{{{action};{self._index_text()}}}"
+
+
+class AdvancedIncSubtensor1(IncSubtensor):
+    """``x`` with ``x[v]`` (``v`` an integer vector) set or incremented;
+    repeated indices add up."""
+
+    def __init__(self, inplace=False, set_instead_of_inc=False, spec=None):
+        super().__init__(spec, inplace, set_instead_of_inc)
+
+    def __str__(self):
+        return (f"{type(self).__name__}{{{'inplace' if self.inplace else 'no_inplace'},"
+                f"{'set' if self.set_instead_of_inc else 'inc'}}}")
+
+
+class AdvancedIncSubtensor(AdvancedIncSubtensor1):
+    """``x`` with ``x[index]`` (integer arrays) set or incremented."""
+
+    def __str__(self):
+        return (f"{type(self).__name__}{{inplace={self.inplace},  "
+                f"set_instead_of_inc={self.set_instead_of_inc}}}")
+
+
+class AdvancedBooleanIncSubtensor(AdvancedIncSubtensor):
+    """``x`` with ``x[mask]`` set or incremented."""
+
+
+_UPDATE_CLASS = {Subtensor: IncSubtensor, AdvancedSubtensor1: AdvancedIncSubtensor1,
+                 AdvancedSubtensor: AdvancedIncSubtensor,
+                 AdvancedBooleanSubtensor: AdvancedBooleanIncSubtensor}
 
 
 def _subtensor_of(view, function_name):
@@ -380,13 +312,24 @@ def _subtensor_of(view, function_name):
     return node
 
 
-def set_subtensor(view, y):
+def _update(view, y, set_instead_of_inc, function_name):
+    node = _subtensor_of(view, function_name)
+    y = as_tensor_variable(y)
+    if y.ndim > view.ndim:
+        raise TypeError(f"{function_name}: trying to {'set' if set_instead_of_inc else 'increment'}"
+                        f" the {view.ndim}-dimensional subtensor {view} with the "
+                        f"{y.ndim}-dimensional value {y} ({y.type})")
+    op = _UPDATE_CLASS[type(node.op)](spec=node.op.spec, set_instead_of_inc=set_instead_of_inc)
+    return op(node.inputs[0], y, *node.inputs[1:])
+
+
+def set_subtensor(view, y, inplace=False, tolerate_inplace_aliasing=False):
     """``x`` with ``x[index]`` replaced by ``y``, where ``view`` is ``x[index]``."""
-    node = _subtensor_of(view, "set_subtensor")
-    return IncSubtensor(node.op.spec, True)(node.inputs[0], y, *node.inputs[1:])
+    return _update(view, y, True, "set_subtensor")
 
 
-def inc_subtensor(view, y):
+def inc_subtensor(view, y, inplace=False, set_instead_of_inc=False,
+                  tolerate_inplace_aliasing=False):
     """``x`` with ``y`` added to ``x[index]``; repeated indices add up."""
-    node = _subtensor_of(view, "inc_subtensor")
-    return IncSubtensor(node.op.spec, False)(node.inputs[0], y, *node.inputs[1:])
+    return _update(view, y, set_instead_of_inc,
+                   "set_subtensor" if set_instead_of_inc else "inc_subtensor")

@@ -17,7 +17,7 @@ import numpy as np
 
 from tfgraph import dtypes
 from tfgraph.config import config
-from tfgraph.graph import Constant
+from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import cast
 from tfgraph.ops.shape import Shape
@@ -189,7 +189,10 @@ class RandomStreams(_Streams):
             replace = bool(replace.data)
         if not isinstance(replace, (bool, np.bool_, numbers.Integral)):
             raise TypeError(f"choice: replace must be a Python bool, got {replace!r}")
-        weighted = p is not None
+        # As Theano's ``p or []``: a p that is false (None, 0, an empty list)
+        # means no weights.
+        weighted = isinstance(p, Variable) or (p is not None and np.size(p) > 0 and (
+            np.ndim(p) > 0 or bool(p)))
         p = as_param(p if weighted else np.zeros(0), "p", "choice")
         if p.ndim != 1:
             raise ValueError(f"choice: p must be a vector, got {p} ({p.type})")

@@ -1,4 +1,5 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
+from tfgraph import dtypes
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 # As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,
 # grad, numeric_grad, verify_grad, jacobian, hessian, consider_constant``; plus
@@ -35,7 +36,6 @@ square = _ELEMWISE["sqr"]
 
 def inv(a):
     """1.0 / a, in a float dtype (Theano's ``inv``: int8 and int16 give float32)."""
-    from tfgraph import dtypes
     a = as_tensor_variable(a)
     return _ELEMWISE["true_div"](1, cast(a, dtypes.upgrade_to_float(a.dtype)))
 softplus = nnet.softplus
@@ -55,15 +55,16 @@ def shape(x):
 
 
 def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):  # noqa: A001
-    return _reduce("sum", input, axis, keepdims, dtype=dtype)
+    return _reduce("sum", input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
-def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    return _reduce("prod", input, axis, keepdims, dtype=dtype)
+def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None,
+         no_zeros_in_input=False):
+    return _reduce("prod", input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
-def mean(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-    return _reduce("mean", input, axis, keepdims, dtype=dtype)
+def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None):
+    return _reduce("mean", input, axis, keepdims, dtype=dtype, acc_dtype=acc_dtype)
 
 
 def max(x, axis=None, keepdims=False):  # noqa: A001
@@ -139,3 +140,10 @@ from tfgraph.tensor.basic_extras import (  # noqa: E402,F401
     as_index_variable, as_int_none_variable, default, join_, make_slice, none_type_t,
     permute_row_elements, setdefault)
 from tfgraph.tensor import raw_random  # noqa: E402,F401
+from tfgraph.tensor import elemwise, inplace, subtensor  # noqa: E402,F401
+from tfgraph.ops.elemwise import Elemwise  # noqa: E402,F401
+from tfgraph.ops.reduce import CAReduce, MaxAndArgmax  # noqa: E402,F401
+from tfgraph.ops.shape import DimShuffle  # noqa: E402,F401
+from tfgraph.tensor.subtensor import (  # noqa: E402,F401
+    AdvancedBooleanIncSubtensor, AdvancedBooleanSubtensor, AdvancedIncSubtensor,
+    AdvancedIncSubtensor1, AdvancedSubtensor, AdvancedSubtensor1, IncSubtensor, Subtensor)

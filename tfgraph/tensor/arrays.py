@@ -9,9 +9,12 @@ import numpy as np
 
 from tfgraph import dtypes
 from tfgraph.config import config
-from tfgraph.graph import Constant, Variable
+from tfgraph import tensor as T  # the namespace being built: read at call time
+from tfgraph.graph import Constant, TensorType, Variable
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph.ops.elemwise import OPS, cast
+from tfgraph.ops.linalg import BatchedTensorDot
 from tfgraph.ops.reduce import reduce
 from tfgraph.ops.shape import (alloc, arange, concatenate, dimshuffle, flatten, ones_like,
                                reshape, stack)
@@ -20,6 +23,8 @@ from tfgraph.ops.shape import fill as second  # noqa: F401  (Theano's name for f
 from tfgraph.ops.rebroadcast import (Rebroadcast, addbroadcast, patternbroadcast,  # noqa: F401
                                      shape_padaxis, shape_padleft, shape_padright,
                                      unbroadcast)
+from tfgraph.ops.subtensor import (AdvancedIncSubtensor, AdvancedIncSubtensor1,
+                                   AdvancedSubtensor, AdvancedSubtensor1)
 from tfgraph.ops.structure import (AllocDiag, Choose, ExtractDiag, InversePermutation,  # noqa: F401
                                    Nonzero, Split, Tri)
 
@@ -42,7 +47,6 @@ all_dtypes = discrete_dtypes + continuous_dtypes
 
 
 def _types(dtype_names, pattern):
-    from tfgraph.graph import TensorType
     return tuple(TensorType(d, pattern) for d in dtype_names)
 
 
@@ -65,33 +69,17 @@ def tensor_copy(x):
     return OPS["add"](x, 0) if as_tensor_variable(x).dtype != "bool" else OPS["or_"](x, False)
 
 
-# Theano's functional forms of indexing: x[idx], and its set/inc.
-def advanced_subtensor1(x, index):
-    return as_tensor_variable(x)[index]
-
-
-def advanced_subtensor(x, *index):
-    return as_tensor_variable(x)[tuple(index)]
-
-
-def advanced_inc_subtensor1(x, y, index):
-    from tfgraph.ops.subtensor import inc_subtensor
-    return inc_subtensor(as_tensor_variable(x)[index], y)
-
-
-def advanced_set_subtensor1(x, y, index):
-    from tfgraph.ops.subtensor import set_subtensor
-    return set_subtensor(as_tensor_variable(x)[index], y)
-
-
-def advanced_inc_subtensor(x, y, *index):
-    from tfgraph.ops.subtensor import inc_subtensor
-    return inc_subtensor(as_tensor_variable(x)[tuple(index)], y)
-
-
-def advanced_set_subtensor(x, y, *index):
-    from tfgraph.ops.subtensor import set_subtensor
-    return set_subtensor(as_tensor_variable(x)[tuple(index)], y)
+# Theano's functional forms of indexing: op instances called as functions.
+advanced_subtensor1 = pickle_by_name(AdvancedSubtensor1(), __name__, "advanced_subtensor1")
+advanced_subtensor = pickle_by_name(AdvancedSubtensor(), __name__, "advanced_subtensor")
+advanced_inc_subtensor1 = pickle_by_name(AdvancedIncSubtensor1(), __name__,
+                                         "advanced_inc_subtensor1")
+advanced_set_subtensor1 = pickle_by_name(AdvancedIncSubtensor1(set_instead_of_inc=True),
+                                         __name__, "advanced_set_subtensor1")
+advanced_inc_subtensor = pickle_by_name(AdvancedIncSubtensor(), __name__,
+                                        "advanced_inc_subtensor")
+advanced_set_subtensor = pickle_by_name(AdvancedIncSubtensor(set_instead_of_inc=True),
+                                        __name__, "advanced_set_subtensor")
 
 
 class NotScalarConstantError(Exception):
@@ -151,7 +139,6 @@ def power(x, y):
 
 def iround(a, mode=None):
     """round, then int64."""
-    import tfgraph.tensor as T
     return cast(T.round(a, mode or "half_away_from_zero"), "int64")
 
 
@@ -223,7 +210,6 @@ def cov(m, y=None, rowvar=True, bias=False, ddof=None, fweights=None, aweights=N
         m = concatenate([m, y if rowvar else y.T], axis=0)
     ddof = (0 if bias else 1) if ddof is None else ddof
     centred = OPS["sub"](m, reduce("mean", m, axis=1, keepdims=True))
-    import tfgraph.tensor as T
     products = T.dot(centred, centred.T)
     return T.squeeze(OPS["true_div"](products, OPS["sub"](m.shape[1], ddof)))
 
@@ -324,7 +310,6 @@ def vertical_stack(*args):
 
 def batched_tensordot(x, y, axes=2):
     """tensordot of x[i] and y[i] for each i of the first axis."""
-    from tfgraph.ops.linalg import BatchedTensorDot
     return BatchedTensorDot(axes)(x, y)
 
 

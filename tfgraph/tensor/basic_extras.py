@@ -1,21 +1,21 @@
 """Smaller names of Theano 1.0's ``theano.tensor``: its error classes, the
 ``None`` constant, symbolic slices as Python slices of symbolic bounds,
-``default``, ``permute_row_elements``, the boolean-mask indexing ops,
-``join_``, ``Tensor``."""
+``default``, ``permute_row_elements``, ``join_``, ``Tensor``."""
 from tfgraph.graph import Constant, TensorType, Variable
 from tfgraph.ops.base import AsTensorError, as_tensor_variable  # noqa: F401
 from tfgraph import dtypes
 from tfgraph.persist import pickle_by_name
+from tfgraph.random.op import PermuteRowElements
+from tfgraph.tensor.arrays import inverse_permutation, join
+from tfgraph.tensor.subtensor import (  # noqa: F401
+    AdvancedIndexingError, advanced_boolean_inc_subtensor, advanced_boolean_set_subtensor,
+    advanced_boolean_subtensor)
 
 Tensor = TensorType   # Theano's older name
 
 
 class ShapeError(Exception):
     """Theano's error for a shape that cannot be computed."""
-
-
-class AdvancedIndexingError(TypeError):
-    """Theano's error for an index of a kind advanced indexing does not take."""
 
 
 class NoneTypeT:
@@ -97,32 +97,12 @@ def permute_row_elements(x, y, inverse=0):
     """``x`` with the elements of each row (last axis) reordered by the
     permutations ``y`` (broadcast against x's rows): out[..., i] =
     x[..., y[..., i]], or with ``inverse`` out[..., y[..., i]] = x[..., i]."""
-    from tfgraph.random.op import PermuteRowElements
-    from tfgraph.tensor.arrays import inverse_permutation
     x, y = as_tensor_variable(x), as_tensor_variable(y)
     if not dtypes.is_discrete(y.dtype) or y.dtype == "bool":
         raise TypeError(f"permute_row_elements: y {y} must be integer permutations")
     return PermuteRowElements()(x, inverse_permutation(y) if inverse else y)
 
 
-def advanced_boolean_subtensor(x, *index):
-    """``x[index]`` (boolean masks among the entries)."""
-    return as_tensor_variable(x)[index if len(index) != 1 else index[0]]
-
-
-def advanced_boolean_set_subtensor(x, y, *index):
-    """``set_subtensor(x[index], y)``."""
-    from tfgraph.ops.subtensor import set_subtensor
-    return set_subtensor(advanced_boolean_subtensor(x, *index), y)
-
-
-def advanced_boolean_inc_subtensor(x, y, *index):
-    """``inc_subtensor(x[index], y)``."""
-    from tfgraph.ops.subtensor import inc_subtensor
-    return inc_subtensor(advanced_boolean_subtensor(x, *index), y)
-
-
 def join_(axis, *tensors):
     """Theano's Join op instance, called as ``join_(axis, *tensors)``."""
-    from tfgraph.tensor.arrays import join
     return join(axis, *tensors)

@@ -12,17 +12,38 @@ generator; the next state is the same key with the counter plus one::
     f = theano.function([], u, updates=[(rng, new_rng)])
 """
 import abc
+import copy
+
+import numpy as np
 
 from tfgraph.graph import TensorType
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.random.streams import RandomStreams, draw_on
 
 
+def state_of(value):
+    """A tfgraph random state [key, counter] for ``value``: a NumPy
+    RandomState (the next ``randint(2**30)`` of a copy of it is the key, so
+    the same state gives the same key, and ``value`` itself is left as it
+    was) or a state already."""
+    if isinstance(value, np.random.RandomState):
+        return np.array([copy.deepcopy(value).randint(2 ** 30), 0], dtype="int64")
+    state = np.asarray(value)
+    if state.shape != (2,) or state.dtype.kind not in "iu":
+        raise TypeError(f"a random state is a numpy.random.RandomState or an int vector "
+                        f"[key, counter], got {value!r}")
+    return state.astype("int64")
+
+
 class RandomStateType(TensorType):
-    """The type of a random state: an int64 vector [key, counter]."""
+    """The type of a random state: an int64 vector [key, counter]; a
+    ``numpy.random.RandomState`` given for one is converted (``state_of``)."""
 
     def __init__(self):
         super().__init__("int64", (False,))
+
+    def filter(self, value, strict=False, allow_downcast=None):
+        return super().filter(state_of(value), strict=False, allow_downcast=allow_downcast)
 
 
 random_state_type = RandomStateType()
@@ -79,6 +100,10 @@ class RandomFunction:
     ``outtype`` the sample's type (its dtype and number of dimensions)."""
 
     def __init__(self, fn, outtype, inplace=False, ndim_added=0):
+        # ``inplace`` (Theano's: the state object is overwritten) only shows
+        # in destroy_map: the state here is a value, and the next one is returned.
+        self.inplace = bool(inplace)
+        self.destroy_map = {0: [0]} if inplace else {}
         name = fn if isinstance(fn, str) else getattr(fn, "__name__", repr(fn))
         if name not in _BY_NAME:
             raise NotImplementedError(f"RandomFunction: no distribution {name!r}; use one of "

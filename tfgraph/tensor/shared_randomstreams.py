@@ -5,20 +5,7 @@ import numpy as np
 
 from tfgraph.random.streams import RandomStreams  # noqa: F401
 from tfgraph.shared import SharedVariable, shared_constructor
-from tfgraph.tensor.raw_random import RandomStateType
-
-
-def _state_of(value):
-    """A tfgraph random state [key, counter] for ``value``: a NumPy
-    RandomState (its next randint(2**30) the key, as RandomStreams keys its
-    variables) or a state already."""
-    if isinstance(value, np.random.RandomState):
-        return np.array([value.randint(2 ** 30), 0], dtype="int64")
-    state = np.asarray(value)
-    if state.shape != (2,) or state.dtype.kind not in "iu":
-        raise TypeError(f"a random state is a numpy.random.RandomState or an int vector "
-                        f"[key, counter], got {value!r}")
-    return state.astype("int64")
+from tfgraph.tensor.raw_random import RandomStateType, state_of
 
 
 class RandomStateSharedVariable(SharedVariable):
@@ -26,7 +13,7 @@ class RandomStateSharedVariable(SharedVariable):
     [key, counter] vector); its value is the [key, counter] vector."""
 
     def set_value(self, value, borrow=False):
-        super().set_value(_state_of(value), borrow=borrow)
+        super().set_value(state_of(value), borrow=borrow)
 
 
 def randomstate_constructor(value, name=None, strict=False, allow_downcast=None, borrow=False,
@@ -35,7 +22,7 @@ def randomstate_constructor(value, name=None, strict=False, allow_downcast=None,
     (a TypeError for other values, so ``shared`` tries its other constructors)."""
     if not isinstance(value, np.random.RandomState):
         raise TypeError("randomstate_constructor takes a numpy.random.RandomState")
-    variable = RandomStateSharedVariable(_state_of(value), name=name, type=RandomStateType(),
+    variable = RandomStateSharedVariable(state_of(value), name=name, type=RandomStateType(),
                                          strict=strict, allow_downcast=allow_downcast)
     variable.tag.is_rng = True
     return variable

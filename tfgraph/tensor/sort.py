@@ -1,4 +1,6 @@
 """``theano.tensor.sort``: sort, argsort, topk, argtopk, topk_and_argtopk."""
+import copy
+
 from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import flatten
@@ -10,20 +12,31 @@ def _flat_if_none(a, axis):
     return (flatten(a), 0) if axis is None else (a, axis)
 
 
+def _sorted(a, axis, indices):
+    """The sort (or argsort) of ``a`` along ``axis``: an int, None (the
+    flattened ``a``), a constant, or a symbolic scalar known when it runs."""
+    axis = _axis_of(axis)
+    if isinstance(axis, Variable):
+        return Sort(None, indices)(as_tensor_variable(a), axis)
+    a, axis = _flat_if_none(a, axis)
+    return Sort(axis, indices)(a)
+
+
 def sort(a, axis=-1, kind="quicksort", order=None):
     """A sorted copy of ``a`` along ``axis`` (flattened when None)."""
-    if order is not None:
-        raise ValueError("sort: order applies to structured arrays, which tensors are not")
-    a, axis = _flat_if_none(a, axis)
-    return Sort(axis)(a)
+    _check_order(order, "sort")
+    return _sorted(a, axis, indices=False)
 
 
 def argsort(a, axis=-1, kind="quicksort", order=None):
     """The int64 indices that sort ``a`` along ``axis`` (flattened when None)."""
-    if order is not None:
-        raise ValueError("argsort: order applies to structured arrays, which tensors are not")
-    a, axis = _flat_if_none(a, axis)
-    return Sort(axis, indices=True)(a)
+    _check_order(order, "argsort")
+    return _sorted(a, axis, indices=True)
+
+
+def _check_order(order, what):
+    if order:
+        raise ValueError(f"{what}: order applies to structured arrays, which tensors are not")
 
 
 def topk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
@@ -45,27 +58,30 @@ def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: 
 
 
 def _axis_of(axis):
-    """A Python int (or None) from an axis given as an int or a constant."""
+    """A Python int or None from an axis given as one or as a constant; a
+    symbolic axis as it is."""
     if isinstance(axis, Constant):
         return None if axis.data is None else int(axis.data)
-    if isinstance(axis, Variable):
-        raise NotImplementedError(f"sort: a symbolic axis ({axis}) is not supported; give an "
-                                  f"int")
     return axis
 
 
 class SortOp(Sort):
     """Theano's op class: ``SortOp(kind, order=None)(input, axis=-1)``."""
 
+    __props__ = ("kind", "order", "indices")
+
     def __init__(self, kind="quicksort", order=None, axis=-1, indices=False):
-        if order is not None:
-            raise ValueError("sort: order applies to structured arrays, which tensors are not")
-        self.kind, self.order = kind, order
+        _check_order(order, "sort")
+        self.kind, self.order = kind, None
         super().__init__(axis, indices)
 
     def make_node(self, input, axis=-1):
-        input, axis = _flat_if_none(input, _axis_of(axis))
-        return Sort.make_node(type(self)(self.kind, self.order, axis), input)
+        axis, op = _axis_of(axis), copy.copy(self)
+        if isinstance(axis, Variable):
+            op.axis = None
+            return Sort.make_node(op, input, axis)
+        input, op.axis = _flat_if_none(input, axis)
+        return Sort.make_node(op, input)
 
 
 class ArgSortOp(SortOp):

@@ -1,6 +1,9 @@
 """Operators and NumPy-like methods of symbolic tensors, as in Theano."""
+import numpy as np
+
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.graph import TensorVariable
-from tfgraph.ops.elemwise import OPS
+from tfgraph.ops.elemwise import OPS, TABLES
 from tfgraph.ops.shape import get_vector_length
 from tfgraph.ops.subtensor import getitem
 
@@ -30,9 +33,39 @@ for _symbol, _name in [("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")]:
     setattr(TensorVariable, f"__{_symbol}__", _comparison(_name))
 
 
-def _T():
-    import tfgraph.tensor as T
-    return T
+# NumPy's ufuncs called on a symbolic tensor give the symbolic op, as with
+# Theano 1.0, whose variables NumPy treated as objects with methods:
+# numpy.exp(x) is T.exp(x), and ndarray * x is T.mul(ndarray, x). np.equal and
+# np.not_equal are left out, so that ndarray == x stays Python's comparison.
+_UFUNCS = {
+    np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "true_div",
+    np.floor_divide: "int_div", np.remainder: "mod", np.power: "pow", np.maximum: "maximum",
+    np.minimum: "minimum", np.less: "lt", np.greater: "gt", np.less_equal: "le",
+    np.greater_equal: "ge", np.bitwise_and: "and_", np.bitwise_or: "or_",
+    np.bitwise_xor: "xor", np.invert: "invert", np.negative: "neg", np.absolute: "abs_",
+    np.sign: "sgn", np.square: "sqr", np.exp: "exp", np.expm1: "expm1", np.log: "log",
+    np.log1p: "log1p", np.log2: "log2", np.log10: "log10", np.sqrt: "sqrt", np.sin: "sin",
+    np.cos: "cos", np.tan: "tan", np.arcsin: "arcsin", np.arccos: "arccos",
+    np.arctan: "arctan", np.sinh: "sinh", np.cosh: "cosh", np.tanh: "tanh",
+    np.floor: "floor", np.ceil: "ceil", np.rint: "round_half_to_even", np.isnan: "isnan",
+    np.isinf: "isinf", np.arccosh: "arccosh", np.arcsinh: "arcsinh", np.arctanh: "arctanh",
+    np.arctan2: "arctan2", np.deg2rad: "deg2rad", np.rad2deg: "rad2deg", np.exp2: "exp2",
+    np.reciprocal: "inv", np.trunc: "trunc", np.conjugate: "conj",
+}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    if ufunc in (np.equal, np.not_equal) and method == "__call__" and len(inputs) == 2:
+        return (inputs[0] is inputs[1]) == (ufunc is np.equal)
+    name = _UFUNCS.get(ufunc)
+    if method != "__call__" or name is None or kwargs:
+        return NotImplemented
+    if name in ("lt", "le", "gt", "ge"):
+        return _comparison(name)(*inputs)
+    return TABLES[name](*inputs)
+
+
+TensorVariable.__array_ufunc__ = _array_ufunc
 
 
 class _Methods:
@@ -65,82 +98,82 @@ class _Methods:
         return (self[i] for i in range(length))
 
     def __matmul__(self, other):
-        return _T().dot(self, other)
+        return T.dot(self, other)
 
     def __rmatmul__(self, other):
-        return _T().dot(other, self)
+        return T.dot(other, self)
 
-    shape = property(lambda self: _T().shape(self))
-    size = property(lambda self: _T().prod(self.shape))
-    T = property(lambda self: _T().transpose(self))
+    shape = property(lambda self: T.shape(self))
+    size = property(lambda self: T.prod(self.shape))
+    T = property(lambda self: T.transpose(self))
 
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.sum(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.prod(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.mean(self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype)
 
     def max(self, axis=None, keepdims=False):
-        return _T().max(self, axis=axis, keepdims=keepdims)
+        return T.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _T().min(self, axis=axis, keepdims=keepdims)
+        return T.min(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return _T().argmax(self, axis=axis, keepdims=keepdims)
+        return T.argmax(self, axis=axis, keepdims=keepdims)
 
     def argmin(self, axis=None, keepdims=False):
-        return _T().argmin(self, axis=axis, keepdims=keepdims)
+        return T.argmin(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _T().var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return T.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _T().std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return T.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def all(self, axis=None, keepdims=False):
-        return _T().all(self, axis=axis, keepdims=keepdims)
+        return T.all(self, axis=axis, keepdims=keepdims)
 
     def any(self, axis=None, keepdims=False):
-        return _T().any(self, axis=axis, keepdims=keepdims)
+        return T.any(self, axis=axis, keepdims=keepdims)
 
     def dot(self, other):
-        return _T().dot(self, other)
+        return T.dot(self, other)
 
     def reshape(self, shape, ndim=None):
-        return _T().reshape(self, shape, ndim=ndim)
+        return T.reshape(self, shape, ndim=ndim)
 
     def flatten(self, ndim=1):
-        return _T().flatten(self, ndim)
+        return T.flatten(self, ndim)
 
     def dimshuffle(self, *pattern):
-        return _T().dimshuffle(self, *pattern)
+        return T.dimshuffle(self, *pattern)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = axes[0]
-        return _T().transpose(self, axes or None)
+        return T.transpose(self, axes or None)
 
     def squeeze(self):
-        return _T().squeeze(self)
+        return T.squeeze(self)
 
     def astype(self, dtype):
-        return _T().cast(self, dtype)
+        return T.cast(self, dtype)
 
     def clip(self, a_min, a_max):
         return OPS["clip"](self, a_min, a_max)
 
     def round(self, mode="half_away_from_zero"):
-        return _T().round(self, mode)
+        return T.round(self, mode)
 
     def zeros_like(self, dtype=None):
-        return _T().zeros_like(self, dtype)
+        return T.zeros_like(self, dtype)
 
     def ones_like(self, dtype=None):
-        return _T().ones_like(self, dtype)
+        return T.ones_like(self, dtype)
 
     def copy(self, name=None):
         return OPS["add"](self, 0) if name is None else _named(OPS["add"](self, 0), name)

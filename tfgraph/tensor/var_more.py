@@ -1,13 +1,9 @@
 """More NumPy-like methods of symbolic tensors, as Theano 1.0's
 ``_tensor_py_operators`` has them (sort, cumsum, diagonal, take, ...)."""
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.graph import TensorVariable
 from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.special import OPS as SPECIAL
-
-
-def _T():
-    import tfgraph.tensor as T
-    return T
 
 
 class _Methods:
@@ -15,29 +11,28 @@ class _Methods:
     imag = property(lambda self: SPECIAL["imag"](self))
 
     def ravel(self):
-        return _T().flatten(self)
+        return T.flatten(self)
 
     def diagonal(self, offset=0, axis1=0, axis2=1):
-        return _T().diagonal(self, offset, axis1, axis2)
+        return T.diagonal(self, offset, axis1, axis2)
 
     def take(self, indices, axis=None, mode="raise"):
-        return _T().take(self, indices, axis, mode)
+        return T.take(self, indices, axis, mode)
 
     def norm(self, L, axis=None, keepdims=False):
         if L == 0 or L in (float("inf"), float("-inf")):
             raise NotImplementedError(f"norm of order {L} is not implemented")
-        T = _T()
         summed = T.sum(T.pow(abs(self), L), axis=axis, keepdims=keepdims)
         return T.pow(summed, 1.0 / L)
 
     def nonzero(self, return_matrix=False):
-        return _T().nonzero(self, return_matrix=return_matrix)
+        return T.nonzero(self, return_matrix=return_matrix)
 
     def sort(self, axis=-1, kind="quicksort", order=None):
-        return _T().sort(self, axis, kind, order)
+        return T.sort(self, axis, kind, order)
 
     def argsort(self, axis=-1, kind="quicksort", order=None):
-        return _T().argsort(self, axis, kind, order)
+        return T.argsort(self, axis, kind, order)
 
     def conj(self):
         return SPECIAL["conj"](self)
@@ -45,37 +40,37 @@ class _Methods:
     conjugate = conj
 
     def repeat(self, repeats, axis=None):
-        return _T().extra_ops.repeat(self, repeats, axis)
+        return T.extra_ops.repeat(self, repeats, axis)
 
     def trace(self):
-        return _T().nlinalg.trace(self)
+        return T.nlinalg.trace(self)
 
     def get_scalar_constant_value(self):
-        return _T().get_scalar_constant_value(self)
+        return T.get_scalar_constant_value(self)
 
     def cumsum(self, axis=None):
-        return _T().extra_ops.cumsum(self, axis)
+        return T.extra_ops.cumsum(self, axis)
 
     def cumprod(self, axis=None):
-        return _T().extra_ops.cumprod(self, axis)
+        return T.extra_ops.cumprod(self, axis)
 
     def searchsorted(self, v, side="left", sorter=None):
-        return _T().extra_ops.searchsorted(self, v, side, sorter)
+        return T.extra_ops.searchsorted(self, v, side, sorter)
 
     def ptp(self, axis=None):
-        return _T().ptp(self, axis)
+        return T.ptp(self, axis)
 
     def swapaxes(self, axis1, axis2):
-        return _T().swapaxes(self, axis1, axis2)
+        return T.swapaxes(self, axis1, axis2)
 
     def fill(self, value):
-        return _T().fill(self, value)
+        return T.fill(self, value)
 
     def choose(self, choices, out=None, mode="raise"):
-        return _T().choose(self, choices, out, mode)
+        return T.choose(self, choices, out, mode)
 
     def compress(self, a, axis=None):
-        return _T().extra_ops.compress(self, a, axis=axis)
+        return T.extra_ops.compress(self, a, axis=axis)
 
 
 def _unary(op):
