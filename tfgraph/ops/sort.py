@@ -57,7 +57,7 @@ class Sort(Op):
     def lower(self, node, inputs, ctx):
         x = inputs[0]
         if self.axis is None:
-            return [self._along_input_axis(x, inputs[1], node.inputs[0].ndim)]
+            return [self._along_input_axis(ctx, x, inputs[1], node.inputs[0].ndim)]
         axis = static_axis(self.axis, node.inputs[0], self.name)
         order = tf.argsort(_sortable(x), axis=axis, stable=True)
         if self.indices:
@@ -66,14 +66,14 @@ class Sort(Op):
         # gradient that scatters back through the permutation, as Theano's.
         return [_gather_along(x, order, axis)]
 
-    def _along_input_axis(self, x, axis, ndim):
+    def _along_input_axis(self, ctx, x, axis, ndim):
         """Sorted along an axis given as a tensor: that axis moved last by a
         transposition computed when the graph runs, sorted, moved back."""
         whole = tf.equal(axis, tf.round(axis)) if axis.dtype.is_floating else True
-        axis = checked(axis, whole, f"{self.name}: the axis must be an integer")
+        axis = checked(ctx, axis, whole, f"{self.name}: the axis must be an integer")
         axis = tf.cast(axis, tf.int32)
         axis = tf.where(axis < 0, axis + ndim, axis)
-        axis = checked(axis, (axis >= 0) & (axis < ndim),
+        axis = checked(ctx, axis, (axis >= 0) & (axis < ndim),
                        f"{self.name}: the axis is out of range for {ndim} dimensions")
         dims = tf.range(ndim)
         perm = tf.concat([tf.boolean_mask(dims, tf.not_equal(dims, axis)), [axis]], 0)
