@@ -5,7 +5,7 @@ Loading the extension, before anything imports ``theano``:
 - installs the ``theano`` alias for the kernel (``tfgraph.install_theano_alias``), so a
   notebook written for Theano runs with its own ``import theano`` lines;
 - adds ``%tfgraph_graph f``, which draws a compiled function's TensorFlow graph in the
-  notebook (tfgraph/graph_svg.py);
+  notebook (tfgraph/graph_plot.py);
 - loads TensorBoard's own notebook extension, so that ``%tensorboard --logdir DIR`` shows
   TensorBoard in the notebook, reading the event files ``tfgraph.tensorboard`` writes;
 
@@ -27,10 +27,10 @@ import sys
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
-from IPython.display import SVG, display
+from IPython.display import Image, display
 
 from tfgraph._tf import StderrFilter, _filtering, tf
-from tfgraph.graph_svg import graph_svg
+from tfgraph.graph_plot import graph_png
 from tfgraph.tensorboard import write_graph
 from tfgraph.theano_alias import install_theano_alias
 
@@ -61,14 +61,14 @@ class TfgraphMagics(Magics):
     def tfgraph_graph(self, line):
         """Draw the TensorFlow graph of a compiled function here, one box per name scope.
 
-        A static picture rather than TensorBoard's interactive view: it is shown at once,
-        stays in the saved notebook and renders wherever the notebook is read, with no
-        server running. Its boxes are what TensorBoard's Graphs tab opens with (each
+        A picture rather than TensorBoard's interactive view: it shows at once, stays in the
+        saved notebook and is shown wherever the notebook is read, trusted or not, with no
+        server running. Its boxes are those TensorBoard's Graphs tab opens with (each
         top-level name scope collapsed; tfgraph names the scopes after the variables of the
         user's graph, so they read like the code), with the dtype and shape of the inputs,
-        shared variables and outputs, and which variable each update assigns. Hover over
-        a box for its ops, over an edge for the tensors it carries. For the interactive
-        view, add ``--logdir DIR`` and run ``%tensorboard --logdir DIR``.
+        shared variables and outputs, the op of each single-op box, and the variable each
+        update assigns. For the interactive view, add ``--logdir DIR`` and run
+        ``%tensorboard --logdir DIR``.
         """
         args = parse_argstring(self.tfgraph_graph, line)
         try:
@@ -77,10 +77,10 @@ class TfgraphMagics(Magics):
             raise UsageError(f"%tfgraph_graph: cannot evaluate {args.function!r}: "
                              f"{type(error).__name__}: {error}") from None
         try:
-            svg = graph_svg(function, depth=args.depth)
+            png = graph_png(function, depth=args.depth)
         except (TypeError, ValueError) as error:
             raise UsageError(f"%tfgraph_graph {args.function}: {error}") from None
-        display(SVG(svg))
+        display(Image(png, format="png"))
         if args.logdir is not None:
             run_dir = write_graph(function, args.logdir,
                                   name=getattr(function, "name", None) or args.function)
@@ -92,9 +92,8 @@ def load_ipython_extension(ipython):
     tfgraph = install_theano_alias()
     _drop_runtime_noise(ipython)
     ipython.register_magics(TfgraphMagics)
-    print(f"tfgraph {tfgraph.__version__} (TensorFlow {tf.__version__}): `import theano` "
-          f"imports tfgraph; %tfgraph_graph f draws a compiled function; "
-          f"{_load_tensorboard(ipython)}")
+    print(f"tfgraph {tfgraph.__version__} (TensorFlow {tf.__version__}): `import theano` now "
+          f"imports tfgraph; {_load_tensorboard(ipython)}")
 
 
 def _drop_runtime_noise(ipython):
@@ -108,10 +107,12 @@ def _drop_runtime_noise(ipython):
 
 def _load_tensorboard(ipython):
     """Load TensorBoard's notebook extension; what to tell the user about it."""
-    try:
-        ipython.extension_manager.load_extension(TENSORBOARD_EXTENSION)
+    try:  # None when loaded; IPython says why not in a few words or an exception
+        refused = ipython.extension_manager.load_extension(TENSORBOARD_EXTENSION)
     except Exception as error:  # noqa: BLE001  (any failure: say how to load it by hand)
-        return (f"%tensorboard is not available ({type(error).__name__}: {error}); "
+        refused = f"{type(error).__name__}: {error}"
+    if refused not in (None, "already loaded"):
+        return (f"magic %tfgraph_graph f; %tensorboard failed to load ({refused}): "
                 f"try %load_ext {TENSORBOARD_EXTENSION}")
     # %tensorboard starts the program `tensorboard` found on PATH; a kernel started from
     # a virtual environment that is not activated has the one beside its Python instead.
@@ -119,4 +120,4 @@ def _load_tensorboard(ipython):
     if "TENSORBOARD_BINARY" not in os.environ and shutil.which("tensorboard") is None \
             and os.access(beside_python, os.X_OK):
         os.environ["TENSORBOARD_BINARY"] = beside_python
-    return "%tensorboard --logdir DIR shows TensorBoard."
+    return "magics %tfgraph_graph f and %tensorboard --logdir DIR."

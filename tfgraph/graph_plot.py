@@ -1,35 +1,47 @@
-"""A compiled function's TensorFlow graph as an SVG picture, one box per name scope.
+"""A compiled function's TensorFlow graph as a picture, one box per name scope.
 
 tfgraph lowers each node under a name scope made from the variable it computes, so the
 graph of a compiled ``train`` reads like the code that built it: the inputs, the shared
 variables (``W``, ``b``), ``dot``, ``add``, ``sigmoid``, ..., ``gradient_tape`` (the whole
 backward pass) and the assignments of the updates. Collapsing each top-level scope into
-one box is the view TensorBoard's Graphs tab opens with; drawn here as a static image, it
-stays in a saved notebook, renders where the notebook is shown, and needs no server
-(``%tfgraph_graph f`` in a notebook, tfgraph/ipython.py). ``depth=2`` opens every scope
-one level further, as a double-click does in TensorBoard.
+one box is the view TensorBoard's Graphs tab opens with; drawn here as a PNG, it shows at
+once, stays in a saved notebook, is shown by Jupyter even before the notebook is trusted
+(an SVG is not) and wherever a notebook is rendered, and needs no server
+(``%tfgraph_graph f`` in a notebook, tfgraph/ipython.py). ``depth=2`` opens every scope one
+level further, as a double-click does in TensorBoard.
 
 Only data edges are drawn (TensorBoard draws control edges dashed and off to the side;
 here they would only tie every assignment to everything). Data flows down: inputs and
 variables at the top, outputs and assignments at the bottom. Layout: layers by longest
-path, long edges routed through one point per layer they cross, each layer ordered by the
-mean position of its neighbours (a few sweeps down and up), boxes pulled towards their
-neighbours without overlapping.
+path, each box then moved down to just above its first use; long edges routed through one
+point per layer they cross; each layer ordered by the mean position of its neighbours (a
+few sweeps down and up); boxes pulled towards their neighbours without overlapping.
 """
 import dataclasses
-import html
+import io
+import math
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.patches import FancyBboxPatch, PathPatch, Polygon, Rectangle
+from matplotlib.path import Path
+from matplotlib.textpath import TextPath
 
 from tfgraph._tf import tf
 from tfgraph.tensorboard import _graph_of
 
-__all__ = ["graph_svg"]
+__all__ = ["GraphLayout", "graph_figure", "graph_layout", "graph_png"]
 
-FONT = "font-family:Helvetica,Arial,sans-serif"
-BOX_HEIGHT, LAYER_GAP, BOX_GAP, MARGIN = 38, 34, 16, 12
+# Lengths are pixels of the picture, drawn at DPI dots per inch (a point is DPI / 72 pixels).
+DPI = 100
+POINTS_PER_PIXEL = 72 / DPI
+NAME_SIZE, DETAIL_SIZE, LEGEND_SIZE = 12, 10.5, 11
+BOX_HEIGHT, LAYER_GAP, BOX_GAP, MARGIN, PADDING = 38, 34, 16, 12, 8
+LEGEND_HEIGHT, LEGEND_SQUARE, ARROW_LENGTH = 26, 12, 8
 DUMMY_WIDTH = 8
 SWEEPS = 4
-MAX_LISTED_OPS = 25
-LEGEND_HEIGHT = 26
+EDGE_COLOR = "#8a8a8a"
 VARIABLE_READ = ("Placeholder", "ReadVariableOp", "Identity")  # a variable's scope: its read
 # Per kind of box (set in _classify): fill, stroke, and its name in the legend.
 COLORS = {"input": ("#fde9c4", "#d99a2b", "input"),
@@ -42,23 +54,39 @@ COLORS = {"input": ("#fde9c4", "#d99a2b", "input"),
 
 @dataclasses.dataclass
 class _Box:
-    key: str              # the scope (or op name) the box stands for
+    key: str              # the scope (or op name) the box stands for; a routing point's own
     order: int            # index of its first op in the graph: code order
-    ops: list = dataclasses.field(default_factory=list)
+    ops: list = dataclasses.field(default_factory=list)  # none: a routing point of an edge
     kind: str = "op"
-    detail: str = ""
+    detail: str = ""      # the line under the name: an op type, a dtype and shape, ...
     width: float = DUMMY_WIDTH
     layer: int = 0
     index: int = 0        # place in its layer while ordering
-    x: float = 0.0
+    x: float = 0.0        # centre
+    y: float = 0.0        # top
 
     @property
     def dummy(self):
         return not self.ops
 
 
-def graph_svg(function, depth=1):
-    """The graph of `function` as the text of an SVG image.
+@dataclasses.dataclass
+class GraphLayout:
+    """Where everything goes: `boxes` (name scopes, top-down in layers), `edges` (the
+    tensors each data edge carries, by (source key, target key)), `paths` (each edge's
+    points, from source to target) and the picture's size in whole pixels."""
+    boxes: list
+    edges: dict
+    paths: dict
+    width: float
+    height: float
+
+    def box(self, key):
+        return next(box for box in self.boxes if box.key == key)
+
+
+def graph_layout(function, depth=1):
+    """The layout of `function`'s graph, one box per name scope.
 
     `function` is what ``tfgraph.tensorboard.write_graph`` takes: a compiled
     ``tfgraph.function``, a ``tf.function`` with an ``input_signature``, a ConcreteFunction,
@@ -74,8 +102,33 @@ def graph_svg(function, depth=1):
                          f"TensorFlow graph to draw")
     graph = _as_graph(_graph_of(function))
     boxes, edges = _groups(graph, depth)
-    layers, paths = _layout(boxes, edges)
-    return _svg(layers, paths, edges)
+    layers, chains = _layout(boxes, edges)
+    return _placed(layers, chains, edges)
+
+
+def graph_figure(function, depth=1):
+    """The picture of `graph_layout(function, depth)`, a matplotlib Figure (save it as PNG,
+    SVG or PDF with ``savefig``)."""
+    layout = graph_layout(function, depth)
+    figure = Figure(figsize=(layout.width / DPI, layout.height / DPI), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0, 0, 1, 1))
+    axes.set_xlim(0, layout.width)
+    axes.set_ylim(layout.height, 0)
+    axes.axis("off")
+    for points in layout.paths.values():
+        _draw_edge(axes, points)
+    for box in layout.boxes:
+        _draw_box(axes, box)
+    _draw_legend(axes, _kinds(layout.boxes), layout.height - LEGEND_HEIGHT / 2)
+    return figure
+
+
+def graph_png(function, depth=1):
+    """The picture of `function`'s graph as PNG bytes."""
+    out = io.BytesIO()
+    graph_figure(function, depth).savefig(out, format="png", dpi=DPI)
+    return out.getvalue()
 
 
 def _as_graph(graph):
@@ -95,6 +148,10 @@ def _shape(tensor):
 
 def _describe(tensor):
     return f"{tensor.dtype.name} {_shape(tensor)}"
+
+
+def _text_width(text, size, weight="normal"):
+    return TextPath((0, 0), text, size=size, prop=FontProperties(weight=weight)).get_extents().width
 
 
 def _groups(graph, depth):
@@ -119,7 +176,8 @@ def _groups(graph, depth):
                 if source is not box and source.key in boxes:
                     edges.setdefault((source.key, box.key), []).append(tensor)
     for box in boxes.values():
-        box.width = max(7.2 * len(box.key), 6.3 * len(box.detail), 44) + 16
+        box.width = 2 * PADDING + max(_text_width(box.key, NAME_SIZE, "bold"),
+                                      _text_width(box.detail, DETAIL_SIZE), 44)
     return boxes, edges
 
 
@@ -142,7 +200,8 @@ def _classify(box, outputs, box_of):
 
 
 def _layout(boxes, edges):
-    """Layers of boxes (dummies included) with x set, and each edge's chain of boxes."""
+    """Layers of boxes (routing points included) with x set, and each edge's chain of
+    boxes from its upper end to its lower end."""
     successors = {key: [] for key in boxes}
     for source, target in edges:
         successors[source].append(target)
@@ -166,7 +225,7 @@ def _layout(boxes, edges):
         top, bottom = sorted((boxes[source], boxes[target]), key=lambda b: b.layer)
         chain = [top]
         for layer in range(top.layer + 1, bottom.layer):
-            dummy = _Box(f"{source}->{target}@{layer}", top.order, layer=layer)
+            dummy = _Box(f"{source}->{target}@{layer}", top.order, layer=layer)  # no ops
             layers[layer].append(dummy)
             chain.append(dummy)
         paths[(source, target)] = chain + [bottom]
@@ -245,77 +304,73 @@ def _pull(layer, neighbours):
     _pack(layer, wanted)
 
 
-def _svg(layers, paths, edges):
-    left = min((box.x - box.width / 2 for layer in layers for box in layer), default=0)
-    right = max((box.x + box.width / 2 for layer in layers for box in layer), default=0)
-    kinds = [kind for kind in COLORS
-             if any(box.kind == kind and not box.dummy for layer in layers for box in layer)]
-    width = max(right - left + 2 * MARGIN, _legend_width(kinds) + 2 * MARGIN)
+def _kinds(boxes):
+    return [kind for kind in COLORS if any(box.kind == kind for box in boxes)]
+
+
+def _placed(layers, chains, edges):
+    """Pixel positions: each box's top-left corner and each edge's points."""
+    every = [box for layer in layers for box in layer]
+    left = min((box.x - box.width / 2 for box in every), default=0)
+    right = max((box.x + box.width / 2 for box in every), default=0)
+    for box in every:
+        box.x += MARGIN - left
+        box.y = MARGIN + box.layer * (BOX_HEIGHT + LAYER_GAP)
+    boxes = [box for box in every if not box.dummy]
+    paths = {}
+    for (source, target), chain in chains.items():
+        points = [(box.x, box.y + BOX_HEIGHT / 2) if box.dummy
+                  else (box.x, box.y + BOX_HEIGHT if i == 0 else box.y)
+                  for i, box in enumerate(chain)]
+        paths[(source, target)] = points if chain[0].key == source else points[::-1]
+    width = math.ceil(max(right - left, _legend_width(_kinds(boxes))) + 2 * MARGIN)
     height = len(layers) * (BOX_HEIGHT + LAYER_GAP) - LAYER_GAP + 2 * MARGIN + LEGEND_HEIGHT
+    return GraphLayout(boxes, edges, paths, width, height)
 
-    def at(box):
-        return box.x - left + MARGIN, MARGIN + box.layer * (BOX_HEIGHT + LAYER_GAP)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-             f'viewBox="0 0 {width:.0f} {height:.0f}" style="{FONT}">',
-             '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-             'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#777"/></marker>'
-             '</defs>']
-    for key, chain in paths.items():
-        points = []
-        for i, box in enumerate(chain):
-            x, y = at(box)
-            if box.dummy:
-                points.append((x, y + BOX_HEIGHT / 2))
-            else:
-                points.append((x, y + BOX_HEIGHT if i == 0 else y))
-        if chain[0].key != key[0]:  # a back edge: the arrow points up
-            points.reverse()
-        d = f"M{points[0][0]:.1f},{points[0][1]:.1f}"
-        for (x0, y0), (x1, y1) in zip(points, points[1:]):
-            mid = (y0 + y1) / 2
-            d += f" C{x0:.1f},{mid:.1f} {x1:.1f},{mid:.1f} {x1:.1f},{y1:.1f}"
-        carried = "\n".join(f"{t.name} {_describe(t)}" for t in edges[key])
-        parts.append(f'<path d="{d}" fill="none" stroke="#999" stroke-width="1.2" '
-                     f'marker-end="url(#arrow)"><title>{html.escape(carried)}</title></path>')
-    for layer in layers:
-        for box in layer:
-            if not box.dummy:
-                parts.append(_box_svg(box, *at(box)))
-    parts.append(_legend(kinds, height - LEGEND_HEIGHT / 2))
-    parts.append("</svg>")
-    return "\n".join(parts)
+def _draw_edge(axes, points):
+    """A smooth curve through `points`, leaving and entering vertically, and its arrowhead."""
+    vertices, codes = [points[0]], [Path.MOVETO]
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        middle = (y0 + y1) / 2
+        vertices += [(x0, middle), (x1, middle), (x1, y1)]
+        codes += [Path.CURVE4] * 3
+    axes.add_patch(PathPatch(Path(vertices, codes), fill=False, edgecolor=EDGE_COLOR,
+                             linewidth=1.2 * POINTS_PER_PIXEL, zorder=1))
+    (x, y), before = points[-1], points[-2][1]
+    back = -ARROW_LENGTH if y > before else ARROW_LENGTH  # the arrow points down, or up
+    axes.add_patch(Polygon([(x, y), (x - ARROW_LENGTH / 2, y + back),
+                            (x + ARROW_LENGTH / 2, y + back)], closed=True,
+                           facecolor=EDGE_COLOR, edgecolor="none", zorder=1))
+
+
+def _draw_box(axes, box):
+    fill, stroke, _ = COLORS[box.kind]
+    radius = 12 if box.kind == "scope" else 4
+    axes.add_patch(FancyBboxPatch((box.x - box.width / 2, box.y), box.width, BOX_HEIGHT,
+                                  boxstyle=f"round,pad=0,rounding_size={radius}",
+                                  facecolor=fill, edgecolor=stroke,
+                                  linewidth=POINTS_PER_PIXEL, zorder=2))
+    axes.text(box.x, box.y + 16, box.key, ha="center", va="baseline", weight="bold",
+              fontsize=NAME_SIZE * POINTS_PER_PIXEL, color="#222222", zorder=3)
+    axes.text(box.x, box.y + 30, box.detail, ha="center", va="baseline",
+              fontsize=DETAIL_SIZE * POINTS_PER_PIXEL, color="#555555", zorder=3)
 
 
 def _legend_entry_width(kind):
-    return 16 + 6.5 * len(COLORS[kind][2]) + 14
+    return LEGEND_SQUARE + 4 + _text_width(COLORS[kind][2], LEGEND_SIZE) + 14
 
 
 def _legend_width(kinds):
     return sum(_legend_entry_width(kind) for kind in kinds)
 
 
-def _legend(kinds, y):
-    parts, x = [], MARGIN
+def _draw_legend(axes, kinds, y):
+    x = MARGIN
     for kind in kinds:
         fill, stroke, name = COLORS[kind]
-        parts.append(f'<rect x="{x:.1f}" y="{y - 6:.1f}" width="12" height="12" rx="2" '
-                     f'fill="{fill}" stroke="{stroke}"/><text x="{x + 16:.1f}" y="{y + 4:.1f}" '
-                     f'font-size="11" fill="#555">{name}</text>')
+        axes.add_patch(Rectangle((x, y - LEGEND_SQUARE / 2), LEGEND_SQUARE, LEGEND_SQUARE,
+                                 facecolor=fill, edgecolor=stroke, linewidth=POINTS_PER_PIXEL))
+        axes.text(x + LEGEND_SQUARE + 4, y, name, va="center",
+                  fontsize=LEGEND_SIZE * POINTS_PER_PIXEL, color="#555555")
         x += _legend_entry_width(kind)
-    return "".join(parts)
-
-
-def _box_svg(box, x, y):
-    fill, stroke, _ = COLORS[box.kind]
-    listed = [f"{op.name} ({op.type})" for op in box.ops[:MAX_LISTED_OPS]]
-    if len(box.ops) > MAX_LISTED_OPS:
-        listed.append(f"... and {len(box.ops) - MAX_LISTED_OPS} more")
-    radius = 12 if box.kind == "scope" else 4
-    return (f'<g><title>{html.escape(chr(10).join(listed))}</title>'
-            f'<rect x="{x - box.width / 2:.1f}" y="{y:.1f}" width="{box.width:.1f}" '
-            f'height="{BOX_HEIGHT}" rx="{radius}" fill="{fill}" stroke="{stroke}"/>'
-            f'<text x="{x:.1f}" y="{y + 16:.1f}" text-anchor="middle" font-size="12" '
-            f'font-weight="bold" fill="#222">{html.escape(box.key)}</text>'
-            f'<text x="{x:.1f}" y="{y + 30:.1f}" text-anchor="middle" font-size="10.5" '
-            f'fill="#555">{html.escape(box.detail)}</text></g>')
