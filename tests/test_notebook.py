@@ -433,7 +433,7 @@ def test_graph_magic_shows_the_picture_and_writes_logs(shell, tmp_path):
     (output,) = shown.outputs
     assert output.data["image/png"] == base64.b64encode(graph_png(shell.user_ns["f"])).decode()
     assert f"%tensorboard --logdir {tmp_path}" in shown.stdout
-    events = EventAccumulator(str(tmp_path / "square"))
+    events = EventAccumulator(str(tmp_path / "f"))  # the run is named as the magic's argument
     events.Reload()
     assert events.Tags()["graph"]
 

@@ -55,7 +55,7 @@ class TfgraphMagics(Magics):
               help="name-scope levels per box: 1 (default) is TensorBoard's first view; "
                    "2 opens every scope one level, as a double-click in TensorBoard does")
     @argument("--logdir", default=None,
-              help="also write the graph for TensorBoard under this directory "
+              help="also write the graph for TensorBoard, as the run LOGDIR/FUNCTION "
                    "(then: %%tensorboard --logdir LOGDIR)")
     @line_magic
     def tfgraph_graph(self, line):
@@ -82,8 +82,9 @@ class TfgraphMagics(Magics):
             raise UsageError(f"%tfgraph_graph {args.function}: {error}") from None
         display(Image(png, format="png"))
         if args.logdir is not None:
-            run_dir = write_graph(function, args.logdir,
-                                  name=getattr(function, "name", None) or args.function)
+            # One run per expression, named as the user wrote it (an unnamed function's own
+            # name is where it was defined, a temporary file's name in a notebook).
+            run_dir = write_graph(function, args.logdir, name=args.function)
             print(f"graph written to {run_dir}; interactive: %tensorboard --logdir {args.logdir}")
 
 
