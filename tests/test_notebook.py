@@ -355,7 +355,8 @@ def test_saved_notebook_holds_its_outputs(run):
     assert [c.source for c in saved_code] == [c.source for c in ran_code]
     for number, (saved, ran) in enumerate(zip(saved_code[:SEED_CELLS], ran_code), start=1):
         assert saved.execution_count == number
-        assert _stdout(saved) == _stdout(ran), number
+        if number > 1:  # cell 1's line names the versions installed
+            assert _stdout(saved) == _stdout(ran), number
         assert len(_pngs(saved)) == len(_pngs(ran)), number
 
 
