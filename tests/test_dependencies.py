@@ -24,6 +24,7 @@ PROBE = r"""
 import importlib.abc, importlib.metadata, json, os, sys
 
 ALLOWED = set(json.loads(os.environ["ALLOWED_DISTRIBUTIONS"]))
+SKIPPED = {"experiments.__main__", *json.loads(os.environ["EXTRA_MODULES"])}
 SOURCES = importlib.metadata.packages_distributions()
 
 def normalized(name):
@@ -45,13 +46,18 @@ import contextlib, importlib, io, pkgutil, tempfile
 import tfgraph, experiments
 for package in (tfgraph, experiments):
     for info in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
-        if info.name != "experiments.__main__":
+        if info.name not in SKIPPED:
             importlib.import_module(info.name)
 from experiments.__main__ import run_all
 with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
     run_all(output_dir=out, iterations=1)
 print("main job ran")
 """
+
+
+# Modules that only an extra's packages import: IPython imports tfgraph.ipython for
+# `%load_ext tfgraph`, where IPython is installed (the notebook extra brings Jupyter).
+EXTRA_MODULES = ["tfgraph.ipython"]
 
 
 def _requirement_name(text):
@@ -90,7 +96,8 @@ def installed_closure(names):
 
 def run_main_job_with_only(dependencies):
     allowed = sorted(installed_closure(dependencies) | {"tfgraph"})
-    env = dict(os.environ, ALLOWED_DISTRIBUTIONS=json.dumps(allowed))
+    env = dict(os.environ, ALLOWED_DISTRIBUTIONS=json.dumps(allowed),
+               EXTRA_MODULES=json.dumps(EXTRA_MODULES))
     return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True,
                           text=True, timeout=600, env=env)
 

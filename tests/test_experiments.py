@@ -124,8 +124,8 @@ def sigmoid(z):
 
 
 def numpy_reference(iterations, seed=0, N=1000, hidden=4, learning_rate=0.01, momentum=0.9):
-    """The tutorial's training in NumPy, float64: manual backprop, momentum as the tutorial
-    writes it (step with the old update, then mix the new gradient into it)."""
+    """The tutorial's data drawn from NumPy 2's Generator as experiments.mlp_gaussian draws
+    them, and its training in NumPy (numpy_training)."""
     rng = np.random.default_rng(seed)
     y = rng.integers(0, 2, N)
     means = np.array([[-1, 1], [-1, 1]])
@@ -136,6 +136,15 @@ def numpy_reference(iterations, seed=0, N=1000, hidden=4, learning_rate=0.01, mo
     params = []
     for n_input, n_output in zip(sizes[:-1], sizes[1:]):
         params += [rng.standard_normal((n_output, n_input)), np.ones((n_output, 1))]
+    costs, accuracies = numpy_training(X, y, params, iterations, learning_rate, momentum)
+    return X, y, costs, accuracies
+
+
+def numpy_training(X, y, params, iterations, learning_rate=0.01, momentum=0.9):
+    """The tutorial's training of its 2-layer sigmoid MLP in NumPy, float64: manual
+    backprop, momentum as the tutorial writes it (step with the old update, then mix the
+    new gradient into it). `params` is [W0, b0, W1, b1], the biases as columns. Returns
+    each iteration's cost (before its update) and accuracy (after it)."""
     steps = [np.zeros_like(p) for p in params]
     costs, accuracies = [], []
     for _ in range(iterations):
@@ -152,7 +161,7 @@ def numpy_reference(iterations, seed=0, N=1000, hidden=4, learning_rate=0.01, mo
         W0, b0, W1, b1 = params
         out = sigmoid(W1 @ sigmoid(W0 @ X + b0) + b1)
         accuracies.append(np.mean((out.ravel() > .5) == y))
-    return X, y, costs, accuracies
+    return costs, accuracies
 
 
 ITERATIONS = 5

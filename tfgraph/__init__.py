@@ -35,3 +35,10 @@ from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa:
                                     function_dump, predefined_modes)
 from tfgraph.gof import Type  # noqa: E402,F401
 from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext tfgraph`` in IPython or Jupyter: the ``theano`` alias, ``%tfgraph_graph``
+    and ``%tensorboard`` (tfgraph/ipython.py)."""
+    from tfgraph import ipython as extension  # here, so that `import tfgraph` needs no IPython
+    extension.load_ipython_extension(ipython)
