@@ -15,6 +15,7 @@ variable it came from); an option declared with ``allow_override=False``
 refuses a change once read, as Theano's do.
 """
 import functools
+import hashlib
 import os
 import shlex
 import warnings
@@ -152,6 +153,8 @@ def parse_config_string(config_string, issue_warnings=True):
 # Every declared option, by full name, in the order declared.
 REGISTRY = {}
 FLAG_VARIABLES = ("THEANO_FLAGS", "TFGRAPH_FLAGS")  # the later wins
+THEANO_FLAGS = os.environ.get("THEANO_FLAGS", "")
+THEANO_FLAGS_DICT = parse_config_string(THEANO_FLAGS, issue_warnings=False)
 
 
 class TheanoConfigParser:
@@ -266,6 +269,20 @@ def AddConfigVar(name, doc, configparam, root=config, in_c_key=True):
     REGISTRY[name] = configparam
     if name in root._flags:
         root._from_flags(configparam)
+
+
+def fetch_val_for_key(key, delete_key=False):
+    """The value THEANO_FLAGS gives option ``key`` (a string); KeyError if
+    none. (tfgraph reads no .theanorc file.)"""
+    return THEANO_FLAGS_DICT.pop(key) if delete_key else THEANO_FLAGS_DICT[key]
+
+
+def get_config_hash():
+    """A hex digest of the options declared ``in_c_key`` and their values:
+    equal for equal configurations."""
+    text = "\n".join(f"{name} = {getattr(config, name)}"
+                     for name, param in sorted(REGISTRY.items()) if param.in_c_key)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class change_flags:

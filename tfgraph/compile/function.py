@@ -794,3 +794,7 @@ def _check_update_type(target, value, function_name):
 def _xla_could_not_compile(error):
     """Whether ``error`` is XLA failing to compile a graph (before running any of it)."""
     return "tf2xla conversion failed" in (error.message or "")
+
+# theano.compile.function.function_dump, beside function (compile/extras.py imports
+# this module, so it comes last).
+from tfgraph.compile.extras import function_dump  # noqa: E402,F401

@@ -1,4 +1,5 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
+from tfgraph import dtypes
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 # As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,
 # grad, numeric_grad, verify_grad, jacobian, hessian, consider_constant``; plus
@@ -35,7 +36,6 @@ square = _ELEMWISE["sqr"]
 
 def inv(a):
     """1.0 / a, in a float dtype (Theano's ``inv``: int8 and int16 give float32)."""
-    from tfgraph import dtypes
     a = as_tensor_variable(a)
     return _ELEMWISE["true_div"](1, cast(a, dtypes.upgrade_to_float(a.dtype)))
 softplus = nnet.softplus
@@ -139,3 +139,14 @@ from tfgraph.tensor.basic_extras import (  # noqa: E402,F401
     as_index_variable, as_int_none_variable, default, join_, make_slice, none_type_t,
     permute_row_elements, setdefault)
 from tfgraph.tensor import raw_random  # noqa: E402,F401
+from tfgraph.ops.shape import ARange, Alloc, Eye, Flatten, Join, Reshape  # noqa: E402,F401
+from tfgraph.random.op import PermuteRowElements  # noqa: E402,F401
+from tfgraph.tensor.basic_ops import (AllocEmpty, Default, ScalarFromTensor,  # noqa: E402,F401
+                                      TensorFromScalar, Tile, scalar_from_tensor,
+                                      tensor_from_scalar)
+from tfgraph.compile.ops import SpecifyShape, specify_shape  # noqa: E402,F401
+from tfgraph import scalar as scal  # noqa: E402,F401  (as Theano's tensor module names it)
+from tfgraph.tensor.sharedvar import tensor_constructor as _shared  # noqa: E402,F401
+from tfgraph.tensor import basic  # noqa: E402,F401  (theano.tensor.basic, as in Theano)
+from tfgraph.tensor.basic import (float16_atol, float16_rtol, float32_atol,  # noqa: E402,F401
+                                  float32_rtol, float64_atol, float64_rtol)

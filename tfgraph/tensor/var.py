@@ -1,5 +1,9 @@
-"""Operators and NumPy-like methods of symbolic tensors, as in Theano."""
+"""Operators and NumPy-like methods of symbolic tensors, as in Theano
+(``theano.tensor.var``: ``TensorVariable``, ``TensorConstant``)."""
+import tfgraph.tensor as T
+from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 from tfgraph.graph import TensorVariable
+from tfgraph.ops.base import AsTensorError  # noqa: F401
 from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.subtensor import getitem
 
@@ -29,9 +33,9 @@ for _symbol, _name in [("lt", "lt"), ("le", "le"), ("gt", "gt"), ("ge", "ge")]:
     setattr(TensorVariable, f"__{_symbol}__", _comparison(_name))
 
 
-def _T():
-    import tfgraph.tensor as T
-    return T
+def equal_slices(s1, s2):
+    """Whether slices ``s1`` and ``s2`` have the same start, stop and step."""
+    return s1.start == s2.start and s1.stop == s2.stop and s1.step == s2.step
 
 
 class _Methods:
@@ -53,82 +57,82 @@ class _Methods:
         return getitem(self, index)
 
     def __matmul__(self, other):
-        return _T().dot(self, other)
+        return T.dot(self, other)
 
     def __rmatmul__(self, other):
-        return _T().dot(other, self)
+        return T.dot(other, self)
 
-    shape = property(lambda self: _T().shape(self))
-    size = property(lambda self: _T().prod(self.shape))
-    T = property(lambda self: _T().transpose(self))
+    shape = property(lambda self: T.shape(self))
+    size = property(lambda self: T.prod(self.shape))
+    T = property(lambda self: T.transpose(self))
 
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.sum(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.prod(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _T().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
+        return T.mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
-        return _T().max(self, axis=axis, keepdims=keepdims)
+        return T.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
-        return _T().min(self, axis=axis, keepdims=keepdims)
+        return T.min(self, axis=axis, keepdims=keepdims)
 
     def argmax(self, axis=None, keepdims=False):
-        return _T().argmax(self, axis=axis, keepdims=keepdims)
+        return T.argmax(self, axis=axis, keepdims=keepdims)
 
     def argmin(self, axis=None, keepdims=False):
-        return _T().argmin(self, axis=axis, keepdims=keepdims)
+        return T.argmin(self, axis=axis, keepdims=keepdims)
 
     def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _T().var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return T.var(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _T().std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+        return T.std(self, axis=axis, ddof=ddof, keepdims=keepdims)
 
     def all(self, axis=None, keepdims=False):
-        return _T().all(self, axis=axis, keepdims=keepdims)
+        return T.all(self, axis=axis, keepdims=keepdims)
 
     def any(self, axis=None, keepdims=False):
-        return _T().any(self, axis=axis, keepdims=keepdims)
+        return T.any(self, axis=axis, keepdims=keepdims)
 
     def dot(self, other):
-        return _T().dot(self, other)
+        return T.dot(self, other)
 
     def reshape(self, shape, ndim=None):
-        return _T().reshape(self, shape, ndim=ndim)
+        return T.reshape(self, shape, ndim=ndim)
 
     def flatten(self, ndim=1):
-        return _T().flatten(self, ndim)
+        return T.flatten(self, ndim)
 
     def dimshuffle(self, *pattern):
-        return _T().dimshuffle(self, *pattern)
+        return T.dimshuffle(self, *pattern)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (list, tuple)):
             axes = axes[0]
-        return _T().transpose(self, axes or None)
+        return T.transpose(self, axes or None)
 
     def squeeze(self):
-        return _T().squeeze(self)
+        return T.squeeze(self)
 
     def astype(self, dtype):
-        return _T().cast(self, dtype)
+        return T.cast(self, dtype)
 
     def clip(self, a_min, a_max):
         return OPS["clip"](self, a_min, a_max)
 
     def round(self, mode="half_away_from_zero"):
-        return _T().round(self, mode)
+        return T.round(self, mode)
 
     def zeros_like(self, dtype=None):
-        return _T().zeros_like(self, dtype)
+        return T.zeros_like(self, dtype)
 
     def ones_like(self, dtype=None):
-        return _T().ones_like(self, dtype)
+        return T.ones_like(self, dtype)
 
     def copy(self, name=None):
         return OPS["add"](self, 0) if name is None else _named(OPS["add"](self, 0), name)
