@@ -45,9 +45,9 @@ IN_PROGRESS_NAMES = {
 
 
 def read_api(path=DATA):
-    """[(module, name, reason or '', origin or '')]; a module left out whole
-    is one entry with name ''; ``origin`` is the module a package's name
-    comes from."""
+    """[(module, name, reason or '', origin or '')]; each module is also an
+    entry with name '' (and a reason if it is left out whole); ``origin`` is
+    the module a package's name comes from."""
     entries, module = [], None
     with open(path) as data:
         for line in data:
@@ -57,8 +57,7 @@ def read_api(path=DATA):
             if line.startswith("["):
                 header, _, reason = line.partition(" -- ")
                 module = header.strip()[1:-1]
-                if reason:
-                    entries.append((module, "", reason.strip(), ""))
+                entries.append((module, "", reason.strip(), ""))
                 continue
             name, _, reason = line.partition(" -- ")
             name, _, origin = name.partition(" @ ")
@@ -101,7 +100,12 @@ def classify(entries, words):
         for needed in (module, origin):
             if needed and needed not in modules:
                 modules[needed] = None if (reason and not name) else tfgraph_module(needed)
-        found = modules[module] is not None and name and hasattr(modules[module], name)
+        if not name:   # the module itself
+            status = "left out" if reason else "present" if modules[module] else \
+                "in progress" if _in_progress_module(module, "") else "missing"
+            rows.append((module, name, status, reason))
+            continue
+        found = modules[module] is not None and hasattr(modules[module], name)
         if found:
             status = "tested" if name in words else "present"
             source = modules.get(origin)
@@ -121,13 +125,13 @@ def classify(entries, words):
 
 def summary(rows):
     counts = collections.Counter(status for _, name, status, _ in rows if name)
-    modules = {module for module, _, _, _ in rows}
-    left_out_modules = {module for module, name, status, _ in rows if not name}
+    modules = collections.Counter(status for _, name, status, _ in rows if not name)
     names = sum(counts.values())
     wanted = names - counts["left out"]
     covered = counts["tested"] + counts["present"]
-    return (f"Theano 1.0 API coverage: {len(modules)} modules ({len(left_out_modules)} left out "
-            f"whole); {names} names in the others, {counts['left out']} left out on purpose; "
+    return (f"Theano 1.0 API coverage: {sum(modules.values())} modules ({modules['left out']} "
+            f"left out whole, {modules['missing']} missing); {names} names in the others, "
+            f"{counts['left out']} left out on purpose; "
             f"of the other {wanted}: {covered} present ({covered * 100 // max(wanted, 1)}%), "
             f"{counts['tested']} of them tested, {counts['missing']} missing, "
             f"{counts['differs']} differing from their package's, "
@@ -137,7 +141,8 @@ def summary(rows):
 def module_summaries(rows):
     per = collections.defaultdict(collections.Counter)
     for module, name, status, _ in rows:
-        per[module]["left out whole" if not name else status] += 1
+        if name or status != "present":
+            per[module]["module " + status if not name else status] += 1
     lines = []
     for module, counts in per.items():
         parts = ", ".join(f"{n} {s}" for s, n in counts.items())

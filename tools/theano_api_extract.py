@@ -49,7 +49,7 @@ MODULE_REASONS = [
                                  "TensorFlow's MatMul takes their place"),
     ("theano.compile.profiling", "Theano's profiler: TensorFlow's profiler (TensorBoard) "
                                  "profiles tfgraph's graphs"),
-    ("theano.compile.sandbox", "an empty package"),
+    ("theano.compile.sandbox", "an empty package of Theano's"),
     ("theano.d3viz", "Theano's interactive HTML view of a compiled graph: tfgraph's graphs "
                      "are shown by TensorBoard (tfgraph.tensorboard.write_graph)"),
     ("theano.typed_list", "typed lists of variables as variables: tfgraph has no list-valued "
@@ -67,7 +67,7 @@ MODULE_REASONS = [
     ("theano.misc.elemwise_time_test", _SCRIPT), ("theano.misc.gh_api", _SCRIPT),
     ("theano.misc.doubleop", "the example op of Theano's documentation on writing ops"),
     ("theano.sandbox.minimal", "the example op of Theano's documentation on writing ops"),
-    ("theano.sparse.sandbox.test_sp", "a test module"),
+    ("theano.sparse.sandbox.test_sp", "a module of Theano's own tests"),
     ("theano.tensor.io", "memory-mapped loading (LoadFromDisk) and MPI send/receive ops: "
                          "tf.data and tf.distribute serve tfgraph's programs"),
     ("theano.tensor.fourier", "Theano's deprecated NumPy-backed FFT op: theano.tensor.fft "
@@ -148,11 +148,11 @@ SPECIFIC = {
     "fill_diagonal_": "an op instance kept for unpickling",
     "fill_diagonal_offset_": "an op instance kept for unpickling",
     "numpy_diagonal_return_view": "a NumPy feature probe",
-    "check_equal_numpy": "a test helper",
+    "check_equal_numpy": "a helper of Theano's own tests",
     "constant_cache": "a constant-folding cache of Theano's graph",
     "alloc_validate_shape": "an internal of Alloc",
     "get_scalar_constant_value_elemwises": "an internal of get_scalar_constant_value",
-    "values_eq_approx_always_true": "DebugMode internal",
+    "values_eq_approx_always_true": "an internal of Theano's DebugMode",
     "min_informative_str": "a printing helper of Theano's DebugMode",
     "TensorConstantSignature": "a constant-merging internal",
     "constructor": "a decorator for Theano's documentation",
@@ -172,7 +172,7 @@ SPECIFIC = {
     "Container": "Theano's function storage internals",
     "FunctionGraph": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "FunctionMaker": "Theano's function storage internals",
-    "OpenMPOp": "Theano's C ops",
+    "OpenMPOp": "Theano's ops with OpenMP C code: tfgraph generates no C code",
     "toolbox": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "InconsistencyError": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "object2": "Python 2 compatibility",
@@ -184,7 +184,7 @@ SPECIFIC = {
     "theano_logger": "Theano's logging setup",
     "predefined_linkers": "Theano's linkers (TensorFlow runs the graph)",
     "predefined_optimizers": "Theano's optimizers (TensorFlow optimises the graph)",
-    "gen_conv_code_unroll_batch_kern": "C code generation",
+    "gen_conv_code_unroll_batch_kern": "C code generation: tfgraph generates no C code",
     "CpuContiguous": "a memory-layout op: TensorFlow tensors are always contiguous",
     "cpu_contiguous": "a memory-layout op: TensorFlow tensors are always contiguous",
 }
