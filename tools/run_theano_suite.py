@@ -85,17 +85,21 @@ def run_file(sdist, name, timeout=TEST_TIMEOUT, file_timeout=FILE_TIMEOUT):
                    THEANO_SUITE_TIMEOUT=str(timeout))
         command = pytest_command(sdist, ["-p", "tools.theano_suite_plugin", "-q", "--tb=no",
                                          os.path.join(sdist, "theano", name)])
-        start, killed = time.monotonic(), False
+        start, killed, output = time.monotonic(), False, ""
         try:
-            subprocess.run(command, cwd=scratch, env=env, timeout=file_timeout,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            output = subprocess.run(command, cwd=scratch, env=env, timeout=file_timeout,
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                    text=True).stdout
         except subprocess.TimeoutExpired:
             killed = True
         records = []
         if os.path.exists(report):
             with open(report) as lines:
                 records = [json.loads(line) for line in lines]
-    return summarise(name, records, round(time.monotonic() - start), killed, file_timeout)
+    row = summarise(name, records, round(time.monotonic() - start), killed, file_timeout)
+    # pytest's own last line ("3 passed, 1 failed in 9.1s"), which the counts must agree with.
+    row["pytest"] = ([line for line in output.strip().splitlines() if " in " in line] or [""])[-1]
+    return row
 
 
 def summarise(name, records, seconds, killed=False, file_timeout=FILE_TIMEOUT):
@@ -121,9 +125,10 @@ def summarise(name, records, seconds, killed=False, file_timeout=FILE_TIMEOUT):
 def normalise(cause):
     """The exception's type and first line, numbers and addresses replaced."""
     first = (cause or "?").strip().splitlines()[0] if (cause or "").strip() else "?"
+    first = re.sub(r"^[\w.]+\.(\w+:)", r"\1", first)   # the exception's class, unqualified
     first = re.sub(r"0x[0-9a-fA-F]+", "0x?", first)
     first = re.sub(r"/\S*/(tfgraph|theano)/", r"\1/", first)
-    first = re.sub(r"(?<![A-Za-z_])\d+(\.\d+)?(e[-+]?\d+)?", "N", first)
+    first = re.sub(r"(?<![\w.])\d+(\.\d+)?(e[-+]?\d+)?(?!\w)", "N", first)
     return first[:200]
 
 
