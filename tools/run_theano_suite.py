@@ -170,9 +170,13 @@ def main(argv=None):
     if unknown:
         parser.error(f"not among the suite's files: {unknown}; they are: {FILES}")
     sdist = find_sdist(options.sdist)
+
+    def run(name):
+        row = run_file(sdist, name, options.timeout)
+        print(f"{name}: {row['pytest'] or row['note']}", file=sys.stderr, flush=True)
+        return row
     with concurrent.futures.ThreadPoolExecutor(options.jobs) as pool:
-        rows = list(pool.map(lambda name: run_file(sdist, name, options.timeout),
-                             options.files))
+        rows = list(pool.map(run, options.files))
     grouped = causes(rows)
     if options.json:
         json.dump({"sdist": sdist, "files": rows,

@@ -4,26 +4,20 @@ conversions (tfgraph's scalars are 0-d tensors, so both are identities),
 ``Default``, the deprecated ``Tile`` op and ``AllocEmpty``. Each has its
 type rule and its lowering side by side."""
 from tfgraph import dtypes
+from tfgraph.compile.ops import ViewOp
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph._tf import tf
 
 
-class _ScalarIdentity(Op):
+class _ScalarIdentity(ViewOp):
     """A 0-d variable, as a scalar or as a tensor: the same value."""
-    __props__ = ()
 
     def make_node(self, x):
         x = as_tensor_variable(x)
         if x.ndim != 0:
             raise TypeError(f"{type(self).__name__} takes a scalar, got {x} ({x.type})")
-        return Apply(self, [x], [TensorType(x.dtype, ())])
-
-    def lower(self, node, inputs, ctx):
-        return [tf.identity(inputs[0])]
-
-    def __str__(self):
-        return type(self).__name__
+        return super().make_node(x)
 
 
 class TensorFromScalar(_ScalarIdentity):

@@ -27,6 +27,13 @@ def _along(x, axis, transform):
     return tf.transpose(transform(tf.transpose(x, order)), order)
 
 
+def _lengths(s, op):
+    s = as_tensor_variable(s)
+    if not dtypes.is_discrete(s.dtype):
+        raise TypeError(f"{op}: length of the transformed axis must be of type integer")
+    return s
+
+
 class RFFTOp(Op):
     """The n-dimensional FFT of each real input of a batch (first axis), over
     the lengths ``s`` of its other axes: (m, ..., n//2+1, 2)."""
@@ -37,9 +44,7 @@ class RFFTOp(Op):
         if a.ndim < 2:
             raise TypeError("RFFTOp: input must have dimension > 2, with first dimension "
                             "batches")
-        s = as_tensor_variable(a.shape[1:] if s is None else s)
-        if not dtypes.is_discrete(s.dtype):
-            raise TypeError("RFFTOp: length of the transformed axis must be of type integer")
+        s = _lengths(a.shape[1:] if s is None else s, "RFFTOp")
         return Apply(self, [a, s], [TensorType(a.dtype, (False,) * (a.ndim + 1))])
 
     def lower(self, node, inputs, ctx):
@@ -65,9 +70,7 @@ class IRFFTOp(Op):
         if s is None:
             s = a.shape[1:-1]
             s = set_subtensor(s[-1], (s[-1] - 1) * 2)
-        s = as_tensor_variable(s)
-        if not dtypes.is_discrete(s.dtype):
-            raise TypeError("IRFFTOp: length of the transformed axis must be of type integer")
+        s = _lengths(s, "IRFFTOp")
         return Apply(self, [a, s], [TensorType(a.dtype, (False,) * (a.ndim - 1))])
 
     def lower(self, node, inputs, ctx):
