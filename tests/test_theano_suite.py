@@ -163,14 +163,16 @@ def test_the_runner_on_two_files_of_the_real_sdist(capsys):
         row["failed"] + row["errors"] for row in report["files"])
 
 
-def test_main_prints_the_table_and_causes(capsys, monkeypatch):
+def test_main_prints_the_table_causes_and_progress(capsys, monkeypatch):
     row = suite.summarise("tensor/tests/test_a.py", [
         {"test": "a::x", "outcome": "failed", "cause": "KeyError: 'no value for input 1'"},
         {"test": "a::y", "outcome": "failed", "cause": "KeyError: 'no value for input 2'"},
         {"test": "a::z", "outcome": "passed", "cause": ""}], seconds=5)
+    row["pytest"] = "2 failed, 1 passed in 5.0s"
     monkeypatch.setattr(suite, "find_sdist", lambda path: "/sdist")
     monkeypatch.setattr(suite, "run_file", lambda sdist, name, timeout: row)
     suite.main(["--files", "tensor/tests/test_basic.py"])
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert "tensor/tests/test_a.py" in out and "total" in out
     assert "     2  KeyError: 'no value for input N'" in out   # one cause, normalised
+    assert err == "tensor/tests/test_basic.py: 2 failed, 1 passed in 5.0s\n"   # progress
