@@ -152,3 +152,22 @@ def test_theano_flags_at_start_up_and_unknown_ones_warned():
     assert result.returncode != 0
     assert "Invalid value ('sometimes') for configuration variable " \
            "'compute_test_value_opt'" in result.stderr
+
+
+def test_docs_give_each_option_that_changes_nothing_one_reason():
+    """docs/legacy.md groups the options that change nothing on TensorFlow,
+    one reason per group: every option is effective or in exactly one group."""
+    import fnmatch
+    import re
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    with open(os.path.join(root, "docs", "legacy.md")) as docs:
+        text = docs.read().split("## Configuration options")[1].split("\n## ")[0]
+    groups = [re.findall(r"`([^`]+)`", row.split("|")[1]) for row in text.splitlines()
+              if row.startswith("| `")]
+    assert len(groups) >= 8
+    for name in REGISTRY:
+        matches = [g for g in groups if any(fnmatch.fnmatchcase(name, p) for p in g)]
+        if name in configdefaults.EFFECTIVE:
+            assert not matches, name
+        else:
+            assert len(matches) == 1, (name, matches)
