@@ -79,7 +79,7 @@ def check_xla(value):
         return value.lower() in ("1", "true", "yes", "on")
     if isinstance(value, bool):
         return value
-    raise ValueError("expected true, false or auto")
+    raise ValueError("expected a boolean (true or false) or auto")
 
 
 def refuse_removed(option, instead):

@@ -7,11 +7,12 @@ import importlib
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph.ops.rebroadcast import Rebroadcast  # noqa: F401
 from tfgraph.ops.shape import Shape
 from tfgraph._tf import tf
 
-shape = Shape()
+shape = pickle_by_name(Shape(), __name__, "shape")
 # Theano's list of types whose variables scan may stack; tfgraph's scan takes tensors.
 expandable_types = ()
 
@@ -89,7 +90,8 @@ class DeepCopyOp(ViewOp):
     another's memory; tfgraph's outputs never alias."""
 
 
-view_op, deep_copy_op = ViewOp(), DeepCopyOp()
+view_op = pickle_by_name(ViewOp(), __name__, "view_op")
+deep_copy_op = pickle_by_name(DeepCopyOp(), __name__, "deep_copy_op")
 
 
 class Shape_i(Op):
@@ -154,4 +156,4 @@ class SpecifyShape(Op):
             return [tf.identity(inputs[0])]
 
 
-specify_shape = SpecifyShape()
+specify_shape = pickle_by_name(SpecifyShape(), __name__, "specify_shape")

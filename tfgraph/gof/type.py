@@ -2,6 +2,7 @@
 (``Type`` here, as tfgraph's only type of values that graphs compute);
 ``Generic`` holds any Python object, for ops that take one as a parameter."""
 from tfgraph.graph import TensorType, Variable
+from tfgraph.persist import pickle_by_name
 
 Type = PureType = TensorType
 
@@ -40,4 +41,4 @@ class Generic(SingletonType):
         return "generic"
 
 
-generic = Generic()
+generic = pickle_by_name(Generic(), __name__, "generic")

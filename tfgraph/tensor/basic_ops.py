@@ -7,6 +7,7 @@ from tfgraph import dtypes
 from tfgraph.compile.ops import ViewOp
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph._tf import tf
 
 
@@ -28,7 +29,8 @@ class ScalarFromTensor(_ScalarIdentity):
     """Theano's 0-d tensor -> scalar."""
 
 
-tensor_from_scalar, scalar_from_tensor = TensorFromScalar(), ScalarFromTensor()
+tensor_from_scalar = pickle_by_name(TensorFromScalar(), __name__, "tensor_from_scalar")
+scalar_from_tensor = pickle_by_name(ScalarFromTensor(), __name__, "scalar_from_tensor")
 
 
 class Default(Op):

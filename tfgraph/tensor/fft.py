@@ -5,6 +5,7 @@ gradients."""
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph.tensor import set_subtensor, sqrt
 from tfgraph._tf import tf
 
@@ -83,7 +84,8 @@ class IRFFTOp(Op):
         return [tf.cast(out * tf.cast(tf.reduce_prod(s), out.dtype), node.outputs[0].dtype)]
 
 
-rfft_op, irfft_op = RFFTOp(), IRFFTOp()
+rfft_op = pickle_by_name(RFFTOp(), __name__, "rfft_op")
+irfft_op = pickle_by_name(IRFFTOp(), __name__, "irfft_op")
 
 
 def _unitary(norm):

@@ -6,6 +6,7 @@ the few that change results, as Theano's stabilisations)."""
 from tfgraph.compile.ops import Shape_i, shape_i  # noqa: F401
 from tfgraph.ops.shape import MakeVector
 from tfgraph.ops.structure import Assert
+from tfgraph.persist import pickle_by_name
 
-make_vector = MakeVector()
-assert_op = assert_ = Assert()
+make_vector = pickle_by_name(MakeVector(), __name__, "make_vector")
+assert_op = assert_ = pickle_by_name(Assert(), __name__, "assert_op")

@@ -4,6 +4,7 @@ matrix with chosen blocks of vectors (as in hierarchical softmax layers):
 (which give the gradients)."""
 from tfgraph.graph import Apply, Op
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.persist import pickle_by_name
 from tfgraph.tensor import dimshuffle
 from tfgraph._tf import tf
 
@@ -63,8 +64,12 @@ class SparseBlockOuter(Op):
                                          cast_tensor(alpha, dtype) * outer)]
 
 
-sparse_block_gemv, sparse_block_outer = SparseBlockGemv(False), SparseBlockOuter(False)
-sparse_block_gemv_inplace, sparse_block_outer_inplace = SparseBlockGemv(True), SparseBlockOuter(True)
+sparse_block_gemv = pickle_by_name(SparseBlockGemv(False), __name__, "sparse_block_gemv")
+sparse_block_outer = pickle_by_name(SparseBlockOuter(False), __name__, "sparse_block_outer")
+sparse_block_gemv_inplace = pickle_by_name(SparseBlockGemv(True), __name__,
+                                           "sparse_block_gemv_inplace")
+sparse_block_outer_inplace = pickle_by_name(SparseBlockOuter(True), __name__,
+                                            "sparse_block_outer_inplace")
 
 
 def sparse_block_dot(W, h, inputIdx, b, outputIdx):

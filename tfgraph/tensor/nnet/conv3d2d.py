@@ -6,6 +6,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from tfgraph.graph import Apply, Op
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.persist import pickle_by_name
 from tfgraph.tensor import dimshuffle, zeros_like
 from tfgraph.tensor.nnet.abstract_conv import conv3d as abstract_conv3d
 
@@ -73,8 +74,9 @@ class IncDiagonalSubtensor(Op):
         return [gy, None, None, diagonal_subtensor(gy, i0, i1)]
 
 
-diagonal_subtensor = DiagonalSubtensor(False)
-inc_diagonal_subtensor = IncDiagonalSubtensor(False)
+diagonal_subtensor = pickle_by_name(DiagonalSubtensor(False), __name__, "diagonal_subtensor")
+inc_diagonal_subtensor = pickle_by_name(IncDiagonalSubtensor(False), __name__,
+                                        "inc_diagonal_subtensor")
 
 _PADDING = {"valid": lambda k: 0, "full": lambda k: k - 1, "half": lambda k: k // 2}
 

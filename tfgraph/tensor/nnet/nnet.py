@@ -5,6 +5,7 @@ themselves come from TensorFlow's tape."""
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
+from tfgraph.persist import pickle_by_name
 from tfgraph._tf import tf
 from tfgraph.tensor.nnet import (  # noqa: F401
     binary_crossentropy, categorical_crossentropy, confusion_matrix,
@@ -36,7 +37,7 @@ class SoftmaxGrad(Op):
         return [(dy - tf.reduce_sum(dy * sm, axis=1, keepdims=True)) * sm]
 
 
-softmax_grad = SoftmaxGrad()
+softmax_grad = pickle_by_name(SoftmaxGrad(), __name__, "softmax_grad")
 
 
 class CrossentropySoftmax1HotWithBiasDx(Op):
@@ -59,7 +60,8 @@ class CrossentropySoftmax1HotWithBiasDx(Op):
         return [cast_tensor(dy, dtype)[:, None] * (cast_tensor(sm, dtype) - onehot)]
 
 
-crossentropy_softmax_1hot_with_bias_dx = CrossentropySoftmax1HotWithBiasDx()
+crossentropy_softmax_1hot_with_bias_dx = pickle_by_name(
+    CrossentropySoftmax1HotWithBiasDx(), __name__, "crossentropy_softmax_1hot_with_bias_dx")
 
 
 class CrossentropyCategorical1HotGrad(Op):
@@ -79,4 +81,5 @@ class CrossentropyCategorical1HotGrad(Op):
         return [onehot * (-cast_tensor(g_y, dtype) / picked)[:, None]]
 
 
-crossentropy_categorical_1hot_grad = CrossentropyCategorical1HotGrad()
+crossentropy_categorical_1hot_grad = pickle_by_name(
+    CrossentropyCategorical1HotGrad(), __name__, "crossentropy_categorical_1hot_grad")
