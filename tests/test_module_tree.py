@@ -340,3 +340,28 @@ def test_compat_and_sandbox_compatibility_modules(theano_alias):
         warnings.simplefilter("always")
         importlib.reload(importlib.import_module("tfgraph.sandbox.solve"))
     assert any("tensor.slinalg.solve" in str(w.message) for w in caught)
+
+
+def test_function_maker_shows_the_compiled_graph():
+    """theano/compile/function_module.py: ``f.maker.fgraph`` is the graph the
+    function computes, from its inputs and the shared variables it reads."""
+    x = T.dmatrix("x")
+    w = theano.shared(np.ones(2), "w")
+    f = theano.function([x], (x * w).sum(), updates=[(w, w * 2)])
+    fgraph = f.maker.fgraph
+    assert fgraph.inputs == [x, w] and f.maker.outputs == f.outputs
+    assert len(fgraph.outputs) == 2                           # the output, then w's update
+    assert [str(n.op) for n in fgraph.toposort()].count(str(T.mul(x, w).owner.op)) == 2
+    assert isinstance(f.maker, theano.compile.function_module.FunctionMaker)
+
+
+def test_as_op_takes_single_types():
+    """theano/compile/ops.py: as_op(dmatrix, dvector) as as_op([dmatrix], [dvector])."""
+    from tfgraph.compile.ops import as_op
+
+    @as_op(T.dmatrix, T.dvector)
+    def cumulative(a):
+        return np.cumprod(a)
+    x = T.dmatrix()
+    np.testing.assert_array_equal(theano.function([x], cumulative(x))([[1.5, 5], [2, 2]]),
+                                  [1.5, 7.5, 15.0, 30.0])

@@ -12,6 +12,7 @@ tfgraph does, and why the others change nothing: docs/legacy.md.
 import os
 import platform
 import re
+import struct
 import sys
 
 from tfgraph.configparser import (AddConfigVar, BoolParam, Computed, ConfigParam, EnumStr,
@@ -149,6 +150,16 @@ CHECKS = {
 }
 
 
+def local_bitwidth():
+    """64 on a 64-bit machine, 32 on a 32-bit one (the size of a pointer)."""
+    return struct.calcsize("P") * 8
+
+
+def python_int_bitwidth():
+    """The width of a C long, Python 2's int (Theano's tests read it)."""
+    return struct.calcsize("l") * 8
+
+
 def _cache_root():
     return os.path.join(os.path.expanduser("~"), ".theano")
 
@@ -157,7 +168,7 @@ def _compiledir():
     name = config.compiledir_format % {
         "short_platform": platform.platform(), "processor": platform.processor(),
         "python_version": platform.python_version(),
-        "python_bitwidth": 64 if sys.maxsize > 2 ** 32 else 32}
+        "python_bitwidth": local_bitwidth()}
     return os.path.join(config.base_compiledir, re.sub(r"[()\s,]+", "_", name))
 
 

@@ -19,4 +19,5 @@ from tfgraph.compile.extras import (FAST_COMPILE, FAST_RUN, MonitorMode, Out,  #
 from tfgraph.compile.pfunc import pfunc, rebuild_collect_shared  # noqa: F401,E402
 from tfgraph.shared import shared, shared_constructor  # noqa: F401,E402
 from tfgraph.compile.mode import AddFeatureOptimizer  # noqa: F401,E402
+from tfgraph.compile import function_module  # noqa: F401,E402  (gives Function its ``maker``)
 from tfgraph.config import config  # noqa: F401,E402

@@ -21,7 +21,8 @@ def as_op(itypes, otypes, infer_shape=None):
     """Decorator making ``fn(*arrays) -> array or list of arrays`` an op with
     input types ``itypes`` and output types ``otypes`` (e.g. ``T.dmatrix``),
     run through ``perform`` (see tfgraph.python_op: no XLA, no GPU)."""
-    itypes, otypes = [_as_type(t) for t in itypes], [_as_type(t) for t in otypes]
+    itypes, otypes = ([_as_type(t) for t in (types if isinstance(types, (list, tuple))
+                                             else [types])] for types in (itypes, otypes))
 
     def decorate(fn):
         return FromFunctionOp(fn, itypes, otypes, infer_shape)

@@ -1,4 +1,6 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
+import numpy as np  # noqa: F401  (Theano's namespace has it: ``from theano.tensor import *`` gives np)
+
 from tfgraph import dtypes
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 # As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,

@@ -67,3 +67,5 @@ class EigvalshGrad(TapeGradient):
 
     def forward_op(self):
         return Eigvalsh(self.lower_triangle)
+
+imported_scipy = True   # Theano's flag of SciPy having imported: tfgraph requires SciPy
