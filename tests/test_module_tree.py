@@ -365,3 +365,25 @@ def test_as_op_takes_single_types():
     x = T.dmatrix()
     np.testing.assert_array_equal(theano.function([x], cumulative(x))([[1.5, 5], [2, 2]]),
                                   [1.5, 7.5, 15.0, 30.0])
+
+
+def test_pool_out_shape():
+    """theano/tensor/signal/pool.py: Pool.out_shape, ints or a symbolic shape."""
+    from tfgraph.tensor.signal.pool import Pool
+    assert Pool.out_shape((1, 1, 5, 5), (2, 2)) == [1, 1, 3, 3]
+    assert Pool.out_shape((1, 1, 5, 5), (2, 2), ignore_border=True) == [1, 1, 2, 2]
+    assert Pool.out_shape((5, 5), (3, 3), False, (1, 1)) == [3, 3]
+    assert Pool.out_shape((6, 6), (3, 3), True, (3, 3), (1, 1)) == [2, 2]
+    assert Pool.out_shape((4, 4, 4), (2, 2, 2), True, ndim=3) == [2, 2, 2]
+    with pytest.raises(TypeError, match="at least 2"):
+        Pool.out_shape((5,), (2, 2))
+    x = T.dtensor4()
+    shape = theano.function([x], T.stack(Pool.out_shape(x.shape, (2, 2))))(np.zeros((1, 2, 5, 4)))
+    assert list(shape) == [1, 2, 3, 2]
+
+
+def test_small_names_of_theano():
+    """theano._asarray, Generic.make_variable, gpuarray.pygpu (None without it)."""
+    assert theano._asarray([1], "float32").dtype == "float32"
+    assert theano.Generic().make_variable("g").type == theano.generic
+    assert theano.gpuarray.pygpu is None and theano.gpuarray.pygpu_activated is False

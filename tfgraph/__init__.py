@@ -35,3 +35,4 @@ from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa:
 from tfgraph.gof import (FunctionGraph, Generic, InconsistencyError, Type,  # noqa: E402,F401
                          generic)
 from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401
+from tfgraph.misc.safe_asarray import _asarray  # noqa: E402,F401  (theano._asarray)

@@ -24,6 +24,7 @@ class SingletonType:
     def __call__(self, name=None):
         return Variable(self, name=name)
 
+    make_variable = __call__   # Theano's name for it
 
 class Generic(SingletonType):
     """The type of a variable holding any Python object (Theano's
