@@ -386,4 +386,5 @@ def test_small_names_of_theano():
     """theano._asarray, Generic.make_variable, gpuarray.pygpu (None without it)."""
     assert theano._asarray([1], "float32").dtype == "float32"
     assert theano.Generic().make_variable("g").type == theano.generic
-    assert theano.gpuarray.pygpu is None and theano.gpuarray.pygpu_activated is False
+    from tfgraph import gpuarray
+    assert gpuarray.pygpu is None and gpuarray.pygpu_activated is False
