@@ -54,7 +54,8 @@ def test_config_mode_is_the_default(monkeypatch):
         f([-1.0])
     config.mode = "NanGuardMode"
     assert isinstance(theano.function([x], x).mode, NanGuardMode)
-    with pytest.raises(ValueError, match="mode must be one of"):
+    with pytest.raises(ValueError, match="Invalid value .'SLOW_RUN'. for configuration "
+                                         "variable 'mode'"):
         config.mode = "SLOW_RUN"
 
 

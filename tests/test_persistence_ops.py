@@ -124,7 +124,21 @@ EXAMPLES = {
     "Scan": lambda: _op_named(theano.scan(lambda v: v * 2, sequences=[T.dvector()])[0], "Scan"),
     "IfElse": lambda: _op_named(theano.ifelse.ifelse(T.iscalar(), T.dvector(), T.dvector()),
                                 "IfElse"),
+    # Op classes of Theano's modules, built with their parameters.
+    "Shape_i": lambda: tfgraph.compile.ops.Shape_i(1),
+    "_PoolGradient": lambda: _pool().MaxPoolGrad(True),
+    "MaxPoolGrad": lambda: _pool().MaxPoolGrad(True),
+    "AveragePoolGrad": lambda: _pool().AveragePoolGrad(True, "average_exc_pad"),
+    "DownsampleFactorMaxGradGrad": lambda: _pool().DownsampleFactorMaxGradGrad(False),
+    "Tile": lambda: T.basic.Tile(3),
+    "AllocEmpty": lambda: T.basic.AllocEmpty("float32"),
+    "MultinomialFromUniform": lambda: _multinomial().MultinomialFromUniform("auto"),
 }
+
+
+def _multinomial():
+    from tfgraph.sandbox import multinomial
+    return multinomial
 
 
 def _op_named(var, cls_name):

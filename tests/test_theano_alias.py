@@ -76,7 +76,7 @@ def test_alias_shares_module_objects(theano_alias):
     ("theano.sandbox.cuda.dnn", "GPU-only"),
     ("theano.gpuarray.basic_ops", "GPU-only"),
     ("theano.tensor.signal.downsample", "deprecated"),
-    ("theano.sandbox.neighbours", "deprecated"),
+    ("theano.tensor.nnet.Conv3D", "deprecated"),
     ("theano.no_such_module", "does not support it yet"),
 ])
 def test_missing_submodules_raise_import_error_saying_why(theano_alias, module, kind):

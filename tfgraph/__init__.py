@@ -33,8 +33,10 @@ from tfgraph.tensor import dot, get_scalar_constant_value  # noqa: E402,F401
 from tfgraph.updates import OrderedUpdates  # noqa: E402,F401
 from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa: E402,F401
                                     function_dump, predefined_modes)
-from tfgraph.gof import Type  # noqa: E402,F401
+from tfgraph.gof import (FunctionGraph, Generic, InconsistencyError, Type,  # noqa: E402,F401
+                         generic)
 from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401
+from tfgraph.misc.safe_asarray import _asarray  # noqa: E402,F401  (theano._asarray)
 
 
 def load_ipython_extension(ipython):

@@ -18,15 +18,15 @@ THEANO_FLAGS (an assignment to ``tfgraph.config`` still wins over all)::
 from absl import flags
 
 from tfgraph import distribute
-from tfgraph.config import FLOAT_DTYPES, MODES, OPTIONS, config
+from tfgraph.config import FLOAT_DTYPES, MODES, REGISTRY, config
 
 FLAGS = flags.FLAGS
 
 if "floatX" not in FLAGS:
-    flags.DEFINE_enum("floatX", None, list(FLOAT_DTYPES), OPTIONS["floatX"][2])
-    flags.DEFINE_string("device", None, OPTIONS["device"][2])
-    flags.DEFINE_enum("mode", None, list(MODES), OPTIONS["mode"][2])
-    flags.DEFINE_bool("xla", None, OPTIONS["xla"][2])
+    flags.DEFINE_enum("floatX", None, list(FLOAT_DTYPES), REGISTRY["floatX"].doc)
+    flags.DEFINE_string("device", None, REGISTRY["device"].doc)
+    flags.DEFINE_enum("mode", None, list(MODES), REGISTRY["mode"].doc)
+    flags.DEFINE_bool("xla", None, REGISTRY["xla"].doc)
     flags.DEFINE_string("mesh", None, "run functions on a mesh of devices, e.g. batch=4 or "
                         "batch=2,model=2 (the CPU is split into that many devices)")
     flags.DEFINE_string("mesh_layouts", "", "layouts on the mesh by variable name, e.g. "

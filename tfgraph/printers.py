@@ -241,6 +241,29 @@ def var_descriptor(obj, _prev_obs=None, _tag_generator=None):
     return f"{tag}={name}"
 
 
+def min_informative_str(obj, indent_level=0, _prev_obs=None, _tag_generator=None):
+    """``obj``'s graph as indented lines, each node tagged A., B., ...,
+    expanded only down to constants and named variables; a node met again
+    prints as its tag, <A>. Theano's short form for error messages."""
+    _prev_obs = {} if _prev_obs is None else _prev_obs
+    _tag_generator = _tag_generator or _Tags()
+    indent = " " * indent_level
+    if id(obj) in _prev_obs:
+        return f"{indent}<{_prev_obs[id(obj)]}>"
+    tag = _prev_obs[id(obj)] = _tag_generator.next()
+    if hasattr(obj, "__array__") and not hasattr(obj, "owner"):
+        name = "<ndarray>"
+    elif getattr(obj, "name", None) is not None:
+        name = obj.name
+    elif getattr(obj, "owner", None) is not None:
+        name = str(obj.owner.op) + "".join(
+            "\n" + min_informative_str(i, indent_level + 1, _prev_obs, _tag_generator)
+            for i in obj.owner.inputs)
+    else:
+        name = str(obj)
+    return f"{indent}{tag}. {name}"
+
+
 class _Tags:
     """A, B, ..., Z, AA, AB, ...: short tags for ``var_descriptor``."""
 

@@ -206,5 +206,6 @@ from tfgraph.ops.print_op import Print, _print_fn  # noqa: E402,F401
 from tfgraph.printers import (VALID_ASSOC, FunctionPrinter, IgnorePrinter,  # noqa: E402,F401
                               LeafPrinter, OperatorPrinter, PatternPrinter, PPrinter,
                               PrinterState, default_colorCodes, default_printer, hex_digest,
-                              leaf_printer, position_independent_str, pprint, pydot_imported,
-                              pydot_imported_msg, use_ascii, var_descriptor)
+                              greek, leaf_printer, min_informative_str,
+                              position_independent_str, pprint, pydot_imported,
+                              pydot_imported_msg, special, use_ascii, var_descriptor)

@@ -28,10 +28,6 @@ _OLD_CONV3D = "the old conv3d interface, removed in Theano 1.0; use theano.tenso
 _DEPRECATED = {
     "theano.tensor.signal.downsample":
         "absent from Theano 1.0; use theano.tensor.signal.pool.pool_2d",
-    "theano.sandbox.conv": "moved to theano.tensor.nnet.conv in Theano 0.6",
-    "theano.sandbox.neighbours": "moved to theano.tensor.nnet.neighbours",
-    "theano.sandbox.softsign": "moved to theano.tensor.nnet.softsign",
-    "theano.sandbox.linalg": "use theano.tensor.nlinalg and theano.tensor.slinalg",
     "theano.tensor.nnet.Conv3D": _OLD_CONV3D,
     "theano.tensor.nnet.ConvGrad3D": _OLD_CONV3D,
     "theano.tensor.nnet.ConvTransp3D": _OLD_CONV3D,

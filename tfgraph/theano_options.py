@@ -1,143 +1,149 @@
-"""Theano 1.0's configuration options that tfgraph accepts beside its own.
+"""Theano 1.0.5's configuration options, one row each, as its
+configdefaults.py registers them: (name, kind, default, allowed values, Theano's
+check, allow_override, in_c_key). Written by tools/theano_config_extract.py;
+tests/test_config_registry.py checks it against the sdist. tfgraph/configdefaults.py
+registers them."""
+from tfgraph.configparser import Computed
 
-Code of the Theano era reads and sets these (``theano.config.warn.
-subtensor_merge_bug = False``, ``if theano.config.compute_test_value !=
-'off'``, ``THEANO_FLAGS=optimizer=fast_compile,lib.cnmem=0.8``). Each has
-Theano 1.0's default (from its ``configdefaults.py``) and the values Theano
-allowed; ``EFFECTIVE`` are the ones that change what tfgraph does. The
-others are kept and returned, and change nothing: docs/legacy.md says why
-for each group.
-"""
-
-_BOOL = (True, False)
-
-
-def _warn_default(version):
-    """Theano's warn.* default: warn only about bugs fixed after version 0.9
-    (its default ``warn.ignore_bug_before``)."""
-    return tuple(int(p) for p in version.split(".")) > (0, 9)
-
-
-# name -> (Theano 1.0's default, allowed values or None for any)
-OPTIONS = {
-    # Meaningful in tfgraph (see EFFECTIVE).
-    "compute_test_value": ("off", ("off", "ignore", "warn", "raise", "pdb")),
-    "on_unused_input": ("raise", ("raise", "warn", "ignore")),
-    # Accepted, no effect: graph building, optimisation and code generation.
-    "exception_verbosity": ("low", ("low", "high")),
-    "optimizer": ("o4", ("o4", "o3", "o2", "o1", "unsafe", "fast_run", "fast_compile",
-                         "merge", "None")),
-    "optimizer_excluding": ("", None),
-    "optimizer_including": ("", None),
-    "optimizer_requiring": ("", None),
-    "optimizer_verbose": (False, _BOOL),
-    "on_opt_error": ("warn", ("warn", "raise", "pdb", "ignore")),
-    "linker": ("cvm", ("cvm", "c|py", "py", "c", "c|py_nogc", "vm", "vm_nogc", "cvm_nogc")),
-    "allow_gc": (True, _BOOL),
-    "profile": (False, _BOOL),
-    "profile_optimizer": (False, _BOOL),
-    "profile_memory": (False, _BOOL),
-    "cast_policy": ("custom", ("custom", "numpy+floatX")),
-    "int_division": ("int", ("int", "raise", "floatX")),
-    "deterministic": ("default", ("default", "more")),
-    "warn_float64": ("ignore", ("ignore", "warn", "raise", "pdb")),
-    "print_test_value": (False, _BOOL),
-    "check_input": (True, _BOOL),
-    "on_shape_error": ("warn", ("warn", "raise")),
-    "traceback.limit": (8, None),
-    "nocleanup": (False, _BOOL),
-    "openmp": (False, _BOOL),
-    "openmp_elemwise_minsize": (200000, None),
-    "cxx": ("", None),
-    "gcc.cxxflags": ("", None),
-    "blas.ldflags": ("", None),
-    "blas.check_openmp": (True, _BOOL),
-    "compiledir": ("", None),
-    "base_compiledir": ("", None),
-    "cmodule.warn_no_version": (False, _BOOL),
-    "cmodule.compilation_warning": (False, _BOOL),
-    "numpy.seterr_all": ("ignore", ("ignore", "warn", "raise", "call", "print", "log", "None")),
-    "tensor.cmp_sloppy": (0, None),
-    "unpickle_function": (True, _BOOL),
-    "reoptimize_unpickled_function": (False, _BOOL),
-    "pickle_test_value": (True, _BOOL),
-    "vm.lazy": (None, None),
-    "scan.allow_gc": (False, _BOOL),
-    "scan.allow_output_prealloc": (True, _BOOL),
-    "scan.debug": (False, _BOOL),
-    "NanGuardMode.nan_is_error": (True, _BOOL),
-    "NanGuardMode.inf_is_error": (True, _BOOL),
-    "NanGuardMode.big_is_error": (True, _BOOL),
-    "NanGuardMode.action": ("raise", ("raise", "warn", "pdb")),
-    "DebugMode.patience": (10, None),
-    "DebugMode.check_c": (True, _BOOL),
-    "DebugMode.check_py": (True, _BOOL),
-    "DebugMode.check_finite": (True, _BOOL),
-    "DebugMode.check_strides": (0, None),
-    "profiling.n_apply": (20, None),
-    "profiling.n_ops": (20, None),
-    "profiling.destination": ("stderr", None),
-    # Accepted, no effect: Theano's GPU back-ends (tfgraph: config.device).
-    "init_gpu_device": ("", None),
-    "force_device": (False, _BOOL),
-    "print_active_device": (True, _BOOL),
-    "contexts": ("", None),
-    "gpuarray.sync": (False, _BOOL),
-    "gpuarray.preallocate": (0.0, None),
-    "gpuarray.sched": ("default", ("default", "multi", "single")),
-    "gpuarray.single_stream": (True, _BOOL),
-    "gpuarray.cache_path": ("", None),
-    "cuda.root": ("", None),
-    "cuda.include_path": ("", None),
-    "dnn.enabled": ("auto", ("auto", "True", "False", "no_check")),
-    "dnn.conv.algo_fwd": ("small", None),
-    "dnn.conv.algo_bwd_data": ("none", None),
-    "dnn.conv.algo_bwd_filter": ("none", None),
-    "dnn.conv.precision": ("as_input_f32", None),
-    "dnn.conv.workmem": ("", None),
-    "dnn.conv.workmem_bwd": ("", None),
-    "dnn.base_path": ("", None),
-    "dnn.include_path": ("", None),
-    "dnn.library_path": ("", None),
-    "dnn.bin_path": ("", None),
-    "magma.enabled": (False, _BOOL),
-    "lib.amdlibm": (False, _BOOL),
-    # Theano 0.8/0.9's CUDA memory pool, still set by many scripts.
-    "lib.cnmem": (0.0, None),
-    "warn.ignore_bug_before": ("0.9", None),
-    # abstract_conv.assert_shape checks shapes only when this is set, as in Theano.
-    "conv.assert_shape": (False, _BOOL),
-}
-for _name, _version in [("argmax_pushdown_bug", "0.3"), ("gpusum_01_011_0111_bug", "0.3"),
-                        ("sum_sum_bug", "0.3"), ("sum_div_dimshuffle_bug", "0.3"),
-                        ("subtensor_merge_bug", "0.5"), ("gpu_set_subtensor1", "0.6"),
-                        ("signal_conv2d_interface", "0.7"), ("inc_set_subtensor1", "0.7"),
-                        ("reduce_join", "0.7"),
-                        ("round", "0.9"), ("inc_subtensor1_opt", "0.10"),
-                        ("identify_1pexp_bug", "0.4.1")]:
-    OPTIONS[f"warn.{_name}"] = (_warn_default(_version), _BOOL)
-OPTIONS["warn.vm_gc_bug"] = (False, _BOOL)
-
-# The options that change what tfgraph does (the rest are accepted and kept).
-EFFECTIVE = ("compute_test_value", "on_unused_input", "conv.assert_shape")
-
-SECTIONS = frozenset(name.rsplit(".", 1)[0] for name in OPTIONS if "." in name) | frozenset(
-    ".".join(name.split(".")[:i]) for name in OPTIONS for i in range(1, name.count(".")))
-
-
-def check(name, value):
-    """``value`` converted to the option's kind, or ValueError naming the option."""
-    default, allowed = OPTIONS[name]
-    if isinstance(default, bool) and isinstance(value, str):
-        lowered = value.lower()
-        if lowered in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            value = lowered in ("1", "true", "yes", "on")
-    elif isinstance(default, (int, float)) and not isinstance(default, bool) \
-            and isinstance(value, str):
-        try:
-            value = type(default)(value)
-        except ValueError:
-            raise ValueError(f"config.{name} must be a number, got {value!r}") from None
-    if allowed is not None and value not in allowed:
-        raise ValueError(f"config.{name} must be one of {allowed}, got {value!r}")
-    return value
+OPTIONS = (
+    ('floatX', 'enum', 'float64', ('float64', 'float32', 'float16'), 'floatX_convert', True, True),
+    ('warn_float64', 'enum', 'ignore', ('ignore', 'warn', 'raise', 'pdb'), None, True, False),
+    ('pickle_test_value', 'bool', True, None, None, True, False),
+    ('cast_policy', 'enum', 'custom', ('custom', 'numpy+floatX'), None, True, True),
+    ('int_division', 'enum', 'int', ('int', 'raise', 'floatX'), None, True, False),
+    ('deterministic', 'enum', 'default', ('default', 'more'), None, True, False),
+    ('device', 'device', 'cpu', None, None, False, False),
+    ('init_gpu_device', 'device', '', None, None, False, False),
+    ('force_device', 'bool', False, None, None, False, False),
+    ('conv.assert_shape', 'bool', False, None, None, True, False),
+    ('print_global_stats', 'bool', False, None, None, True, False),
+    ('contexts', 'contexts', '', None, None, True, False),
+    ('print_active_device', 'bool', True, None, None, False, False),
+    ('gpuarray.sync', 'any', False, None, 'deprecated_gpuarray_sync', False, False),
+    ('gpuarray.preallocate', 'float', 0, None, None, False, False),
+    ('gpuarray.sched', 'enum', 'default', ('default', 'multi', 'single'), None, True, True),
+    ('gpuarray.single_stream', 'bool', True, None, None, True, False),
+    ('cuda.root', 'str', Computed('get_cuda_root'), None, None, True, False),
+    ('cuda.include_path', 'str', Computed('default_cuda_include'), None, None, True, False),
+    ('dnn.conv.workmem', 'any', '', None, 'safe_no_dnn_workmem', False, False),
+    ('dnn.conv.workmem_bwd', 'any', '', None, 'safe_no_dnn_workmem_bwd', False, False),
+    ('dnn.conv.algo_bwd', 'any', '', None, 'safe_no_dnn_algo_bwd', False, False),
+    ('dnn.conv.algo_fwd', 'enum', 'small', ('small', 'none', 'large', 'fft', 'fft_tiling', 'winograd', 'winograd_non_fused', 'guess_once', 'guess_on_shape_change', 'time_once', 'time_on_shape_change'), None, True, False),
+    ('dnn.conv.algo_bwd_data', 'enum', 'none', ('none', 'deterministic', 'fft', 'fft_tiling', 'winograd', 'winograd_non_fused', 'guess_once', 'guess_on_shape_change', 'time_once', 'time_on_shape_change'), None, True, False),
+    ('dnn.conv.algo_bwd_filter', 'enum', 'none', ('none', 'deterministic', 'fft', 'small', 'winograd_non_fused', 'fft_tiling', 'guess_once', 'guess_on_shape_change', 'time_once', 'time_on_shape_change'), None, True, False),
+    ('dnn.conv.precision', 'enum', 'as_input_f32', ('as_input_f32', 'as_input', 'float16', 'float32', 'float64'), None, True, False),
+    ('dnn.base_path', 'str', Computed('default_dnn_base_path'), None, None, True, False),
+    ('dnn.include_path', 'str', Computed('default_dnn_inc_path'), None, None, True, False),
+    ('dnn.library_path', 'str', Computed('default_dnn_lib_path'), None, None, True, False),
+    ('dnn.bin_path', 'str', Computed('default_dnn_bin_path'), None, None, True, False),
+    ('dnn.enabled', 'enum', 'auto', ('auto', 'True', 'False', 'no_check'), None, True, False),
+    ('magma.include_path', 'str', '', None, None, True, False),
+    ('magma.library_path', 'str', '', None, None, True, False),
+    ('magma.enabled', 'bool', False, None, None, True, False),
+    ('assert_no_cpu_op', 'enum', 'ignore', ('ignore', 'warn', 'raise', 'pdb'), None, True, False),
+    ('mode', 'any', 'Mode', None, 'filter_mode', True, False),
+    ('cxx', 'str', Computed('param'), None, 'warn_cxx', True, False),
+    ('linker', 'enum', 'vm', ('cvm', 'c|py', 'py', 'c', 'c|py_nogc', 'vm', 'vm_nogc', 'cvm_nogc'), None, True, False),
+    ('allow_gc', 'bool', True, None, None, True, False),
+    ('optimizer', 'enum', 'o4', ('o4', 'o3', 'o2', 'o1', 'unsafe', 'fast_run', 'fast_compile', 'merge', 'None'), None, True, False),
+    ('optimizer_verbose', 'bool', False, None, None, True, False),
+    ('on_opt_error', 'enum', 'warn', ('warn', 'raise', 'pdb', 'ignore'), None, True, False),
+    ('nocleanup', 'bool', False, None, None, True, False),
+    ('on_unused_input', 'enum', 'raise', ('raise', 'warn', 'ignore'), None, True, False),
+    ('tensor.cmp_sloppy', 'int', 0, None, 'lambda i: i in (0, 1, 2)', False, False),
+    ('tensor.local_elemwise_fusion', 'bool', True, None, None, True, False),
+    ('gpu.local_elemwise_fusion', 'bool', True, None, None, True, False),
+    ('lib.amdlibm', 'bool', False, None, None, True, False),
+    ('gpuelemwise.sync', 'bool', True, None, None, True, False),
+    ('traceback.limit', 'int', 8, None, None, True, False),
+    ('traceback.compile_limit', 'int', 0, None, None, True, False),
+    ('experimental.unpickle_gpu_on_cpu', 'bool', False, None, None, True, False),
+    ('numpy.seterr_all', 'enum', 'ignore', ('ignore', 'warn', 'raise', 'call', 'print', 'log', 'None'), None, False, False),
+    ('numpy.seterr_divide', 'enum', 'None', ('None', 'ignore', 'warn', 'raise', 'call', 'print', 'log'), None, False, False),
+    ('numpy.seterr_over', 'enum', 'None', ('None', 'ignore', 'warn', 'raise', 'call', 'print', 'log'), None, False, False),
+    ('numpy.seterr_under', 'enum', 'None', ('None', 'ignore', 'warn', 'raise', 'call', 'print', 'log'), None, False, False),
+    ('numpy.seterr_invalid', 'enum', 'None', ('None', 'ignore', 'warn', 'raise', 'call', 'print', 'log'), None, False, False),
+    ('warn.ignore_bug_before', 'enum', '0.9', ('0.9', 'None', 'all', '0.3', '0.4', '0.4.1', '0.5', '0.6', '0.7', '0.8', '0.8.1', '0.8.2', '0.9', '0.10', '1.0', '1.0.1', '1.0.2', '1.0.3', '1.0.4', '1.0.5'), None, False, False),
+    ('warn.argmax_pushdown_bug', 'bool', False, None, None, True, False),
+    ('warn.gpusum_01_011_0111_bug', 'bool', False, None, None, True, False),
+    ('warn.sum_sum_bug', 'bool', False, None, None, True, False),
+    ('warn.sum_div_dimshuffle_bug', 'bool', False, None, None, True, False),
+    ('warn.subtensor_merge_bug', 'bool', False, None, None, True, False),
+    ('warn.gpu_set_subtensor1', 'bool', False, None, None, True, False),
+    ('warn.vm_gc_bug', 'bool', False, None, None, True, False),
+    ('warn.signal_conv2d_interface', 'bool', False, None, None, True, False),
+    ('warn.reduce_join', 'bool', False, None, None, True, False),
+    ('warn.inc_set_subtensor1', 'bool', False, None, None, True, False),
+    ('warn.round', 'bool', False, None, None, True, False),
+    ('warn.inc_subtensor1_opt', 'bool', True, None, None, True, False),
+    ('compute_test_value', 'enum', 'off', ('off', 'ignore', 'warn', 'raise', 'pdb'), None, True, False),
+    ('print_test_value', 'bool', False, None, None, True, False),
+    ('compute_test_value_opt', 'enum', 'off', ('off', 'ignore', 'warn', 'raise', 'pdb'), None, True, False),
+    ('unpickle_function', 'bool', True, None, None, True, False),
+    ('reoptimize_unpickled_function', 'bool', False, None, None, True, False),
+    ('exception_verbosity', 'enum', 'low', ('low', 'high'), None, True, False),
+    ('openmp', 'bool', Computed('default_openmp'), None, None, True, False),
+    ('openmp_elemwise_minsize', 'int', 200000, None, None, True, False),
+    ('check_input', 'bool', True, None, None, True, True),
+    ('cache_optimizations', 'bool', False, None, None, True, False),
+    ('unittests.rseed', 'str', 666, None, 'good_seed_param', True, False),
+    ('NanGuardMode.nan_is_error', 'bool', True, None, None, True, False),
+    ('NanGuardMode.inf_is_error', 'bool', True, None, None, True, False),
+    ('NanGuardMode.big_is_error', 'bool', True, None, None, True, False),
+    ('NanGuardMode.action', 'enum', 'raise', ('raise', 'warn', 'pdb'), None, True, False),
+    ('optimizer_excluding', 'str', '', None, None, False, False),
+    ('optimizer_including', 'str', '', None, None, False, False),
+    ('optimizer_requiring', 'str', '', None, None, False, False),
+    ('DebugMode.patience', 'int', 10, None, 'lambda i: i > 0', True, False),
+    ('DebugMode.check_c', 'bool', Computed('lambda: bool(theano.config.cxx)'), None, None, True, False),
+    ('DebugMode.check_py', 'bool', True, None, None, True, False),
+    ('DebugMode.check_finite', 'bool', True, None, None, True, False),
+    ('DebugMode.check_strides', 'int', 0, None, 'lambda i: i in (0, 1, 2)', True, False),
+    ('DebugMode.warn_input_not_reused', 'bool', True, None, None, True, False),
+    ('DebugMode.check_preallocated_output', 'str', '', None, 'is_valid_check_preallocated_output_param', True, False),
+    ('DebugMode.check_preallocated_output_ndim', 'int', 4, None, 'lambda i: i > 0', True, False),
+    ('profiling.time_thunks', 'bool', True, None, None, True, False),
+    ('profiling.n_apply', 'int', 20, None, 'lambda i: i > 0', True, False),
+    ('profiling.n_ops', 'int', 20, None, 'lambda i: i > 0', True, False),
+    ('profiling.output_line_width', 'int', 512, None, 'lambda i: i > 0', True, False),
+    ('profiling.min_memory_size', 'int', 1024, None, 'lambda i: i >= 0', True, False),
+    ('profiling.min_peak_memory', 'bool', False, None, None, True, False),
+    ('profiling.destination', 'str', 'stderr', None, None, True, False),
+    ('profiling.debugprint', 'bool', False, None, None, True, False),
+    ('profiling.ignore_first_call', 'bool', False, None, None, True, False),
+    ('optdb.position_cutoff', 'float', Computed('np.inf'), None, None, True, False),
+    ('optdb.max_use_ratio', 'float', 8, None, None, True, False),
+    ('gcc.cxxflags', 'str', '', None, None, True, False),
+    ('cmodule.warn_no_version', 'bool', False, None, None, True, False),
+    ('cmodule.remove_gxx_opt', 'bool', False, None, None, True, True),
+    ('cmodule.compilation_warning', 'bool', False, None, None, True, False),
+    ('cmodule.preload_cache', 'bool', False, None, None, False, False),
+    ('cmodule.age_thresh_use', 'int', 2073600, None, None, False, False),
+    ('cmodule.debug', 'bool', False, None, None, True, True),
+    ('blas.ldflags', 'str', Computed('default_blas_ldflags'), None, None, True, False),
+    ('blas.check_openmp', 'bool', True, None, None, True, False),
+    ('metaopt.verbose', 'int', 0, None, None, True, False),
+    ('metaopt.optimizer_excluding', 'str', '', None, None, True, False),
+    ('metaopt.optimizer_including', 'str', '', None, None, True, False),
+    ('profile', 'bool', False, None, None, True, False),
+    ('profile_optimizer', 'bool', False, None, None, True, False),
+    ('profile_memory', 'bool', False, None, None, True, False),
+    ('vm.lazy', 'any', 'None', None, 'filter_vm_lazy', True, False),
+    ('warn.identify_1pexp_bug', 'bool', False, None, None, True, False),
+    ('on_shape_error', 'enum', 'warn', ('warn', 'raise'), None, True, False),
+    ('tensor.insert_inplace_optimizer_validate_nb', 'int', -1, None, None, True, False),
+    ('experimental.local_alloc_elemwise', 'bool', True, None, 'lambda x: x', True, False),
+    ('experimental.local_alloc_elemwise_assert', 'bool', True, None, None, True, False),
+    ('scan.allow_gc', 'bool', False, None, None, True, False),
+    ('scan.allow_output_prealloc', 'bool', True, None, None, True, False),
+    ('scan.debug', 'bool', False, None, None, True, False),
+    ('compile.wait', 'int', 5, None, 'lambda i: i > 0', False, False),
+    ('cycle_detection', 'enum', 'regular', ('regular', 'fast'), None, True, False),
+    ('check_stack_trace', 'enum', 'off', ('off', 'log', 'warn', 'raise'), None, True, False),
+    ('compile.timeout', 'int', Computed('_timeout_default'), None, 'lambda i: i >= 0', False, False),
+    ('compiledir_format', 'str', Computed('default_compiledir_format'), None, None, False, False),
+    ('base_compiledir', 'any', Computed('default_base_compiledir'), None, 'filter_base_compiledir', False, False),
+    ('compiledir', 'any', Computed('default_compiledir'), None, 'filter_compiledir', False, False),
+    ('gpuarray.cache_path', 'any', Computed("lambda: os.path.join(config.compiledir, 'gpuarray_kernels')"), None, 'filter_base_compiledir', False, False),
+    ('ctc.root', 'str', '', None, None, False, False),
+)

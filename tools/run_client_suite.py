@@ -40,13 +40,25 @@ def checkout(snapshot, into):
 def run_suite(snapshot, tests=(), pytest_args=()):
     with tempfile.TemporaryDirectory(prefix="client-suite-") as scratch:
         tree = checkout(os.path.abspath(snapshot), scratch)
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, tree]),
-                   TF_CPP_MIN_LOG_LEVEL="3")
-        command = [sys.executable, "-m", "pytest", "-p", "tfgraph.pytest_alias",
-                   "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", tree,
-                   "--continue-on-collection-errors", *_quiet_removal_warnings(), "-q",
-                   "-rfE", *(tests or configured_paths(tree)), *pytest_args]
-        return subprocess.run(command, cwd=tree, env=env).returncode
+        command = pytest_command(tree, ["-q", "-rfE", *(tests or configured_paths(tree)),
+                                        *pytest_args])
+        return subprocess.run(command, cwd=tree, env=suite_environment(tree)).returncode
+
+
+def pytest_command(tree, arguments):
+    """pytest in a fresh interpreter with the alias installed before any test
+    module is imported, the tree's own pytest options left out, and a module
+    that does not import counted as an error while the others run."""
+    return [sys.executable, "-m", "pytest", "-p", "tfgraph.pytest_alias",
+            "-p", "no:cacheprovider", "-o", "addopts=", "--rootdir", tree,
+            "--continue-on-collection-errors", *_quiet_removal_warnings(), *arguments]
+
+
+def suite_environment(*paths):
+    """The environment of that interpreter: this repository's tfgraph (and
+    ``paths``) first on the path, TensorFlow's start-up lines off."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, *paths]),
+                TF_CPP_MIN_LOG_LEVEL="3")
 
 
 def configured_paths(tree):

@@ -1,30 +1,107 @@
-"""Write tools/theano_api.txt, the list of Theano 1.0's public names, from a
-Theano 1.0.5 source tree (not needed to run tools/api_coverage.py)::
+"""Write tools/theano_api.txt, the list of Theano 1.0's modules and their public
+names, from a Theano 1.0.5 source tree (not needed to run tools/api_coverage.py)::
 
     python tools/theano_api_extract.py /path/to/Theano-1.0.5/theano > tools/theano_api.txt
 
-A module's public names are what ``from module import *`` would give a user:
-its ``__all__`` if it has one; else its top-level functions, classes and
-assignments not starting with ``_``, and, for a package's ``__init__``, the
-names it imports (``import *`` expanded). Names are then sorted into those
-tfgraph provides and those left out on purpose, with the reason (see
-``REASONS``).
+Every module under ``theano/`` but the tests is listed. A module tfgraph
+leaves out whole (GPU back ends, C code, the optimizer's machinery,
+developer scripts) is one line with its reason (``MODULE_REASONS``). For
+the others, a module's public names are what ``from module import *`` would
+give a user: its ``__all__`` if it has one; else its top-level functions,
+classes and assignments not starting with ``_`` (those under a top-level
+``if`` or ``try`` too), and, for a package's ``__init__``, the names it
+imports (``import *`` expanded). Names are then sorted into those tfgraph
+provides and those left out on purpose, with the reason (see ``REASONS``).
 """
 import ast
 import os
 import re
 import sys
 
-MODULES = [
-    "theano", "theano.tensor", "theano.tensor.nnet", "theano.tensor.nnet.conv",
-    "theano.tensor.nnet.abstract_conv", "theano.tensor.nnet.bn",
-    "theano.tensor.nnet.neighbours", "theano.tensor.signal.pool", "theano.tensor.extra_ops",
-    "theano.tensor.nlinalg", "theano.tensor.slinalg", "theano.tensor.xlogx",
-    "theano.tensor.sort", "theano.tensor.shared_randomstreams",
-    "theano.tensor.raw_random", "theano.sandbox.rng_mrg", "theano.ifelse", "theano.scan_module",
-    "theano.gradient", "theano.printing", "theano.compile", "theano.misc.pkl_utils",
-    "theano.updates",
+_C = "C code generation, compilation and its cache: tfgraph generates no C code"
+_OPTIMIZER = ("Theano's graph optimizer and its rewrites: TensorFlow's graph optimizer "
+              "(Grappler) and tfgraph's few compile-time rewrites take its place")
+_GPU = "GPU-only (Theano's own CUDA back-end): tfgraph runs whole graphs on a GPU instead"
+_SCRIPT = "a developer script of Theano's, run from the command line, not imported by users"
+# Modules left out whole: (module or package, reason). The first prefix that matches wins.
+MODULE_REASONS = [
+    ("theano.gpuarray", _GPU), ("theano.sandbox.cuda", _GPU),
+    ("theano.misc.burn_gpu", _GPU), ("theano.misc.check_multi_gpu", _GPU),
+    ("theano.misc.latence_gpu_transfert", _GPU),
+    ("theano.gof.callcache", _C), ("theano.gof.cc", _C), ("theano.gof.cmodule", _C),
+    ("theano.gof.compiledir", _C), ("theano.gof.compilelock", _C), ("theano.gof.cutils", _C),
+    ("theano.gof.lazylinker_c", _C), ("theano.tensor.blas_c", _C),
+    ("theano.tensor.blas_headers", _C), ("theano.tensor.elemwise_cgen", _C),
+    ("theano.tensor.inc_code", _C), ("theano.scan_module.scan_perform_ext", _C),
+    ("theano.gof.params_type", "the parameters of Theano's C ops: " + _C),
+    ("theano.gof.link", "Theano's linkers, which run its compiled graphs: tfgraph's graphs run "
+                        "as one TensorFlow function"),
+    ("theano.gof.vm", "Theano's virtual machine, which runs its compiled graphs: tfgraph's "
+                      "graphs run as one TensorFlow function"),
+    ("theano.gof.destroyhandler", "the bookkeeping of Theano's in-place optimizations: "
+                                  "TensorFlow manages memory itself"),
+    ("theano.gof.optdb", _OPTIMIZER), ("theano.gof.sched", _OPTIMIZER),
+    ("theano.gof.unify", _OPTIMIZER), ("theano.tensor.opt_uncanonicalize", _OPTIMIZER),
+    ("theano.tensor.nnet.opt", _OPTIMIZER), ("theano.scan_module.scan_opt", _OPTIMIZER),
+    ("theano.tensor.blas", "the BLAS ops Theano's optimizer puts in place of dot (Gemm, Gemv, "
+                           "Ger, Dot22): TensorFlow's MatMul and oneDNN take their place"),
+    ("theano.tensor.blas_scipy", "the SciPy BLAS ops Theano's optimizer puts in place of dot: "
+                                 "TensorFlow's MatMul takes their place"),
+    ("theano.compile.profiling", "Theano's profiler: TensorFlow's profiler (TensorBoard) "
+                                 "profiles tfgraph's graphs"),
+    ("theano.compile.sandbox", "an empty package of Theano's"),
+    ("theano.d3viz", "Theano's interactive HTML view of a compiled graph: tfgraph's graphs "
+                     "are shown by TensorBoard (tfgraph.tensorboard.write_graph)"),
+    ("theano.typed_list", "typed lists of variables as variables: tfgraph has no list-valued "
+                          "variables (a Python list of variables serves)"),
+    ("theano._version", "Theano's release number (tfgraph's is tfgraph.__version__)"),
+    ("theano.version", "Theano's release number (tfgraph's is tfgraph.__version__)"),
+    ("theano.pathparse", "parses the paths Theano searches for its C compiler: " + _C),
+    ("theano.misc.windows", "subprocess helpers for compiling C code on Windows: " + _C),
+    ("theano.misc.cpucount", "counts CPUs for Theano's OpenMP C code: " + _C),
+    ("theano.misc.strutil", "string templates for Theano's C code: " + _C),
+    ("theano.misc.frozendict", "a container of Theano's graph internals"),
+    ("theano.misc.ordered_set", "a container of Theano's graph internals"),
+    ("theano.misc.buildbot_filter", _SCRIPT), ("theano.misc.check_blas", _SCRIPT),
+    ("theano.misc.check_duplicate_key", _SCRIPT), ("theano.misc.elemwise_openmp_speedup", _SCRIPT),
+    ("theano.misc.elemwise_time_test", _SCRIPT), ("theano.misc.gh_api", _SCRIPT),
+    ("theano.misc.doubleop", "the example op of Theano's documentation on writing ops"),
+    ("theano.sandbox.minimal", "the example op of Theano's documentation on writing ops"),
+    ("theano.sparse.sandbox.test_sp", "a module of Theano's own tests"),
+    ("theano.tensor.io", "memory-mapped loading (LoadFromDisk) and MPI send/receive ops: "
+                         "tf.data and tf.distribute serve tfgraph's programs"),
+    ("theano.tensor.fourier", "Theano's deprecated NumPy-backed FFT op: theano.tensor.fft "
+                              "replaces it"),
+    ("theano.sandbox.fourier", "Theano's deprecated NumPy-backed FFT ops: theano.tensor.fft "
+                               "replaces them"),
+    ("theano.sandbox.linalg.ops", "hints (psd, ...) for Theano's rewrites of linear algebra, "
+                                  "which tfgraph does not make; theano.sandbox.linalg has psd "
+                                  "and spectral_radius_bound"),
 ]
+# The reason for any name of these modules that tfgraph leaves out (its
+# other names are provided).
+MODULE_NAME_REASONS = {
+    "theano.configdefaults": "a helper of Theano's own declarations of its options: tfgraph "
+                             "declares the same options in tfgraph/configdefaults.py",
+    "theano.configparser": "tfgraph reads no .theanorc file: options come from THEANO_FLAGS, "
+                           "TFGRAPH_FLAGS and assignments",
+    "theano.tensor.opt": _OPTIMIZER,
+    "theano.gof.opt": _OPTIMIZER,
+    "theano.tensor.nnet.sigm": "a helper of Theano's sigmoid rewrites: " + _OPTIMIZER,
+    "theano.gof.toolbox": "a feature of FunctionGraph for Theano's optimizer: " + _OPTIMIZER,
+    "theano.gof.utils": "a helper of Theano's graph unification, which its optimizer uses",
+    "theano.compile.function_module": "Theano's function-building internals (FunctionMaker's "
+                                      "storage, aliasing and deep copies): tfgraph compiles a "
+                                      "function into one TensorFlow graph",
+    "theano.compile.mode": "Theano's optimizer database and its queries: " + _OPTIMIZER,
+    "theano.compile.debugmode": "DebugMode's checks of Theano's C against its Python code, of "
+                                "its destroy and view maps and of its rewrites: tfgraph's "
+                                "DebugMode checks values (InvalidValueError)",
+    "theano.compile.nanguardmode": "a NumPy helper of Theano's NanGuardMode, which checks "
+                                   "values in Python; tfgraph's checks are in the graph",
+    "theano.scan_module.scan_utils": "an internal of Theano's Scan construction and its "
+                                     "rewrites",
+}
 
 # Left out on purpose: (pattern on the name, reason). First match wins.
 REASONS = [
@@ -71,11 +148,11 @@ SPECIFIC = {
     "fill_diagonal_": "an op instance kept for unpickling",
     "fill_diagonal_offset_": "an op instance kept for unpickling",
     "numpy_diagonal_return_view": "a NumPy feature probe",
-    "check_equal_numpy": "a test helper",
+    "check_equal_numpy": "a helper of Theano's own tests",
     "constant_cache": "a constant-folding cache of Theano's graph",
     "alloc_validate_shape": "an internal of Alloc",
     "get_scalar_constant_value_elemwises": "an internal of get_scalar_constant_value",
-    "values_eq_approx_always_true": "DebugMode internal",
+    "values_eq_approx_always_true": "an internal of Theano's DebugMode",
     "min_informative_str": "a printing helper of Theano's DebugMode",
     "TensorConstantSignature": "a constant-merging internal",
     "constructor": "a decorator for Theano's documentation",
@@ -95,7 +172,7 @@ SPECIFIC = {
     "Container": "Theano's function storage internals",
     "FunctionGraph": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "FunctionMaker": "Theano's function storage internals",
-    "OpenMPOp": "Theano's C ops",
+    "OpenMPOp": "Theano's ops with OpenMP C code: tfgraph generates no C code",
     "toolbox": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "InconsistencyError": "Theano's graph-rewriting structure (TensorFlow rewrites the graph)",
     "object2": "Python 2 compatibility",
@@ -107,7 +184,7 @@ SPECIFIC = {
     "theano_logger": "Theano's logging setup",
     "predefined_linkers": "Theano's linkers (TensorFlow runs the graph)",
     "predefined_optimizers": "Theano's optimizers (TensorFlow optimises the graph)",
-    "gen_conv_code_unroll_batch_kern": "C code generation",
+    "gen_conv_code_unroll_batch_kern": "C code generation: tfgraph generates no C code",
     "CpuContiguous": "a memory-layout op: TensorFlow tensors are always contiguous",
     "cpu_contiguous": "a memory-layout op: TensorFlow tensors are always contiguous",
 }
@@ -133,6 +210,7 @@ for _name in ("crossentropy_to_crossentropy_with_softmax",
               "crossentropy_to_crossentropy_with_softmax_with_bias",
               "graph_merge_softmax_with_crossentropy_softmax", "softmax_simplifier"):
     SPECIFIC[f"theano.tensor.nnet.{_name}"] = _OPT
+    SPECIFIC[f"theano.tensor.nnet.nnet.{_name}"] = _OPT
 for _name in ("A1p134", "A1p72", "A2p134", "A2p72", "DotModulo", "MASK12", "MASK13", "MASK2",
               "MULT2", "NORM", "ff_2p134", "ff_2p72", "matVecModM", "mrg_next_value",
               "mrg_uniform", "mrg_uniform_base", "multMatVect", "np_int32_vals"):
@@ -157,8 +235,30 @@ for _name in ("choice_helper", "multinomial_helper", "permutation_helper",
               "random_integers_helper"):
     SPECIFIC[f"theano.tensor.raw_random.{_name}"] = (
         "a NumPy helper of Theano's RandomFunction perform (draws here run in TensorFlow)")
+for _name in ("MakeSlice", "SliceConstant", "SliceType", "slicetype"):
+    SPECIFIC[f"theano.tensor.type_other.{_name}"] = _SLICE_TYPE
 SPECIFIC.update({
-    "theano.generic": "Theano's generic (non-tensor) type",
+    "theano.test": "runs Theano's own test suite with nose: tools/run_theano_suite.py runs it "
+                   "on tfgraph",
+    "theano.compile.sharedvalue.generic_constructor": "shared variables holding any Python "
+        "object: tfgraph's shared variables hold tensors (tf.Variable)",
+    "theano.tensor.sharedvar.ScalarSharedVariable": "Theano's class of shared variables made "
+        "from a Python number: tfgraph's shared variables are all of one class",
+    "theano.gof.graph.Node": "the common base of Apply and Variable in Theano's graph; "
+                             "tfgraph's Apply and Variable have none",
+    "theano.gof.graph.NoParams": "the parameters of Theano's C ops: " + _C,
+    "theano.gof.graph.is_same_graph_with_merge": _OPTIMIZER,
+    "theano.gof.graph.nodes_constructed": "records the nodes a rewrite builds, for Theano's "
+                                          "optimizer",
+    "view_roots": "the bookkeeping of Theano's in-place optimizations",
+    "ops_with_inner_function": "the ops Theano's optimizer looks inside",
+    "COp": _C, "apply_meth": _C, "simple_meth": _C, "HideC": _C, "Params": _C,
+    "EnumType": _C, "EnumList": _C, "CEnumType": _C, "CDataType": _C, "CDataTypeConstant": _C,
+    "MetaObject": "Theano's Python 2 metaclass giving ops their __props__ (tfgraph's Op "
+                  "handles __props__ itself)",
+    "WrapLinkerMany": "Theano's linkers: tfgraph's graphs run as one TensorFlow function",
+    "imported_scipy": "a flag of whether SciPy imported: tfgraph requires SciPy",
+    "imported_scipy_signal": "a flag of whether SciPy imported: tfgraph requires SciPy",
     "theano.compile.Shape": "an Op class of Theano's graph: tfgraph has its own ops behind the "
                             "same functions",
     "theano.tensor.nnet.bn.BNComposite": "a theano.scalar Composite op of Theano's batch-norm "
@@ -174,7 +274,9 @@ SPECIFIC.update({
     "theano.gradient.grad_time": "Theano's profiling counter of the time spent in grad",
     "theano.gradient.mode_not_slow": "a helper of Theano's own test suite",
     "theano.misc.pkl_utils.load_reduce": "Python 2 compatibility (loading Python 2 pickles)",
-    "theano.scan_module.clone": "a helper imported there (theano.clone is the same function)",
+    "theano.compile.builders.inline_ofg_expansion": _OPT,
+    "theano.scan_module.clone": "a helper imported there: theano.clone (and "
+                                "theano.scan_module.scan_utils.clone) is the same function",
 })
 
 
@@ -189,19 +291,61 @@ def _module_file(root, module):
     return os.path.join(base, "__init__.py") if os.path.isdir(base) else base + ".py"
 
 
+def _top_level(body):
+    """The statements of a module's body, those under top-level ``if`` and
+    ``try`` included (Theano defines names per Python version there)."""
+    for node in body:
+        yield node
+        if isinstance(node, ast.If):
+            yield from _top_level(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _top_level(node.body + node.orelse + node.finalbody
+                                  + [n for h in node.handlers for n in h.body])
+
+
+def _declared_all(tree):
+    """The names of ``__all__ = [...]`` plus any ``__all__ += [...]``, or None."""
+    names = None
+    for node in _top_level(tree.body):
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "__all__":
+            try:
+                value = list(ast.literal_eval(node.value))
+            except ValueError:
+                continue
+            names = value if isinstance(node, ast.Assign) else (names or []) + value
+    return names
+
+
+def modules(root):
+    """Every module of the source tree (``theano`` is ``root``), tests left out."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "tests")
+        for file in sorted(files):
+            if file.endswith(".py"):
+                path = os.path.relpath(os.path.join(folder, file), os.path.dirname(root))
+                name = path[:-3].replace(os.sep, ".")
+                found.append(name[:-len(".__init__")] if name.endswith(".__init__") else name)
+    return sorted(found)
+
+
+def module_reason(module):
+    for prefix, why in MODULE_REASONS:
+        if module == prefix or module.startswith(prefix + "."):
+            return why
+    return ""
+
+
 def public_names(root, module, seen=None):
     path = _module_file(root, module)
     tree = _parse(path)
     is_package = path.endswith("__init__.py")
     names = []
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            try:
-                return sorted(set(ast.literal_eval(node.value)))
-            except ValueError:
-                pass
-    for node in tree.body:
+    declared = _declared_all(tree)
+    if declared is not None:
+        return sorted(set(declared))
+    for node in _top_level(tree.body):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.append(node.name)
         elif isinstance(node, ast.Assign):
@@ -226,10 +370,44 @@ def public_names(root, module, seen=None):
     return sorted({n for n in names if not n.startswith("_")})
 
 
-def reason(module, name):
+def origins(root, module, seen=()):
+    """For a package, {name: the sdist module defining it} for the names its
+    ``__init__`` imports from the sdist (``theano.tensor``: ``dot`` from
+    ``theano.tensor.basic``), followed through re-exports; not submodules."""
+    path = _module_file(root, module)
+    if not path.endswith("__init__.py") or module in seen:
+        return {}
+    found = {}
+    for node in _top_level(_parse(path).body):
+        if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+            continue
+        base = node.module or ""
+        if node.level:
+            base = ".".join(module.split(".")[:len(module.split(".")) - node.level + 1]
+                            + ([base] if base else []))
+        if (base == module or not base.startswith("theano")
+                or not os.path.exists(_module_file(root, base))):
+            continue
+        deeper = origins(root, base, seen + (module,))
+        for alias in node.names:
+            names = public_names(root, base) if alias.name == "*" else [alias.name]
+            for name in names:
+                if not os.path.exists(_module_file(root, f"{base}.{name}")):
+                    found[alias.asname or name] = deeper.get(name, base)
+    return {name: where for name, where in found.items() if not name.startswith("_")}
+
+
+def reason(module, name, origin=""):
+    """Why tfgraph leaves ``module.name`` out, or '' where it provides it.
+    A package's name imported from a module takes that module's reasons."""
     for key in (f"{module}.{name}", name):
         if key in SPECIFIC:
             return SPECIFIC[key]
+    for where in filter(None, (module, origin)):
+        if where in MODULE_NAME_REASONS:
+            return MODULE_NAME_REASONS[where]
+        if module_reason(where):
+            return module_reason(where)
     for pattern, why in REASONS:
         if re.search(pattern, name):
             return why
@@ -237,14 +415,24 @@ def reason(module, name):
 
 
 def main(root):
-    print("# Theano 1.0.5's public names, one per line: module, name, and the reason")
-    print("# when tfgraph leaves the name out on purpose (after ' -- ').")
+    print("# Theano 1.0.5's modules and their public names, one per line, with the reason")
+    print("# when tfgraph leaves a module or a name out on purpose (after ' -- ').")
     print("# Written by tools/theano_api_extract.py from Theano 1.0.5's sources.")
-    for module in MODULES:
+    reported = set()
+    for module in modules(root):
+        why = module_reason(module)
+        if why:
+            prefix = next(p for p, _ in MODULE_REASONS if module == p or module.startswith(p + "."))
+            if prefix not in reported:  # a package left out whole: one line
+                print(f"\n[{prefix}] -- {why}")
+                reported.add(prefix)
+            continue
         print(f"\n[{module}]")
+        source = origins(root, module)
         for name in public_names(root, module):
-            why = reason(module, name)
-            print(f"{name} -- {why}" if why else name)
+            why = reason(module, name, source.get(name, ""))
+            origin = f" @ {source[name]}" if source.get(name, module) != module else ""
+            print(f"{name}{origin} -- {why}" if why else name + origin)
 
 
 if __name__ == "__main__":

@@ -203,3 +203,7 @@ class Function:
 # Function: the graph and the pickling below know no compiler.
 register_evaluator(function)
 persist.register_function_class(Function)
+
+# theano.compile.function.function_dump, beside function (compile/extras.py imports
+# this module, so it comes last).
+from tfgraph.compile.extras import function_dump  # noqa: E402,F401

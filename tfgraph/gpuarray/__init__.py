@@ -8,4 +8,5 @@ it runs whole graphs on a GPU through TensorFlow instead (``config.device =
 (``theano.gpuarray.dnn``, ...) raise ImportError saying they are GPU-only.
 """
 pygpu_activated = False
+pygpu = None   # as Theano's module has it where pygpu is not installed
 from tfgraph.gpuarray import dnn  # noqa: E402,F401  (Theano imported it with the package)

@@ -1,1 +1,2 @@
-"""Theano's ``theano.misc`` modules that Theano code imports: ``pkl_utils``."""
+"""Theano's ``theano.misc`` modules that Theano code imports: ``pkl_utils``,
+``may_share_memory``, ``safe_asarray``."""

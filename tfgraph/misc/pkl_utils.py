@@ -33,6 +33,11 @@ from tfgraph.shared import SharedVariable
 DEFAULT_PROTOCOL = pickle.DEFAULT_PROTOCOL
 
 
+class CompatUnpickler(pickle.Unpickler):
+    """An Unpickler for pickles written by Python 2 (give ``encoding="latin1"``
+    to read their NumPy arrays)."""
+
+
 class StripPickler(pickle.Pickler):
     """A Pickler that leaves out the debugging annotations of variables
     (``tag.trace``, ``tag.test_value`` and the names in

@@ -1,1 +1,3 @@
-"""Theano's ``theano.sandbox``: only ``rng_mrg`` is provided."""
+"""Theano's ``theano.sandbox``: ``rng_mrg``, ``multinomial``, ``linalg`` and the
+modules kept there for compatibility (``neighbours``, ``softsign``, ``solve``,
+``conv``)."""

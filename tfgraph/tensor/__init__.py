@@ -1,4 +1,6 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
+import numpy as np  # noqa: F401  (Theano's namespace has it: ``from theano.tensor import *`` gives np)
+
 from tfgraph import dtypes
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 # As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,
@@ -147,3 +149,14 @@ from tfgraph.ops.shape import DimShuffle  # noqa: E402,F401
 from tfgraph.tensor.subtensor import (  # noqa: E402,F401
     AdvancedBooleanIncSubtensor, AdvancedBooleanSubtensor, AdvancedIncSubtensor,
     AdvancedIncSubtensor1, AdvancedSubtensor, AdvancedSubtensor1, IncSubtensor, Subtensor)
+from tfgraph.ops.shape import ARange, Alloc, Eye, Flatten, Join, Reshape  # noqa: E402,F401
+from tfgraph.random.op import PermuteRowElements  # noqa: E402,F401
+from tfgraph.tensor.basic_ops import (AllocEmpty, Default, ScalarFromTensor,  # noqa: E402,F401
+                                      TensorFromScalar, Tile, scalar_from_tensor,
+                                      tensor_from_scalar)
+from tfgraph.compile.ops import SpecifyShape, specify_shape  # noqa: E402,F401
+from tfgraph import scalar as scal  # noqa: E402,F401  (as Theano's tensor module names it)
+from tfgraph.tensor.sharedvar import tensor_constructor as _shared  # noqa: E402,F401
+from tfgraph.tensor import basic  # noqa: E402,F401  (theano.tensor.basic, as in Theano)
+from tfgraph.tensor.basic import (float16_atol, float16_rtol, float32_atol,  # noqa: E402,F401
+                                  float32_rtol, float64_atol, float64_rtol)

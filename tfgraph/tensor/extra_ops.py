@@ -1,4 +1,5 @@
 """``theano.tensor.extra_ops``: NumPy-like functions beyond the core."""
+from tfgraph.compile.ops import ViewOp
 from tfgraph.config import config
 from tfgraph.graph import Variable
 from tfgraph.ops.base import as_tensor_variable
@@ -7,7 +8,7 @@ from tfgraph.ops.extra import (Bartlett, CumOp, DiffOp, FillDiagonal,  # noqa: F
                                FillDiagonalOffset, RavelMultiIndex, RepeatOp,
                                Searchsorted as SearchsortedOp, Unique, UnravelIndex)
 from tfgraph.ops.reduce import reduce
-from tfgraph.ops.shape import arange, dimshuffle, zeros
+from tfgraph.ops.shape import MakeVector, arange, dimshuffle, zeros
 from tfgraph.ops.structure import Assert
 from tfgraph.ops.subtensor import inc_subtensor, set_subtensor
 from tfgraph.tensor.arrays import flatnonzero, get_vector_length, take
@@ -127,6 +128,13 @@ def ravel_multi_index(multi_index, dims, mode="raise", order="C"):
 
 def _int_vector(dims):
     if isinstance(dims, (list, tuple)) and any(isinstance(d, Variable) for d in dims):
-        from tfgraph.ops.shape import MakeVector
         return MakeVector()(*dims)
     return as_tensor_variable(dims)
+
+
+class CpuContiguous(ViewOp):
+    """Its input in C-contiguous memory, as Theano's C code needs it:
+    TensorFlow's tensors always are, so the value itself."""
+
+
+cpu_contiguous = CpuContiguous()

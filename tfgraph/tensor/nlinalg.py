@@ -7,9 +7,13 @@ from tfgraph.ops.linalg import Dot
 from tfgraph.ops.nlinalg import (QR, SVD, Det, Eig, Eigh, MatrixInverse,  # noqa: F401
                                  MatrixPinv, lstsq, matrix_input)
 from tfgraph.ops.reduce import reduce
-from tfgraph.ops.shape import reshape
+from tfgraph.ops.shape import reshape, transpose
+from tfgraph.ops.slinalg import Solve
 from tfgraph.ops.structure import AllocDiag, ExtractDiag  # noqa: F401
+from tfgraph.gradient import DisconnectedType
+from tfgraph.ops.shape import zeros_like
 from tfgraph.tensor.arrays import nonzero
+from tfgraph.tensor.tape_gradient import TapeGradient
 
 matrix_inverse = MatrixInverse()
 pinv = MatrixPinv()
@@ -114,8 +118,6 @@ def tensorinv(a, ind=2):
 
 def tensorsolve(a, b, axes=None):
     """x with tensordot(a, x, b.ndim) = b."""
-    from tfgraph.ops.shape import transpose
-    from tfgraph.ops.slinalg import Solve
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if axes is not None:
         moved = [d for d in range(a.ndim) if d not in [x % a.ndim for x in axes]]
@@ -147,3 +149,24 @@ class TensorSolve:
 
     def __call__(self, a, b):
         return tensorsolve(a, b, self.axes)
+
+
+class EighGrad(TapeGradient):
+    """``EighGrad(UPLO)(x, w, v, gw, gv)``: the gradient through ``eigh(x)``
+    (whose values are ``w``, ``v``) of output gradients ``gw`` and ``gv``
+    (lower-triangular for 'L', as eigh reads that triangle only)."""
+    __props__ = ("UPLO",)
+    FORWARD, GRADS, WRT = (0,), (3, 4), (0,)
+
+    def __init__(self, UPLO="L"):
+        self.UPLO = UPLO
+
+    def forward_op(self):
+        return Eigh(self.UPLO)
+
+
+def _zero_disconnected(outputs, grads):
+    """``grads`` with each disconnected one (DisconnectedType) replaced by
+    zeros shaped as its output."""
+    return [zeros_like(o) if isinstance(g.type, DisconnectedType) else g
+            for o, g in zip(outputs, grads)]

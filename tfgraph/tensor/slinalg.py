@@ -1,8 +1,10 @@
 """``theano.tensor.slinalg``: SciPy's linear algebra on symbolic matrices."""
+import tfgraph.tensor as T
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import concatenate, dimshuffle, flatten, reshape
 from tfgraph.ops.slinalg import Cholesky, Eigvalsh, Expm, Solve  # noqa: F401
 from tfgraph.tensor.arrays import get_vector_length  # noqa: F401
+from tfgraph.tensor.tape_gradient import TapeGradient
 
 MATRIX_STRUCTURES = ("general", "symmetric", "lower_triangular", "upper_triangular")
 
@@ -33,10 +35,37 @@ def kron(a, b):
     if a.ndim + b.ndim <= 2:
         raise TypeError(f"kron: inputs dimensions must sum to 3 or more. You passed "
                         f"{a.ndim} and {b.ndim}.")
-    import tfgraph.tensor as T
     o = reshape(T.outer(a, b), concatenate([a.shape, b.shape]), a.ndim + b.ndim)
     if o.ndim == 3:
         return flatten(dimshuffle(o, 1, 0, 2))
     shuffled = dimshuffle(o, 0, 2, 1, *range(3, o.ndim))
     return reshape(shuffled, [o.shape[0] * o.shape[2], o.shape[1] * o.shape[3]]
                    + [o.shape[i] for i in range(4, o.ndim)])
+
+
+class CholeskyGrad(TapeGradient):
+    """``CholeskyGrad(lower)(x, L, dz)``: the gradient through ``cholesky(x)``
+    (whose value is ``L``) of output gradient ``dz``."""
+    __props__ = ("lower_triangle",)
+    FORWARD, GRADS, WRT = (0,), (2,), (0,)
+
+    def __init__(self, lower=True):
+        self.lower_triangle = lower   # (``lower`` is the op's lowering)
+
+    def forward_op(self):
+        return Cholesky(self.lower_triangle)
+
+
+class EigvalshGrad(TapeGradient):
+    """``EigvalshGrad(lower)(a, b, gw)``: the gradients with respect to ``a``
+    and ``b`` through ``eigvalsh(a, b)`` of output gradient ``gw``."""
+    __props__ = ("lower_triangle",)
+    FORWARD, GRADS, WRT = (0, 1), (2,), (0, 1)
+
+    def __init__(self, lower=True):
+        self.lower_triangle = lower
+
+    def forward_op(self):
+        return Eigvalsh(self.lower_triangle)
+
+imported_scipy = True   # Theano's flag of SciPy having imported: tfgraph requires SciPy

@@ -1,8 +1,11 @@
-"""Operators and NumPy-like methods of symbolic tensors, as in Theano."""
+"""Operators and NumPy-like methods of symbolic tensors, as in Theano
+(``theano.tensor.var``: ``TensorVariable``, ``TensorConstant``)."""
 import numpy as np
 
 from tfgraph import tensor as T  # the namespace being built: read at call time
+from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 from tfgraph.graph import TensorVariable
+from tfgraph.ops.base import AsTensorError  # noqa: F401
 from tfgraph.ops.elemwise import OPS, TABLES
 from tfgraph.ops.shape import get_vector_length
 from tfgraph.ops.subtensor import getitem
@@ -66,6 +69,11 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
 
 
 TensorVariable.__array_ufunc__ = _array_ufunc
+
+
+def equal_slices(s1, s2):
+    """Whether slices ``s1`` and ``s2`` have the same start, stop and step."""
+    return s1.start == s2.start and s1.stop == s2.stop and s1.step == s2.step
 
 
 class _Methods:

@@ -11,6 +11,8 @@ from tfgraph import dtypes
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import OPS
 from tfgraph.ops.nnet import CrossentropyCategorical1Hot, CrossentropySoftmax, Softmax
+from tfgraph.ops.reduce import reduce
+from tfgraph.ops.shape import dimshuffle
 from tfgraph.tensor.nnet import abstract_conv, bn, conv, neighbours  # noqa: F401
 from tfgraph.tensor.nnet.abstract_conv import (conv2d_grad_wrt_inputs,  # noqa: F401
                                                conv2d_grad_wrt_weights, conv3d,
@@ -55,7 +57,6 @@ def _as_rows(x):
     """Theano 1.0's softmax takes a vector as a 1 x n row."""
     x = as_tensor_variable(x)
     if x.ndim == 1:
-        from tfgraph.ops.shape import dimshuffle
         return dimshuffle(x, "x", 0)
     return x
 
@@ -103,7 +104,6 @@ def categorical_crossentropy(coding_dist, true_dist):
     if true_dist.ndim != coding_dist.ndim:
         raise TypeError(f"categorical_crossentropy: true_dist {true_dist} must have the "
                         f"ndim of coding_dist {coding_dist} or one less (class indices)")
-    from tfgraph.ops.reduce import reduce
     return OPS["neg"](reduce("sum", OPS["mul"](true_dist, OPS["log"](coding_dist)), axis=-1))
 
 
@@ -149,3 +149,11 @@ def conv2d_transpose(input, filters, output_shape, filter_shape=None, border_mod
     return conv2d_grad_wrt_inputs(input, filters, output_shape, filter_shape, border_mode,
                                   input_dilation, filter_flip, filter_dilation, num_groups,
                                   unshared)
+
+
+# Theano's nnet/__init__ also exports the gradient ops of nnet.nnet and the
+# in-place sigmoid of nnet.sigm, which build on the names above.
+from tfgraph.tensor.nnet.nnet import (  # noqa: E402,F401
+    CrossentropyCategorical1HotGrad, CrossentropySoftmax1HotWithBiasDx, SoftmaxGrad,
+    crossentropy_categorical_1hot_grad, crossentropy_softmax_1hot_with_bias_dx, softmax_grad)
+from tfgraph.tensor.nnet.sigm import sigmoid_inplace  # noqa: E402,F401

@@ -131,3 +131,5 @@ def conv3d_grad_wrt_weights(input, output_grad, filter_shape, input_shape=None,
     return _grad_wrt_weights(AbstractConv3d_gradWeights, 3, input, output_grad, filter_shape,
                              input_shape, border_mode, subsample, filter_flip,
                              filter_dilation, num_groups)
+
+imported_scipy_signal = True   # Theano's flag of SciPy having imported: tfgraph requires SciPy

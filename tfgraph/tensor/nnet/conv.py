@@ -16,3 +16,5 @@ def conv2d(input, filters, image_shape=None, filter_shape=None, border_mode="val
                          f"{border_mode!r} (theano.tensor.nnet.conv2d takes more)")
     return AbstractConv2d(image_shape, filter_shape, border_mode, tuple(subsample))(
         input, filters)
+
+imported_scipy_signal = True   # Theano's flag of SciPy having imported: tfgraph requires SciPy

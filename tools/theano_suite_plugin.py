@@ -1,0 +1,209 @@
+"""pytest plugin for Theano 1.0.5's own test files, run unmodified on tfgraph
+(tools/run_theano_suite.py loads it with ``-p``, after ``-p tfgraph.pytest_alias``).
+
+In the test process only, it
+
+- serves ``theano.*.tests.*`` modules (the test infrastructure, such as
+  ``theano.tests.unittest_tools``) from the sdist named by ``THEANO_SUITE_SDIST``;
+  every other ``theano.X`` stays tfgraph's, through the alias;
+- restores what the 2017 test code relies on and pytest 9 and NumPy 2 dropped:
+  nose's ``yield`` tests, ``setUp``/``tearDown`` on plain classes,
+  ``numpy.testing.dec.skipif``, ``np.float``, ``np.complex``, ``np.cast``,
+  ``np.product``, ``np.find_common_type``, ``np.MAXDIMS``;
+- stops a test after ``THEANO_SUITE_TIMEOUT`` seconds (SIGALRM);
+- writes one JSON line per test outcome to ``THEANO_SUITE_REPORT``.
+
+Nothing here is part of tfgraph: ``import tfgraph`` changes none of it.
+"""
+import functools
+import importlib.abc
+import importlib.util
+import inspect
+import json
+import os
+import signal
+import sys
+import types
+import unittest
+
+import numpy as np
+import numpy.testing
+import pytest
+from _pytest.assertion.rewrite import AssertionRewritingHook
+
+SDIST = os.environ.get("THEANO_SUITE_SDIST", "")
+TIMEOUT = float(os.environ.get("THEANO_SUITE_TIMEOUT", "0") or 0)
+REPORT = os.environ.get("THEANO_SUITE_REPORT", "")
+
+
+class SdistTests(importlib.abc.MetaPathFinder):
+    """Finds ``theano.<...>.tests[.<...>]`` in the sdist's source tree, ahead
+    of the alias (which would look for ``tfgraph.<...>.tests``)."""
+
+    def __init__(self, root, rewriter=None):
+        self.root, self.rewriter = root, rewriter
+
+    def find_spec(self, fullname, path=None, target=None):
+        parts = fullname.split(".")
+        if parts[0] != "theano" or "tests" not in parts[1:]:
+            return None
+        base = os.path.join(self.root, *parts)
+        if os.path.isdir(base):
+            return importlib.util.spec_from_file_location(
+                fullname, os.path.join(base, "__init__.py"), submodule_search_locations=[base])
+        if not os.path.isfile(base + ".py"):
+            return None
+        # pytest's assertion rewriting for the test modules, as for any test file.
+        spec = self.rewriter and self.rewriter.find_spec(fullname, [os.path.dirname(base)])
+        return spec or importlib.util.spec_from_file_location(fullname, base + ".py")
+
+
+# --- NumPy 1.x names the test code uses (NumPy 2 removed them) -------------
+
+def _skipif(condition, msg=None):
+    """numpy.testing.dec.skipif: skip when ``condition`` (or its result) holds."""
+    def decorate(function):
+        skip = condition() if callable(condition) else condition
+        if not skip:
+            return function
+
+        @functools.wraps(function)
+        def skipped(*args, **kwargs):
+            raise unittest.SkipTest(msg or "skipped by dec.skipif")
+        return skipped
+    return decorate
+
+
+def _find_common_type(array_types, scalar_types):
+    """NumPy 1's find_common_type: the arrays' result type, unless the scalars
+    are of a higher kind (an integer array with a float scalar)."""
+    kinds = "buifc"
+    arrays = np.result_type(*array_types) if array_types else None
+    scalars = np.result_type(*scalar_types) if scalar_types else None
+    if arrays is None or scalars is None:
+        return arrays if scalars is None else scalars
+    if kinds.find(scalars.kind) > kinds.find(arrays.kind) >= 0:
+        return np.promote_types(arrays, scalars)
+    return arrays
+
+
+class _Cast:
+    """``np.cast['float32'](x)``."""
+
+    def __getitem__(self, dtype):
+        return lambda value: np.asarray(value).astype(dtype)
+
+
+def restore_numpy_names():
+    numpy.testing.dec = types.SimpleNamespace(skipif=_skipif)
+    sys.modules["numpy.testing.dec"] = numpy.testing.dec
+    for name, value in (("float", float), ("complex", complex), ("cast", _Cast()),
+                        ("product", np.prod), ("find_common_type", _find_common_type),
+                        ("MAXDIMS", 64)):  # NumPy 2's limit on dimensions
+        if name not in np.__dict__:
+            setattr(np, name, value)
+
+
+# --- nose's conventions ----------------------------------------------------
+
+class YieldedTests(pytest.Collector):
+    """A nose test generator: each ``(function, *args)`` it yields is a test."""
+
+    def collect(self):
+        cls = self.parent.obj if isinstance(self.parent, pytest.Class) else None
+        instance = None
+        if cls is not None:
+            if hasattr(cls, "setup_class"):
+                cls.setup_class()
+            instance = cls()
+            generator = getattr(instance, self.name)()
+        else:
+            generator = getattr(self.parent.obj, self.name)()
+        for index, (function, *args) in enumerate(generator):
+            item = pytest.Function.from_parent(
+                self, name=f"{self.name}[{index}]",
+                callobj=functools.partial(function, *args))
+            item._instance = getattr(function, "__self__", instance)
+            yield item
+
+
+def pytest_pycollect_makeitem(collector, name, obj):
+    if (collector.funcnamefilter(name) and inspect.isgeneratorfunction(obj)
+            and not (isinstance(collector, pytest.Class)
+                     and issubclass(collector.obj, unittest.TestCase))):
+        return YieldedTests.from_parent(collector, name=name)
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _nose_set_up(request):
+    """nose called ``setUp``/``tearDown`` on plain test classes too."""
+    instance = getattr(request.node, "instance", None)
+    plain = instance is not None and not isinstance(instance, unittest.TestCase)
+    if plain and hasattr(instance, "setUp"):
+        instance.setUp()
+    yield
+    if plain and hasattr(instance, "tearDown"):
+        instance.tearDown()
+
+
+# --- timeouts and the report -------------------------------------------------
+
+class TestTimeout(Exception):
+    """The test ran longer than THEANO_SUITE_TIMEOUT seconds."""
+
+
+def _expire(signum, frame):
+    raise TestTimeout(f"the test ran longer than {TIMEOUT:g} s")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    if TIMEOUT:
+        signal.signal(signal.SIGALRM, _expire)
+        signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
+    try:
+        return (yield)
+    finally:
+        if TIMEOUT:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _record(**fields):
+    if REPORT:
+        with open(REPORT, "a") as report:
+            report.write(json.dumps(fields) + "\n")
+
+
+def _cause(report):
+    """The exception's type and message (for a module that does not import,
+    the last ``E`` line of pytest's text)."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return crash.message
+    lines = str(report.longrepr or "").strip().splitlines() or [""]
+    errors = [line[1:].strip() for line in lines if line.startswith("E ")]
+    return errors[-1] if errors else lines[-1]
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call" or report.outcome != "passed":
+        outcome = report.outcome
+        if report.outcome == "failed" and report.when != "call":
+            outcome = "error"
+        _record(test=report.nodeid, outcome=outcome, when=report.when,
+                cause=_cause(report) if report.outcome != "passed" else "",
+                seconds=round(report.duration, 3))
+
+
+def pytest_collectreport(report):
+    if report.failed:
+        _record(test=report.nodeid, outcome="error", when="collect", cause=_cause(report),
+                seconds=0)
+
+
+def pytest_configure(config):
+    if SDIST:
+        rewriters = [f for f in sys.meta_path if isinstance(f, AssertionRewritingHook)]
+        sys.meta_path.insert(0, SdistTests(SDIST, rewriters[0] if rewriters else None))
+    restore_numpy_names()
