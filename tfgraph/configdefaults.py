@@ -2,7 +2,7 @@
 
 Theano 1.0.5's options come from the table in tfgraph/theano_options.py
 (extracted from its configdefaults.py, and checked against it by
-tests/test_config_registry.py): each is declared here with Theano's kind,
+tests/theano/test_config_registry.py): each is declared here with Theano's kind,
 default and allowed values, and with tfgraph's own check in place of each
 check Theano names (``CHECKS``). Where Theano computes a default when it
 starts (the C++ compiler it finds, cache directories), ``COMPUTED`` gives

@@ -1,7 +1,7 @@
 """Theano 1.0.5's configuration options, one row each, as its
 configdefaults.py registers them: (name, kind, default, allowed values, Theano's
 check, allow_override, in_c_key). Written by tools/theano_config_extract.py;
-tests/test_config_registry.py checks it against the sdist. tfgraph/configdefaults.py
+tests/theano/test_config_registry.py checks it against the sdist. tfgraph/configdefaults.py
 registers them."""
 from tfgraph.configparser import Computed
 

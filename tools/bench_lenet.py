@@ -7,7 +7,7 @@ Systems: NumPy by hand (also the reference); the same step written by hand in
 TensorFlow, channels-last (NHWC, filters stored pre-flipped as TensorFlow
 correlates) and channels-first (NCHW convolutions, pooling by reshape);
 tfgraph running the Theano program. The Theano program and the NumPy step are
-also what tests/test_nnet_extra.py checks tfgraph against.
+also what tests/ops/test_nnet_extra.py checks tfgraph against.
 """
 import dataclasses
 

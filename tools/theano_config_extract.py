@@ -9,7 +9,7 @@ values (``EnumStr``), the check Theano applies (the name of its filter or
 validator function, or the text of a ``lambda``'s condition), whether it may
 change after start-up (``allow_override``) and ``in_c_key``. A default
 Theano computes when it starts (a path, the C++ compiler found) is recorded
-as ``Computed(<function or name>)``. tests/test_config_registry.py checks the
+as ``Computed(<function or name>)``. tests/theano/test_config_registry.py checks the
 committed table against this extraction, so the two cannot drift.
 """
 import ast
@@ -117,7 +117,7 @@ def main(theano_dir):
     print('"""Theano 1.0.5\'s configuration options, one row each, as its')
     print("configdefaults.py registers them: (name, kind, default, allowed values, Theano's")
     print("check, allow_override, in_c_key). Written by tools/theano_config_extract.py;")
-    print("tests/test_config_registry.py checks it against the sdist. tfgraph/configdefaults.py")
+    print("tests/theano/test_config_registry.py checks it against the sdist. tfgraph/configdefaults.py")
     print('registers them."""')
     print("from tfgraph.configparser import Computed\n")
     print("OPTIONS = (")

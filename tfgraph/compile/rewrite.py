@@ -7,7 +7,7 @@ Each node rewrite is a function of a node returning the variable to use in
 place of the node's output, or None; ``REWRITES`` lists them in the order
 they are tried. To add one, write such a function and append it (with a test
 against a NumPy reference at extreme inputs, values and gradients:
-tests/test_rewrite.py). Rewrites that need the whole graph are modules of
+tests/compile/test_rewrite.py). Rewrites that need the whole graph are modules of
 their own, each a ``replace(node, current)`` for ``rebuild``: channels-last
 layers (tfgraph.compile.layout) and sibling slices cut by one split
 (tfgraph.compile.sibling_slices).

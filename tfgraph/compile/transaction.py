@@ -23,7 +23,7 @@ any exception, ``KeyboardInterrupt`` included.
   eager calls and loops, whose assignments and roll-backs are many Python
   steps, hold Ctrl-C back (``interrupts_deferred``) and raise it when they are
   done, or, in a loop, between chunks, where it rolls the loop back.
-  ``tests/test_interrupt_points.py`` delivers an interrupt at each such
+  ``tests/compile/test_interrupt_points.py`` delivers an interrupt at each such
   point of a call in turn.
 """
 import signal

@@ -241,9 +241,11 @@ class IncSubtensor(_Indexing):
             spec, inputs, _ = parse_index(x, tuple(index_inputs))
             return type(self)(spec=spec, inplace=self.inplace,
                               set_instead_of_inc=self.set_instead_of_inc).make_node(x, y, *inputs)
-        if y.ndim > x.ndim:
+        # An index array of k dimensions puts k dimensions where it indexes one.
+        most = x.ndim + sum(index_inputs[e[1]].ndim - 1 for e in self.spec if e[0] == "array")
+        if y.ndim > most:
             raise TypeError(f"{self}: cannot {'set' if self.set_instead_of_inc else 'increment'}"
-                            f" a part of the {x.ndim}-dimensional {x} with the "
+                            f" a part of at most {most} dimensions of {x} with the "
                             f"{y.ndim}-dimensional {y}")
         weak = y.owner is None and getattr(y, "weak", False)
         if not (self.set_instead_of_inc or weak

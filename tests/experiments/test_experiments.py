@@ -1,7 +1,7 @@
 """The experiment runners, in-process with few iterations, and the command line once.
 
 TensorBoard's own EventAccumulator reads the logs back: TF2 summaries arrive as tensors
-(see tests/test_tensorboard_module.py).
+(see tests/experiments/test_tensorboard_module.py).
 """
 import os
 import subprocess
@@ -17,7 +17,7 @@ from experiments import minimal_training, mlp_gaussian, theano_tutorial
 from experiments.common import configured, format_float, fresh_logdir
 from tfgraph._tf import tf
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SEED_OUTPUT = ["0.9", "8.54", "13.124", "15.8744", "17.52464", "18.514784", "19.1088704",
                "19.46532224", "19.679193344", "19.8075160064"]

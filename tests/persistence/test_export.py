@@ -12,7 +12,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph._tf import tf
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _classifier():

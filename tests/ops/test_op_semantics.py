@@ -424,7 +424,7 @@ def test_set_and_inc_subtensor_types():
 @pytest.mark.parametrize("mode", ["max", "sum", "average_inc_pad", "average_exc_pad"])
 def test_pool_gradients_in_one_two_and_three_dimensions(mode):
     """tensor/signal/pool.py Pool(ndim, ignore_border, mode)(x, ws, stride,
-    pad) on the last ndim axes; tests/test_pool.py
+    pad) on the last ndim axes; tests/ops/test_pool.py
     test_DownsampleFactorMax_grad_stride and _PaddingStride_grad."""
     rng = np.random.RandomState(0)
     cases = [((2,), (1,), None, (16,)), ((1,), (3,), None, (1, 16)),
@@ -491,7 +491,7 @@ def test_raw_random_draws_on_a_symbolic_random_state():
 
 def test_grad_raises_where_theano_does():
     """gradient.py grad_undefined / grad_not_implemented (a function
-    computing one fails to compile, tests/test_gradient.py
+    computing one fails to compile, tests/gradient/test_gradient.py
     test_unimplemented_grad_func), known_grads of NullType and
     DisconnectedType (test_undefined_cost_grad, test_disconnected_cost_grad),
     and ops whose grad is undefined (TopKOp's k, SortOp's axis,

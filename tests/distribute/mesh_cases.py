@@ -1,4 +1,4 @@
-"""Training programs run on one device and on meshes by tests/test_distribute.py:
+"""Training programs run on one device and on meshes by tests/distribute/test_distribute.py:
 each returns {name: array} of everything the run computed (outputs, updates)."""
 import dataclasses
 

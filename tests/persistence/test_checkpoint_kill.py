@@ -2,7 +2,7 @@
 and the latest step again: after each kill, restoring gives the state saved
 last or the one being saved, whole (tfgraph.checkpoint).
 
-A process (tests/checkpoint_writer.py) imports tfgraph once and forks one
+A process (tests/persistence/checkpoint_writer.py) imports tfgraph once and forks one
 writer per round, which saves in a loop until this test kills it after a
 random delay; this test then restores the directory itself and checks what
 it got against what the writer said it was saving."""
@@ -21,17 +21,17 @@ from tfgraph.checkpoint import Checkpoints
 sys.path.insert(0, os.path.dirname(__file__))
 import checkpoint_writer  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ROUNDS = int(os.environ.get("TFGRAPH_KILL_ROUNDS", "200"))
 
 
 class Writers:
-    """The forking process of tests/checkpoint_writer.py."""
+    """The forking process of tests/persistence/checkpoint_writer.py."""
 
     def __init__(self):
         env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
         self.process = subprocess.Popen(
-            [sys.executable, os.path.join(ROOT, "tests", "checkpoint_writer.py")],
+            [sys.executable, os.path.join(ROOT, "tests", "persistence", "checkpoint_writer.py")],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             cwd=ROOT, env=env, text=True, bufsize=1)
 

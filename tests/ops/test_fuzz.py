@@ -17,7 +17,7 @@ CI runs ``TFGRAPH_FUZZ_EXAMPLES`` graphs (default 300: about 15 s).
 A long run::
 
     TFGRAPH_FUZZ_EXAMPLES=5000 TFGRAPH_FUZZ_LOG=/tmp/fuzz.jsonl \\
-        python -m pytest tests/test_fuzz.py -k random_graphs -p no:cacheprovider
+        python -m pytest tests/ops/test_fuzz.py -k random_graphs -p no:cacheprovider
 
 ``TFGRAPH_FUZZ_LOG`` makes the run record every mismatch (with a script that
 reproduces it) and go on, instead of stopping at the first; the test fails at

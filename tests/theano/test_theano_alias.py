@@ -9,7 +9,7 @@ import pytest
 import tfgraph
 from tfgraph import run
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def run_python(code, *args, module_args=None, tmp_path=None):

@@ -13,7 +13,7 @@ import tfgraph as theano
 from tfgraph.checkpoint import CheckpointDamagedError, CheckpointMismatchError, Checkpoints
 from tfgraph._tf import tf
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def _variables():

@@ -819,7 +819,7 @@ def test_eye(data):
 # --- indexing -----------------------------------------------------------------------------
 
 # (With None, every axis is given: Theano 1.0 drops the axes left out, see
-# tests/test_op_semantics.py.)
+# tests/ops/test_op_semantics.py.)
 BASIC_INDEXES = {
     "x[1]": lambda x: x[1], "x[-1]": lambda x: x[-1], "x[1:3]": lambda x: x[1:3],
     "x[::-1]": lambda x: x[::-1], "x[:, 0]": lambda x: x[:, 0],

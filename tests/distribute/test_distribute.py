@@ -1,6 +1,6 @@
 """Functions on meshes of devices (tfgraph.distribute, on DTensor) compute what
 they compute on one device. Meshes need devices split before TensorFlow starts,
-so each mesh run is a process of its own (tests/mesh_worker.py); the reference
+so each mesh run is a process of its own (tests/distribute/mesh_worker.py); the reference
 is computed here, on this process's one device."""
 import json
 import os
@@ -13,10 +13,10 @@ import pytest
 
 from tfgraph import distribute
 from tfgraph._tf import tf
-from tests.mesh_cases import CASES
+from tests.distribute.mesh_cases import CASES
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKER = os.path.join(ROOT, "tests", "mesh_worker.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WORKER = os.path.join(ROOT, "tests", "distribute", "mesh_worker.py")
 TIMEOUT_S = 300
 _references = {}
 

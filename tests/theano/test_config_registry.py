@@ -159,7 +159,7 @@ def test_docs_give_each_option_that_changes_nothing_one_reason():
     one reason per group: every option is effective or in exactly one group."""
     import fnmatch
     import re
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     with open(os.path.join(root, "docs", "legacy.md")) as docs:
         text = docs.read().split("## Configuration options")[1].split("\n## ")[0]
     groups = [re.findall(r"`([^`]+)`", row.split("|")[1]) for row in text.splitlines()

@@ -1,8 +1,8 @@
-"""Run programs of tests/mesh_cases.py on meshes, in a process of its own
+"""Run programs of tests/distribute/mesh_cases.py on meshes, in a process of its own
 (devices must be split before TensorFlow initializes them), and save what
 they computed:
 
-    python tests/mesh_worker.py OUT.npz CASE@MESH[@RULES] ...
+    python tests/distribute/mesh_worker.py OUT.npz CASE@MESH[@RULES] ...
 
 MESH is like batch=2,model=2; RULES like W=-:model (as --mesh_layouts).
 Arrays are saved as CASE@MESH/name. In a multi-process run the DTENSOR_*
@@ -11,13 +11,13 @@ variables say which process this is.
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
 from tfgraph import distribute  # noqa: E402
-from tests.mesh_cases import CASES, LAYOUTS  # noqa: E402
+from tests.distribute.mesh_cases import CASES, LAYOUTS  # noqa: E402
 
 
 def run(run_spec):

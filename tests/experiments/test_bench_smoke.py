@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH_PATH = Path(__file__).resolve().parents[1] / "tools" / "bench.py"
+BENCH_PATH = Path(__file__).resolve().parents[2] / "tools" / "bench.py"
 TF_ROWS = ("tf.function", "tf.function NumPy args", "tf concrete fn", "tf XLA",
            "tf XLA concrete fn")
 

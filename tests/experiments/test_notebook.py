@@ -45,7 +45,7 @@ from test_experiments import numpy_training
 from tfgraph.graph_plot import graph_png
 from tfgraph.theano_alias import AliasError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "examples" / "theano_tutorial.ipynb"
 SEED_CELLS = 24
 KERNEL_NAME = "tfgraph-test-python"

@@ -1,7 +1,7 @@
-"""A process that saves checkpoints in a loop, for tests/test_checkpoint_kill.py
+"""A process that saves checkpoints in a loop, for tests/persistence/test_checkpoint_kill.py
 to kill with SIGKILL at random moments.
 
-Run as ``python tests/checkpoint_writer.py``, it imports tfgraph once and then
+Run as ``python tests/persistence/checkpoint_writer.py``, it imports tfgraph once and then
 serves: each line ``DIRECTORY SEED`` read from stdin forks a writer (TensorFlow
 has run no op in this process yet, so the child starts its own runtime) and
 answers ``pid PID``; when that writer dies it answers ``exit PID STATUS``.

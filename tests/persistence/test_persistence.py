@@ -14,7 +14,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph import persist
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class LogisticRegression:
