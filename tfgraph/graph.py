@@ -560,12 +560,15 @@ def clone_replace(outputs, replace):
     shared with the original.
     """
     memo = {id(k): v for k, v in replace.items()}
+    replace_ids = set(memo)
     for node in toposort(outputs):
         new_inputs = [memo.get(id(i), i) for i in node.inputs]
-        if all(a is b for a, b in zip(new_inputs, node.inputs)):
-            continue
+        if all(a is b for a, b in zip(new_inputs, node.inputs)) or all(
+                id(o) in replace_ids for o in node.outputs):
+            continue   # nothing replaced above it, or all it computes is replaced
         new_node = node.op.make_node(*new_inputs)
         for old, new in zip(node.outputs, new_node.outputs):
             new.name = old.name
-            memo[id(old)] = new
+            if id(old) not in replace_ids:   # a replacement wins over a rebuilt copy
+                memo[id(old)] = new
     return [memo.get(id(v), v) for v in outputs]

@@ -8,6 +8,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile import executables
 from tfgraph.compile.function import MissingInputError
+from tfgraph.graph import clone_replace, toposort
 from tfgraph.scan_module import until
 
 RNG = np.random.default_rng(0)
@@ -656,3 +657,66 @@ def test_gradient_of_a_loop_stopped_by_until_and_constant_outputs():
                                    non_sequences=a)[0]
     got = theano.function([x, a], [ones, same, sums])([1.0, 2.0], 3.0)
     np.testing.assert_allclose(np.array(got), [[1.0, 1.0], [3.0, 3.0], [4.0, 5.0]])
+
+
+def test_a_gradient_taken_in_the_step_of_an_outer_expression():
+    """Theano 1.0.5 scan_module/tests/test_scan.py test_computing_gradient: the
+    step differentiates K[i], K computed outside from a shared variable and
+    the non-sequence the gradient is taken with respect to."""
+    x1 = T.scalar("x1")
+    x2 = theano.shared(np.array([1, 2, 3, 4, 5]), name="x2")
+    K = x2 * x1
+    out, _ = theano.scan(lambda i, v: T.grad(K[i], v), sequences=T.arange(K.shape[0]),
+                         non_sequences=x1)
+    f = theano.function([x1], out, allow_input_downcast=True)
+    np.testing.assert_allclose(f(3.0), [1, 2, 3, 4, 5])
+
+
+def test_a_hessian_by_a_scan_over_a_gradient_with_extra_inputs():
+    """test_scan.py test_scan_extra_inputs_hessian: the step differentiates an
+    outer gradient (a non-sequence) again, scaled by a shared variable."""
+    x, A = T.vector("x"), T.matrix("A")
+    fc1, fc2 = theano.shared(0.5, name="fc1"), theano.shared(0.9, name="fc2")
+    gy = T.grad(fc1 * theano.dot(x * x, theano.dot(A, x)), x)
+    hy, _ = theano.scan(lambda i, gy, x: T.grad(gy[i] * fc2, x),
+                        sequences=T.arange(gy.shape[0]), non_sequences=[gy, x])
+    f = theano.function([x, A], hy, allow_input_downcast=True)
+    np.testing.assert_allclose(f([1.0, 1.0], [[1.0, 1.0], [1.0, 0.0]]),
+                               [[3.6, 1.8], [1.8, 0.9]], rtol=1e-6)
+
+
+def test_a_non_sequence_computed_from_a_shared_variable_is_computed_once_outside():
+    """A non-sequence that is an expression of an input and a shared variable,
+    next to that input itself as another non-sequence, with strict=True: the
+    expression is hoisted whole (Theano's scan.py gives every non-sequence
+    its own inner placeholder)."""
+    ctx = T.ftensor3("ctx")
+    W = theano.shared(np.eye(3, dtype="float32"), name="W")
+
+    def step(h_, c_, p_, cc_):
+        alpha = T.tanh(p_ + h_[None, :, :]).sum(2)
+        c = (cc_ * alpha[:, :, None]).sum(0)
+        return h_ + c, c
+    init = [T.alloc(np.float32(0), ctx.shape[1], 3)] * 2
+    r, _ = theano.scan(step, outputs_info=init, non_sequences=[T.dot(ctx, W), ctx],
+                       n_steps=2, strict=True)
+    f = theano.function([ctx], r[0][-1])
+    value = np.full((4, 2, 3), 0.1, "float32")
+    h = c = np.zeros((2, 3), "float32")
+    p = value @ np.eye(3, dtype="float32")
+    for _ in range(2):
+        c = (value * np.tanh(p + h[None]).sum(2)[:, :, None]).sum(0)
+        h = h + c
+    np.testing.assert_allclose(f(value), h, rtol=1e-5)
+    np.testing.assert_allclose(f(value), np.full((2, 3), 0.37896755), rtol=1e-5)
+
+
+def test_clone_replace_keeps_a_replacement_below_another():
+    """Replacing both ``ctx`` and ``dot(ctx, W)`` gives the replacement of the
+    product, not the product rebuilt on the replacement of ``ctx``."""
+    ctx, W = T.dmatrix("ctx"), T.dmatrix("W")
+    p = T.dot(ctx, W)
+    new_ctx, new_p = T.dmatrix("new_ctx"), T.dmatrix("new_p")
+    out, = clone_replace([p + ctx], {ctx: new_ctx, p: new_p})
+    assert set(out.owner.inputs) == {new_p, new_ctx}
+    assert not [n for n in toposort([out]) if n.op is p.owner.op]

@@ -18,6 +18,7 @@ from tfgraph import dtypes
 from tfgraph.graph import (Constant, MissingInputError, TensorType, Variable, ancestors,
                            clone_replace, toposort)
 from tfgraph.ops.base import as_tensor_variable, constant
+from tfgraph.ops.grad import Gradient
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
 from tfgraph.updates import OrderedUpdates
@@ -392,10 +393,17 @@ def _hoist_free_values(outputs, placeholders):
     """Replace each outer value the inner graph reads (anything not depending
     on a placeholder, but constants) by a new placeholder: returns (outer
     values, their placeholders, the rebuilt inner outputs)."""
-    depends = {id(p) for p in placeholders}
+    # A gradient the step takes is recorded by a tape as the step computes its
+    # cost: what lies between a wrt variable and the cost is computed in the
+    # step from a placeholder of that variable, never hoisted.
+    wrt = {id(w): w for node in toposort(outputs) if isinstance(node.op, Gradient)
+           for w in node.op.split(node.inputs)[3] if not isinstance(w, Constant)}
+    inside = {id(p) for p in placeholders}
+    depends = inside | set(wrt)
     for node in toposort(outputs):
         if any(id(i) in depends for i in node.inputs):
             depends.update(id(o) for o in node.outputs)
+    depends -= set(wrt) - inside     # outer wrt variables: hoisted themselves
     free, seen = [], set()
 
     def consider(var):
