@@ -1,12 +1,10 @@
 """The rest of ``theano.compile``'s public names: output wrappers (``Out``),
 ``pfunc``, ``function_dump``, the predefined modes, ``MonitorMode``, and
 the ``shared`` constructor registry."""
-import pickle
-
 import numpy as np
 
 from tfgraph.compile.debugmode import DebugMode, NanGuardMode
-from tfgraph.compile.function import In, function
+from tfgraph.compile.function import In, function, function_dump  # noqa: F401
 from tfgraph.compile.modes import FastCompile, FastRun, Mode
 from tfgraph.graph import Variable
 from tfgraph._tf import tf
@@ -44,21 +42,6 @@ def pfunc(params, outputs=None, mode=None, updates=None, givens=None, no_default
                     no_default_updates=no_default_updates, name=name,
                     allow_input_downcast=allow_input_downcast, on_unused_input=on_unused_input)
 
-
-def function_dump(filename, inputs, outputs=None, mode=None, updates=None, givens=None,
-                  no_default_updates=False, accept_inplace=False, name=None,
-                  rebuild_strict=True, allow_input_downcast=None, profile=None,
-                  on_unused_input=None, extra_tag_to_remove=None):
-    """Pickle the arguments of a ``function`` call to ``filename``, so that
-    ``function(**pickle.load(f))`` compiles the same function elsewhere
-    (Theano's way of sending a function to be looked at)."""
-    dumped = dict(inputs=inputs, outputs=outputs, mode=mode, updates=updates, givens=givens,
-                  no_default_updates=no_default_updates, accept_inplace=accept_inplace,
-                  name=name, rebuild_strict=rebuild_strict,
-                  allow_input_downcast=allow_input_downcast, profile=profile,
-                  on_unused_input=on_unused_input)
-    with open(filename, "wb") as file:
-        pickle.dump(dumped, file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Thunk:

@@ -35,6 +35,7 @@ A call that raises, for any reason, changes no shared variable: updates are
 assigned only after every output and new value is computed and checked.
 """
 import os
+import pickle
 import sys
 
 import numpy as np
@@ -198,12 +199,23 @@ class Function:
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self.arguments.listing()})>"
 
+def function_dump(filename, inputs, outputs=None, mode=None, updates=None, givens=None,
+                  no_default_updates=False, accept_inplace=False, name=None,
+                  rebuild_strict=True, allow_input_downcast=None, profile=None,
+                  on_unused_input=None, extra_tag_to_remove=None):
+    """Pickle the arguments of a ``function`` call to ``filename``, so that
+    ``function(**pickle.load(f))`` compiles the same function elsewhere
+    (Theano's way of sending a function to be looked at)."""
+    dumped = dict(inputs=inputs, outputs=outputs, mode=mode, updates=updates, givens=givens,
+                  no_default_updates=no_default_updates, accept_inplace=accept_inplace,
+                  name=name, rebuild_strict=rebuild_strict,
+                  allow_input_downcast=allow_input_downcast, profile=profile,
+                  on_unused_input=on_unused_input)
+    with open(filename, "wb") as file:
+        pickle.dump(dumped, file, protocol=pickle.HIGHEST_PROTOCOL)
+
 
 # Variable.eval compiles with function, and a pickled function loads as a
 # Function: the graph and the pickling below know no compiler.
 register_evaluator(function)
 persist.register_function_class(Function)
-
-# theano.compile.function.function_dump, beside function (compile/extras.py imports
-# this module, so it comes last).
-from tfgraph.compile.extras import function_dump  # noqa: E402,F401

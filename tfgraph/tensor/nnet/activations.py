@@ -1,5 +1,6 @@
 """Activations of ``theano.tensor.nnet`` built from elementwise ops, with
 Theano 1.0's formulas (so values and gradients match it), and h_softmax."""
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph import dtypes
 from tfgraph.ops.base import as_tensor_variable, constant
 from tfgraph.ops.elemwise import OPS
@@ -55,14 +56,12 @@ def h_softmax(x, batch_size, n_outputs, n_classes, n_outputs_per_class, W1, b1, 
     Without ``target``: the probabilities of all ``n_outputs`` outputs,
     (batch, n_outputs); with integer ``target`` (batch,): the probability of
     each target."""
-    import tfgraph.tensor as T
-    from tfgraph.tensor.nnet import softmax
     x, W1, b1, W2, b2 = (as_tensor_variable(v) for v in (x, W1, b1, W2, b2))
-    class_probs = softmax(T.dot(x, W1) + b1)
+    class_probs = T.nnet.softmax(T.dot(x, W1) + b1)
     if target is None:
         # every output of every class: (batch, n_classes, per_class)
         activations = T.tensordot(x, W2, (1, 1)) + b2
-        output_probs = softmax(activations.reshape((-1, n_outputs_per_class)))
+        output_probs = T.nnet.softmax(activations.reshape((-1, n_outputs_per_class)))
         output_probs = output_probs.reshape((batch_size, n_classes, -1))
         output_probs = class_probs.dimshuffle(0, 1, "x") * output_probs
         output_probs = output_probs.reshape((batch_size, -1))
@@ -72,6 +71,6 @@ def h_softmax(x, batch_size, n_outputs, n_classes, n_outputs_per_class, W1, b1, 
     target_outputs_in_class = target % n_outputs_per_class
     activations = T.sum(x.dimshuffle(0, 1, "x") * W2[target_classes], axis=1) + \
         b2[target_classes]
-    output_probs = softmax(activations)
+    output_probs = T.nnet.softmax(activations)
     rows = T.arange(batch_size)
     return class_probs[rows, target_classes] * output_probs[rows, target_outputs_in_class]

@@ -3,6 +3,7 @@
 with the unbiased one)."""
 import numpy as np
 
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.config import config
 from tfgraph.ops.base import as_tensor_variable
 
@@ -60,7 +61,6 @@ def batch_normalization_train(inputs, gamma, beta, axes="per-activation", epsilo
                               running_var=None):
     """(output, mean, invstd) of the batch, and the new running mean and
     variance when both ``running_mean`` and ``running_var`` are given."""
-    import tfgraph.tensor as T
     inputs = as_tensor_variable(inputs)
     ndim = inputs.ndim
     axes, non_bc = _axes(axes, ndim)
@@ -91,7 +91,6 @@ def batch_normalization_train(inputs, gamma, beta, axes="per-activation", epsilo
 def batch_normalization_test(inputs, gamma, beta, mean, var, axes="per-activation",
                              epsilon=1e-4):
     """(inputs - mean) * gamma / sqrt(var + epsilon) + beta with given statistics."""
-    import tfgraph.tensor as T
     inputs = as_tensor_variable(inputs)
     _, non_bc = _axes(axes, inputs.ndim)
     _check_epsilon(epsilon)

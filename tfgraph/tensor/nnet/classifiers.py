@@ -1,9 +1,13 @@
 """The rest of Theano 1.0's ``theano.tensor.nnet`` classifier API: its softmax
 op instances, softmax with a bias, the cross-entropy op with softmax and
 argmax outputs, the prepend ops and ``confusion_matrix``."""
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.persist import pickle_by_name
 from tfgraph.ops.elemwise import OPS
+from tfgraph.ops.shape import zeros_like
+from tfgraph.tensor.arrays import max_and_argmax
+from tfgraph.tensor.extra_ops import unique
 from tfgraph.ops.nnet import (CrossentropyCategorical1Hot,  # noqa: F401
                               CrossentropySoftmaxArgmax1HotWithBias, LogSoftmax,
                               PrependToEachRow, Softmax, SoftmaxWithBias)
@@ -23,21 +27,18 @@ scalar_sigmoid = OPS["sigmoid"]
 def softmax_graph(c):
     """softmax written out as exp(c) / sum(exp(c)) over the last axis (not
     stabilised, as Theano's)."""
-    import tfgraph.tensor as T
     e = T.exp(as_tensor_variable(c))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def crossentropy_softmax_max_and_argmax_1hot_with_bias(x, b, y_idx, **kwargs):
     """(cross-entropy, softmax(x + b), its maximum and argmax per row)."""
-    from tfgraph.tensor.arrays import max_and_argmax
     xent, softmax, _ = crossentropy_softmax_argmax_1hot_with_bias(x, b, y_idx)
     max_pr, argmax = max_and_argmax(softmax, axis=-1)
     return xent, softmax, max_pr, argmax
 
 
 def crossentropy_softmax_max_and_argmax_1hot(x, y_idx, **kwargs):
-    from tfgraph.ops.shape import zeros_like
     x = as_tensor_variable(x)
     return crossentropy_softmax_max_and_argmax_1hot_with_bias(x, zeros_like(x[0, :]), y_idx)
 
@@ -67,8 +68,6 @@ prepend_1_to_each_row = pickle_by_name(Prepend_scalar_constant_to_each_row(1.), 
 def confusion_matrix(actual, pred):
     """[confusion matrix (int64; rows: actual, columns: predicted), the sorted
     distinct labels of both that index its rows and columns]."""
-    import tfgraph.tensor as T
-    from tfgraph.tensor.extra_ops import unique
     actual, pred = as_tensor_variable(actual), as_tensor_variable(pred)
     if actual.ndim != 1:
         raise ValueError(f"confusion_matrix: actual {actual} must be 1-d tensor variable")

@@ -4,6 +4,7 @@ convolution with a bilinear kernel)."""
 from math import gcd
 
 from tfgraph import config
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.tensor.nnet.conv_shapes import get_conv_output_shape
 
@@ -11,8 +12,7 @@ from tfgraph.tensor.nnet.conv_shapes import get_conv_output_shape
 def _separable(convdim, input, depthwise_filters, pointwise_filters, num_channels,
                input_shape, depthwise_filter_shape, pointwise_filter_shape, border_mode,
                subsample, filter_flip, filter_dilation):
-    from tfgraph.tensor.nnet import abstract_conv
-    conv = abstract_conv.conv2d if convdim == 2 else abstract_conv.conv3d
+    conv = T.nnet.abstract_conv.conv2d if convdim == 2 else T.nnet.abstract_conv.conv3d
     depthwise = conv(as_tensor_variable(input), as_tensor_variable(depthwise_filters),
                      input_shape, depthwise_filter_shape, border_mode, subsample,
                      filter_flip, filter_dilation, num_groups=num_channels)
@@ -51,7 +51,6 @@ def causal_conv1d(input, filters, filter_shape, input_shape=None, subsample=1,
     """1-d convolution of (batch, channels, time) whose output at time t sees
     the input up to t only (zero padding on the left alone); ``filter_shape``
     (out, in, width) is required."""
-    from tfgraph.tensor.nnet.abstract_conv import AbstractConv2d
     input, filters = as_tensor_variable(input), as_tensor_variable(filters)
     if input.ndim != 3:
         raise ValueError(f"causal_conv1d: input {input} should be 3D for causal convolution.")
@@ -66,15 +65,15 @@ def causal_conv1d(input, filters, filter_shape, input_shape=None, subsample=1,
         raise ValueError(f"causal_conv1d: filter_shape {filter_shape} must have 3 entries")
     filter_shape = tuple(filter_shape) + (1,)
     left = filter_dilation * (filter_shape[2] - 1)
-    op = AbstractConv2d(input_shape, filter_shape, ((left, 0), 0), (subsample, 1),
-                        filter_flip, (filter_dilation, 1), num_groups, unshared)
+    op = T.nnet.abstract_conv.AbstractConv2d(
+        input_shape, filter_shape, ((left, 0), 0), (subsample, 1), filter_flip,
+        (filter_dilation, 1), num_groups, unshared)
     return op(input.dimshuffle(0, 1, 2, "x"), filters.dimshuffle(0, 1, 2, "x"))[:, :, :, 0]
 
 
 def bilinear_kernel_1D(ratio, normalize=True):
     """The 1-d bilinear kernel of ``ratio``: 1, 2, ..., ratio, ..., 2, 1
     (divided by ``ratio`` if ``normalize``), in floatX."""
-    import tfgraph.tensor as T
     half = T.arange(1, ratio + 1, dtype=config.floatX)
     kernel = T.concatenate([half, half[-2::-1]])
     if normalize:
@@ -93,7 +92,6 @@ def bilinear_kernel_2D(ratio, normalize=True):
 def _edge_padded(input):
     """(batch * channels, 1, rows + 2, cols + 2): each image with its first
     and last rows and columns repeated once."""
-    import tfgraph.tensor as T
     rows, cols = input.shape[2], input.shape[3]
     images = input.reshape((-1, 1, rows, cols))
     images = T.concatenate([images[:, :, :1, :], images, images[:, :, -1:, :]], axis=2)
@@ -106,7 +104,6 @@ def bilinear_upsampling(input, ratio=None, frac_ratio=None, batch_size=None,
     bilinear interpolation with replicated edges, as Theano's (a transposed
     convolution with the bilinear kernel); ``frac_ratio`` for fractional
     ratios (with ``use_1D_kernel=False``)."""
-    from tfgraph.tensor.nnet.abstract_conv import conv2d_grad_wrt_inputs
     if ratio and frac_ratio:
         raise ValueError("bilinear_upsampling: can't use ratio and frac_ratio together")
     if not (ratio or frac_ratio):
@@ -126,15 +123,15 @@ def bilinear_upsampling(input, ratio=None, frac_ratio=None, batch_size=None,
     pad = 2 * ratio - (ratio - 1) // 2 - 1
     kernel = bilinear_kernel_1D(ratio, normalize=True)
     if use_1D_kernel:
-        by_rows = conv2d_grad_wrt_inputs(
+        by_rows = T.nnet.abstract_conv.conv2d_grad_wrt_inputs(
             padded, kernel.dimshuffle("x", "x", 0, "x"), (images, 1, rows * ratio, cols + 2),
             (1, 1, None, 1), (pad, 0), (ratio, 1), True, (1, 1))
-        upsampled = conv2d_grad_wrt_inputs(
+        upsampled = T.nnet.abstract_conv.conv2d_grad_wrt_inputs(
             by_rows, kernel.dimshuffle("x", "x", "x", 0), (images, 1, rows * ratio,
                                                           cols * ratio),
             (1, 1, 1, None), (0, pad), (1, ratio), True, (1, 1))
     else:
-        upsampled = conv2d_grad_wrt_inputs(
+        upsampled = T.nnet.abstract_conv.conv2d_grad_wrt_inputs(
             padded, bilinear_kernel_2D(ratio).dimshuffle("x", "x", 0, 1),
             (images, 1, rows * ratio, cols * ratio), (1, 1, None, None), (pad, pad),
             (ratio, ratio), True, (1, 1))
@@ -146,8 +143,6 @@ def frac_bilinear_upsampling(input, frac_ratio):
     axes by p/q, ((p1, q1), (p2, q2)) each axis by its own; a dilated
     convolution of the zero-framed bilinear kernel with the edge-padded
     images, strided by q, as Theano's."""
-    import tfgraph.tensor as T
-    from tfgraph.tensor.nnet.abstract_conv import conv2d
     input = as_tensor_variable(input)
     if not isinstance(frac_ratio, tuple):
         raise ValueError("frac_bilinear_upsampling: frac_ratio must be a tuple")
@@ -168,8 +163,8 @@ def frac_bilinear_upsampling(input, frac_ratio):
                             T.zeros((1, 1, height, double_pad[1] - pad[1]), dtype=floatX)],
                            axis=3)
     # the framed kernel is the "image", the padded images the "filters"
-    upsampled = conv2d(framed, padded, border_mode="valid", filter_dilation=ratio,
-                       subsample=subsample)
+    upsampled = T.nnet.abstract_conv.conv2d(
+        framed, padded, border_mode="valid", filter_dilation=ratio, subsample=subsample)
     return upsampled.reshape((input.shape[0], input.shape[1], upsampled.shape[2],
                               upsampled.shape[3]))
 

@@ -5,7 +5,9 @@ scalars, or None where unknown."""
 import numbers
 
 from tfgraph import config
+from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.ops.structure import Assert
+from tfgraph.tensor.arrays import NotScalarConstantError, get_scalar_constant_value
 
 
 def _pads(border_mode, dilated_kernel):
@@ -124,7 +126,6 @@ def check_conv_gradinputs_shape(image_shape, kernel_shape, output_shape, border_
                                 subsample, filter_dilation=None):
     """False if a convolution of ``image_shape`` by ``kernel_shape`` cannot
     give ``output_shape``; True otherwise, also where a size is not known."""
-    from tfgraph.tensor.arrays import NotScalarConstantError, get_scalar_constant_value
     image_shape, kernel_shape = tuple(image_shape), tuple(kernel_shape)
     output_shape = tuple(output_shape)
     if len(image_shape) != len(kernel_shape) or len(image_shape) != len(output_shape):
@@ -151,8 +152,6 @@ def assert_conv_shape(shape):
     """``shape`` with each size checked: batch and channels (the first two)
     >= 0, the spatial ones > 0; a ValueError now for constants, a run-time
     check for symbolic sizes."""
-    from tfgraph.tensor.arrays import NotScalarConstantError, get_scalar_constant_value
-    import tfgraph.tensor as T
     checked = []
     for i, n in enumerate(shape):
         relation = ">=" if i < 2 else ">"
@@ -175,7 +174,6 @@ def assert_shape(x, expected_shape, msg="Unexpected shape."):
     """``x``, checked at run time to have ``expected_shape`` (None entries
     not checked) when ``config.conv.assert_shape`` is set (Theano's default
     is not to check)."""
-    import tfgraph.tensor as T
     if expected_shape is None or not config.conv.assert_shape:
         return x
     tests = [T.eq(x.shape[i], expected_shape[i]) for i in range(x.ndim)
