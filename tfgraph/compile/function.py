@@ -36,13 +36,14 @@ import numpy as np
 from tfgraph import devices, distribute
 from tfgraph.compile import errors, transaction
 from tfgraph.compile.fastcall import FastCall
-from tfgraph.compile.lower import Lowering, scope_name
+from tfgraph.compile.lower import (Lowering, graph_value, input_spec, output_converter,
+                                   scope_name)
 from tfgraph.compile.modes import Checks, get_mode
 from tfgraph.compile.rewrite import rewrite
 from tfgraph.compile.transaction import ensure_fits
 from tfgraph.compile.xla_choice import XlaChoice, may_choose
 from tfgraph.config import config
-from tfgraph.graph import Constant, Variable, ancestors, clone_replace, toposort
+from tfgraph.graph import Constant, TensorType, Variable, ancestors, clone_replace, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.scan_module.scan_op import Scan
 from tfgraph.shared import SharedVariable
@@ -171,6 +172,7 @@ class Function:
                              f"got {on_unused_input!r}")
         self.inputs = self._check_inputs(inputs, allow_input_downcast)
         self.outputs, self._unpack = self._check_outputs(outputs)
+        self._output_converters = [output_converter(v.type) for v in self.outputs]
         # Default updates of shared variables that the outputs, updates or
         # givens' values use (a random draw given for an input, say).
         given_values = [v for _, v in _pairs(givens, "givens") if isinstance(v, Variable)]
@@ -229,11 +231,11 @@ class Function:
             return [], lambda values: []
         if isinstance(outputs, dict):
             keys = list(outputs)
-            variables = [as_tensor_variable(outputs[k]) for k in keys]
+            variables = [_as_variable(outputs[k]) for k in keys]
             return variables, lambda values: dict(zip(keys, values))
         if isinstance(outputs, (list, tuple)):
-            return [as_tensor_variable(o) for o in outputs], list
-        return [as_tensor_variable(outputs)], lambda values: values[0]
+            return [_as_variable(o) for o in outputs], list
+        return [_as_variable(outputs)], lambda values: values[0]
 
     def _check_updates(self, pairs, no_default_updates, given_values=()):
         updates, seen = [], set()
@@ -245,7 +247,7 @@ class Function:
                 raise ValueError(f"function {self.name!r}: shared variable {target} is "
                                  f"updated twice")
             seen.add(id(target))
-            value = as_tensor_variable(value)
+            value = _as_variable(value)
             updates.append((target, _check_update_type(target, value, self.name)))
         if no_default_updates is not True:
             skip = {id(v) for v in (no_default_updates or [])}
@@ -261,7 +263,7 @@ class Function:
             if not isinstance(key, Variable) or isinstance(key, Constant):
                 raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
                                 f"variables, got {key!r}")
-            value = as_tensor_variable(value)
+            value = _as_variable(value)
             # As Theano: the same type, or one that converts to it (broadcastable
             # wherever the key is); a row may not stand for a matrix.
             if not _converts(value, key):
@@ -310,8 +312,7 @@ class Function:
     # --- building the graph ---------------------------------------------------
 
     def _signature(self):
-        return [tf.TensorSpec([1 if b else None for b in s.variable.broadcastable],
-                              s.variable.dtype, name=scope_name(s.name or f"input_{i}"))
+        return [input_spec(s.variable.type, scope_name(s.name or f"input_{i}"))
                 for i, s in enumerate(self.inputs)]
 
     def _body(self, *args):
@@ -337,16 +338,16 @@ class Function:
             outputs, new_values, valid = compute(*args)
             marker = self._checks.mark("XLA", None, "validity")
             check = tf.debugging.Assert(valid, [marker], name="xla_validity")
-            with tf.control_dependencies([check] + outputs + new_values):
+            with tf.control_dependencies(tf.nest.flatten([check] + outputs + new_values)):
                 for (target, _), value in zip(self._graph_updates, new_values):
                     target.variable.assign(value)
-                return [tf.identity(o) for o in outputs]
+                return tf.nest.map_structure(tf.identity, outputs)
 
     def _lower_and_update(self, args, validity=None):
         outputs, new_values = self._compute(args, validity)
         # Assign only once every output and new value exists (and passed its
         # checks), so a failing call leaves every shared variable as it was.
-        with tf.control_dependencies(outputs + new_values):
+        with tf.control_dependencies(tf.nest.flatten(outputs + new_values)):
             for (target, _), value in zip(self._graph_updates, new_values):
                 target.variable.assign(value)
         return outputs
@@ -370,7 +371,8 @@ class Function:
         values = lowering.run(self._targets, values)
         for var in self._targets:
             if isinstance(var, Constant) and id(var) not in values:  # an output with no op
-                values[id(var)] = tf.constant(var.data, dtype=var.dtype)
+                values[id(var)] = tf.nest.map_structure(tf.constant,
+                                                        graph_value(var.type, var.data))
         outputs = [values[id(v)] for v in self._graph_outputs]
         new_values = [ensure_fits(values[id(v)], target) for target, v in self._graph_updates]
         return outputs, new_values
@@ -433,7 +435,10 @@ class Function:
         return self._xla
 
     def _fast_call(self, concrete_function):
-        return FastCall(concrete_function, [s.variable.type for s in self.inputs])
+        types = [s.variable.type for s in self.inputs]
+        if any(hasattr(t, "to_graph") for t in types):
+            return None  # an input of several arrays (sparse): the general path converts it
+        return FastCall(concrete_function, types)
 
     def _is_xla_validity_error(self, error):
         marked = errors.check_marker(error.message)
@@ -455,7 +460,8 @@ class Function:
             self.trace_count += 1
             updated = [target.variable for target, _ in self._graph_updates]
             before = transaction.snapshot(updated)
-            outputs, new_values = self._compute([tf.convert_to_tensor(a) for a in args])
+            outputs, new_values = self._compute([tf.nest.map_structure(tf.convert_to_tensor, a)
+                                                 for a in args])
             transaction.assign_all(updated, new_values, before)
             return outputs
 
@@ -496,8 +502,9 @@ class Function:
         arrays = []
         for position, (spec, value) in enumerate(zip(self.inputs, values)):
             try:
-                arrays.append(spec.variable.type.filter(
-                    value, strict=spec.strict, allow_downcast=spec.allow_downcast))
+                type_ = spec.variable.type
+                arrays.append(graph_value(type_, type_.filter(
+                    value, strict=spec.strict, allow_downcast=spec.allow_downcast)))
             except (TypeError, ValueError) as error:
                 name = spec.name or spec.variable
                 raise type(error)(f"Bad input argument with name \"{name}\" to function "
@@ -513,7 +520,8 @@ class Function:
             arrays = args
         # serializable, and a lock is never left held: see compile.transaction
         results = transaction.holding(self._locks, self._call_held, tensors, arrays)
-        return self._unpack([np.array(r) for r in results])  # writable, the caller's own
+        # writable arrays (or sparse matrices), the caller's own
+        return self._unpack([convert(r) for convert, r in zip(self._output_converters, results)])
 
     def _call_held(self, tensors, arrays):
         if self._xla_choice is not None:
@@ -667,6 +675,7 @@ class Function:
         lines = []
         for position, (spec, value) in enumerate(zip(self.inputs, arrays)):
             if needed is None or id(spec.variable) in needed:
+                value = output_converter(spec.variable.type)(value)  # the caller's value
                 lines.append(f"{spec.name or spec.variable} (index {position}): {_summary(value)}")
         for var in self.shared_variables:
             if needed is not None and id(var) in needed:
@@ -774,9 +783,16 @@ def _summary(value):
     return text
 
 
+def _as_variable(x):
+    """``x`` if symbolic (a tensor, a sparse matrix, ...), else a tensor constant of it."""
+    return x if isinstance(x, Variable) else as_tensor_variable(x)
+
+
 def _converts(value, target):
     """Whether ``value`` can stand for ``target``: the same dtype and ndim, and
     broadcastable wherever ``target`` is (Theano's convert_variable)."""
+    if not (isinstance(value.type, TensorType) and isinstance(target.type, TensorType)):
+        return value.type == target.type  # other types (sparse matrices): only the same one
     return value.dtype == target.dtype and value.ndim == target.ndim and not any(
         t and not v for t, v in zip(target.broadcastable, value.broadcastable))
 

@@ -26,6 +26,8 @@ import collections
 import contextlib
 import re
 
+import numpy as np
+
 from tfgraph.graph import Constant, ancestors, toposort
 from tfgraph.ops.base import cast_tensor
 from tfgraph.ops.grad import Gradient, differentiable, gradient_depths
@@ -37,6 +39,31 @@ def scope_name(text):
     """A TensorFlow-legal scope name close to ``text``."""
     cleaned = re.sub(r"[^A-Za-z0-9_.\-]", "_", str(text)).strip("_") or "op"
     return cleaned if re.match(r"[A-Za-z0-9.]", cleaned) else "v" + cleaned
+
+
+# --- values crossing the boundary of a traced graph ---------------------------------
+# A tensor crosses as one array. A type whose values are several arrays (a sparse
+# matrix: tfgraph.sparse) says how: tensor_spec(name), its part of the signature;
+# to_graph(value), a value its filter returned as those arrays; from_graph(result),
+# the arrays a graph returned as the user's value.
+
+def input_spec(type_, name):
+    """The ``tf.function`` signature of an input of ``type_``."""
+    own = getattr(type_, "tensor_spec", None)
+    if own is not None:
+        return own(name)
+    return tf.TensorSpec([1 if b else None for b in type_.broadcastable], type_.dtype, name=name)
+
+
+def graph_value(type_, value):
+    """``value`` (of ``type_``, filtered) as a traced graph takes it."""
+    own = getattr(type_, "to_graph", None)
+    return value if own is None else own(value)
+
+
+def output_converter(type_):
+    """The function making what a traced graph returned for ``type_`` the user's value."""
+    return getattr(type_, "from_graph", np.array)
 
 
 _Group = collections.namedtuple("_Group", "depth blocked")
@@ -179,7 +206,7 @@ class Lowering:
         if id(var) not in self.values:
             if not isinstance(var, Constant):
                 raise KeyError(f"no value for {var} while lowering")
-            tensor = tf.constant(var.data)
+            tensor = tf.nest.map_structure(tf.constant, graph_value(var.type, var.data))
             self.values[id(var)] = tensor
             self._watch(id(var), tensor)
         return self.values[id(var)]
