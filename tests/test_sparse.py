@@ -691,7 +691,7 @@ def test_shared_sparse_pickles():
 def test_operators_take_either_side():
     x, d = sparse.csr_dmatrix("x"), T.dmatrix("d")
     f = theano.function([x, d], [d + x, d - x, d * x, 2 * x, x.shape, x.size, x.toarray(),
-                                 x.__dot__(d), x.astype("float32")])
+                                 theano.dot(x, d), x.astype("float32")])
     m = sp.csr_matrix(np.array([[1.0, 0], [0, 2]]))
     dv = np.array([[1.0, 2], [3, 4]])
     plus, minus, times, doubled, shape, size, dense, product, cast = f(m, dv)
@@ -702,7 +702,9 @@ def test_operators_take_either_side():
     np.testing.assert_array_equal(shape, [2, 2])
     assert size == 2 and shape.dtype == "int64"
     np.testing.assert_array_equal(dense, m.toarray())
-    np.testing.assert_array_equal(product, m @ dv)
+    np.testing.assert_array_equal(product, m @ dv)  # theano.dot: Theano's __dot__ protocol
+    np.testing.assert_array_equal(theano.function([x, d], theano.dot(d, x))(m, dv), dv @ m)
+    assert isinstance(theano.dot(d, d).type, T.TensorType)
     assert cast.dtype == "float32"
     with pytest.raises(TypeError, match="unsupported operand"):
         d + object()

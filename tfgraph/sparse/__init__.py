@@ -52,7 +52,8 @@ Left out, and why:
   sparse matrices): experimental in Theano, and not part of its API.
 - DebugMode and NanGuardMode check the dense values sparse matrices meet,
   not the matrices' own arrays; ``Function.loop``, SavedModel export and
-  meshes take dense inputs and outputs only.
+  meshes take dense inputs and outputs only; an op written in Theano's style
+  (``perform`` through ``tf.numpy_function``) takes dense tensors only.
 """
 import scipy  # noqa: F401  (Theano's module imported it; enable_sparse says it is there)
 

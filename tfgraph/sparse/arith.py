@@ -22,8 +22,8 @@ def _shapes_agree(x, y, what):
     return value.equal_sizes(x, y, f"inconsistent shapes: {what}")
 
 
-class AddSS(Op):
-    """x + y, both sparse: canonical, in x's format."""
+class _SparseSparse(Op):
+    """An op of two sparse matrices giving one in x's format, of their common dtype."""
     __props__ = ()
 
     def make_node(self, x, y):
@@ -31,6 +31,10 @@ class AddSS(Op):
         check_format(x, self)
         check_format(y, self)
         return Apply(self, [x, y], [sparse_output(x.format, dtypes.upcast(x.dtype, y.dtype))])
+
+
+class AddSS(_SparseSparse):
+    """x + y, both sparse: canonical, in x's format."""
 
     def lower(self, node, inputs, ctx):
         (x, y), out = inputs, node.outputs[0]
@@ -101,19 +105,21 @@ class AddSD(Op):
 add_s_d = AddSD()
 
 
-class StructuredAddSV(Op):
-    """x + y[j] added to x's nonzero elements in column j (y a vector of x's
-    dtype): sparse, canonical."""
+class _WithVector(Op):
+    """``combine(x, y[j])`` at x's nonzero elements in column j, y a vector
+    of x's dtype (broadcast along the rows): sparse, canonical (zeros the
+    result has are not stored, as SciPy's ``x.__class__(dense)``)."""
     __props__ = ()
+    combine = None
 
     def make_node(self, x, y):
         x, y = as_sparse_variable(x), as_tensor_variable(y)
         check_format(x, self)
         if y.ndim != 1:
-            raise TypeError(f"StructuredAddSV adds a vector; {y} has {y.ndim} dimensions")
+            raise TypeError(f"{self} takes a vector; {y} has {y.ndim} dimensions")
         if x.dtype != y.dtype:
-            raise NotImplementedError(f"StructuredAddSV takes one dtype; got {x.dtype} and "
-                                      f"{y.dtype}")
+            raise NotImplementedError(f"{self} not implemented for differing dtypes. Got "
+                                      f"{x.dtype} and {y.dtype}.")
         return Apply(self, [x, y], [x.type])
 
     def lower(self, node, inputs, ctx):
@@ -121,8 +127,13 @@ class StructuredAddSV(Op):
         y = value.checked(y, _shapes_agree(x.shape[1], tf.size(y), "x.shape[1] != len(y)"))
         nonzero = value.canonical_of(x, format)
         _, cols = value.coords(nonzero, format)
-        added = value.with_data(nonzero, nonzero.data + tf.gather(y, cols))
-        return [value.keep(added, format, value.nonzero(added.data))]
+        result = value.with_data(nonzero, self.combine(nonzero.data, tf.gather(y, cols)))
+        return [value.keep(result, format, value.nonzero(result.data))]
+
+
+class StructuredAddSV(_WithVector):
+    """x + y[j] added to x's nonzero elements in column j."""
+    combine = staticmethod(tf.add)
 
     def grad(self, inputs, output_grads):
         (gz,) = output_grads
@@ -155,16 +166,9 @@ def sub(x, y):
     return x + (-y)
 
 
-class MulSS(Op):
+class MulSS(_SparseSparse):
     """x * y elementwise, both sparse: the product where both store
     nonzeros, canonical, in x's format."""
-    __props__ = ()
-
-    def make_node(self, x, y):
-        x, y = as_sparse_variable(x), as_sparse_variable(y)
-        check_format(x, self)
-        check_format(y, self)
-        return Apply(self, [x, y], [sparse_output(x.format, dtypes.upcast(x.dtype, y.dtype))])
 
     def lower(self, node, inputs, ctx):
         (x, y), out = inputs, node.outputs[0]
@@ -226,28 +230,9 @@ class MulSD(Op):
 mul_s_d = MulSD()
 
 
-class MulSV(Op):
-    """x * y, x sparse and y a vector (broadcast along the rows) of its
-    dtype: sparse, canonical."""
-    __props__ = ()
-
-    def make_node(self, x, y):
-        x, y = as_sparse_variable(x), as_tensor_variable(y)
-        check_format(x, self)
-        if y.ndim != 1:
-            raise TypeError(f"MulSV multiplies by a vector; {y} has {y.ndim} dimensions")
-        if x.dtype != y.dtype:
-            raise NotImplementedError(f"MulSV not implemented for differing dtypes. Got "
-                                      f"{x.dtype} and {y.dtype}.")
-        return Apply(self, [x, y], [x.type])
-
-    def lower(self, node, inputs, ctx):
-        (x, y), format = inputs, node.inputs[0].format
-        y = value.checked(y, _shapes_agree(x.shape[1], tf.size(y), "x.shape[1] != len(y)"))
-        nonzero = value.canonical_of(x, format)
-        _, cols = value.coords(nonzero, format)
-        product = value.with_data(nonzero, nonzero.data * tf.gather(y, cols))
-        return [value.keep(product, format, value.nonzero(product.data))]
+class MulSV(_WithVector):
+    """x * y, y a vector broadcast along the rows."""
+    combine = staticmethod(tf.multiply)
 
     def grad(self, inputs, output_grads):
         (x, y), (gz,) = inputs, output_grads

@@ -25,22 +25,22 @@ continuous_dtypes = complex_dtypes + float_dtypes
 discrete_dtypes = int_dtypes + uint_dtypes
 
 
-def _is_sparse_variable(x):
-    """Whether variable ``x`` is sparse (a ``SparseType``)."""
+def _type_is(x, type_class):
     if not isinstance(x, Variable):
         raise NotImplementedError("this function should only be called on *variables* (of "
                                   "type sparse.SparseType or tensor.TensorType, for "
                                   "instance), not ", x)
-    return isinstance(x.type, SparseType)
+    return isinstance(x.type, type_class)
+
+
+def _is_sparse_variable(x):
+    """Whether variable ``x`` is sparse (a ``SparseType``)."""
+    return _type_is(x, SparseType)
 
 
 def _is_dense_variable(x):
     """Whether variable ``x`` is a dense tensor (a ``TensorType``)."""
-    if not isinstance(x, Variable):
-        raise NotImplementedError("this function should only be called on *variables* (of "
-                                  "type sparse.SparseType or tensor.TensorType, for "
-                                  "instance), not ", x)
-    return isinstance(x.type, TensorType)
+    return _type_is(x, TensorType)
 
 
 def _is_dense(x):
