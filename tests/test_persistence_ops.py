@@ -19,6 +19,7 @@ import pytest
 import tfgraph
 import tfgraph as theano
 import tfgraph.tensor as T
+from tfgraph import sparse
 from tfgraph.graph import Op
 
 
@@ -114,6 +115,9 @@ EXAMPLES = {
     "Scan": lambda: _op_named(theano.scan(lambda v: v * 2, sequences=[T.dvector()])[0], "Scan"),
     "IfElse": lambda: _op_named(theano.ifelse.ifelse(T.iscalar(), T.dvector(), T.dvector()),
                                 "IfElse"),
+    "HStack": lambda: _op_of(sparse.hstack([sparse.csr_dmatrix(), sparse.csc_dmatrix()])),
+    "VStack": lambda: _op_of(sparse.vstack([sparse.csr_dmatrix()], format="csr")),
+    "AddSD_ccode": lambda: sparse.opt.AddSD_ccode("csc"),
 }
 
 
