@@ -71,7 +71,9 @@ matrices = st.builds(lambda seed, rows, cols, density: (seed, (rows, cols), dens
 def test_types_and_constructors_are_theanos():
     x = sparse.csr_matrix("x", dtype="float32")
     assert x.type == sparse.csr_fmatrix and x.type != sparse.csc_fmatrix
-    assert str(x.type) == "Sparse[float32, csr]" and str(x) == "SparseVariable{csr,float32}"
+    assert str(x.type) == "Sparse[float32, csr]" and str(x) == "x"
+    assert str(sparse.csr_fmatrix()) == "SparseVariable{csr,float32}"
+    assert theano.pp(sparse.structured_dot(x, T.fmatrix("W"))) == "StructuredDot(x, W)"
     assert x.format == "csr" and x.ndim == 2 and x.dtype == "float32"
     assert sparse.csc_matrix().type == sparse.SparseType("csc", theano.config.floatX)
     assert sparse.csc_dmatrix("y").type.dtype == "float64"
@@ -380,6 +382,31 @@ def test_products_match_scipy(format, case, k, seed):
     assert results[2].format == results[7].format == format      # a's format
     assert results[10].nnz == m.nnz                                # p's structure kept
     assert results[0].shape == (shape[0], k)
+
+
+@pytest.mark.parametrize("format", FORMATS)
+def test_products_of_matrices_in_any_stored_order(format):
+    """TensorFlow's CSR kernel takes canonical matrices only; others (indices
+    out of order, duplicates apart) take another kernel: the same values, and
+    the same gradients, to second order."""
+    m = unsorted_with_zero(format)
+    tidy = m.copy()
+    tidy.sum_duplicates()
+    x, W = sparse.matrix(format, "x", "float64"), T.dmatrix("W")
+    y = sparse.structured_dot(x, W)
+    gW = theano.grad(T.sum(y ** 3), W)
+    hW = theano.grad(T.sum(gW ** 2), W)
+    f = theano.function([x, W], [y, gW, hW, theano.dot(W.T, x.T)])
+    Wv = np.arange(m.shape[1] * 2.0).reshape(-1, 2) / 10
+    M = m.toarray()
+    Y = M @ Wv
+    G = M.T @ (3 * Y ** 2)
+    for matrix in (m, tidy):
+        product, grad, second, transposed = f(matrix, Wv)
+        np.testing.assert_allclose(product, Y)
+        np.testing.assert_allclose(grad, G)
+        np.testing.assert_allclose(second, M.T @ (12 * Y * (M @ G)))
+        np.testing.assert_allclose(transposed, Y.T)
 
 
 def test_diag_square_diagonal_and_construct_from_list():

@@ -17,6 +17,11 @@ import scipy.sparse
 from tfgraph import devices
 from tfgraph._tf import tf
 
+try:  # an internal name, so keep a way back: pauses every GradientTape
+    from tensorflow.python.eager.record import stop_recording as _tapes_paused
+except ImportError:  # pragma: no cover - other TensorFlow versions: the COO kernel only
+    _tapes_paused = None
+
 SparseArrays = collections.namedtuple("SparseArrays", "data indices indptr shape")
 SparseArrays.__doc__ = """A csr or csc matrix as its compressed arrays: ``data`` and
 ``indices`` have one entry per stored element, ``indptr`` one per row (csr) or
@@ -26,8 +31,10 @@ INDEX = "int32"  # SciPy's and Theano's index dtype
 
 MATRIX_CLASS = {"csr": scipy.sparse.csr_matrix, "csc": scipy.sparse.csc_matrix}
 
-# TensorFlow's sparse matmul kernel takes these; other dtypes multiply by gathering.
+# TensorFlow's COO sparse matmul kernel takes these; its CSR kernel the second;
+# other dtypes multiply by gathering.
 _MATMUL_DTYPES = ("float16", "float32", "float64", "complex64", "complex128", "int32")
+_CSR_DTYPES = ("float32", "float64")
 
 
 # --- crossing the boundary of a traced function -----------------------------------
@@ -215,7 +222,48 @@ def keep(x, format, mask):
 # --- products ---------------------------------------------------------------------
 
 def matmul(x, format, dense):
-    """``x @ dense`` as a dense matrix; ``x`` and ``dense`` of one dtype."""
+    """``x @ dense`` as a dense matrix; ``x`` and ``dense`` of one dtype.
+
+    For real floats, TensorFlow's CSR kernel (``SparseMatrixMatMul``,
+    multithreaded) runs where it can: on a matrix in canonical form (each
+    row, or column for csc, sorted without duplicates: SciPy's usual case),
+    which it needs; otherwise the COO kernel, or, for the dtypes neither
+    takes, a gather and a segment sum."""
+    if x.data.dtype.name not in _CSR_DTYPES or _tapes_paused is None:
+        return _coo_matmul(x, format, dense)
+
+    # The gradient is written out, and the tapes paused while the product is
+    # computed: TensorFlow cannot build the CSR kernel's own gradient inside
+    # the tf.cond that chooses it (nor would it use it).
+    @tf.custom_gradient
+    def product(data, dense):
+        arrays = with_data(x, data)
+        major = major_ids(arrays)
+        rows, cols = (major, x.indices) if format == "csr" else (x.indices, major)
+        stored = keys(rows, cols, x.shape, format)
+        canonical = tf.reduce_all(stored[1:] > stored[:-1])
+        with _tapes_paused():
+            result = tf.cond(canonical, lambda: _csr_matmul(arrays, format, dense, major),
+                             lambda: _coo_matmul(arrays, format, dense))
+
+        def backward(grad):
+            other = "csc" if format == "csr" else "csr"
+            return (tf.reduce_sum(tf.gather(grad, rows) * tf.gather(dense, cols), axis=1),
+                    matmul(transposed(arrays), other, grad))
+        return result, backward
+    return product(x.data, dense)
+
+
+def _csr_matmul(x, format, dense, major):
+    # A csc matrix's arrays are the csr arrays of its transpose.
+    oriented = x.shape if format == "csr" else tf.reverse(x.shape, axis=[0])
+    indices = tf.cast(tf.stack([major, x.indices], axis=1), tf.int64)
+    matrix = tf.raw_ops.SparseTensorToCSRSparseMatrix(
+        indices=indices, values=x.data, dense_shape=tf.cast(oriented, tf.int64))
+    return tf.raw_ops.SparseMatrixMatMul(a=matrix, b=dense, transpose_a=format == "csc")
+
+
+def _coo_matmul(x, format, dense):
     rows, cols = coords(x, format)
     if x.data.dtype.name in _MATMUL_DTYPES:
         operand = tf.sparse.SparseTensor(tf.cast(tf.stack([rows, cols], axis=1), tf.int64),

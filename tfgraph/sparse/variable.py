@@ -107,6 +107,9 @@ class SparseVariable(_sparse_py_operators, Variable):
     """A symbolic sparse matrix (a variable of a ``SparseType``)."""
 
     def __str__(self):
+        # Its name if it has one (printers and messages show it), else Theano's form.
+        if self.name is not None:
+            return self.name
         return f"{type(self).__name__}{{{self.format},{self.dtype}}}"
 
     __repr__ = __str__
