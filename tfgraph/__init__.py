@@ -29,11 +29,6 @@ from tfgraph import ifelse  # noqa: E402,F401
 from tfgraph import updates  # noqa: E402,F401
 from tfgraph.config import change_flags  # noqa: E402,F401
 from tfgraph.tensor import get_scalar_constant_value  # noqa: E402,F401
-from tfgraph.updates import OrderedUpdates  # noqa: E402,F401
-from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa: E402,F401
-                                    function_dump, predefined_modes)
-from tfgraph.gof import Type  # noqa: E402,F401
-from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401
 
 
 def dot(l, r):  # noqa: E741  (Theano's names)
@@ -44,3 +39,10 @@ def dot(l, r):  # noqa: E741  (Theano's names)
     if hasattr(r, "__rdot__"):
         return r.__rdot__(l)
     return tensor.dot(l, r)
+
+
+from tfgraph.updates import OrderedUpdates  # noqa: E402,F401
+from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa: E402,F401
+                                    function_dump, predefined_modes)
+from tfgraph.gof import Type  # noqa: E402,F401
+from tfgraph.scan_module import scan_checkpoints  # noqa: E402,F401
