@@ -69,6 +69,9 @@ def _make_variable(owner, value, name, type, layout=None):
     One TensorFlow name for all: TensorFlow keeps about 36 KB for each
     distinct variable name, never freed. Graphs show the shared variable's
     own name (the name scope of its read)."""
+    storage = getattr(type, "shared_storage", None)  # a value of several arrays (sparse)
+    if storage is not None:
+        return storage(value)
     on_mesh = distribute.mesh_variable(owner, value, "shared", layout)
     if on_mesh is not None:
         return on_mesh
