@@ -9,7 +9,7 @@ store elements the input does not (``sp_sum``'s default, ``true_dot``,
 (``csr_from_dense``) gets its gradient at every element. So where a sparse
 matrix lies on the path from a ``wrt`` variable to the cost, ``grad``
 differentiates in two ways at once (``differentiate``, registered with
-tfgraph.gradient):
+tfgraph.symbolic_grad):
 
 - the *region*: every node on that path that takes or makes a sparse
   matrix. Its gradient is symbolic, each op's ``grad`` (Theano's rule)
@@ -28,8 +28,8 @@ tape differentiates the whole graph, sparse ops' lowerings included.
 import collections
 import functools
 
-from tfgraph import gradient
-from tfgraph.gradient import DisconnectedType, NullType, NullTypeGradError
+from tfgraph import symbolic_grad
+from tfgraph.symbolic_grad import DisconnectedType, NullType, NullTypeGradError
 from tfgraph.graph import toposort
 from tfgraph.ops.grad import connection_pattern, gradient_dtype
 from tfgraph.ops.shape import zeros_like
@@ -141,7 +141,7 @@ class _Backprop:
             g = self.total(c)
             if g is not None:
                 known[c] = g
-        return gradient.grad(None, var, known_grads=known, consider_constant=blocked,
+        return symbolic_grad.grad(None, var, known_grads=known, consider_constant=blocked,
                              disconnected_inputs="ignore", return_disconnected="None",
                              add_names=False)
 
@@ -171,4 +171,4 @@ def differentiate(targets, seeds, wrt, constants):
     return _Backprop(targets, seeds, dense_constants, nodes, on_path).run(wrt)
 
 
-gradient.register_gradient_routine(differentiate)
+symbolic_grad.register_gradient_routine(differentiate)

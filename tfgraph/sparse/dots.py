@@ -6,7 +6,6 @@ A sparse matrix times a dense one runs on TensorFlow's sparse-dense matmul
 kernel; a product of two sparse matrices makes the right one dense first.
 """
 from tfgraph import dtypes, tensor as T
-from tfgraph.gradient import grad_not_implemented
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
 from tfgraph.sparse import value
@@ -14,6 +13,7 @@ from tfgraph.sparse.construct import (CSC, CSR, csm_indices, csm_indptr, csm_sha
                                       dense_from_sparse, transpose)
 from tfgraph.sparse.core import (as_sparse_or_tensor_variable, as_sparse_variable,
                                  check_format, sparse_output, _is_sparse_variable)
+from tfgraph.symbolic_grad import grad_not_implemented
 from tfgraph._tf import tf
 
 

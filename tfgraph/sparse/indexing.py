@@ -10,13 +10,13 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes, tensor as T
-from tfgraph.gradient import grad_undefined
 from tfgraph.graph import Apply, Op, TensorType, Variable
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
 from tfgraph.sparse import value
 from tfgraph.sparse.construct import dense_from_sparse
 from tfgraph.sparse.core import (as_sparse_variable, check_format, integer_dtypes,
                                  sparse_output, _is_sparse_variable)
+from tfgraph.symbolic_grad import grad_undefined
 from tfgraph._tf import tf
 
 # A slice bound left out (``x[:3]``): no index is this small.
