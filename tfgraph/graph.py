@@ -2,7 +2,8 @@
 
 A ``Variable`` is either a root (an input, a shared variable or a constant,
 ``owner is None``) or output ``index`` of an ``Apply`` node, which records an
-``Op`` applied to input variables. Nothing here touches TensorFlow.
+``Op`` applied to input variables. Nothing here runs TensorFlow: a type only
+says how its values cross a compiled function's boundary (``tf.TensorSpec``).
 """
 import contextlib
 import functools
@@ -12,6 +13,7 @@ import numpy as np
 
 from tfgraph import dtypes, persist
 from tfgraph.config import config
+from tfgraph._tf import tf
 
 _PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, True): "col",
                   (True, False): "row", (False, False): "matrix"}
@@ -59,6 +61,31 @@ class TensorType:
         data = dtypes.to_array(value, self.dtype, strict, allow_downcast)
         self.check_shape(data.shape)
         return data
+
+    # --- how a value crosses a compiled function's boundary (tfgraph.compile) and
+    # where a shared variable keeps it. A tensor is one array; a type whose values
+    # are several arrays (a sparse matrix: tfgraph.sparse) overrides these.
+
+    def tensor_spec(self, name=None):
+        """The ``tf.TensorSpec`` (or a nest of them) of an argument: length 1 in
+        a broadcastable dimension, any length in the others."""
+        return tf.TensorSpec([1 if b else None for b in self.broadcastable], self.dtype,
+                             name=name)
+
+    def to_graph(self, value):
+        """What a graph takes (arrays, or a nest of them) for ``value``, as
+        ``filter`` returned it."""
+        return value
+
+    def from_graph(self, result):
+        """The caller's value of what a graph returned (a tensor, or a nest of
+        them): a writable array of its own."""
+        return np.array(result)
+
+    # ``shared_storage(value)``: the storage of a shared variable of this type (an
+    # object with ``assign``, ``read_value`` and ``numpy``); None: one tf.Variable,
+    # on the active mesh if there is one (tfgraph.shared).
+    shared_storage = None
 
     def check_shape(self, shape):
         if len(shape) != self.ndim:
