@@ -146,6 +146,63 @@ def test_a_matrix_goes_in_and_out_as_stored(format):
     same_arrays(f(empty)[0], empty)
 
 
+@pytest.mark.parametrize("executable", ["Traced", "Eager", "Xla", "Auto"])
+def test_every_executable_takes_and_returns_matrices(executable):
+    x = sparse.csr_matrix("x", dtype="float64")
+    w = T.dmatrix("w")
+    s = theano.shared(sp.csc_matrix(np.eye(3)), name="s")
+    mode = {"Traced": theano.compile.Mode(jit_compile=False), "Eager": "FAST_COMPILE",
+            "Xla": theano.compile.Mode(jit_compile=True), "Auto": None}[executable]
+    f = theano.function([x, w], [sparse.structured_dot(x, w), x * 2, s],
+                        updates=[(s, s * 2)], mode=mode)
+    assert type(f.executable).__name__ == executable
+    m = unsorted_with_zero("csr")
+    for rows in (4, 5, 4):   # Auto times each shape; Traced takes any
+        b = np.arange(rows * 2.0).reshape(rows, 2)
+        matrix = m if rows == 4 else sp.csr_matrix(np.arange(rows * rows, dtype="float64")
+                                                   .reshape(rows, rows))
+        product, doubled, before = f(matrix, b)
+        np.testing.assert_allclose(product, matrix @ b)
+        same_matrix(doubled, 2 * matrix, "csr")
+    same_matrix(before, sp.csc_matrix(np.eye(3) * 4), "csc")
+    same_matrix(s.get_value(), sp.csc_matrix(np.eye(3) * 8), "csc")
+
+
+def test_a_failing_call_names_the_sparse_input_and_changes_nothing():
+    x = sparse.csr_matrix("x", dtype="float64")
+    w = T.dmatrix("w")
+    s = theano.shared(sp.csr_matrix(np.eye(2)), name="s")
+    f = theano.function([x, w], sparse.structured_dot(x, w), updates=[(s, s * 2)], name="f")
+    with pytest.raises(ValueError, match=r"(?s)function \"f\".*Inputs it depends on: x \(index "
+                                         r"0\): <Compressed Sparse Row"):
+        f(sp.csr_matrix(np.eye(2)), np.ones((3, 2)))   # 2 columns times 3 rows
+    same_matrix(s.get_value(), sp.csr_matrix(np.eye(2)), "csr")
+
+
+def test_meshes_loops_and_export_refuse_sparse_values_naming_them(tmp_path):
+    from tfgraph import distribute
+    x = sparse.csr_matrix("x", dtype="float64")
+    v = T.dvector("v")
+    with distribute.mesh(batch=1):   # one device: this process's TensorFlow has started
+        with pytest.raises(TypeError, match=r"function 'f': a mesh of devices takes dense "
+                                            r"tensors only, but input x \(index 0\) is "
+                                            r"Sparse\[float64, csr\]"):
+            theano.function([x], sparse.dense_from_sparse(x), name="f")
+        with pytest.raises(TypeError, match=r"but output 0 .* is Sparse\[float64, csr\]"):
+            theano.function([v], sparse.csr_from_dense(v.dimshuffle("x", 0)), name="f")
+        s = theano.shared(sp.csr_matrix(np.eye(2)), name="s")
+        with pytest.raises(distribute.MeshError, match="holds dense tensors only, but shared "
+                                                       "variable s is Sparse"):
+            theano.function([v], sparse.dense_from_sparse(s).sum() + v, name="f")
+        dense = theano.function([v], v * 2)   # dense functions still run on the mesh
+        assert dense.mesh is not None and np.array_equal(dense(np.ones(2)), [2.0, 2.0])
+    f = theano.function([x], sparse.dense_from_sparse(x), name="f")
+    with pytest.raises(TypeError, match=r"Function.loop takes dense tensors only, but input x"):
+        f.loop(2, sp.csr_matrix(np.eye(2)))
+    with pytest.raises(TypeError, match=r"export_saved_model takes dense tensors only"):
+        f.export_saved_model(str(tmp_path / "model"))
+
+
 def test_csm_builds_a_matrix_and_checks_its_arrays():
     data, indices, indptr, shape = T.dvector(), T.ivector(), T.ivector(), T.ivector()
     f = theano.function([data, indices, indptr, shape],

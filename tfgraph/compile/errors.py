@@ -350,7 +350,7 @@ def summary(value):
     array = np.asarray(value)
     if array.size <= 10:
         text = (re.sub(r"\s*\n\s*", " ", np.array2string(array, separator=", "))
-                if array.ndim else repr(array.item()))
+                if array.ndim else " ".join(repr(array.item()).split()))  # a SciPy matrix too
     else:
         text = f"{array.dtype} array of shape {array.shape}"
         if array.dtype.kind in "fc":

@@ -22,7 +22,7 @@ from tfgraph.compile.checks import Checks
 from tfgraph.compile.errors import LoweringFailed
 from tfgraph.compile.lower import Lowering, constant, scope_name
 from tfgraph.compile.rewrite import rewrite
-from tfgraph.graph import Constant, ancestors, toposort
+from tfgraph.graph import Constant, TensorType, ancestors, toposort
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
 
@@ -86,6 +86,20 @@ class Program:
         """The inputs' tensors as a concrete function of ``signature()`` takes
         them: flattened if an input's value is a nest."""
         return tf.nest.flatten(tensors) if self.nested_inputs else tensors
+
+    def require_dense(self, runner):
+        """Raise TypeError naming the first input, output or shared variable
+        that is not a dense tensor (a sparse matrix): ``runner`` (a mesh of
+        devices, a loop) takes dense tensors only."""
+        named = [(f"input {name or var} (index {i})", var)
+                 for i, (var, name) in enumerate(zip(self.inputs, self.input_names))]
+        named += [(f"output {i} ({var})", var) for i, var in enumerate(self.outputs)]
+        named += [(f"shared variable {var}", var)
+                  for var in self.shared_variables + [t for t, _ in self.updates]]
+        for what, var in named:
+            if not isinstance(var.type, TensorType):
+                raise TypeError(f"function {self.name!r}: {runner} takes dense tensors "
+                                f"only, but {what} is {var.type}")
 
     def may_use_xla(self):
         """Whether XLA can compile the whole graph: no op of it (or of an
