@@ -64,5 +64,6 @@ from tfgraph.sparse.basic import (  # noqa: F401  (names import * leaves out)
 from tfgraph.sparse import backprop, basic, opt, sharedvar, type, utils  # noqa: F401,A004
 from tfgraph.sparse.sharedvar import SparseTensorSharedVariable, sparse_constructor  # noqa: F401
 
+scipy_ver = [int(n) for n in scipy.__version__.split(".")[:2]]  # (Theano's name)
 enable_sparse = True
 shared = sparse_constructor
