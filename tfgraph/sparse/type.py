@@ -125,8 +125,8 @@ class SparseType:
         return (shape_info[1] * np.dtype(self.dtype).itemsize +
                 (shape_info[2] + shape_info[3]) * np.dtype(value.INDEX).itemsize)
 
-    # --- crossing a compiled function's boundary (see tfgraph.compile.function):
-    # a matrix goes in and out of the traced graph as its arrays.
+    # --- crossing a compiled function's boundary: the hooks TensorType declares
+    # (tfgraph.graph); a matrix goes in and out of the traced graph as its arrays.
 
     def tensor_spec(self, name=None):
         self._check_graph_format()
