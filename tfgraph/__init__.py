@@ -29,7 +29,19 @@ from tfgraph.scan_module import foldl, foldr, map, reduce, scan  # noqa: E402,F4
 from tfgraph import ifelse  # noqa: E402,F401
 from tfgraph import updates  # noqa: E402,F401
 from tfgraph.config import change_flags  # noqa: E402,F401
-from tfgraph.tensor import dot, get_scalar_constant_value  # noqa: E402,F401
+from tfgraph.tensor import get_scalar_constant_value  # noqa: E402,F401
+
+
+def dot(l, r):  # noqa: E741  (Theano's names)
+    """``theano.dot``: ``l.__dot__(r)`` or ``r.__rdot__(l)`` when an operand
+    has them (a sparse matrix: ``structured_dot``), else ``tensor.dot``."""
+    if hasattr(l, "__dot__"):
+        return l.__dot__(r)
+    if hasattr(r, "__rdot__"):
+        return r.__rdot__(l)
+    return tensor.dot(l, r)
+
+
 from tfgraph.updates import OrderedUpdates  # noqa: E402,F401
 from tfgraph.compile.extras import (Out, SymbolicInput, SymbolicOutput,  # noqa: E402,F401
                                     function_dump, predefined_modes)

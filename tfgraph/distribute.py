@@ -377,6 +377,9 @@ def function_mesh(name, shared_variables):
     if mesh is None:
         return None
     for var in shared_variables:
+        if var.type.shared_storage is not None:  # kept its own way (a sparse matrix)
+            raise MeshError(f"function {name!r} is compiled for mesh {mesh}, which holds "
+                            f"dense tensors only, but shared variable {var} is {var.type}")
         if getattr(var.variable, "mesh", None) is not mesh:
             where = (f"mesh {var.variable.mesh}" if isinstance(var.variable, MeshVariable)
                      else "one device, outside any mesh")

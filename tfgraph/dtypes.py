@@ -113,3 +113,55 @@ def check_dtype(dtype):
     if name not in ALL:
         raise TypeError(f"dtype {name!r} is not supported; use one of {ALL}")
     return name
+
+
+def to_array(value, dtype, strict, allow_downcast):
+    """``value`` as an ndarray of ``dtype`` by Theano's rules for a function's
+    argument (``TensorType.filter``): TypeError for a conversion that could
+    lose precision (unless ``allow_downcast``) or any conversion (``strict``)."""
+    if isinstance(value, np.ndarray) and value.dtype.name == dtype:
+        return value
+    if strict:
+        got = value.dtype.name if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(f"Expected an array of dtype {dtype} (strict=True), got {got}.")
+    if allow_downcast:
+        return _convert(value, dtype)
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        if can_cast_safely(value.dtype.name, dtype):
+            return value.astype(dtype)
+        raise TypeError(_lossy_message(dtype, value.dtype.name))
+    if allow_downcast is None and type(value) is float and dtype == config.floatX:
+        return np.asarray(value, dtype=dtype)
+    converted = _convert(value, dtype)
+    original = np.asarray(value)
+    if original.dtype.kind not in "biufc" or not np.array_equal(
+            original, converted, equal_nan=original.dtype.kind in "fc"):
+        raise TypeError(_lossy_message(dtype, original.dtype.name, value))
+    return converted
+
+
+def _convert(value, dtype):
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"non-numeric data of dtype {array.dtype.name}")
+        with np.errstate(all="ignore"):
+            return array.astype(dtype)
+    except (TypeError, ValueError, OverflowError) as error:
+        reason = ("a ragged sequence: its rows have different lengths"
+                  if "inhomogeneous" in str(error) else error)
+        raise TypeError(f"Could not convert {type(value).__name__} {_short(value)} to an "
+                        f"array of dtype {dtype} ({reason}).") from None
+
+
+def _short(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _lossy_message(dtype, from_dtype, value=None):
+    what = f"value {_short(value)}" if value is not None else f"value of dtype {from_dtype}"
+    return (f"TensorType({dtype}) cannot store a {what} without risking loss of "
+            f"precision. If you do not mind this loss, you can: 1) explicitly cast "
+            f"your data to {dtype}, or 2) set \"allow_input_downcast=True\" when "
+            f"calling \"function\".")

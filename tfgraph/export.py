@@ -38,9 +38,8 @@ def export_saved_model(function, path, include_updates=False,
                          f"to export (include_updates=True)")
     input_names = _unique([s.name for s in function.inputs], "input", function.name)
     output_names = _unique(_output_labels(function), "output", function.name)
-    specs = [tf.TensorSpec([1 if b else None for b in s.variable.broadcastable],
-                           s.variable.dtype, name=name)
-             for s, name in zip(function.inputs, input_names)]
+    function.program.require_dense("export_saved_model")  # a signature of tensors
+    specs = [s.variable.type.tensor_spec(name) for s, name in zip(function.inputs, input_names)]
     serving = function.copy(delete_updates=True) if function.updates else function
 
     module = tf.Module()

@@ -2,7 +2,8 @@
 
 A ``Variable`` is either a root (an input, a shared variable or a constant,
 ``owner is None``) or output ``index`` of an ``Apply`` node, which records an
-``Op`` applied to input variables. Nothing here touches TensorFlow.
+``Op`` applied to input variables. Nothing here runs TensorFlow: a type only
+says how its values cross a compiled function's boundary (``tf.TensorSpec``).
 """
 import contextlib
 import functools
@@ -12,6 +13,7 @@ import numpy as np
 
 from tfgraph import dtypes, persist
 from tfgraph.config import config
+from tfgraph._tf import tf
 
 _PATTERN_NAMES = {(): "scalar", (False,): "vector", (False, True): "col",
                   (True, False): "row", (False, False): "matrix"}
@@ -56,9 +58,34 @@ class TensorType:
         Raises TypeError (or ValueError for shapes) saying what is wrong, in
         words that the caller prefixes with the input's name.
         """
-        data = _to_array(value, self.dtype, strict, allow_downcast)
+        data = dtypes.to_array(value, self.dtype, strict, allow_downcast)
         self.check_shape(data.shape)
         return data
+
+    # --- how a value crosses a compiled function's boundary (tfgraph.compile) and
+    # where a shared variable keeps it. A tensor is one array; a type whose values
+    # are several arrays (a sparse matrix: tfgraph.sparse) overrides these.
+
+    def tensor_spec(self, name=None):
+        """The ``tf.TensorSpec`` (or a nest of them) of an argument: length 1 in
+        a broadcastable dimension, any length in the others."""
+        return tf.TensorSpec([1 if b else None for b in self.broadcastable], self.dtype,
+                             name=name)
+
+    def to_graph(self, value):
+        """What a graph takes (arrays, or a nest of them) for ``value``, as
+        ``filter`` returned it."""
+        return value
+
+    def from_graph(self, result):
+        """The caller's value of what a graph returned (a tensor, or a nest of
+        them): a writable array of its own."""
+        return np.array(result)
+
+    # ``shared_storage(value)``: the storage of a shared variable of this type (an
+    # object with ``assign``, ``read_value`` and ``numpy``); None: one tf.Variable,
+    # on the active mesh if there is one (tfgraph.shared).
+    shared_storage = None
 
     def check_shape(self, shape):
         if len(shape) != self.ndim:
@@ -69,55 +96,6 @@ class TensorType:
                 raise TypeError(
                     f"Non-unit value on shape on a broadcastable dimension: "
                     f"dimension {axis} must have length 1 ({self}), got shape {tuple(shape)}.")
-
-
-def _to_array(value, dtype, strict, allow_downcast):
-    if isinstance(value, np.ndarray) and value.dtype.name == dtype:
-        return value
-    if strict:
-        got = value.dtype.name if isinstance(value, np.ndarray) else type(value).__name__
-        raise TypeError(f"Expected an array of dtype {dtype} (strict=True), got {got}.")
-    if allow_downcast:
-        return _convert(value, dtype)
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-        if dtypes.can_cast_safely(value.dtype.name, dtype):
-            return value.astype(dtype)
-        raise TypeError(_lossy_message(dtype, value.dtype.name))
-    if allow_downcast is None and type(value) is float and dtype == config.floatX:
-        return np.asarray(value, dtype=dtype)
-    converted = _convert(value, dtype)
-    original = np.asarray(value)
-    if original.dtype.kind not in "biufc" or not np.array_equal(
-            original, converted, equal_nan=original.dtype.kind in "fc"):
-        raise TypeError(_lossy_message(dtype, original.dtype.name, value))
-    return converted
-
-
-def _convert(value, dtype):
-    try:
-        array = np.asarray(value)
-        if array.dtype.kind not in "biufc":
-            raise TypeError(f"non-numeric data of dtype {array.dtype.name}")
-        with np.errstate(all="ignore"):
-            return array.astype(dtype)
-    except (TypeError, ValueError, OverflowError) as error:
-        reason = ("a ragged sequence: its rows have different lengths"
-                  if "inhomogeneous" in str(error) else error)
-        raise TypeError(f"Could not convert {type(value).__name__} {_short(value)} to an "
-                        f"array of dtype {dtype} ({reason}).") from None
-
-
-def _short(value):
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _lossy_message(dtype, from_dtype, value=None):
-    what = f"value {_short(value)}" if value is not None else f"value of dtype {from_dtype}"
-    return (f"TensorType({dtype}) cannot store a {what} without risking loss of "
-            f"precision. If you do not mind this loss, you can: 1) explicitly cast "
-            f"your data to {dtype}, or 2) set \"allow_input_downcast=True\" when "
-            f"calling \"function\".")
 
 
 class MissingInputError(ValueError):

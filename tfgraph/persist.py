@@ -17,8 +17,6 @@ import sys
 import threading
 import weakref
 
-import numpy as np
-
 from tfgraph import distribute
 from tfgraph.compile import transaction
 
@@ -96,11 +94,12 @@ class _Snapshot:
             self.tensors[id(var)] = (var, value)
 
     def array(self, shared):
-        """A NumPy copy of ``shared``'s value (the same one while it lives)."""
+        """A copy of ``shared``'s value (the same one while it lives): a NumPy
+        array, or what its type makes of its tensors (a SciPy matrix)."""
         given = self.arrays.get(id(shared))
         array = given() if given is not None else None
         if array is None:
-            array = np.array(self.tensors[id(shared)][1], copy=True)
+            array = shared.type.from_graph(self.tensors[id(shared)][1])
             self.arrays[id(shared)] = weakref.ref(array)
             weakref.finalize(array, _keep_alive_until_freed, self)
         return array

@@ -63,12 +63,15 @@ class SharedVariable(TensorVariable):
 
 
 def _make_variable(owner, value, name, type, layout=None):
-    """The storage of shared variable ``owner``: on the active mesh if there
-    is one (tfgraph.distribute), else one tf.Variable on config.device.
+    """The storage of shared variable ``owner``: its type's own if it has one
+    (``TensorType.shared_storage``), else on the active mesh if there is one
+    (tfgraph.distribute), else one tf.Variable on config.device.
 
     One TensorFlow name for all: TensorFlow keeps about 36 KB for each
     distinct variable name, never freed. Graphs show the shared variable's
     own name (the name scope of its read)."""
+    if type.shared_storage is not None:  # a value of several arrays (a sparse matrix)
+        return type.shared_storage(value)
     on_mesh = distribute.mesh_variable(owner, value, "shared", layout)
     if on_mesh is not None:
         return on_mesh

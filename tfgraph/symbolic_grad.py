@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import Apply, Op, Variable, ancestors, toposort
+from tfgraph.graph import Apply, Op, TensorType, Variable, ancestors, toposort
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
                               ZeroGrad, connection_pattern, differentiable, gradient_dtype)
@@ -239,6 +239,8 @@ def handle_disconnected(var, policy, cost=None):
 
 
 def _float_zeros_like(x):
+    if not isinstance(x.type, TensorType):  # (a sparse matrix's zeros are its own)
+        return x.zeros_like()
     return zeros_like(x, dtype=gradient_dtype(x.dtype))
 
 
@@ -291,6 +293,18 @@ def check_consider_constant(consider_constant):
             raise TypeError(f"Elements of consider_constant must be variables, but got "
                             f"{item!r}")
     return items
+
+
+# Routines differentiating graphs the tape cannot differentiate alone (a sparse
+# matrix on the path from a wrt variable to the cost: tfgraph.sparse registers
+# one): routine(targets, seeds, wrt, constants) -> the gradients, or None.
+_ROUTINES = []
+
+
+def register_gradient_routine(routine):
+    """Have ``grad`` ask ``routine`` first (see ``_ROUTINES``)."""
+    if routine not in _ROUTINES:
+        _ROUTINES.append(routine)
 
 
 def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_names=True,
@@ -366,12 +380,15 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
     if differentiate and null_gradients == "raise":
         check_defined(targets, [wrt_list[i] for i in differentiate], constants, reachable)
     if differentiate:
-        consts = constants_in(constants, targets)
-        node_seeds = [] if plain else seeds
-        op = Gradient(len(targets), len(node_seeds), len(consts),
-                      label="grad" if cost is not None else "Lop")
-        outputs = op.make_node(*targets, *node_seeds, *consts,
-                               *[wrt_list[i] for i in differentiate]).outputs
+        chosen = [wrt_list[i] for i in differentiate]
+        outputs = next((r for r in (routine(targets, seeds, chosen, constants)
+                                    for routine in _ROUTINES) if r is not None), None)
+        if outputs is None:  # the tape
+            consts = constants_in(constants, targets)
+            node_seeds = [] if plain else seeds
+            op = Gradient(len(targets), len(node_seeds), len(consts),
+                          label="grad" if cost is not None else "Lop")
+            outputs = op.make_node(*targets, *node_seeds, *consts, *chosen).outputs
         for i, out in zip(differentiate, outputs):
             if add_names and cost is not None and cost.name and wrt_list[i].name:
                 out.name = f"(d{cost.name}/d{wrt_list[i].name})"

@@ -52,6 +52,7 @@ FILES = [f"{folder}/tests/test_{name}.py" for folder, names in [
     ("sandbox", "rng_mrg multinomial"),
     ("misc", "pkl_utils may_share_memory"),
     ("gof", "compute_test_value"),
+    ("sparse", "basic"),
 ] for name in names.split()]
 FILES = [f.lstrip("/") for f in FILES]
 

@@ -68,6 +68,8 @@ MODULE_REASONS = [
     ("theano.misc.doubleop", "the example op of Theano's documentation on writing ops"),
     ("theano.sandbox.minimal", "the example op of Theano's documentation on writing ops"),
     ("theano.sparse.sandbox.test_sp", "a module of Theano's own tests"),
+    ("theano.sparse.sandbox", "experimental in Theano (sparse convolutions, random sparse "
+                              "matrices, a sparse-sparse dot), not part of its API"),
     ("theano.tensor.io", "memory-mapped loading (LoadFromDisk) and MPI send/receive ops: "
                          "tf.data and tf.distribute serve tfgraph's programs"),
     ("theano.tensor.fourier", "Theano's deprecated NumPy-backed FFT op: theano.tensor.fft "

@@ -19,6 +19,7 @@ import pytest
 import tfgraph
 import tfgraph as theano
 import tfgraph.tensor as T
+from tfgraph import sparse
 from tfgraph.graph import Op
 
 
@@ -133,6 +134,10 @@ EXAMPLES = {
     "Tile": lambda: T.basic.Tile(3),
     "AllocEmpty": lambda: T.basic.AllocEmpty("float32"),
     "MultinomialFromUniform": lambda: _multinomial().MultinomialFromUniform("auto"),
+    # theano.sparse's ops with parameters.
+    "HStack": lambda: _op_of(sparse.hstack([sparse.csr_dmatrix(), sparse.csc_dmatrix()])),
+    "VStack": lambda: _op_of(sparse.vstack([sparse.csr_dmatrix()], format="csr")),
+    "AddSD_ccode": lambda: sparse.opt.AddSD_ccode("csc"),
 }
 
 

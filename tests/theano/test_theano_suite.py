@@ -141,7 +141,7 @@ def test_summaries_normalise_and_rank():
 
 
 def test_files_and_the_sdist_are_checked(tmp_path):
-    assert len(suite.FILES) == 56 and "tensor/tests/test_basic.py" in suite.FILES
+    assert len(suite.FILES) == 57 and "tensor/tests/test_basic.py" in suite.FILES
     with pytest.raises(SystemExit):
         suite.main(["--sdist", str(tmp_path), "--files", "tests/test_nothing.py"])
     with pytest.raises(SystemExit, match="not Theano's sdist"):

@@ -80,6 +80,8 @@ class DebugMode(Mode):
         return check
 
     def _check(self, checks, var, tensor):
+        if not isinstance(tensor, tf.Tensor):
+            return tensor  # a sparse matrix's arrays: checked where they become dense
         static = tensor.shape
         if tensor.dtype.name != var.dtype or (static.rank is not None
                                               and static.rank != var.ndim):
@@ -156,7 +158,8 @@ class NanGuardMode(Mode):
         return check
 
     def _guard(self, checks, var, tensor, what, position=None):
-        if not getattr(var.tag, "nan_guard_mode_check", True):
+        if not isinstance(tensor, tf.Tensor) or \
+                not getattr(var.tag, "nan_guard_mode_check", True):  # (not: sparse arrays)
             return tensor
         static = _static_value(tensor)
         if static is not None:

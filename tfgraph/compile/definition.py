@@ -14,8 +14,8 @@ import warnings
 import numpy as np
 
 from tfgraph.compile.inputs import In
-from tfgraph.graph import (Constant, MissingInputError, UnusedInputError, Variable, ancestors,
-                           clone_replace)
+from tfgraph.graph import (Constant, MissingInputError, TensorType, UnusedInputError, Variable,
+                           ancestors, clone_replace)
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.printing import pp
 from tfgraph.shared import SharedVariable
@@ -95,11 +95,11 @@ class Definition:
             return [], lambda values: []
         if isinstance(outputs, dict):
             keys = list(outputs)
-            variables = [as_tensor_variable(outputs[k]) for k in keys]
+            variables = [as_variable(outputs[k]) for k in keys]
             return variables, lambda values: dict(zip(keys, values))
         if isinstance(outputs, list):
-            return [as_tensor_variable(o) for o in outputs], list
-        return [as_tensor_variable(outputs)], lambda values: values[0]
+            return [as_variable(o) for o in outputs], list
+        return [as_variable(outputs)], lambda values: values[0]
 
     def _check_updates(self, pairs, no_default_updates, given_values=()):
         updates, seen = [], set()
@@ -111,7 +111,7 @@ class Definition:
                 raise ValueError(f"function {self.name!r}: shared variable {target} is "
                                  f"updated twice")
             seen.add(id(target))
-            value = as_tensor_variable(value)
+            value = as_variable(value)
             updates.append((target, check_update_type(target, value, self.name)))
         if no_default_updates is not True:
             skip = {id(v) for v in (no_default_updates or [])}
@@ -127,7 +127,7 @@ class Definition:
             if not isinstance(key, Variable) or isinstance(key, Constant):
                 raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
                                 f"variables, got {key!r}")
-            value = as_tensor_variable(value)
+            value = as_variable(value)
             # As Theano: the same type, or one that converts to it (broadcastable
             # wherever the key is); a row may not stand for a matrix.
             if not converts(value, key):
@@ -198,9 +198,18 @@ def _pairs(mapping, what):
     return [tuple(p) for p in pairs]
 
 
+def as_variable(x):
+    """``x`` if symbolic (a tensor, a sparse matrix, which refuses to be taken
+    for a tensor), else a tensor constant of it."""
+    return x if isinstance(x, Variable) else as_tensor_variable(x)
+
+
 def converts(value, target):
     """Whether ``value`` can stand for ``target``: the same dtype and ndim, and
-    broadcastable wherever ``target`` is (Theano's convert_variable)."""
+    broadcastable wherever ``target`` is (Theano's convert_variable); of types
+    other than tensors (sparse matrices), only the same type."""
+    if not (isinstance(value.type, TensorType) and isinstance(target.type, TensorType)):
+        return value.type == target.type
     return value.dtype == target.dtype and value.ndim == target.ndim and not any(
         t and not v for t, v in zip(target.broadcastable, value.broadcastable))
 

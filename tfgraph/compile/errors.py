@@ -319,6 +319,7 @@ def _inputs_text(program, subject, arrays):
     for position, (var, name, value) in enumerate(zip(program.inputs, program.input_names,
                                                       arrays)):
         if needed is None or id(var) in needed:
+            value = var.type.from_graph(value)   # the caller's value (a SciPy matrix, ...)
             lines.append(f"{name or var} (index {position}): {summary(value)}")
     for var in program.shared_variables:
         if needed is not None and id(var) in needed:
@@ -349,7 +350,7 @@ def summary(value):
     array = np.asarray(value)
     if array.size <= 10:
         text = (re.sub(r"\s*\n\s*", " ", np.array2string(array, separator=", "))
-                if array.ndim else repr(array.item()))
+                if array.ndim else " ".join(repr(array.item()).split()))  # a SciPy matrix too
     else:
         text = f"{array.dtype} array of shape {array.shape}"
         if array.dtype.kind in "fc":

@@ -1,7 +1,8 @@
 """The ways to run a Program: one small class each, with one ``__call__``.
 
-Each takes the inputs as a list of eager tensors (``arguments.py`` makes
-them) and returns the outputs as eager tensors, having assigned the updates
+Each takes the inputs as a list of eager tensors (``inputs.py`` makes them;
+an input whose type's value is several arrays, a sparse matrix, gives a nest
+of them) and returns the outputs likewise, having assigned the updates
 if and only if the call succeeded. A failure is TensorFlow's own error
 (``tfgraph.compile.errors`` translates it), or ``LoweringFailed`` from an
 eager run.
@@ -57,7 +58,7 @@ class Traced:
         return self.program.body(*args)
 
     def __call__(self, tensors):
-        return call_concrete(self.concrete_function, tensors)
+        return call_concrete(self.concrete_function, self.program.flat(tensors))
 
 
 class Eager:
@@ -115,9 +116,9 @@ class Xla:
             def assign():
                 program.assign(lowered.outputs, lowered.new_values)
                 return tf.constant(True)
-            with tf.control_dependencies(lowered.outputs + lowered.new_values):
+            with tf.control_dependencies(tf.nest.flatten(lowered.outputs + lowered.new_values)):
                 tf.cond(all_valid(lowered.validity), assign, lambda: tf.constant(False))
-            return [tf.identity(o) for o in lowered.outputs] + [flags]
+            return tf.nest.map_structure(tf.identity, lowered.outputs) + [flags]
 
     @property
     def safe(self):
@@ -137,7 +138,7 @@ class Xla:
         if self.compiles is False:
             return self.fallback()(tensors)
         try:
-            results = call_concrete(self.concrete_function, tensors)
+            results = call_concrete(self.concrete_function, self.program.flat(tensors))
         except tf.errors.InvalidArgumentError as error:
             if "tf2xla conversion failed" not in (error.message or ""):
                 raise
@@ -173,7 +174,7 @@ class Auto:
         return isinstance(self.choice, _Never) or self.choice.settled()
 
     def __call__(self, tensors):
-        key = tuple(tuple(t.shape) for t in tensors)
+        key = tuple(tuple(t.shape) for t in self.program.flat(tensors))
         use_xla = self.choice.use_xla(key)
         if use_xla and self.xla is None:
             self.xla = Xla(self.program, self.plain)

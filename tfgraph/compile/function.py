@@ -38,8 +38,6 @@ import os
 import pickle
 import sys
 
-import numpy as np
-
 from tfgraph import distribute, export, persist
 from tfgraph.compile import errors, executables, loop as loops, transaction
 from tfgraph.compile.definition import Definition
@@ -95,7 +93,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
 
 class Function:
     """A compiled function. Call it with values for the inputs (positionally or
-    by name); it returns NumPy arrays and applies its updates.
+    by name); it returns NumPy arrays (SciPy matrices for sparse outputs) and
+    applies its updates.
 
     ``program`` is what it computes, ``executable`` how it runs, ``definition``
     what built it; ``inputs`` (``In``s), ``outputs`` and ``updates`` are as
@@ -119,6 +118,9 @@ class Function:
                                self.definition.graph_updates,
                                platform=None if self.mesh is None else "mesh")
         self.loops = {}   # loop executables made so far: tfgraph.compile.loop
+        # The caller's value of each output: a writable array of its own, or what
+        # the output's type makes of its tensors (a SciPy matrix).
+        self._from_graph = [var.type.from_graph for var in self.program.outputs]
         try:
             self.executable = executables.choose(self.program, self.mesh)
         except LoweringFailed as failed:
@@ -146,7 +148,8 @@ class Function:
         tensors = self.arguments.tensors(args, kwargs)
         # serializable, and a lock is never left held: see compile.transaction
         results = transaction.holding(self.program.locks, self._run, tensors)
-        return self.definition.unpack([np.array(r) for r in results])  # writable, the caller's
+        return self.definition.unpack([convert(r) for convert, r in
+                                       zip(self._from_graph, results)])
 
     def _run(self, tensors):
         try:

@@ -12,7 +12,7 @@ each argument, with Theano's errors naming the input.
 """
 import numpy as np
 
-from tfgraph.graph import Variable
+from tfgraph.graph import TensorType, Variable
 from tfgraph._tf import tf
 
 try:  # half the cost of tf.constant; an internal name, so keep a way back
@@ -76,22 +76,30 @@ class Arguments:
 
     def __init__(self, name, specs):
         self.name, self.specs = name, list(specs)
-        self._types = [(np.dtype(t.dtype), tf.as_dtype(t.dtype), t.ndim,
-                        [axis for axis, b in enumerate(t.broadcastable) if b])
-                       for t in (s.variable.type for s in self.specs)]
+        types = [s.variable.type for s in self.specs]
+        self._graph_specs = [t.tensor_spec() for t in types]
+        # The short path knows dense tensors only: with an input of another
+        # type (a sparse matrix), every call takes the general one.
+        self._types = None if not all(isinstance(t, TensorType) for t in types) else [
+            (np.dtype(t.dtype), tf.as_dtype(t.dtype), t.ndim,
+             [axis for axis, b in enumerate(t.broadcastable) if b]) for t in types]
 
     def tensors(self, args, kwargs):
-        """The arguments as eager tensors: by the short path when each has its
-        input's exact type, else bound and converted by Theano's rules."""
+        """The arguments as eager tensors (a nest of them for a type whose
+        value is several arrays): by the short path when each has its input's
+        exact type, else bound and converted by Theano's rules."""
         tensors = None if kwargs else self.exact(args)
         if tensors is None:
-            tensors = [as_tensor(a, t[1]) for a, t in
-                       zip(self.arrays(args, kwargs), self._types)]
+            tensors = [tf.nest.map_structure(lambda spec, a: as_tensor(a, spec.dtype), spec,
+                                             s.variable.type.to_graph(value))
+                       for s, spec, value in zip(self.specs, self._graph_specs,
+                                                 self.arrays(args, kwargs))]
         return tensors
 
     def exact(self, args):
-        """``args`` as tensors, or None when one is not exactly of its type."""
-        if len(args) != len(self._types):
+        """``args`` as tensors, or None when one is not exactly of its type
+        (or an input is not a dense tensor)."""
+        if self._types is None or len(args) != len(self._types):
             return None
         tensors = []
         for value, (np_dtype, tf_dtype, ndim, unit_axes) in zip(args, self._types):

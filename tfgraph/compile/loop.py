@@ -160,6 +160,7 @@ def loop(function, n_steps=None, *args, sliced=False, jit_compile=None):
     module's docstring).
     """
     program, arguments = function.program, function.arguments
+    program.require_dense("Function.loop")  # steps are stacked in TensorArrays of tensors
     if sliced:
         arrays = arguments.convert(args, stacked=True, what="the loop of function")
         lengths = {a.shape[0] for a in arrays}

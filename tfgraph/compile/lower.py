@@ -13,7 +13,9 @@ fields are declared below and nothing else is kept on it. An op's run-time
 rule (a shape that must match, a parameter that must be positive) goes
 through ``ctx.require``: an assertion in a plain graph, a validity flag under
 XLA, which drops assertions. Gradient nodes read the tapes opened around the
-whole walk (``tfgraph.compile.tapes``).
+whole walk (``tfgraph.compile.tapes``). A value whose type is not a dense
+tensor (a sparse matrix) is a nest of tensors, as its type's ``to_graph``
+makes it.
 """
 import contextlib
 import re
@@ -149,7 +151,7 @@ class Lowering:
         if id(var) not in self.values:
             if not isinstance(var, Constant):
                 raise KeyError(f"no value for {var} while lowering")
-            tensor = tf.constant(var.data)
+            tensor = constant(var)
             self.values[id(var)] = tensor
             self.tapes.watch(id(var), tensor)
         return self.values[id(var)]
@@ -204,6 +206,12 @@ class Lowering:
         if op.lowered_by_perform(node):
             return lower_perform(node, inputs, self)  # a user's Theano-style op
         return op.lower(node, inputs, self)
+
+
+def constant(var):
+    """Constant tensors of ``Constant`` ``var``'s value: one, or the nest of
+    them its type makes (``to_graph``: a sparse matrix's arrays)."""
+    return tf.nest.map_structure(tf.constant, var.type.to_graph(var.data))
 
 
 def all_valid(flags, so_far=None):

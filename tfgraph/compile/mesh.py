@@ -33,6 +33,7 @@ class Mesh:
     concrete_function = None
 
     def __init__(self, program, mesh, xla=False):
+        program.require_dense("a mesh of devices")  # DTensor lays out tensors, not nests
         self.program, self.mesh, self.xla = program, mesh, xla
         self.specs = [mesh.input_spec(var, name or str(var))
                       for var, name in zip(program.inputs, program.input_names)]

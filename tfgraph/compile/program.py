@@ -20,9 +20,9 @@ from tfgraph import devices
 from tfgraph.compile import transaction
 from tfgraph.compile.checks import Checks
 from tfgraph.compile.errors import LoweringFailed
-from tfgraph.compile.lower import Lowering, scope_name
+from tfgraph.compile.lower import Lowering, constant, scope_name
 from tfgraph.compile.rewrite import rewrite
-from tfgraph.graph import Constant, ancestors, toposort
+from tfgraph.graph import Constant, TensorType, ancestors, toposort
 from tfgraph.shared import SharedVariable
 from tfgraph._tf import tf
 
@@ -61,19 +61,45 @@ class Program:
         self.locks = transaction.lock_order(
             self.shared_variables + [target for target, _ in self.updates])
         self.checks = Checks(name)
+        # An input whose value is several tensors (a sparse matrix's arrays) makes
+        # a concrete function take its arguments flattened (``flat``).
+        self.nested_inputs = any(tf.nest.is_nested(spec) for spec in self.signature())
         self.device = devices.resolve()
         self.trace_count = 0   # the times an executable traced (or ran eagerly) a call
 
     # --- what executables ask ----------------------------------------------------
 
     def signature(self, stacked=False):
-        """The inputs' ``tf.TensorSpec``s (length 1 for a broadcastable
-        dimension, any length otherwise); ``stacked``: with a leading axis of
-        any length (a loop's steps)."""
-        return [tf.TensorSpec(([None] if stacked else []) +
-                              [1 if b else None for b in var.broadcastable],
-                              var.dtype, name=scope_name(name or f"input_{i}"))
-                for i, (var, name) in enumerate(zip(self.inputs, self.input_names))]
+        """The inputs' ``tf.TensorSpec``s, as their types declare them
+        (``tensor_spec``: for a tensor, length 1 in a broadcastable dimension,
+        any length otherwise; a nest of them for a sparse matrix);
+        ``stacked``: with a leading axis of any length (a loop's steps, which
+        take tensors only)."""
+        specs = [var.type.tensor_spec(scope_name(name or f"input_{i}"))
+                 for i, (var, name) in enumerate(zip(self.inputs, self.input_names))]
+        if stacked:
+            specs = [tf.TensorSpec([None, *spec.shape], spec.dtype, name=spec.name)
+                     for spec in specs]
+        return specs
+
+    def flat(self, tensors):
+        """The inputs' tensors as a concrete function of ``signature()`` takes
+        them: flattened if an input's value is a nest."""
+        return tf.nest.flatten(tensors) if self.nested_inputs else tensors
+
+    def require_dense(self, runner):
+        """Raise TypeError naming the first input, output or shared variable
+        that is not a dense tensor (a sparse matrix): ``runner`` (a mesh of
+        devices, a loop) takes dense tensors only."""
+        named = [(f"input {name or var} (index {i})", var)
+                 for i, (var, name) in enumerate(zip(self.inputs, self.input_names))]
+        named += [(f"output {i} ({var})", var) for i, var in enumerate(self.outputs)]
+        named += [(f"shared variable {var}", var)
+                  for var in self.shared_variables + [t for t, _ in self.updates]]
+        for what, var in named:
+            if not isinstance(var.type, TensorType):
+                raise TypeError(f"function {self.name!r}: {runner} takes dense tensors "
+                                f"only, but {what} is {var.type}")
 
     def may_use_xla(self):
         """Whether XLA can compile the whole graph: no op of it (or of an
@@ -115,21 +141,24 @@ class Program:
         values = lowering.run(self.targets, values)
         for var in self.targets:
             if isinstance(var, Constant) and id(var) not in values:  # an output with no op
-                values[id(var)] = tf.constant(var.data, dtype=var.dtype)
+                values[id(var)] = constant(var)
         outputs = [values[id(v)] for v in self.outputs]
         new_values = [_fitted(lowering, values[id(v)], target) for target, v in self.updates]
         return Lowered(outputs, new_values, lowering.validity, lowering.unguarded)
 
     def replay(self, arrays, shared_values=None):
-        """Run a call op by op (eagerly, on one device), on ``arrays`` and the
+        """Run a call op by op (eagerly, on one device), on ``arrays`` (as
+        ``to_graph`` makes them, or tensors) and the
         shared variables' values (or ``shared_values``), assigning nothing:
         the ``LoweringFailed`` naming the node where it fails, or None. A
         failed traced call names its node this way: the lowering walk knows
         which node it is lowering."""
-        values = {id(var): tf.constant(a) for var, a in zip(self.inputs, arrays)}
+        values = {id(var): tf.nest.map_structure(tf.constant, a)
+                  for var, a in zip(self.inputs, arrays)}
         for position, var in enumerate(self.shared_variables):
-            values[id(var)] = tf.constant(var.get_value(borrow=True) if shared_values is None
-                                          else shared_values[position])
+            value = (var.get_value(borrow=True) if shared_values is None
+                     else shared_values[position])
+            values[id(var)] = tf.nest.map_structure(tf.constant, var.type.to_graph(value))
         with tf.device(self.device):
             try:
                 Lowering(checks=self.checks).run(self.targets, values)
@@ -141,7 +170,7 @@ class Program:
         """Assign the updates' ``new_values`` (in a graph), once every output
         and new value exists and passed its checks, so a failing call leaves
         every shared variable as it was. Returns the outputs."""
-        with tf.control_dependencies(outputs + new_values):
+        with tf.control_dependencies(tf.nest.flatten(outputs + new_values)):
             for (target, _), value in zip(self.updates, new_values):
                 target.variable.assign(value)
         return outputs

@@ -5,28 +5,33 @@ import numpy as np
 from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 from tfgraph.graph import TensorVariable
-from tfgraph.ops.base import AsTensorError  # noqa: F401
+from tfgraph.ops.base import AsTensorError
 from tfgraph.ops.elemwise import OPS, TABLES
 from tfgraph.ops.shape import get_vector_length
 from tfgraph.ops.subtensor import getitem
 
 
-def _binary(name):
-    return lambda self, other: OPS[name](self, other)
-
-
-def _reflected(name):
-    return lambda self, other: OPS[name](other, self)
+def _operator(name, reflected=False):
+    def apply(self, other):
+        try:
+            return OPS[name](other, self) if reflected else OPS[name](self, other)
+        except AsTensorError:
+            # As Theano: Python then asks ``other`` (a sparse matrix's operators
+            # take a tensor), or says the operand is not supported.
+            return NotImplemented
+    return apply
 
 
 for _symbol, _name in [("add", "add"), ("sub", "sub"), ("mul", "mul"), ("truediv", "true_div"),
                        ("floordiv", "int_div"), ("mod", "mod"), ("pow", "pow"),
                        ("and", "and_"), ("or", "or_"), ("xor", "xor")]:
-    setattr(TensorVariable, f"__{_symbol}__", _binary(_name))
-    setattr(TensorVariable, f"__r{_symbol}__", _reflected(_name))
+    setattr(TensorVariable, f"__{_symbol}__", _operator(_name))
+    setattr(TensorVariable, f"__r{_symbol}__", _operator(_name, reflected=True))
 def _comparison(name):
     def compare(self, other):
-        result = OPS[name](self, other)
+        result = _operator(name)(self, other)
+        if result is NotImplemented:
+            return result
         result._is_nonzero = False  # bool() of it raises (see TensorVariable.__bool__)
         return result
     return compare
