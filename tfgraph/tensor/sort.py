@@ -1,5 +1,6 @@
 """``theano.tensor.sort``: sort, argsort, topk, argtopk, topk_and_argtopk."""
 import copy
+import numbers
 
 from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
@@ -15,11 +16,7 @@ def _flat_if_none(a, axis):
 def _sorted(a, axis, indices):
     """The sort (or argsort) of ``a`` along ``axis``: an int, None (the
     flattened ``a``), a constant, or a symbolic scalar known when it runs."""
-    axis = _axis_of(axis)
-    if isinstance(axis, Variable):
-        return Sort(None, indices)(as_tensor_variable(a), axis)
-    a, axis = _flat_if_none(a, axis)
-    return Sort(axis, indices)(a)
+    return (ArgSortOp() if indices else SortOp())(a, axis)
 
 
 def sort(a, axis=-1, kind="quicksort", order=None):
@@ -43,18 +40,18 @@ def topk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
     """The ``kth`` largest elements along ``axis`` (the ``-kth`` smallest if
     kth < 0), largest (smallest) first."""
     x, axis = _flat_if_none(x, axis)
-    return TopK(axis, True, False, idx_dtype)(x, kth)
+    return TopKOp(axis, sorted, idx_dtype, return_indices=False)(x, kth)
 
 
 def argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
     """The indices of ``topk(x, kth, axis)``."""
     x, axis = _flat_if_none(x, axis)
-    return TopK(axis, False, True, idx_dtype)(x, kth)
+    return TopKOp(axis, sorted, idx_dtype, return_values=False)(x, kth)
 
 
 def topk_and_argtopk(x, kth, axis=-1, sorted=True, idx_dtype="int64"):  # noqa: A002
     x, axis = _flat_if_none(x, axis)
-    return tuple(TopK(axis, True, True, idx_dtype)(x, kth))
+    return tuple(TopKOp(axis, sorted, idx_dtype)(x, kth))
 
 
 def _axis_of(axis):
@@ -68,7 +65,7 @@ def _axis_of(axis):
 class SortOp(Sort):
     """Theano's op class: ``SortOp(kind, order=None)(input, axis=-1)``."""
 
-    __props__ = ("kind", "order", "indices")
+    __props__ = ("kind", "order", "axis", "indices")   # axis: the copy a node holds
 
     def __init__(self, kind="quicksort", order=None, axis=-1, indices=False):
         _check_order(order, "sort")
@@ -97,10 +94,10 @@ class TopKOp(TopK):
 
     def __init__(self, axis=-1, sorted=True, idx_dtype="int64",  # noqa: A002
                  return_values=True, return_indices=True):
-        if not isinstance(axis, int):
+        if not isinstance(axis, numbers.Integral):
             raise TypeError(f'"axis" parameter must be integer, got "{type(axis)}"')
         if not (return_values or return_indices):
             raise ValueError("Neither return_values nor return_indices is True, this isn't "
                              "allowed")
         self.sorted = sorted
-        super().__init__(axis, return_values, return_indices, idx_dtype)
+        super().__init__(int(axis), return_values, return_indices, idx_dtype)
