@@ -45,6 +45,36 @@ def upgrade_to_float(dtype):
     return _TO_FLOAT.get(dtype, dtype)
 
 
+class Autocaster:
+    """The dtypes a Python literal of one kind may take (Theano's
+    ``theano.scalar.autocast_float`` and ``autocast_int``); ``autocast_float_as``
+    narrows them for a ``with`` block."""
+
+    def __init__(self, dtypes):
+        self.dtypes = tuple(dtypes)
+
+
+autocast_int = Autocaster(("int8", "int16", "int32", "int64"))
+autocast_float = Autocaster(("float16", "float32", "float64"))
+
+
+class autocast_float_as:  # noqa: N801  (Theano's name)
+    """``with autocast_float_as('float32'):`` Python floats in graphs become
+    float32 (Theano's ``theano.scalar.autocast_float_as``)."""
+
+    def __init__(self, *dtypes):
+        for dtype in dtypes:
+            if dtype not in FLOAT:
+                raise ValueError(f"autocast_float_as takes float dtypes, got {dtype!r}")
+        self.dtypes = dtypes
+
+    def __enter__(self):
+        self.old_dtypes, autocast_float.dtypes = autocast_float.dtypes, self.dtypes
+
+    def __exit__(self, *exc):
+        autocast_float.dtypes = self.old_dtypes
+
+
 def literal_dtype(value):
     """The dtype a Python literal gets on its own (Theano's autocast)."""
     if isinstance(value, (bool, np.bool_)):
@@ -56,7 +86,10 @@ def literal_dtype(value):
                 return dtype
         return "uint64"
     if isinstance(value, float):
-        return config.floatX if _fits(value, config.floatX) else "float64"
+        allowed = [d for d in autocast_float.dtypes if d != "float16" or config.floatX == "float16"]
+        if config.floatX in allowed and _fits(value, config.floatX):
+            return config.floatX
+        return allowed[-1]
     if isinstance(value, complex):
         return "complex64" if config.floatX == "float32" else "complex128"
     raise TypeError(f"not a Python literal: {value!r}")

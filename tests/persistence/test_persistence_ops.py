@@ -79,6 +79,8 @@ EXAMPLES = {
     "CAReduce": lambda: _op_of(T.CAReduce(theano.scalar.maximum, axis=1)(_x())),
     "CAReduceDtype": lambda: _op_of(T.elemwise.CAReduceDtype(theano.scalar.add, 0)(_x())),
     "MaxAndArgmax": lambda: _op_of(T.argmax(_x(), axis=0)),
+    "Argmax": lambda: T.Argmax([0]),
+    "Mean": lambda: T.Mean(0),
     "Moments": lambda: _op_of(T.var(_x(), axis=0)),
     "NullGradient": lambda: _op_of(theano.gradient.grad_undefined(T.add, 0, _x())),
     "Cast": lambda: _op_of(T.cast(_x(), "float32")),

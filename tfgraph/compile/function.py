@@ -118,13 +118,13 @@ class Function:
                                self.definition.graph_updates,
                                platform=None if self.mesh is None else "mesh")
         self.loops = {}   # loop executables made so far: tfgraph.compile.loop
-        # The caller's value of each output: a writable array of its own, or what
-        # the output's type makes of its tensors (a SciPy matrix).
-        self._from_graph = [var.type.from_graph for var in self.program.outputs]
         try:
             self.executable = executables.choose(self.program, self.mesh)
         except LoweringFailed as failed:
             raise errors.refused(failed.node, failed.error, self.program) from None
+        # The caller's value of each output: a writable array of its own, or what
+        # the output's type makes of its tensors (a SciPy matrix).
+        self._from_graph = [var.type.from_graph for var in self.program.outputs]
 
     # --- what others read -----------------------------------------------------------
 

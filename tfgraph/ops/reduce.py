@@ -316,6 +316,53 @@ class MaxAndArgmax(Op):
         return f"MaxAndArgmax{{axis={self.axis}}}"
 
 
+class Argmax(MaxAndArgmax):
+    """The argmax output of ``MaxAndArgmax`` alone (Theano's ``Argmax(axis)``;
+    ``axis`` None for all axes)."""
+
+    __props__ = ("axis",)
+    name = "argmax"
+
+    def __init__(self, axis):
+        self.axis = None if axis is None else tuple(axis)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        op = Argmax(range(x.ndim)) if self.axis is None else self
+        return Apply(op, [x], [TensorType("int64",
+                                          _reduced_pattern(x.broadcastable, op.axis))])
+
+    def lower(self, node, inputs, ctx):
+        return super().lower(node, inputs, ctx)[1:]
+
+    def pp(self, node, args):
+        return self.pp_output(node, args, 1)
+
+    def __str__(self):
+        return f"Argmax{{axis={self.axis}}}"
+
+
+class Mean(CAReduce):
+    """The mean along ``axis`` (None or one axis), in float64 whatever the
+    input (Theano's ``Mean`` op, which ``mean(x, op=True)`` builds)."""
+
+    def __init__(self, axis=None):
+        super().__init__(OPS["add"].scalar_op, axis)
+        if self.axis is not None and len(self.axis) != 1:
+            raise ValueError(f"Mean takes one axis or None, got {axis}")
+
+    name = "mean"
+
+    def _output_dtype(self, input_dtype):
+        return "float64"     # as Theano's, against overflow
+
+    def lower(self, node, inputs, ctx):
+        return [tf.reduce_mean(cast_tensor(inputs[0], "float64"), axis=self._axes(node))]
+
+    def __str__(self):
+        return "Mean" if self.axis is None else f"Mean{{{', '.join(map(str, self.axis))}}}"
+
+
 class Moments(Op):
     """The variance (or standard deviation) along axes, with ``ddof``: NumPy's
     var and std, in the input's float dtype (float64 for integers)."""

@@ -302,11 +302,15 @@ class Alloc(Op):
     """``value`` broadcast to ``shape``."""
     name = "alloc"
 
-    def __init__(self, static):
+    def __init__(self, static=None):
         self.static = static
 
-    def make_node(self, value, shape):
+    def make_node(self, value, *shape):
         value = as_tensor_variable(value)
+        if self.static is None:  # as Theano's Alloc()(value, *shape): the lengths one by one
+            vector, _, static = as_shape(shape, "alloc")
+            return Alloc(static).make_node(value, vector)
+        shape, = shape
         pattern = [s == 1 for s in self.static]
         return Apply(self, [value, shape], [TensorType(value.dtype, pattern)])
 

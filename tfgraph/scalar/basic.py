@@ -27,6 +27,7 @@ from tfgraph.ops.scalar import same as upcast_out  # noqa: F401
 from tfgraph.ops.scalar import to_float as upgrade_to_float  # noqa: F401
 from tfgraph.ops.special import OPS as SPECIAL
 from tfgraph.ops.special import to_float64 as upgrade_to_float64  # noqa: F401
+from tfgraph.dtypes import autocast_float, autocast_float_as, autocast_int  # noqa: F401
 
 builtin_bool, builtin_complex, builtin_int, builtin_float = bool, complex, int, float
 

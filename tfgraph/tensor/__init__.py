@@ -139,12 +139,13 @@ from tfgraph.tensor import shared_randomstreams  # noqa: E402,F401
 from tfgraph.tensor.basic_extras import (  # noqa: E402,F401
     AdvancedIndexingError, AsTensorError, NoneConst, NoneTypeT, ShapeError, Tensor,
     advanced_boolean_inc_subtensor, advanced_boolean_set_subtensor, advanced_boolean_subtensor,
-    as_index_variable, as_int_none_variable, default, join_, make_slice, none_type_t,
+    as_index_variable, as_int_none_variable, default, is_flat, join_, make_slice, none_type_t,
     permute_row_elements, setdefault)
 from tfgraph.tensor import raw_random  # noqa: E402,F401
+from tfgraph.tensor.bessel import iv, jv  # noqa: E402,F401
 from tfgraph.tensor import elemwise, inplace, subtensor  # noqa: E402,F401
 from tfgraph.ops.elemwise import Elemwise  # noqa: E402,F401
-from tfgraph.ops.reduce import CAReduce, MaxAndArgmax  # noqa: E402,F401
+from tfgraph.ops.reduce import Argmax, CAReduce, MaxAndArgmax, Mean  # noqa: E402,F401
 from tfgraph.ops.shape import DimShuffle  # noqa: E402,F401
 from tfgraph.tensor.subtensor import (  # noqa: E402,F401
     AdvancedBooleanIncSubtensor, AdvancedBooleanSubtensor, AdvancedIncSubtensor,

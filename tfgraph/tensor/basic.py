@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from tfgraph.ops.shape import DimShuffle  # noqa: F401  (Theano's tensor/basic.py imports it)
 from tfgraph.tensor import (  # noqa: F401
     abs_, add, addbroadcast, all, all_dtypes, allclose, Alloc, alloc, AllocDiag, AllocEmpty,
     and_, angle, any, ARange, arange, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,

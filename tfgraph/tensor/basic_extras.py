@@ -106,3 +106,12 @@ def permute_row_elements(x, y, inverse=0):
 def join_(axis, *tensors):
     """Theano's Join op instance, called as ``join_(axis, *tensors)``."""
     return join(axis, *tensors)
+
+
+def is_flat(var, ndim=None, outdim=None):
+    """Whether ``var`` has ``ndim`` dimensions (Theano's check after
+    ``flatten``; ``outdim`` is its old name for ``ndim``, default 1)."""
+    if outdim is not None and ndim is not None:
+        raise ValueError("is_flat: give ndim only (outdim is its deprecated name)")
+    ndim = ndim if ndim is not None else (outdim if outdim is not None else 1)
+    return var.ndim == ndim

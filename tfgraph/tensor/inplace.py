@@ -16,7 +16,7 @@ _NAMES = ("lt gt le ge eq neq and_ or_ xor invert abs_ exp expm1 neg log log1p l
           "arcsin tan arctan cosh sinh tanh erf second maximum minimum add sub mul true_div "
           "int_div mod pow").split()
 _SPECIAL_NAMES = ("exp2 inv trunc deg2rad rad2deg arctan2 arccosh arcsinh arctanh erfc erfcx "
-                  "gamma gammaln psi tri_gamma chi2sf j0 j1 i0 i1 conj").split()
+                  "gamma gammaln psi tri_gamma chi2sf j0 j1 i0 i1 jv iv conj").split()
 
 globals().update({f"{name}_inplace": pickle_by_name(inplace_op(name), __name__, f"{name}_inplace")
                   for name in _NAMES + _SPECIAL_NAMES})
