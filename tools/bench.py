@@ -70,6 +70,8 @@ if ROOT not in sys.path:
 from tools import bench_lenet  # noqa: E402
 from tools import bench_scan  # noqa: E402  (the scan workloads: rnn, lstm)
 from tools.bench_common import NumpyByHand, TheanoProgram  # noqa: E402
+from tools.bench_limits import (add_limits, dense_flops, describe_peaks, fmt_limit,  # noqa: E402
+                                measure_peaks, nbytes, step_cost)
 from tools.bench_epochs import (EPOCH_WORKLOADS, make_epoch_problem,  # noqa: E402
                                 make_epoch_systems)
 from tools.bench_scaling import SCALING_WORKLOADS, run_scaling_workload  # noqa: E402
@@ -101,6 +103,18 @@ class Problem:
     @property
     def is_mlp(self):
         return self.workload != "seed"
+
+    def step_cost(self):
+        """FLOPs and bytes of one step, for the limit column (tools/bench_limits.py)."""
+        X = self.inputs[0]
+        if self.is_mlp:  # the products of the layers, points as columns
+            sizes = [X.shape[0]] + [W.shape[0] for W in self.params[::2]]
+            flops = dense_flops(X.shape[1], sizes)
+        else:  # elementwise: x * W and its sum, the gradient, the update
+            flops = 6 * X.size
+        # the parameters (and velocities) read and written, the inputs read
+        moved = (4 if self.momentum else 2) * nbytes(self.params) + nbytes(self.inputs)
+        return step_cost(flops, moved, self.floatX)
 
 
 def make_problem(workload, quick=False):
@@ -608,10 +622,11 @@ def fmt_ratio(ratio):
 
 
 def format_table(result):
-    header = ("workload", "system", "per step", "tfgraph/x", "build", "1st call",
+    header = ("workload", "system", "per step", "tfgraph/x", "limit", "build", "1st call",
               "tfgraph/x", "status")
     lines = [(r["workload"], r["system"], fmt_time(r.get("step_s")),
-              fmt_ratio(r.get("tfgraph_over_this_step")), fmt_time(r.get("build_s")),
+              fmt_ratio(r.get("tfgraph_over_this_step")), fmt_limit(r.get("limit")),
+              fmt_time(r.get("build_s")),
               fmt_time(r.get("first_call_s")), fmt_ratio(r.get("tfgraph_over_this_build")),
               (r["status"] if r["status"] != "check failed"
                else f"CHECK FAILED: {r['check']}")[:100])
@@ -625,6 +640,8 @@ def format_table(result):
            + "; per step: median of " + ", ".join(f"{n} ({w})" for w, n in meta["repeats"].items())
            + " rounds (systems in a new order each round); build and 1st call: once;"
            + " ratios tfgraph/this (build ratio on build + 1st call)"]
+    if meta.get("peaks"):
+        out.append(describe_peaks(meta["peaks"]))
     if meta["other_processes_cores"] is not None:
         out.append(f"other processes kept {meta['other_processes_cores']:.2f} of "
                    f"{meta['cpu_count']} cores busy during the run")
@@ -676,19 +693,27 @@ def main(argv=None):
 
     started, busy_before, ours_before = time.perf_counter(), machine_busy_s(), sum(os.times()[:2])
     warm_up(args.systems)
+    log("measuring this machine's peaks: GEMM and copy")
+    peaks = measure_peaks()
     rows = []
     for workload in args.workloads:
         if workload in SCALING_WORKLOADS:  # one fresh process per case: no steps to time
+            # No limit: these rows time builds and measure memory, not steps.
             rows += run_scaling_workload(workload, args.systems, args.quick, log)
             continue
         if workload == MESH_WORKLOAD:
             if "tfgraph" in args.systems:
                 from tools.bench_mesh import rows_from_subprocess
-                rows += rows_from_subprocess(args.quick, repeats[workload], log)
+                mesh_rows = rows_from_subprocess(args.quick, repeats[workload], log)
+                # the whole step on all devices: mlp-large's count
+                add_limits(mesh_rows, make_problem("mlp-large", args.quick).step_cost(), peaks)
+                rows += mesh_rows
             continue
         problem = make_problem(workload, args.quick)
-        rows += run_workload(problem, make_systems(problem, args.systems, args.quick),
-                             repeats[workload], min_batch_s, log)
+        workload_rows = run_workload(problem, make_systems(problem, args.systems, args.quick),
+                                     repeats[workload], min_batch_s, log)
+        add_limits(workload_rows, problem.step_cost(), peaks)
+        rows += workload_rows
     others = None
     if busy_before is not None:
         # Tick rounding can make the difference slightly negative on a quiet machine.
@@ -697,6 +722,7 @@ def main(argv=None):
     result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
                        "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
                        "cpu_count": os.cpu_count(), "other_processes_cores": others,
+                       "peaks": peaks,
                        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
                        "tensorflow_imported_before": TF_IMPORTED_BEFORE},
               "rows": rows}

@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 
 from tools.bench_common import NumpyByHand, TheanoProgram
+from tools.bench_limits import dense_flops, nbytes, step_cost
 
 EPOCH_WORKLOADS = ("logreg-epoch", "mlp-epoch")
 
@@ -41,6 +42,14 @@ class EpochProblem:
 
     def numpy_trainer(self):
         return NumpyEpoch(self)
+
+    def step_cost(self):
+        """FLOPs and bytes of one epoch, for the limit column (tools/bench_limits.py)."""
+        # every minibatch's products, its parameters read and written, the data read once
+        used = self.n_batches * self.batch
+        sizes = [self.params[0].shape[0]] + [W.shape[1] for W in self.params[::2]]
+        moved = self.n_batches * 2 * nbytes(self.params) + nbytes(self.X[:used], self.y[:used])
+        return step_cost(dense_flops(used, sizes), moved, self.floatX)
 
 
 def make_epoch_problem(workload, quick=False):

@@ -14,6 +14,7 @@ import dataclasses
 import numpy as np
 
 from tools.bench_common import NumpyByHand, adapting
+from tools.bench_limits import dense_flops, nbytes, step_cost
 from numpy.lib.stride_tricks import sliding_window_view
 
 NKERNS, HIDDEN, LR = (20, 50), 500, 0.1
@@ -29,6 +30,20 @@ class LeNetProblem:
     nkerns: tuple = NKERNS
     floatX: str = "float32"
     is_mlp = False
+
+    def step_cost(self):
+        """FLOPs and bytes of one step, for the limit column (tools/bench_limits.py)."""
+        x = self.inputs[0]
+        batch, side = x.shape[0], int(round(np.sqrt(x.shape[1])))
+        (k0, k1), hidden = self.nkerns, self.params[4].shape[1]
+        side0 = side - 4            # 5x5 valid convolutions, then 2x2 pooling
+        side1 = side0 // 2 - 4
+        # products: conv0 forward and its filters' gradient; conv1 forward, its
+        # filters' and its input's gradients; both dense layers forward and back
+        flops = (2 * 2 * batch * k0 * side0 ** 2 * 25 + 3 * 2 * batch * k1 * side1 ** 2 * k0 * 25
+                 + dense_flops(batch, [k1 * (side1 // 2) ** 2, hidden, 10], input_grad=True))
+        # the parameters read and written, the inputs read
+        return step_cost(flops, 2 * nbytes(self.params) + nbytes(self.inputs), self.floatX)
 
 
 def lenet_params(rng, nkerns=NKERNS, hidden=HIDDEN, dtype="float64"):

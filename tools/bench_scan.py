@@ -18,6 +18,7 @@ import dataclasses
 import numpy as np
 
 from tools.bench_common import NumpyByHand, TheanoProgram
+from tools.bench_limits import dense_flops, nbytes, step_cost
 import tensorflow as tf
 
 SCAN_WORKLOADS = ("rnn", "lstm")
@@ -36,6 +37,18 @@ class ScanProblem:
     @property
     def reference_trainer(self):
         return NumpyRNN if self.workload == "rnn" else NumpyLSTM
+
+    def step_cost(self):
+        """FLOPs and bytes of one step, for the limit column (tools/bench_limits.py)."""
+        steps, batch, dim = self.inputs[0].shape
+        units = self.params[1].shape[1]  # rnn: dim; lstm: the four gates, 4 * dim
+        # per time step: x_t W forward and its weight gradient; h U forward, its
+        # weight gradient and h's gradient; the lstm's classifier on the mean of h
+        flops = 5 * 2 * steps * batch * dim * units
+        if self.workload == "lstm":
+            flops += dense_flops(batch, [dim, self.params[3].shape[1]], input_grad=True)
+        # the parameters read and written, the inputs read
+        return step_cost(flops, 2 * nbytes(self.params) + nbytes(self.inputs), self.floatX)
 
 
 def make_problem(workload, quick=False):

@@ -51,6 +51,53 @@ def test_numpy_and_tf_rows_agree_and_are_timed(bench, capsys):
         assert loop["status"] == "ok" and loop["check"] == "ok", loop
     table = bench.format_table(result)
     assert "tf XLA" in table and "mlp-large" in table
+    # The limit column: the machine's peaks measured in the same run, and every
+    # timed row of these (all counted) workloads a fraction of them.
+    peaks = result["meta"]["peaks"]
+    assert set(peaks["gemm_gflops"]) == {"float32", "float64"}
+    assert all(rate > 0 for rate in peaks["gemm_gflops"].values()) and peaks["copy_gbs"] > 0
+    assert set(peaks["gemm_library"].values()) <= {"numpy", "tensorflow"}
+    header = next(line for line in table.splitlines() if line.startswith("workload"))
+    assert "machine peak: GEMM float32" in table and " limit " in header
+    for (workload, system), row in rows.items():
+        if row["status"] == "ok":
+            assert row["flops"] > 0 and row["bytes"] > 0, row
+            assert 0 < row["limit"] <= 1.5, row
+            assert row["limit_bound"] in ("gemm", "copy")
+
+
+def test_mlp_large_step_cost_is_its_products_and_its_state(bench):
+    cost = bench.make_problem("mlp-large").step_cost()
+    # 4,096 points through 784-1024-1024-10: each layer's product forward and its
+    # weight gradient, and the gradient of the two upper layers' inputs.
+    forward = 2 * 4096 * (784 * 1024 + 1024 * 1024 + 1024 * 10)
+    input_grads = 2 * 4096 * (1024 * 1024 + 1024 * 10)
+    assert cost["flops"] == 2 * forward + input_grads == 39_174_799_360
+    # float32 weights and biases, and as many velocities, each read and written;
+    # X (784 x 4096) and one-hot Y (10 x 4096) read.
+    state = 4 * 4 * (1024 * 784 + 1024 + 1024 * 1024 + 1024 + 10 * 1024 + 10)
+    assert cost["bytes"] == state + 4 * 4096 * (784 + 10)
+    assert cost["dtype"] == "float32"
+    seed = bench.make_problem("seed").step_cost()  # 2 elements; W float64, x and target float32
+    assert seed == {"flops": 12, "bytes": 2 * 16 + 8 + 4, "dtype": "float64"}
+
+
+def test_limit_is_the_tighter_of_the_two_peaks():
+    from tools.bench_limits import add_limits, fmt_limit
+    peaks = {"gemm_gflops": {"float32": 100.0, "float64": 50.0}, "copy_gbs": 10.0}
+    rows = [{"step_s": 1.0}, {"step_s": 0.5}, {"status": "error: no step"}]
+    add_limits(rows, {"flops": 25e9, "bytes": 1e9, "dtype": "float64"}, peaks)
+    assert rows[0]["limit"] == pytest.approx(0.5) and rows[0]["limit_bound"] == "gemm"
+    assert rows[1]["limit"] == pytest.approx(1.0)   # twice as fast: twice the fraction
+    assert "limit" not in rows[2]                   # untimed rows stay without one
+    add_limits(rows[:1], {"flops": 1e9, "bytes": 8e9, "dtype": "float32"}, peaks)
+    assert rows[0]["limit"] == pytest.approx(0.8) and rows[0]["limit_bound"] == "copy"
+    uncounted = [{"step_s": 1.0}]
+    add_limits(uncounted, None, peaks)
+    assert uncounted == [{"step_s": 1.0}]
+    assert fmt_limit(None) == "-" and fmt_limit(0.4123) == "41%"
+    with pytest.raises(KeyError):  # a dtype with no measured peak is not guessed
+        add_limits([{"step_s": 1.0}], {"flops": 1, "bytes": 1, "dtype": "int8"}, peaks)
 
 
 def test_build_scaling_graphs_have_their_sizes_and_gradients():
