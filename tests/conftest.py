@@ -1,6 +1,7 @@
 """Shared test set-up: quiet TensorFlow, restore the config after each test, and
 hypothesis settings that keep CI fast."""
 import os
+import signal
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -26,6 +27,17 @@ def _restore_config():
     yield
     config._assigned.clear()
     config._assigned.update(saved)
+
+
+@pytest.fixture
+def python_sigint():
+    """Python's own Ctrl-C handler for the test. A process started in the
+    background by a shell inherits SIGINT ignored; an interrupt the test
+    delivers by hand and tfgraph holds back would then be re-raised through
+    that, which drops it, where a real Ctrl-C could never have arrived."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

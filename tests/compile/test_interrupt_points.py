@@ -24,6 +24,8 @@ import tfgraph.tensor as T
 from tfgraph.compile import loop as loop_module
 from tfgraph.compile import transaction
 
+pytestmark = pytest.mark.usefixtures("python_sigint")  # tests/conftest.py
+
 PACKAGE = os.path.dirname(theano.__file__)
 
 

@@ -4,12 +4,15 @@ import sys
 import threading
 
 import numpy as np
+import pytest
 
 import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile import transaction
 
 from test_interrupt_points import interrupt_at_every_point
+
+pytestmark = pytest.mark.usefixtures("python_sigint")  # tests/conftest.py
 
 
 def _depth():

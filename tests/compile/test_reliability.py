@@ -12,6 +12,8 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.graph import Apply, Op, TensorType
 
+pytestmark = pytest.mark.usefixtures("python_sigint")  # tests/conftest.py
+
 MODES = ["FAST_RUN", "FAST_COMPILE", "DebugMode", "NanGuardMode"]
 
 

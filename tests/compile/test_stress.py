@@ -25,9 +25,12 @@ import threading
 import time
 
 import numpy as np
+import pytest
 
 import tfgraph as theano
 import tfgraph.tensor as T
+
+pytestmark = pytest.mark.usefixtures("python_sigint")  # tests/conftest.py
 
 STEPS = 5          # steps per loop call
 BITS = 10          # bits of `total` per function: at most 1023 applied steps a round
