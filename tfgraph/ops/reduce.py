@@ -278,6 +278,20 @@ class ProdWithoutZeros(CAReduceDtype):
         return {0: "The gradient of ProdWithoutZeros is undefined."}
 
 
+def _as_number(x):
+    # TF's max and argmax have no bool kernels; False < True as 0 < 1.
+    return tf.cast(x, tf.int8) if x.dtype == tf.bool else x
+
+
+def _flat_argmax(x, axes):
+    """Where the maximum of ``x`` along ``axes`` is: the index within those
+    axes moved last and merged (NumPy's order)."""
+    kept = [d for d in range(len(x.shape)) if d not in axes]
+    moved = tf.transpose(x, kept + axes)
+    flat = tf.reshape(moved, tf.concat([tf.shape(moved)[:len(kept)], [-1]], 0))
+    return tf.argmax(flat, axis=-1, output_type=tf.int64)
+
+
 class MaxAndArgmax(Op):
     """The maximum along ``axis`` (a list of ints) and where it is: the flat
     index within the reduced axes (NumPy's argmax of ``x`` with those axes
@@ -299,13 +313,9 @@ class MaxAndArgmax(Op):
         return node
 
     def lower(self, node, inputs, ctx):
-        x, axes = inputs[0], list(self.axis)
-        as_number = tf.cast(x, tf.int8) if x.dtype == tf.bool else x
-        maximum = cast_tensor(_REDUCTIONS["Maximum"](as_number, axes), x.dtype.name)
-        kept = [d for d in range(len(x.shape)) if d not in axes]
-        moved = tf.transpose(as_number, kept + axes)
-        flat = tf.reshape(moved, tf.concat([tf.shape(moved)[:len(kept)], [-1]], 0))
-        return [maximum, tf.argmax(flat, axis=-1, output_type=tf.int64)]
+        x, axes = _as_number(inputs[0]), list(self.axis)
+        maximum = cast_tensor(_REDUCTIONS["Maximum"](x, axes), inputs[0].dtype.name)
+        return [maximum, _flat_argmax(x, axes)]
 
     def pp_output(self, node, args, index):
         everything = len(self.axis) == node.inputs[0].ndim
@@ -333,7 +343,7 @@ class Argmax(MaxAndArgmax):
                                           _reduced_pattern(x.broadcastable, op.axis))])
 
     def lower(self, node, inputs, ctx):
-        return super().lower(node, inputs, ctx)[1:]
+        return [_flat_argmax(_as_number(inputs[0]), list(self.axis))]
 
     def pp(self, node, args):
         return self.pp_output(node, args, 1)
