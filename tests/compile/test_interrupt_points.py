@@ -49,8 +49,10 @@ class Interrupter:
         self.previous = {}    # frame -> the opcode it ran last
         self.inlined = set()  # frames whose last CALL entered a Python function
 
+    roots = (PACKAGE,)   # the code whose points count
+
     def __call__(self, frame, event, arg):
-        if not frame.f_code.co_filename.startswith(PACKAGE):
+        if not frame.f_code.co_filename.startswith(self.roots):
             return None
         if event == "call":
             frame.f_trace_opcodes = True
@@ -159,22 +161,7 @@ class InterrupterEverywhere(Interrupter):
     a graph runs mostly inside TensorFlow, between its context managers'
     entries and exits, where an interrupt left its graph stack broken."""
 
-    def __call__(self, frame, event, arg):
-        name = frame.f_code.co_filename
-        if not (name.startswith(PACKAGE) or name.startswith(TENSORFLOW)):
-            return None
-        if event == "call":
-            frame.f_trace_opcodes = True
-            if frame.f_back in self.previous:
-                self.inlined.add(frame.f_back)
-            self._point(frame)
-        elif event == "opcode":
-            last = self.previous.get(frame)
-            if last == "JUMP_BACKWARD" or (last in CALLS and frame not in self.inlined):
-                self._point(frame)
-            self.previous[frame] = _opnames(frame.f_code).get(frame.f_lasti)
-            self.inlined.discard(frame)
-        return self
+    roots = (PACKAGE, TENSORFLOW)
 
 
 def _usable(shared):
