@@ -188,15 +188,23 @@ def test_an_interrupt_while_tracing_is_raised_once_and_leaves_tensorflow_usable(
         else:
             fresh, _ = make("FAST_RUN")
             fresh.loop(2, 1, jit_compile=False)
+    action()  # what a first trace in this process adds (TensorFlow's caches) is not counted
     counter = InterrupterEverywhere()
     run_traced(action, counter)
     assert counter.seen > 1000
+    # Later traces pass a few points fewer or more than the counted one (names
+    # TensorFlow makes unique as it goes): the samples stop 0.1% short of the end.
+    last = counter.seen - 1 - counter.seen // 1000
     handler = signal.getsignal(signal.SIGINT)
-    for at in np.linspace(0, counter.seen - 1, samples).astype(int):
+    for at in np.linspace(0, last, samples).astype(int):
         tracer = InterrupterEverywhere(int(at))
-        with pytest.raises(KeyboardInterrupt):
+        raised = False
+        try:
             run_traced(action, tracer)
-        assert tracer.delivered
+        except KeyboardInterrupt:
+            raised = True
+        assert tracer.delivered, f"point {at} of {counter.seen}: not reached ({tracer.seen} passed)"
+        assert raised, f"point {at}: the interrupt was lost"
         assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"
         assert transaction._Deferral.depth == 0
         _usable(shared)
