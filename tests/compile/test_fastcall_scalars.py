@@ -30,3 +30,28 @@ def test_minibatch_index_as_python_int():
     with pytest.raises(TypeError, match="small"):
         f(0, 300, 1.0)
     assert f.arguments.exact([True, 0, 1.0]) is None  # bool is not taken for an int
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "uint16", "int64",
+                                   "uint64", "bool", "complex64", "complex128"])
+def test_a_numpy_scalar_argument_arrives_bit_for_bit(dtype):
+    # 0-d arrays and NumPy scalars go through their Python number on the
+    # short path: every value of the dtype must arrive unchanged.
+    kind = np.dtype(dtype).kind
+    if kind == "b":
+        values = [True, False]
+    elif kind in "iu":
+        info = np.iinfo(dtype)
+        values = [info.min, info.max, 0, 1]
+    else:
+        info = np.finfo(dtype)
+        values = [info.max, info.min, info.tiny, info.eps, -0.0, np.inf, -np.inf, np.nan, 1 / 3]
+        if kind == "c":
+            values += [complex(info.max, -info.tiny), complex(np.nan, -0.0)]
+    x = T.scalar("x", dtype=dtype)
+    f = tfgraph.function([x], x)
+    for value in values:
+        for argument in (np.array(value, dtype), np.dtype(dtype).type(value)):
+            assert f.arguments.exact([argument]) is not None
+            got = np.asarray(f(argument))
+            assert got.dtype == dtype and got.tobytes() == np.array(value, dtype).tobytes(), value
