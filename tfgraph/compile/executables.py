@@ -45,6 +45,15 @@ def call_concrete(concrete_function, tensors):
     return call_flat(tensors, concrete_function.captured_inputs)
 
 
+def shapes(tensors):
+    """The shapes of eager tensors, as a key: ``_shape_tuple`` is one call
+    into C, where ``tensor.shape`` builds a TensorShape (4 us a call)."""
+    try:
+        return tuple(t._shape_tuple() for t in tensors)
+    except AttributeError:  # pragma: no cover - other TensorFlow versions
+        return tuple(tuple(t.shape) for t in tensors)
+
+
 class Traced:
     """The program's graph, traced once for every input shape."""
 
@@ -174,7 +183,7 @@ class Auto:
         return isinstance(self.choice, _Never) or self.choice.settled()
 
     def __call__(self, tensors):
-        key = tuple(tuple(t.shape) for t in self.program.flat(tensors))
+        key = shapes(self.program.flat(tensors))
         use_xla = self.choice.use_xla(key)
         if use_xla and self.xla is None:
             self.xla = Xla(self.program, self.plain)
