@@ -186,7 +186,9 @@ def _fitted(lowering, value, shared_variable):
     """``value`` checked (at run time) to have length 1 in every broadcastable
     dimension of ``shared_variable``, so that no call stores a value its type
     forbids."""
-    axes = [d for d, b in enumerate(shared_variable.broadcastable) if b]
+    static = value.shape
+    axes = [d for d, b in enumerate(shared_variable.broadcastable)
+            if b and (static.rank is None or static[d] != 1)]  # else known at trace time
     if not axes:
         return value
     if lowering.xla:
