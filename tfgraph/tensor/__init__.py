@@ -1,6 +1,14 @@
 """The ``theano.tensor`` namespace: ``import tfgraph.tensor as T``."""
 import numpy as np  # noqa: F401  (Theano's namespace has it: ``from theano.tensor import *`` gives np)
 
+# And what theano/tensor/basic.py imports, which ``from theano.tensor import *``
+# hands on (it has no __all__): theano itself, compile, config, gof, ...
+import tfgraph as theano  # noqa: F401
+from tfgraph import compile, config, gof, printing  # noqa: F401,A004
+from tfgraph.gof import Apply, Constant, Generic, Op  # noqa: F401
+from tfgraph.gradient import DisconnectedType, grad_not_implemented, grad_undefined  # noqa: F401
+from tfgraph.printing import pprint  # noqa: F401
+
 from tfgraph import dtypes
 from tfgraph.graph import Constant as TensorConstant  # noqa: F401
 # As Theano 1.0's theano/tensor/__init__.py: ``from theano.gradient import Rop, Lop,
