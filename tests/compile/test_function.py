@@ -496,3 +496,16 @@ def test_eval_and_modes():
     assert fn([foo], bar)(3) == 9
     assert fn([foo], bar, mode="FAST_COMPILE")(4) == 16
     assert fn([foo], bar, mode="FAST_RUN")(5) == 25
+
+
+def test_a_dict_of_outputs_is_returned_as_a_dict_with_its_outputs_in_key_order():
+    # Theano 1.0.5 compile/function.py: string keys (asserted), outputs sorted by key.
+    x, y = T.dscalar("x"), T.dscalar("y")
+    f = fn([x, y], {"sum": x + y, "diff": x - y, "b": x * y})
+    assert f(5.0, 2.0) == {"sum": 7.0, "diff": 3.0, "b": 10.0}
+    assert [str(o) for o in f.outputs] == [str(x * y), str(x - y), str(x + y)]
+    for bad in ({1.0: x}, {1.0: x, "a": x}, {(1, "b"): x}):
+        with pytest.raises(TypeError, match="keys of a dict of outputs must be strings"):
+            fn([x], bad)
+        with pytest.raises(AssertionError):  # as Theano raised it
+            fn([x], bad)

@@ -94,7 +94,11 @@ class Definition:
         if outputs is None:
             return [], lambda values: []
         if isinstance(outputs, dict):
-            keys = list(outputs)
+            for key in outputs:
+                if not isinstance(key, str):
+                    raise OutputKeyError(f"the keys of a dict of outputs must be strings, "
+                                         f"got {key!r}")
+            keys = sorted(outputs)  # Theano's order of the outputs (function.py)
             variables = [as_variable(outputs[k]) for k in keys]
             return variables, lambda values: dict(zip(keys, values))
         if isinstance(outputs, list):
@@ -169,6 +173,11 @@ class Definition:
                     warnings.warn(message)
         self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
                                  and id(v) not in input_ids]
+
+
+class OutputKeyError(TypeError, AssertionError):
+    """A dict of outputs with a key that is not a string: a TypeError, and
+    the AssertionError Theano raised for it (code may catch either)."""
 
 
 def _read_outputs(outputs):
