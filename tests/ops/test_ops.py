@@ -1316,3 +1316,12 @@ def test_unsigned_subtraction_from_zero_wraps_as_numpy(dtype, mode):
     for got, want in zip(f(a, b), [np.subtract(False, a), np.subtract(a.dtype.type(0), a), a - b]):
         assert got.dtype == want.dtype
         np.testing.assert_array_equal(got, want)
+
+
+def test_casting_complex_to_real_is_refused_as_in_theano():
+    # Theano 1.0.5 tensor/basic.py, cast: complex to real is ambiguous.
+    z = T.zvector("z")
+    with pytest.raises(TypeError, match="ambiguous: consider real"):
+        T.cast(z, "float64")
+    assert T.cast(z, "complex64").dtype == "complex64"
+    assert T.cast(T.real(z), "float32").dtype == "float32"

@@ -431,4 +431,10 @@ class Cast(Elemwise):
 def cast(x, dtype):
     x = as_tensor_variable(x)
     dtype = dtypes.check_dtype(dtype)
-    return x if x.dtype == dtype else Cast(dtype)(x)
+    if x.dtype == dtype:
+        return x
+    if x.dtype.startswith("complex") and not dtype.startswith("complex"):
+        # Theano 1.0.5 tensor/basic.py, cast: which real number is meant?
+        raise TypeError(f"Casting {x} from {x.dtype} to {dtype} is ambiguous: consider "
+                        f"real(), imag(), angle() or abs()")
+    return Cast(dtype)(x)
