@@ -92,7 +92,10 @@ def test_a_scan_function_tries_xla_and_gives_the_same_numbers_either_way(monkeyp
         assert step(x) == pytest.approx(want, rel=1e-12)
         np.testing.assert_allclose(W.get_value(), want_W, rtol=1e-12)
     assert step.executable.xla is not None  # it ran with XLA
-    assert step.executable.choice.shapes[((5, 2),)].use_xla is not None  # and chose
+    chosen = step.executable.choice.shapes[((5, 2),)].use_xla
+    assert chosen is not None  # and chose, and runs that way from then on
+    assert step.executable.decided[((5, 2),)] is (step.executable.xla if chosen
+                                                   else step.executable.plain)
     # A new shape starts without XLA again.
     assert not step.executable.choice.use_xla(((3, 2),))
 
@@ -150,6 +153,7 @@ def test_a_rule_checked_by_assertion_holds_once_xla_is_chosen(monkeypatch):
         f([1.0, 2.0, 3.0], [1, 2])
     assert f.executable.choice.shapes[((3,), (2,))].use_xla is not None   # chosen
     f.executable.choice.shapes[((3,), (2,))].use_xla = True               # with XLA
+    f.executable.decided.clear()                                           # asked again
     with pytest.raises(ValueError, match="split"):
         f([1.0, 2.0, 3.0], [1, 1])
     assert total.get_value() == 14.0

@@ -175,6 +175,7 @@ class Auto:
         self.concrete_function = plain.concrete_function
         self.choice = xla.Choice()
         self.xla = None   # made when a shape first tries it
+        self.decided = {}  # input shapes -> the executable chosen for them
 
     @property
     def settled(self):
@@ -184,6 +185,9 @@ class Auto:
 
     def __call__(self, tensors):
         key = shapes(self.program.flat(tensors))
+        decided = self.decided.get(key)
+        if decided is not None:   # a long run's calls: nothing more to measure
+            return decided(tensors)
         use_xla = self.choice.use_xla(key)
         if use_xla and self.xla is None:
             self.xla = Xla(self.program, self.plain)
@@ -196,6 +200,9 @@ class Auto:
             self.choice = _Never()
         else:
             self.choice.record(key, use_xla, time.perf_counter() - start)
+            chosen = self.choice.chosen(key)
+            if chosen is not None:
+                self.decided[key] = self.xla if chosen else self.plain
         return results
 
 
@@ -206,6 +213,9 @@ class _Never:
         return True
 
     def use_xla(self, key):
+        return False
+
+    def chosen(self, key):
         return False
 
     def record(self, key, used_xla, seconds):

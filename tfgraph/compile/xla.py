@@ -97,6 +97,10 @@ class Choice:
             return True  # on trial
         return len(shape.plain_times) >= TRIALS and shape.plain_total >= self.compile_seconds
 
+    def chosen(self, key):
+        """True (XLA) or False for ``key``'s shapes once decided, else None."""
+        return self.shapes[key].use_xla
+
     def record(self, key, used_xla, seconds):
         """A call with ``key``'s shapes took ``seconds`` (with XLA or not)."""
         shape = self.shapes[key]
