@@ -517,3 +517,19 @@ def test_grad_raises_where_theano_does():
     # Where the gradient is defined, it is computed (topk's values, a sum).
     assert theano.function([a, k], T.grad(T.topk(a, k).sum(), a))([1.0, 3.0, 2.0], 1) \
         .tolist() == [0.0, 1.0, 0.0]
+
+
+def test_a_boolean_mask_among_index_arrays_stands_for_its_nonzero_positions():
+    # NumPy's rule, which Theano 1.0.5's test_subtensor.py test_boolean checks:
+    # x[[0], mask] is x[[0], mask.nonzero()[0]].
+    m = T.dmatrix("m")
+    f = theano.function([m], [m[[0], m[0] > 2], m[m[:, 0] > 2, m[0, :] > 2], m[[1, 2], m[0] > 1]])
+    for a in (np.arange(12.0).reshape(3, 4), np.array([[0, 0, 5, 6], [5, 1, 1, 1], [6, 2, 2, 2.0]])):
+        for got, want in zip(f(a), [a[[0], a[0] > 2], a[a[:, 0] > 2, a[0, :] > 2],
+                                    a[[1, 2], a[0] > 1]]):
+            np.testing.assert_array_equal(got, want)
+    # Positions that do not broadcast together fail as in NumPy.
+    with pytest.raises(IndexError):
+        np.arange(12.0).reshape(3, 4)[[0, 1], np.arange(4) >= 0]
+    with pytest.raises(Exception, match="broadcast|shape|Incompatible"):
+        theano.function([m], m[[0, 1], m[0] > 0])(np.arange(12.0).reshape(3, 4) + 1)

@@ -15,6 +15,7 @@ import numpy as np
 
 from tfgraph import dtypes
 from tfgraph.graph import Variable
+from tfgraph.ops.structure import Nonzero
 from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
                               cast_tensor, result_dtype)
 from tfgraph._tf import tf
@@ -62,6 +63,8 @@ def is_advanced(item):
 def parse_index(x, index):
     """(spec, symbolic inputs, output broadcastable pattern) of ``x[index]``."""
     items, rest = index_items(x, index)
+    if sum(map(is_advanced, items)) > 1 and any(map(_is_mask, items)):
+        items = _masks_as_arrays(items)
     # The dimensions left out are whole: in the output pattern, not in the spec.
     padded = items + [slice(None)] * rest
     spec, inputs, pattern, axis = [], [], [], 0
@@ -125,6 +128,21 @@ def parse_index(x, index):
             i for i, p in enumerate(pattern) if isinstance(p, tuple))
         out[at:at] = block
     return tuple(spec), inputs, tuple(out)
+
+
+def _masks_as_arrays(items):
+    """NumPy's rule for a boolean mask among other index arrays: it stands
+    for the integer arrays of its true entries' positions, one per dimension
+    it covers (``mask.nonzero()``), which broadcast with the others."""
+    expanded = []
+    for item in items:
+        if _is_mask(item):
+            mask = _as_var(item)
+            positions = Nonzero()(mask)
+            expanded.extend(positions[axis] for axis in range(mask.ndim))
+        else:
+            expanded.append(item)
+    return expanded
 
 
 def advanced_first(spec):
