@@ -80,7 +80,11 @@ class TensorType:
     def from_graph(self, result):
         """The caller's value of what a graph returned (a tensor, or a nest of
         them): a writable array of its own."""
-        return np.array(result)
+        try:
+            return np.array(result)
+        except tf.errors.InvalidArgumentError as error:  # more dimensions than NumPy's 64
+            raise ValueError(f"a value of {self} cannot be a NumPy array: "
+                             f"{error.message}") from None
 
     # ``shared_storage(value)``: the storage of a shared variable of this type (an
     # object with ``assign``, ``read_value`` and ``numpy``); None: one tf.Variable,

@@ -533,3 +533,12 @@ def test_a_boolean_mask_among_index_arrays_stands_for_its_nonzero_positions():
         np.arange(12.0).reshape(3, 4)[[0, 1], np.arange(4) >= 0]
     with pytest.raises(Exception, match="broadcast|shape|Incompatible"):
         theano.function([m], m[[0, 1], m[0] > 0])(np.arange(12.0).reshape(3, 4) + 1)
+
+
+def test_a_result_numpy_cannot_hold_raises_value_error():
+    # Theano 1.0.5 test_elemwise.py test_too_big_rank: more dimensions than NumPy's maximum.
+    x = T.dscalar("x")
+    y = x.dimshuffle(("x",) * 65)
+    with pytest.raises(ValueError, match="at most 64 dimensions"):
+        y.eval({x: 0})
+    assert x.dimshuffle(("x",) * 64).eval({x: 2.0}).shape == (1,) * 64
