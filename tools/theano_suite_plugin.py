@@ -28,6 +28,7 @@ import unittest
 
 import numpy as np
 import numpy.testing
+import scipy.linalg
 import pytest
 from _pytest.assertion.rewrite import AssertionRewritingHook
 
@@ -102,12 +103,22 @@ def restore_numpy_names():
                         ("MAXDIMS", 64)):  # NumPy 2's limit on dimensions
         if name not in np.__dict__:
             setattr(np, name, value)
+    if not hasattr(scipy.linalg, "kron"):  # SciPy 1.15 dropped it
+        scipy.linalg.kron = _scipy_kron
+
+
+def _scipy_kron(a, b):
+    """SciPy's kron before 1.15, the tests' reference: the blocks a[i, j] * b
+    laid out along the first two axes (not numpy.kron's rule for n-d)."""
+    blocks = np.multiply.outer(np.asarray(a), np.asarray(b))
+    return np.concatenate(np.concatenate(blocks, axis=1), axis=1)
 
 
 # --- nose's conventions ----------------------------------------------------
 
 class YieldedTests(pytest.Collector):
-    """A nose test generator: each ``(function, *args)`` it yields is a test."""
+    """A nose test generator: each ``(function, *args)`` it yields is a test
+    (or a bare callable, which nose also ran)."""
 
     def collect(self):
         cls = self.parent.obj if isinstance(self.parent, pytest.Class) else None
@@ -119,7 +130,8 @@ class YieldedTests(pytest.Collector):
             generator = getattr(instance, self.name)()
         else:
             generator = getattr(self.parent.obj, self.name)()
-        for index, (function, *args) in enumerate(generator):
+        for index, yielded in enumerate(generator):
+            function, *args = (yielded,) if callable(yielded) else yielded
             item = pytest.Function.from_parent(
                 self, name=f"{self.name}[{index}]",
                 callobj=functools.partial(function, *args))

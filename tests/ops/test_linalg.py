@@ -210,3 +210,12 @@ def test_lstsq_against_numpy():
                     + np.linalg.lstsq(matrix, block, rcond=1e-10))
         for result, theirs in zip(results, expected):
             np.testing.assert_allclose(result, theirs, rtol=1e-8, atol=1e-10)
+
+
+def test_eigvalsh_takes_none_const_for_the_standard_problem():
+    # Theano 1.0.5 test_slinalg.py test_eigvalsh: eigvalsh(A, NoneConst).
+    A = T.dmatrix("A")
+    f = tfgraph.function([A], slinalg.eigvalsh(A, T.NoneConst))
+    a = np.random.RandomState(0).randn(5, 5)
+    a = a + a.T
+    np.testing.assert_allclose(f(a), scipy.linalg.eigvalsh(a), rtol=1e-10, atol=1e-12)

@@ -4,6 +4,7 @@ from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import concatenate, dimshuffle, flatten, reshape
 from tfgraph.ops.slinalg import Cholesky, Eigvalsh, Expm, Solve  # noqa: F401
 from tfgraph.tensor.arrays import get_vector_length  # noqa: F401
+from tfgraph.tensor.basic_extras import NoneConst
 from tfgraph.tensor.tape_gradient import TapeGradient
 
 MATRIX_STRUCTURES = ("general", "symmetric", "lower_triangular", "upper_triangular")
@@ -25,8 +26,8 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False):
 
 def eigvalsh(a, b, lower=True):
     """Eigenvalues of symmetric ``a``, or of a v = w b v (``b`` positive
-    definite); ``b`` None for the standard problem."""
-    return Eigvalsh(lower)(a) if b is None else Eigvalsh(lower)(a, b)
+    definite); ``b`` None (or Theano's ``NoneConst``) for the standard problem."""
+    return Eigvalsh(lower)(a) if b is None or b is NoneConst else Eigvalsh(lower)(a, b)
 
 
 def kron(a, b):
