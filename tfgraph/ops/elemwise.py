@@ -89,17 +89,23 @@ class Elemwise(Op):
         ufunc = np.frompyfunc(self.scalar_op.impl, len(inputs), 1)
         output_storage[0][0] = np.asarray(ufunc(*inputs), dtype=node.outputs[0].dtype)
 
+    def defines_grad(self):
+        return self.scalar_op.defines_grad()
+
     def grad(self, inputs, output_grads):
-        """The scalar op's ``grad`` applied to the tensors (it is elementwise),
-        summed over the dimensions an input was broadcast along."""
+        """The scalar op's own ``grad`` applied to the tensors (it is
+        elementwise), summed over the dimensions an input was broadcast
+        along; or, for a scalar op of the tables, the rule derived from the
+        lowering (``Op.grad``)."""
+        if not self.scalar_op.defines_grad():
+            return super().grad(inputs, output_grads)
         grads = self.scalar_op.grad(inputs, output_grads)
         return [_unbroadcast(g, x) for g, x in zip(grads, inputs)]
 
     def undefined_grads(self, node):
         """{input: why} for the inputs whose gradient the scalar op declares
         undefined or not implemented (only scalar ops written for Theano)."""
-        if self.scalar_op.lowering is not None or not callable(
-                getattr(self.scalar_op, "grad", None)):
+        if self.scalar_op.lowering is not None or not self.scalar_op.defines_grad():
             return {}
         stand_ins = [v.type() for v in node.inputs]
         grads = self.scalar_op.grad(stand_ins, [v.type() for v in node.outputs])

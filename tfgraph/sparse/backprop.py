@@ -104,10 +104,10 @@ class _Backprop:
                             for o in node.outputs]
             if all(g is None for g in output_grads):
                 continue
-            if not callable(getattr(node.op, "grad", None)):
+            if not node.op.defines_grad():
                 raise NotImplementedError(f"{node.op} has no grad() method: grad cannot go "
                                           f"through it to a sparse matrix")
-            input_grads = node.op.grad(list(node.inputs), output_grads)
+            input_grads = node.op.L_op(list(node.inputs), list(node.outputs), output_grads)
             for i, (inp, g) in enumerate(zip(node.inputs, input_grads)):
                 if id(inp) not in self.on_path or g is None or \
                         isinstance(g.type, DisconnectedType):
