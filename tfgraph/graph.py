@@ -201,9 +201,10 @@ def name_scope(name):
 class Apply:
     """One application of an ``op`` to ``inputs``, producing ``outputs``."""
 
-    def __init__(self, op, inputs, output_types):
-        """``output_types`` are types, or (Theano's form) new variables without
-        an owner, such as ``x.type()``, which become this node's outputs."""
+    def __init__(self, op, inputs, outputs):
+        """``outputs`` are types, or (Theano's form, and its keyword) new
+        variables without an owner, such as ``x.type()``, which become this
+        node's outputs."""
         self.op = op
         self.scope = tuple(_SCOPES)
         self.inputs = list(inputs)
@@ -212,7 +213,7 @@ class Apply:
                 raise TypeError(f"input {i} of {op} is not a symbolic variable: {var!r}")
         self.outputs = [self._adopt(t, i) if isinstance(t, Variable)
                         else t.make_variable(owner=self, index=i)
-                        for i, t in enumerate(output_types)]
+                        for i, t in enumerate(outputs)]
 
     def _adopt(self, var, index):
         if var.owner is not None:

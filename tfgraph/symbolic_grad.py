@@ -73,12 +73,12 @@ class NullType:
 
 
 def null_grads(node):
-    """{input index: why} for the inputs whose gradient the Theano-style op
-    of ``node`` (one with ``perform`` and ``grad``: tfgraph.python_op)
-    declares uncomputable (``grad_undefined``, ``grad_not_implemented``),
-    asked of its ``grad`` on stand-ins."""
+    """{input index: why} for the inputs whose gradient the op of ``node``,
+    one giving its own rule (``defines_grad``: a Theano-style op), declares
+    uncomputable (``grad_undefined``, ``grad_not_implemented``), asked of its
+    ``L_op`` on stand-ins."""
     op = node.op
-    if not op.defines_grad() or not op.lowered_by_perform(node):
+    if not op.defines_grad():
         return {}
     try:
         grads = op.L_op(*([v.type() for v in vs] for vs in (node.inputs, node.outputs,

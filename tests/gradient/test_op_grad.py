@@ -178,3 +178,31 @@ def test_wrong_number_of_output_gradients():
     x = T.dvector("x")
     with pytest.raises(ValueError, match="2 output gradients given for 1 outputs"):
         T.exp.grad([x], [x, x])
+
+
+class Abstract(tfgraph.Op):
+    """An op of Theano's test_gradient.py: neither perform nor a lowering,
+    a grad rule, and outputs given by keyword (Theano's Apply signature)."""
+    __props__ = ("rule",)
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def make_node(self, x):
+        return tfgraph.Apply(self, inputs=[x], outputs=[x.type()])
+
+    def grad(self, inputs, output_grads):
+        return [getattr(gradient, self.rule)(self, 0, inputs[0])]
+
+
+@pytest.mark.parametrize("rule", ["grad_undefined", "grad_not_implemented"])
+def test_grad_raises_through_an_op_whose_rule_says_undefined(rule):
+    # theano/tests/test_gradient.py test_undefined_grad_grad and
+    # test_unimplemented_grad_grad: grad raises TypeError (NullTypeGradError)
+    # at build, whatever the op's implementation.
+    a = T.dscalar("a")
+    with pytest.raises(TypeError, match="is Null because the grad method for input 0"):
+        gradient.grad(Abstract(rule)(a), a)
+    # not through an input the cost does not depend on
+    b = T.dscalar("b")
+    assert gradient.grad(Abstract(rule)(a) * b, b, disconnected_inputs="ignore") is not None
