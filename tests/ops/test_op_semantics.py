@@ -517,3 +517,20 @@ def test_grad_raises_where_theano_does():
     # Where the gradient is defined, it is computed (topk's values, a sum).
     assert theano.function([a, k], T.grad(T.topk(a, k).sum(), a))([1.0, 3.0, 2.0], 1) \
         .tolist() == [0.0, 1.0, 0.0]
+
+
+def test_add_and_mul_take_any_number_of_inputs():
+    """scalar/basic.py: Add and Mul are ScalarOps (nin = -1) whose impl folds
+    every input; Sub stays binary (BinaryScalarOp)."""
+    a, b, c = T.dvectors("a", "b", "c")
+    total, product = T.add(a, b, c), T.mul(a, b, c)
+    assert scalar.add.nin == -1 and scalar.mul.nin == -1 and scalar.sub.nin == 2
+    assert theano.pp(total) == "(a + b + c)"
+    f = theano.function([a, b, c], [total, product, T.grad(product.sum(), b)])
+    values = f([1.0, 2.0], [3.0, 4.0], [5.0, 6.0])
+    for got, want in zip(values, ([9, 12], [15, 48], [5, 12])):
+        np.testing.assert_array_equal(got, want)
+    assert T.add(T.bvector(), T.fvector(), T.dscalar()).dtype == "float64"
+    assert scalar.add.impl(1, 2, 3) == 6
+    with pytest.raises(TypeError, match="Wrong number of inputs for sub: got 3"):
+        T.sub(a, b, c)
