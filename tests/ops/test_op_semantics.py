@@ -534,3 +534,13 @@ def test_add_and_mul_take_any_number_of_inputs():
     assert scalar.add.impl(1, 2, 3) == 6
     with pytest.raises(TypeError, match="Wrong number of inputs for sub: got 3"):
         T.sub(a, b, c)
+
+
+def test_round_half_away_from_zero_vec_is_c_rounding_in_numpy():
+    """scalar/basic.py round_half_away_from_zero_vec: halves away from zero
+    (numpy.round takes them to even), float32 kept (its vec32 variant)."""
+    from tfgraph.scalar.basic import round_half_away_from_zero_vec
+    got = round_half_away_from_zero_vec(np.array([-2.5, -0.5, 0.5, 1.5, 2.5, 2.4], "float32"))
+    np.testing.assert_array_equal(got, [-3, -1, 1, 2, 3, 2])
+    assert got.dtype == np.float32
+    assert round_half_away_from_zero_vec(np.array([0.5])).dtype == np.float64
