@@ -24,7 +24,7 @@ import re
 import numpy as np
 
 from tfgraph.ops.base import cast_tensor
-from tfgraph.symbolic_grad import NullType
+from tfgraph.symbolic_grad import NullType, apply_rule
 from tfgraph._tf import tf
 
 
@@ -78,10 +78,7 @@ def _lower_grad(node, input_tensors, output_tensors, grad_tensors, ctx):
     inputs = [v.type() for v in node.inputs]
     outputs = [v.type() for v in node.outputs]
     output_grads = [v.type() for v in node.outputs]
-    grads = node.op.L_op(inputs, outputs, output_grads)
-    if len(grads) != len(inputs):
-        raise ValueError(f"{node.op}.grad returned {len(grads)} gradients for "
-                         f"{len(inputs)} inputs")
+    grads = apply_rule(node.op, inputs, outputs, output_grads)
     values = {id(v): t for v, t in zip(inputs, input_tensors)}
     values.update({id(v): t for v, t in zip(outputs, output_tensors)})
     values.update({id(v): cast_tensor(tf.convert_to_tensor(t), v.dtype)

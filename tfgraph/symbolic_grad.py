@@ -89,6 +89,20 @@ def null_grads(node):
             if isinstance(getattr(g, "type", None), NullType)}
 
 
+def apply_rule(op, inputs, outputs, output_grads):
+    """``op.L_op(inputs, outputs, output_grads)``, checked as Theano checks an
+    op's answer (gradient.py, ``_populate_grad_dict``): a list with one term
+    per input. (A None term, which Theano refuses, means no gradient here.)"""
+    grads = op.L_op(inputs, outputs, output_grads)
+    if grads is None:
+        raise TypeError(f"{op}.grad returned NoneType, expected iterable.")
+    grads = list(grads)
+    if len(grads) != len(inputs):
+        raise ValueError(f"{op}.grad returned the wrong number of gradient terms: "
+                         f"{len(grads)} for {len(inputs)} inputs")
+    return grads
+
+
 class NullGradient(Op):
     """The op of an uncomputable gradient: no inputs, one ``NullType``
     output. A function computing it fails when compiled, with a TypeError
@@ -446,9 +460,12 @@ def _known_grad(var, g):
     if not differentiable(g.dtype):
         raise TypeError(f"Gradients must always be continuous, but grad was given a "
                         f"known_grad of type {g.type} for {var}")
-    if g.ndim != var.ndim:
+    if g.ndim > var.ndim:
         raise TypeError(f"known_grads: the gradient {g} ({g.type}) given for {var} "
-                        f"({var.type}) has {g.ndim} dimensions; it must have {var.ndim}")
+                        f"({var.type}) has {g.ndim} dimensions; it can have at most "
+                        f"{var.ndim}")
+    if g.ndim < var.ndim:  # Theano takes it as given; broadcast, as its ops would
+        g = zeros_like(var, dtype=g.dtype) + g
     return g
 
 

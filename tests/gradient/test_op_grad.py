@@ -206,3 +206,58 @@ def test_grad_raises_through_an_op_whose_rule_says_undefined(rule):
     # not through an input the cost does not depend on
     b = T.dscalar("b")
     assert gradient.grad(Abstract(rule)(a) * b, b, disconnected_inputs="ignore") is not None
+
+
+class RuleOnly(tfgraph.Op):
+    """Theano's test ops (tests/test_gradient.py testgrad_sources_inputs,
+    tensor/tests/test_basic.py test_grad.Obj1): no computation, a rule that
+    returns given variables."""
+    __props__ = None
+
+    def __init__(self, n_in, n_out, answer):
+        self.n_in, self.n_out, self.answer = n_in, n_out, answer
+
+    def make_node(self):
+        return tfgraph.Apply(self, [T.dmatrix() for _ in range(self.n_in)],
+                             [T.dmatrix() for _ in range(self.n_out)])
+
+    def grad(self, inputs, output_grads):
+        return self.answer(inputs, output_grads) if callable(self.answer) else self.answer
+
+
+def test_grad_applies_the_rule_of_an_op_that_only_gives_one():
+    # gradient.py _populate_grad_dict calls op.L_op and uses its terms as
+    # they are: grad returns the very variables the rule gives.
+    g0, g1 = T.dmatrix("g0"), T.dmatrix("g1")
+    node = RuleOnly(2, 2, [g0, g1]).make_node()
+    assert gradient.grad(node.outputs[0].sum(), node.inputs[0]) is g0
+    assert gradient.grad(node.outputs[0].sum(), node.inputs) == [g0, g1]
+    # a known gradient of fewer dimensions (Theano's grad_sources_inputs
+    # passes a scalar 1.0 for a matrix) is accepted, broadcast
+    known = gradient.grad(None, node.inputs, known_grads={node.outputs[1]: T.constant(1.0)})
+    assert known == [g0, g1]
+    # ... but not one of more
+    with pytest.raises(TypeError, match="it can have at most 2"):
+        gradient.grad(None, node.inputs[0], known_grads={node.outputs[1]: T.dtensor3()})
+
+
+def test_a_rule_answering_the_wrong_number_of_terms_is_refused():
+    # gradient.py: "returned the wrong number of gradient terms" (ValueError)
+    # and "returned NoneType, expected iterable" (TypeError).
+    one_term = RuleOnly(2, 1, [T.dmatrix()]).make_node()
+    with pytest.raises(ValueError, match="wrong number of gradient terms: 1 for 2 inputs"):
+        gradient.grad(one_term.outputs[0].sum(), one_term.inputs[0])
+    nothing = RuleOnly(1, 1, None).make_node()
+    with pytest.raises(TypeError, match="returned NoneType, expected iterable"):
+        gradient.grad(nothing.outputs[0].sum(), nothing.inputs[0])
+
+
+def test_the_tape_and_a_rule_meet_between_dense_ops():
+    # cost = sum(exp(out)): the tape gives d cost/d out = exp(out) (here the
+    # output is given), the rule passes it on times 3.
+    node = RuleOnly(1, 1, lambda inputs, grads: [grads[0] * 3]).make_node()
+    (x,), (out,) = node.inputs, node.outputs
+    g = gradient.grad(T.exp(out).sum(), x)
+    f = tfgraph.function([x, out], g, on_unused_input="ignore")
+    np.testing.assert_allclose(f(np.zeros((2, 2)), np.log([[1.0, 2.0], [3.0, 4.0]])),
+                               [[3.0, 6.0], [9.0, 12.0]])
