@@ -396,6 +396,13 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
                 results[i] = disconnected_type()
     if differentiate and null_gradients == "raise":
         check_defined(targets, [wrt_list[i] for i in differentiate], constants, reachable)
+    if differentiate and all(isinstance(t.type, TensorType) and not differentiable(t.dtype)
+                             for t in targets):
+        # An integer cost: every path to it ends in an integer output, whose
+        # gradient Theano's contract makes zero (gradient.py, only_connected_to_int).
+        for i in differentiate:
+            results[i] = _float_zeros_like(wrt_list[i])
+        differentiate = []
     if differentiate:
         chosen = [wrt_list[i] for i in differentiate]
         outputs = next((r for r in (routine(targets, seeds, chosen, constants)

@@ -261,3 +261,33 @@ def test_the_tape_and_a_rule_meet_between_dense_ops():
     f = tfgraph.function([x, out], g, on_unused_input="ignore")
     np.testing.assert_allclose(f(np.zeros((2, 2)), np.log([[1.0, 2.0], [3.0, 4.0]])),
                                [[3.0, 6.0], [9.0, 12.0]])
+
+
+def test_the_gradient_of_an_integer_cost_is_a_constant_zero():
+    # tensor/tests/test_basic.py T_max_and_argmax.test_arg_grad: the gradient
+    # of argmax(x).sum() is 0, known at build (gradient.py: an input connected
+    # only to integer outputs gets zeros).
+    x = T.dmatrix("x")
+    gx = gradient.grad(T.argmax(x, axis=0).sum(), x)
+    assert T.get_scalar_constant_value(gx) == 0 and gx.dtype == "float64"
+    np.testing.assert_array_equal(values(gx, [x], np.ones((2, 3))), np.zeros((2, 3)))
+    # still an error for a variable the cost does not depend on
+    with pytest.raises(gradient.DisconnectedInputError):
+        gradient.grad(T.argmax(x, axis=0).sum(), T.dmatrix("y"))
+
+
+def test_a_float_arange_has_the_gradient_of_start_and_step():
+    # tensor/basic.py ARange.L_op: start gets sum(gz), step sum(gz * i), stop
+    # is disconnected (it only sets the length). TensorFlow gives tf.range
+    # no gradient.
+    start, stop, step = T.dscalars("start", "stop", "step")
+    r = T.arange(start, stop, step)
+    g_start, g_step = gradient.grad((r ** 2).sum(), [start, step])
+    got = values([g_start, g_step], [start, stop, step], 1.0, 4.0, 0.5)
+    expected = np.arange(1.0, 4.0, 0.5)
+    np.testing.assert_allclose(got, [2 * expected.sum(),
+                                     (2 * expected * np.arange(len(expected))).sum()])
+    with pytest.raises(gradient.DisconnectedInputError):
+        gradient.grad(r.sum(), stop)
+    gradient.verify_grad(lambda a, s: (T.arange(a, 10.0, s) ** 2).sum(),
+                         [np.array(1.3), np.array(0.7)], rng=np.random.RandomState(0))

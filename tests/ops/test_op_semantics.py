@@ -544,3 +544,14 @@ def test_round_half_away_from_zero_vec_is_c_rounding_in_numpy():
     np.testing.assert_array_equal(got, [-3, -1, 1, 2, 3, 2])
     assert got.dtype == np.float32
     assert round_half_away_from_zero_vec(np.array([0.5])).dtype == np.float64
+
+
+def test_get_scalar_constant_value_looks_through_fill_and_alloc():
+    """tensor/basic.py get_scalar_constant_value: Alloc's value input, and
+    Second's (fill), whatever its model and even with elemwise=False."""
+    x = T.dmatrix("x")
+    assert T.get_scalar_constant_value(T.fill(x, 2.0)) == 2.0
+    assert T.get_scalar_constant_value(T.zeros_like(x), elemwise=False) == 0.0
+    assert T.get_scalar_constant_value(T.alloc(np.float32(3), 2, 2)) == 3.0
+    with pytest.raises(T.NotScalarConstantError):
+        T.get_scalar_constant_value(T.fill(2.0, x))
