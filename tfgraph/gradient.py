@@ -13,6 +13,7 @@ The names are defined, from the bottom of the import order up, in
 ``tfgraph.derivatives`` (Jacobians, Hessians, the L and R operators) and
 ``tfgraph.gradient_check`` (``verify_grad``, which compiles functions).
 """
+from tfgraph import backprop  # noqa: F401  (grad's routine where the tape cannot go)
 from tfgraph.derivatives import Lop, Rop, hessian, jacobian
 from tfgraph.gradient_check import GradientError, numeric_grad, verify_grad
 from tfgraph.ops.grad import (DisconnectedGrad, GradClip, GradScale,  # noqa: F401 (Theano's)

@@ -205,9 +205,10 @@ def name_scope(name):
 class Apply:
     """One application of an ``op`` to ``inputs``, producing ``outputs``."""
 
-    def __init__(self, op, inputs, output_types):
-        """``output_types`` are types, or (Theano's form) new variables without
-        an owner, such as ``x.type()``, which become this node's outputs."""
+    def __init__(self, op, inputs, outputs):
+        """``outputs`` are types, or (Theano's form, and its keyword) new
+        variables without an owner, such as ``x.type()``, which become this
+        node's outputs."""
         self.op = op
         self.scope = tuple(_SCOPES)
         self.inputs = list(inputs)
@@ -216,7 +217,7 @@ class Apply:
                 raise TypeError(f"input {i} of {op} is not a symbolic variable: {var!r}")
         self.outputs = [self._adopt(t, i) if isinstance(t, Variable)
                         else t.make_variable(owner=self, index=i)
-                        for i, t in enumerate(output_types)]
+                        for i, t in enumerate(outputs)]
 
     def _adopt(self, var, index):
         if var.owner is not None:
@@ -261,10 +262,30 @@ class Op:
     # which ``debugprint`` shows below the outer graph.
     inner_outputs = ()
 
-    # A Theano-style op's symbolic gradient, ``grad(inputs, output_grads) ->
-    # [one gradient per input]`` (see tfgraph.python_op); None: TensorFlow's
-    # tape differentiates the op's lowering.
-    grad = None
+    def grad(self, inputs, output_grads):
+        """Theano's ``Op.grad``: the gradient of some cost with respect to
+        each of ``inputs``, given its gradients ``output_grads`` with respect
+        to the outputs of this op applied to ``inputs``. One variable per
+        input: a ``DisconnectedType`` one where no output with a gradient
+        depends on it, a ``NullType`` one where it is undefined.
+
+        An op may give its own rule (``defines_grad``): a Theano-style op that
+        runs ``perform``, a sparse op. The default derives the rule from the
+        op's lowering, as ``grad`` does (tfgraph.symbolic_grad.derived_grad):
+        a ``Gradient`` node, which TensorFlow's tape lowers."""
+        return _services["derive_grad"](self, inputs, output_grads)
+
+    def L_op(self, inputs, outputs, output_grads):
+        """Theano's ``L_op``: ``grad``, for a rule that also reads the node's
+        ``outputs``."""
+        return self.grad(inputs, output_grads)
+
+    def defines_grad(self):
+        """Whether the op gives its own symbolic gradient (it overrides
+        ``grad`` or ``L_op``), which differentiation then applies: the
+        gradient of an op lowered by ``perform``, or of a sparse matrix.
+        Otherwise TensorFlow's tape differentiates the op's lowering."""
+        return type(self).grad is not Op.grad or type(self).L_op is not Op.L_op
 
     def connection_pattern(self, node):
         """``pattern[i][j]``: whether output j is differentiable with respect
@@ -400,7 +421,8 @@ def lowering_rule(op, platform):
 # Building a graph needs no compiler, but two conveniences run what is built:
 # ``Variable.eval`` compiles a function, and test values run each new node.
 # The modules that can (tfgraph.compile.function, tfgraph.test_values)
-# register them here, so that the graph imports neither.
+# register them here, so that the graph imports neither. So does
+# tfgraph.symbolic_grad, for the default of ``Op.grad``.
 
 _services = {}
 
@@ -414,6 +436,11 @@ def register_test_value_computer(compute):
     """``compute(node)`` gives a new node's outputs their test values when
     ``config.compute_test_value`` asks."""
     _services["compute_test_values"] = compute
+
+
+def register_grad_deriver(derive):
+    """``Op.grad``'s default is ``derive(op, inputs, output_grads)``."""
+    _services["derive_grad"] = derive
 
 
 def _computing_test_values(make_node):

@@ -24,7 +24,7 @@ import re
 import numpy as np
 
 from tfgraph.ops.base import cast_tensor
-from tfgraph.symbolic_grad import NullType
+from tfgraph.symbolic_grad import NullType, apply_rule
 from tfgraph._tf import tf
 
 
@@ -61,26 +61,26 @@ def lower_perform(node, inputs, ctx):
         outputs = forward(*tensors)
 
         def backward(*output_grads):
-            if op.grad is None:  # reached only when a gradient goes through it
+            if not op.defines_grad():  # reached only when a gradient goes through it
                 raise NotImplementedError(
                     f"{op} has no grad() method, so the gradient through it is not defined")
-            return _lower_grad(node, tensors, output_grads, ctx)
+            return _lower_grad(node, tensors, outputs, output_grads, ctx)
         return outputs, backward
 
     outputs = with_gradient(*inputs)
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
-def _lower_grad(node, input_tensors, grad_tensors, ctx):
-    """The op's symbolic ``grad`` applied to stand-ins of its inputs and
-    output gradients, lowered on the actual tensors."""
+def _lower_grad(node, input_tensors, output_tensors, grad_tensors, ctx):
+    """The op's symbolic ``L_op`` (``grad`` unless the op overrides it)
+    applied to stand-ins of its inputs, outputs and output gradients,
+    lowered on the actual tensors."""
     inputs = [v.type() for v in node.inputs]
+    outputs = [v.type() for v in node.outputs]
     output_grads = [v.type() for v in node.outputs]
-    grads = node.op.grad(inputs, output_grads)
-    if len(grads) != len(inputs):
-        raise ValueError(f"{node.op}.grad returned {len(grads)} gradients for "
-                         f"{len(inputs)} inputs")
+    grads = apply_rule(node.op, inputs, outputs, output_grads)
     values = {id(v): t for v, t in zip(inputs, input_tensors)}
+    values.update({id(v): t for v, t in zip(outputs, output_tensors)})
     values.update({id(v): cast_tensor(tf.convert_to_tensor(t), v.dtype)
                    for v, t in zip(output_grads, grad_tensors)})
     grads = [None if _is_null(g) else g for g in grads]

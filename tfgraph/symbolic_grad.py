@@ -12,10 +12,12 @@ import warnings
 
 import numpy as np
 
-from tfgraph.graph import Apply, Op, TensorType, Variable, ancestors, toposort
+from tfgraph.graph import (Apply, Op, TensorType, Variable, ancestors, register_grad_deriver,
+                           toposort)
 from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, UndefinedGrad,
-                              ZeroGrad, connection_pattern, differentiable, gradient_dtype)
+from tfgraph.ops.grad import (DisconnectedGrad, GradClip, Gradient, GradScale, InputSlot,
+                              UndefinedGrad, ZeroGrad, connection_pattern, differentiable,
+                              gradient_dtype)
 from tfgraph.ops.shape import ones_like, zeros_like
 from tfgraph.persist import pickle_by_name
 from tfgraph.printing import pp
@@ -71,19 +73,34 @@ class NullType:
 
 
 def null_grads(node):
-    """{input index: why} for the inputs whose gradient the Theano-style op
-    of ``node`` (one with ``perform`` and ``grad``: tfgraph.python_op)
-    declares uncomputable (``grad_undefined``, ``grad_not_implemented``),
-    asked of its ``grad`` on stand-ins."""
+    """{input index: why} for the inputs whose gradient the op of ``node``,
+    one giving its own rule (``defines_grad``: a Theano-style op), declares
+    uncomputable (``grad_undefined``, ``grad_not_implemented``), asked of its
+    ``L_op`` on stand-ins."""
     op = node.op
-    if op.grad is None or not op.lowered_by_perform(node):
+    if not op.defines_grad():
         return {}
     try:
-        grads = op.grad([v.type() for v in node.inputs], [v.type() for v in node.outputs])
+        grads = op.L_op(*([v.type() for v in vs] for vs in (node.inputs, node.outputs,
+                                                              node.outputs)))
     except Exception:  # noqa: BLE001  (the gradient's own errors show when it is lowered)
         return {}
     return {i: g.type.why_null for i, g in enumerate(grads or ())
             if isinstance(getattr(g, "type", None), NullType)}
+
+
+def apply_rule(op, inputs, outputs, output_grads):
+    """``op.L_op(inputs, outputs, output_grads)``, checked as Theano checks an
+    op's answer (gradient.py, ``_populate_grad_dict``): a list with one term
+    per input. (A None term, which Theano refuses, means no gradient here.)"""
+    grads = op.L_op(inputs, outputs, output_grads)
+    if grads is None:
+        raise TypeError(f"{op}.grad returned NoneType, expected iterable.")
+    grads = list(grads)
+    if len(grads) != len(inputs):
+        raise ValueError(f"{op}.grad returned the wrong number of gradient terms: "
+                         f"{len(grads)} for {len(inputs)} inputs")
+    return grads
 
 
 class NullGradient(Op):
@@ -379,6 +396,13 @@ def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise", add_nam
                 results[i] = disconnected_type()
     if differentiate and null_gradients == "raise":
         check_defined(targets, [wrt_list[i] for i in differentiate], constants, reachable)
+    if differentiate and all(isinstance(t.type, TensorType) and not differentiable(t.dtype)
+                             for t in targets):
+        # An integer cost: every path to it ends in an integer output, whose
+        # gradient Theano's contract makes zero (gradient.py, only_connected_to_int).
+        for i in differentiate:
+            results[i] = _float_zeros_like(wrt_list[i])
+        differentiate = []
     if differentiate:
         chosen = [wrt_list[i] for i in differentiate]
         outputs = next((r for r in (routine(targets, seeds, chosen, constants)
@@ -443,9 +467,12 @@ def _known_grad(var, g):
     if not differentiable(g.dtype):
         raise TypeError(f"Gradients must always be continuous, but grad was given a "
                         f"known_grad of type {g.type} for {var}")
-    if g.ndim != var.ndim:
+    if g.ndim > var.ndim:
         raise TypeError(f"known_grads: the gradient {g} ({g.type}) given for {var} "
-                        f"({var.type}) has {g.ndim} dimensions; it must have {var.ndim}")
+                        f"({var.type}) has {g.ndim} dimensions; it can have at most "
+                        f"{var.ndim}")
+    if g.ndim < var.ndim:  # Theano takes it as given; broadcast, as its ops would
+        g = zeros_like(var, dtype=g.dtype) + g
     return g
 
 
@@ -481,3 +508,70 @@ def subgraph_grad(wrt, end, start=None, cost=None, details=False):
     if details:
         return wrt_grads, end_grads, start_grads, cost_grads
     return wrt_grads, end_grads
+
+
+# --- Op.grad's default: the rule of one op, derived ----------------------------
+
+def derived_grad(op, inputs, output_grads):
+    """``op.grad(inputs, output_grads)`` for an op that gives no rule of its
+    own, by Theano's contract for ``Op.grad`` (gradient.py,
+    ``_populate_grad_dict``): the partial derivative through each input slot
+    (a ``Gradient`` node of ``op`` applied to ``inputs``, seeded with
+    ``output_grads``), of the input's broadcast pattern and a float dtype;
+    a ``DisconnectedType`` variable for an input that no output with a
+    gradient depends on (``connection_pattern``); zeros for one connected
+    only through integer outputs; a ``NullType`` one where the op leaves the
+    gradient undefined, or where a connected output's gradient is null."""
+    inputs = list(inputs)
+    slots = [_slot(v, i, inputs) for i, v in enumerate(inputs)]
+    node = op.make_node(*slots)
+    if op.lowered_by_perform(node):
+        raise NotImplementedError(f"{op} has no grad() method, so the gradient through it is "
+                                  f"not defined")
+    if len(output_grads) != len(node.outputs):
+        raise ValueError(f"{op}.grad: {len(output_grads)} output gradients given for "
+                         f"{len(node.outputs)} outputs")
+    pattern = op.connection_pattern(node) if len(node.inputs) == len(inputs) else None
+    seeded = [g is not None and not isinstance(getattr(g, "type", None), DisconnectedType)
+              for g in output_grads]
+    known = {}
+    for out, g, has_grad in zip(node.outputs, output_grads, seeded):
+        if has_grad and differentiable(out.dtype) and not isinstance(g.type, NullType):
+            g = as_tensor_variable(g)
+            # Theano casts a float output's gradient to the output's dtype.
+            known[out] = g if g.dtype == out.dtype else g.astype(out.dtype)
+    wrt = [i for i, v in enumerate(slots) if isinstance(getattr(v, "type", None), TensorType)]
+    found = grad(None, [slots[i] for i in wrt], known_grads=known, disconnected_inputs="ignore",
+                 return_disconnected="Disconnected", null_gradients="return",
+                 add_names=False) if known and wrt else [disconnected_type() for _ in wrt]
+    results = [disconnected_type() for _ in inputs]
+    for i, g in zip(wrt, found):
+        results[i] = g
+    undefined = op.undefined_grads(node) if pattern is not None else {}
+    for i, x in enumerate(inputs):
+        connected = [j for j, has_grad in enumerate(seeded)
+                     if has_grad and (pattern is None or pattern[i][j])]
+        if not connected:
+            results[i] = disconnected_type()
+        elif i in undefined:
+            results[i] = grad_undefined(op, i, x, undefined[i])
+        elif any(isinstance(output_grads[j].type, NullType) for j in connected):
+            results[i] = next(output_grads[j] for j in connected
+                              if isinstance(output_grads[j].type, NullType))
+        elif isinstance(results[i].type, DisconnectedType) and i in wrt:
+            results[i] = _float_zeros_like(x)   # connected only through integers
+    return results
+
+
+def _slot(var, index, inputs):
+    """``var`` as input ``index`` of ``inputs``, marked by an ``InputSlot``
+    where another input is ``var`` or depends on it (so that the gradient
+    with respect to this slot is the partial one)."""
+    if not isinstance(var, Variable) or not isinstance(var.type, TensorType):
+        return var
+    shared = any(isinstance(other, Variable) and any(a is var for a in ancestors([other]))
+                 for j, other in enumerate(inputs) if j != index)
+    return InputSlot()(var) if shared else var
+
+
+register_grad_deriver(derived_grad)

@@ -7,7 +7,8 @@ In the test process only, it
   ``theano.tests.unittest_tools``) from the sdist named by ``THEANO_SUITE_SDIST``;
   every other ``theano.X`` stays tfgraph's, through the alias;
 - restores what the 2017 test code relies on and pytest 9 and NumPy 2 dropped:
-  nose's ``yield`` tests, ``setUp``/``tearDown`` on plain classes,
+  nose's ``yield`` tests, ``setUp``/``tearDown`` on plain classes, test
+  classes imported from another module run as if defined in the importing one,
   ``numpy.testing.dec.skipif``, ``np.float``, ``np.complex``, ``np.cast``,
   ``np.product``, ``np.find_common_type``, ``np.MAXDIMS``;
 - stops a test after ``THEANO_SUITE_TIMEOUT`` seconds (SIGALRM);
@@ -31,6 +32,7 @@ import numpy.testing
 import scipy.linalg
 import pytest
 from _pytest.assertion.rewrite import AssertionRewritingHook
+from _pytest.unittest import UnitTestCase
 
 SDIST = os.environ.get("THEANO_SUITE_SDIST", "")
 TIMEOUT = float(os.environ.get("THEANO_SUITE_TIMEOUT", "0") or 0)
@@ -139,7 +141,25 @@ class YieldedTests(pytest.Collector):
             yield item
 
 
+def transplanted(cls, module_name):
+    """nose's loader ran a test class imported from another module as a
+    subclass that says it lives in the importing module (nose.util's
+    ``transplant_class``). Theano's testers rely on it: ``makeTester``'s
+    ``setUp`` evaluates ``<cls.__module__>.<cls.__name__>``, which names the
+    tester only in the module that defines the variable (test_sigm's
+    ``SigmoidTester``, made by test_basic's ``makeBroadcastTester``)."""
+    return type(cls.__name__, (cls,), {"__module__": module_name,
+                                       "__qualname__": cls.__qualname__})
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makeitem(collector, name, obj):
+    if (isinstance(collector, pytest.Module) and inspect.isclass(obj)
+            and issubclass(obj, unittest.TestCase) and not inspect.isabstract(obj)
+            and obj.__module__ != collector.obj.__name__):
+        tester = UnitTestCase.from_parent(collector, name=name)
+        tester.obj = transplanted(obj, collector.obj.__name__)  # (from_parent ignores obj=)
+        return tester
     if (collector.funcnamefilter(name) and inspect.isgeneratorfunction(obj)
             and not (isinstance(collector, pytest.Class)
                      and issubclass(collector.obj, unittest.TestCase))):

@@ -542,3 +542,41 @@ def test_a_result_numpy_cannot_hold_raises_value_error():
     with pytest.raises(ValueError, match="at most 64 dimensions"):
         y.eval({x: 0})
     assert x.dimshuffle(("x",) * 64).eval({x: 2.0}).shape == (1,) * 64
+
+
+def test_add_and_mul_take_any_number_of_inputs():
+    """scalar/basic.py: Add and Mul are ScalarOps (nin = -1) whose impl folds
+    every input; Sub stays binary (BinaryScalarOp)."""
+    a, b, c = T.dvectors("a", "b", "c")
+    total, product = T.add(a, b, c), T.mul(a, b, c)
+    assert scalar.add.nin == -1 and scalar.mul.nin == -1 and scalar.sub.nin == 2
+    assert theano.pp(total) == "(a + b + c)"
+    f = theano.function([a, b, c], [total, product, T.grad(product.sum(), b)])
+    values = f([1.0, 2.0], [3.0, 4.0], [5.0, 6.0])
+    for got, want in zip(values, ([9, 12], [15, 48], [5, 12])):
+        np.testing.assert_array_equal(got, want)
+    assert T.add(T.bvector(), T.fvector(), T.dscalar()).dtype == "float64"
+    assert scalar.add.impl(1, 2, 3) == 6
+    with pytest.raises(TypeError, match="Wrong number of inputs for sub: got 3"):
+        T.sub(a, b, c)
+
+
+def test_round_half_away_from_zero_vec_is_c_rounding_in_numpy():
+    """scalar/basic.py round_half_away_from_zero_vec: halves away from zero
+    (numpy.round takes them to even), float32 kept (its vec32 variant)."""
+    from tfgraph.scalar.basic import round_half_away_from_zero_vec
+    got = round_half_away_from_zero_vec(np.array([-2.5, -0.5, 0.5, 1.5, 2.5, 2.4], "float32"))
+    np.testing.assert_array_equal(got, [-3, -1, 1, 2, 3, 2])
+    assert got.dtype == np.float32
+    assert round_half_away_from_zero_vec(np.array([0.5])).dtype == np.float64
+
+
+def test_get_scalar_constant_value_looks_through_fill_and_alloc():
+    """tensor/basic.py get_scalar_constant_value: Alloc's value input, and
+    Second's (fill), whatever its model and even with elemwise=False."""
+    x = T.dmatrix("x")
+    assert T.get_scalar_constant_value(T.fill(x, 2.0)) == 2.0
+    assert T.get_scalar_constant_value(T.zeros_like(x), elemwise=False) == 0.0
+    assert T.get_scalar_constant_value(T.alloc(np.float32(3), 2, 2)) == 3.0
+    with pytest.raises(T.NotScalarConstantError):
+        T.get_scalar_constant_value(T.fill(2.0, x))

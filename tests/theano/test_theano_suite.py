@@ -20,7 +20,7 @@ from numpy.testing import dec
 
 import theano
 import theano.tensor as T
-from theano.tests.helper import double   # served from the sdist's tests
+from theano.tests.helper import double, make_tester   # served from the sdist's tests
 
 
 def check_double(value):
@@ -45,6 +45,11 @@ class TestPlain(object):                 # nose calls setUp on plain classes
         assert np.cast["int8"](3.7) == 4, "cast truncates"
 
 
+# nose ran a class imported from another module as if defined here (its
+# setUp finds it by <__module__>.<__name__>, as makeTester's does)
+NamedTester = make_tester("NamedTester")
+
+
 class TestCase(unittest.TestCase):
     def test_tensor_is_tfgraphs(self):
         import tfgraph
@@ -56,6 +61,28 @@ class TestCase(unittest.TestCase):
 
     def test_slow(self):
         time.sleep(30)
+'''
+
+
+HELPER = '''
+import unittest
+
+import theano
+
+
+def double(x):
+    return 2 * x
+
+
+def make_tester(name):
+    class Checker(unittest.TestCase):
+        def setUp(self):
+            eval(self.__class__.__module__ + "." + self.__class__.__name__)
+
+        def test_named(self):
+            assert self.__class__.__name__ == name
+    Checker.__name__ = Checker.__qualname__ = name
+    return Checker
 '''
 
 
@@ -75,7 +102,7 @@ def make_sdist(root):
     (theano_dir / "tensor" / "__init__.py").write_text("")
     for package in ("tests", "tensor/tests"):
         (theano_dir / package / "__init__.py").write_text("")
-    (theano_dir / "tests" / "helper.py").write_text("def double(x):\n    return 2 * x\n")
+    (theano_dir / "tests" / "helper.py").write_text(HELPER)
     (theano_dir / "tensor" / "tests" / "test_small.py").write_text(SMALL_TEST)
     (theano_dir / "tensor" / "tests" / "test_broken.py").write_text(
         "import theano.tensor.no_such_module\n")
@@ -85,10 +112,11 @@ def make_sdist(root):
 def test_a_file_runs_with_the_plugin_and_its_row_is_what_pytest_saw(tmp_path):
     sdist = make_sdist(tmp_path / "sdist")
     row = suite.run_file(sdist, "tensor/tests/test_small.py", timeout=3)
-    # 4 yielded + test_function + the TestCase's test: 6 passed; test_fails and
-    # the slow test (stopped at 3 s) failed; one skipped. As pytest counted.
+    # 4 yielded + test_function + NamedTester's + the TestCase's test: 7 passed;
+    # test_fails and the slow test (stopped at 3 s) failed; one skipped. As
+    # pytest counted.
     counts = (row["passed"], row["failed"], row["errors"], row["skipped"])
-    assert counts == (6, 2, 0, 1) == pytest_counts(row["pytest"]), row
+    assert counts == (7, 2, 0, 1) == pytest_counts(row["pytest"]), row
     assert row["note"] == ""
     causes = {suite.normalise(c) for c in row["failures"].values()}
     assert causes == {"AssertionError: cast truncates",
@@ -100,8 +128,8 @@ def test_a_file_runs_with_the_plugin_and_its_row_is_what_pytest_saw(tmp_path):
     grouped = suite.causes([row, broken])
     assert [count for count, _, _ in grouped] == [1, 1, 1]
     lines = suite.table([row, broken])
-    assert lines[1].split()[:5] == ["tensor/tests/test_small.py", "6", "2", "0", "1"]
-    assert lines[-1].split()[:5] == ["total", "6", "2", "1", "1"]
+    assert lines[1].split()[:5] == ["tensor/tests/test_small.py", "7", "2", "0", "1"]
+    assert lines[-1].split()[:5] == ["total", "7", "2", "1", "1"]
 
 
 def test_the_plugin_changes_numpy_only_in_the_test_process():

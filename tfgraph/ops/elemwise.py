@@ -8,6 +8,8 @@ broadcast as in NumPy (a shorter input is padded with broadcastable
 dimensions on the left). Each input is cast to the op's compute dtype before
 the TF function runs, since TF kernels want equal dtypes.
 """
+import functools
+
 import numpy as np
 
 from tfgraph import dtypes
@@ -89,17 +91,23 @@ class Elemwise(Op):
         ufunc = np.frompyfunc(self.scalar_op.impl, len(inputs), 1)
         output_storage[0][0] = np.asarray(ufunc(*inputs), dtype=node.outputs[0].dtype)
 
+    def defines_grad(self):
+        return self.scalar_op.defines_grad()
+
     def grad(self, inputs, output_grads):
-        """The scalar op's ``grad`` applied to the tensors (it is elementwise),
-        summed over the dimensions an input was broadcast along."""
+        """The scalar op's own ``grad`` applied to the tensors (it is
+        elementwise), summed over the dimensions an input was broadcast
+        along; or, for a scalar op of the tables, the rule derived from the
+        lowering (``Op.grad``)."""
+        if not self.scalar_op.defines_grad():
+            return super().grad(inputs, output_grads)
         grads = self.scalar_op.grad(inputs, output_grads)
         return [_unbroadcast(g, x) for g, x in zip(grads, inputs)]
 
     def undefined_grads(self, node):
         """{input: why} for the inputs whose gradient the scalar op declares
         undefined or not implemented (only scalar ops written for Theano)."""
-        if self.scalar_op.lowering is not None or not callable(
-                getattr(self.scalar_op, "grad", None)):
+        if self.scalar_op.lowering is not None or not self.scalar_op.defines_grad():
             return {}
         stand_ins = [v.type() for v in node.inputs]
         grads = self.scalar_op.grad(stand_ins, [v.type() for v in node.outputs])
@@ -122,8 +130,8 @@ class Elemwise(Op):
 
     def pp(self, node, args):
         symbol = self.scalar_op.symbol
-        if symbol and len(args) == 2:
-            return f"({args[0]} {symbol} {args[1]})"
+        if symbol and len(args) >= 2:
+            return "(" + f" {symbol} ".join(args) + ")"
         if symbol and len(args) == 1:
             return f"{symbol}{args[0]}"
         return f"{self.name}({', '.join(args)})"
@@ -176,6 +184,18 @@ class _OnBool:
 
     def __call__(self, *args):
         return (self.tf_logical if args[0].dtype == tf.bool else self.tf_arithmetic)(*args)
+
+
+class _Folded:
+    """A binary function folded over any number of arguments: Theano's
+    ``add`` and ``mul`` take any number of inputs (``Add`` and ``Mul`` are
+    ScalarOps of ``nin = -1``), ``T.add(a, b, c)``."""
+
+    def __init__(self, binary):
+        self.binary = binary
+
+    def __call__(self, *args):
+        return functools.reduce(self.binary, args)
 
 
 class _BoolAsInt8:
@@ -308,9 +328,9 @@ _LOG10 = float(np.log(10.0))
 
 #    name        Theano class TF lowering                         rule      nin  NumPy reference  pp symbol
 TABLE = [
-    ("add",      "Add",      _OnBool(tf.logical_or, tf.add),          same,     2, np.add,                "+"),
+    ("add",      "Add",  _Folded(_OnBool(tf.logical_or, tf.add)),    same,    -1, _Folded(np.add),       "+"),
     ("sub",      "Sub",      _OnUnsigned(tf.subtract, _sub_unsigned), same,     2, np.subtract,           "-"),
-    ("mul",      "Mul",      _OnBool(tf.logical_and, tf.multiply),    same,     2, np.multiply,           "*"),
+    ("mul",      "Mul",  _Folded(_OnBool(tf.logical_and, tf.multiply)), same, -1, _Folded(np.multiply), "*"),
     ("true_div", "TrueDiv",  tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
     ("int_div",  "IntDiv",   _int_div,                                min8,     2, np.floor_divide,       "//"),
     ("mod",      "Mod",      tf.math.floormod,                        min8,     2, np.mod,                "%"),

@@ -229,3 +229,16 @@ class GradScale(_GradientIdentity):
                 return dy * tf.constant(k, dy.dtype)
             return tf.identity(x), backward
         return [scaled(inputs[0])]
+
+
+class InputSlot(_GradientIdentity):
+    """The identity, marking one input slot of an op (``Op.grad``'s default,
+    tfgraph.symbolic_grad.derived_grad): the derivative with respect to it
+    is the partial one through that slot alone, even where the same variable
+    fills another slot too, or another slot depends on it. Each instance
+    equals only itself, so no rewrite merges two slots."""
+    name = "input_slot"
+
+    def lower(self, node, inputs, ctx):
+        return [tf.identity(inputs[0])]
+

@@ -381,10 +381,24 @@ class ARange(Op):
         start, stop, step = (cast_tensor(t, compute) for t in inputs)
         # NumPy gives an empty range where TF's range raises (stop before start).
         stop = tf.where(step > 0, tf.maximum(start, stop), tf.minimum(start, stop))
-        return [cast_tensor(tf.range(start, stop, step), self.dtype)]
+        make = _float_range if dtypes.is_float(compute) else tf.range
+        return [cast_tensor(make(start, stop, step), self.dtype)]
 
     def connection_pattern(self, node):
         return connected_inputs(node, lambda i: i != 1)   # start and step, as Theano
+
+
+@tf.custom_gradient
+def _float_range(start, stop, step):
+    """tf.range, with the gradient TensorFlow does not give it: element i is
+    start + i * step, so start gets sum(gz) and step sum(gz * i); stop only
+    sets the length (Theano's ARange.L_op)."""
+    values = tf.range(start, stop, step)
+
+    def backward(gz):
+        index = tf.range(tf.size(values), dtype=tf.int32)
+        return tf.reduce_sum(gz), None, tf.reduce_sum(gz * tf.cast(index, gz.dtype))
+    return values, backward
 
 
 def arange(start, stop=None, step=1, dtype=None):

@@ -110,3 +110,10 @@ def cast(x, dtype):
     x = as_scalar(x)
     return x if x.dtype == dtypes.check_dtype(dtype) else \
         _CONVERSIONS[dtypes.check_dtype(dtype)](x)
+
+
+def round_half_away_from_zero_vec(a):
+    """``round_half_away_from_zero`` on a NumPy array (C's ``round()``: halves
+    go away from zero, where ``numpy.round`` takes them to even); float32
+    stays float32."""
+    return round_half_away_from_zero.impl(np.asarray(a))  # noqa: F821  (a table op, above)

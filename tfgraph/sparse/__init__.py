@@ -61,7 +61,7 @@ from tfgraph.sparse.basic import *  # noqa: F401,F403
 from tfgraph.sparse.basic import (  # noqa: F401  (names import * leaves out)
     _is_dense, _is_dense_variable, _is_sparse, _is_sparse_variable, _mtype_to_str, _mtypes,
     _sparse_py_operators)
-from tfgraph.sparse import backprop, basic, opt, sharedvar, type, utils  # noqa: F401,A004
+from tfgraph.sparse import basic, opt, sharedvar, type, utils  # noqa: F401,A004
 from tfgraph.sparse.sharedvar import SparseTensorSharedVariable, sparse_constructor  # noqa: F401
 
 scipy_ver = [int(n) for n in scipy.__version__.split(".")[:2]]  # (Theano's name)

@@ -1,4 +1,6 @@
-"""Gradients through sparse matrices, as Theano gives them.
+"""Gradients where the tape cannot go: through sparse matrices, and through
+ops that only give a symbolic rule (an op with neither a lowering nor
+``perform``, as Theano's tests write them), as Theano gives them.
 
 ``tf.GradientTape`` differentiates tensors: a sparse matrix's gradient would
 be only that of its stored values, always in its own structure. Theano's
@@ -6,14 +8,16 @@ sparse ops say otherwise: a structured op's gradient keeps the input's
 structure (``structured_dot``, ``sp_sum(sparse_grad=True)``), another's may
 store elements the input does not (``sp_sum``'s default, ``true_dot``,
 ``add`` of two sparse matrices), and a dense matrix made sparse
-(``csr_from_dense``) gets its gradient at every element. So where a sparse
-matrix lies on the path from a ``wrt`` variable to the cost, ``grad``
+(``csr_from_dense``) gets its gradient at every element. And an op that
+computes nothing TensorFlow can record has only its rule. So where such a
+node lies on the path from a ``wrt`` variable to the cost, ``grad``
 differentiates in two ways at once (``differentiate``, registered with
 tfgraph.symbolic_grad):
 
 - the *region*: every node on that path that takes or makes a sparse
-  matrix. Its gradient is symbolic, each op's ``grad`` (Theano's rule)
-  applied in reverse topological order;
+  matrix, or whose op only gives a rule. Its gradient is symbolic, each
+  op's ``L_op`` (Theano's rule) applied in reverse topological order, so
+  the gradient is the very variable the rule returns;
 - between the region's nodes, dense tensors. The gradient at a dense
   variable v is what the region's ops give it directly, plus, by the tape
   (a ``Gradient`` node of ``grad``), the vector-Jacobian product of the
@@ -21,7 +25,7 @@ tfgraph.symbolic_grad):
   (whose gradients are then known), with the region's dense outputs held
   constant so that the tape never goes through a sparse op.
 
-Where no sparse matrix on the path depends on a ``wrt`` variable (a sparse
+Where no such node on the path depends on a ``wrt`` variable (a sparse
 input times dense weights, differentiated with respect to the weights) the
 tape differentiates the whole graph, sparse ops' lowerings included.
 """
@@ -30,15 +34,26 @@ import functools
 
 from tfgraph import symbolic_grad
 from tfgraph.symbolic_grad import DisconnectedType, NullType, NullTypeGradError
-from tfgraph.graph import toposort
+from tfgraph.graph import Op, TensorType, toposort
 from tfgraph.ops.grad import connection_pattern, gradient_dtype
 from tfgraph.ops.shape import zeros_like
-from tfgraph.sparse.construct import cast, sp_zeros_like
-from tfgraph.sparse.type import SparseType
 
 
 def _is_sparse(var):
-    return isinstance(var.type, SparseType)
+    """Whether ``var`` holds what the tape cannot differentiate: not a
+    tensor (a sparse matrix)."""
+    return not isinstance(var.type, TensorType)
+
+
+def _by_rule_only(node, on_path):
+    """Whether ``node`` lies on the path (an input and an output on it) and
+    its op gives its gradient rule and nothing the tape can record: neither
+    a lowering nor ``perform``."""
+    op = node.op
+    return (op.defines_grad() and type(op).lower is Op.lower
+            and not op.lowered_by_perform(node)
+            and any(id(v) in on_path for v in node.inputs)
+            and any(id(v) in on_path for v in node.outputs))
 
 
 def _downstream(starts, nodes, constants):
@@ -79,7 +94,7 @@ class _Backprop:
     def __init__(self, targets, seeds, constants, nodes, on_path):
         self.targets, self.seeds, self.constants = targets, seeds, list(constants)
         self.nodes, self.on_path = nodes, on_path
-        self.region = [n for n in nodes if any(
+        self.region = [n for n in nodes if _by_rule_only(n, on_path) or any(
             _is_sparse(v) and id(v) in on_path for v in n.inputs + n.outputs)]
         outputs = [o for n in self.region for o in n.outputs]
         output_ids = {id(o) for o in outputs}
@@ -104,10 +119,11 @@ class _Backprop:
                             for o in node.outputs]
             if all(g is None for g in output_grads):
                 continue
-            if not callable(getattr(node.op, "grad", None)):
+            if not node.op.defines_grad():
                 raise NotImplementedError(f"{node.op} has no grad() method: grad cannot go "
                                           f"through it to a sparse matrix")
-            input_grads = node.op.grad(list(node.inputs), output_grads)
+            input_grads = symbolic_grad.apply_rule(node.op, list(node.inputs),
+                                                   list(node.outputs), output_grads)
             for i, (inp, g) in enumerate(zip(node.inputs, input_grads)):
                 if id(inp) not in self.on_path or g is None or \
                         isinstance(g.type, DisconnectedType):
@@ -148,25 +164,25 @@ class _Backprop:
     def _result(self, w):
         g = self.total(w)
         if g is None:  # only through integers or undefined paths: zero, as Theano
-            return sp_zeros_like(w) if _is_sparse(w) else zeros_like(
+            return w.zeros_like() if _is_sparse(w) else zeros_like(
                 w, dtype=gradient_dtype(w.dtype))
         dtype = gradient_dtype(w.dtype)
-        if g.dtype != dtype:
-            g = cast(g, dtype) if _is_sparse(g) else g.astype(dtype)
-        return g
+        return g if g.dtype == dtype else g.astype(dtype)
 
 
 def differentiate(targets, seeds, wrt, constants):
     """The gradients of ``targets`` (weighted by ``seeds``) with respect to
-    ``wrt``, when a sparse matrix on the path from ``wrt`` to ``targets``
-    depends on a ``wrt``; None (the tape does it all) otherwise."""
+    ``wrt``, when a sparse matrix or an op that only gives a rule on the
+    path from ``wrt`` to ``targets`` depends on a ``wrt``; None (the tape
+    does it all) otherwise."""
     nodes = toposort(targets)
     dense_constants = [c for c in constants if not _is_sparse(c)]
     from_wrt = _downstream(wrt, nodes, constants)
     to_targets = _upstream(targets, nodes, constants)
     on_path = from_wrt & to_targets
-    if not any(_is_sparse(o) and id(o) in on_path for n in nodes for o in n.outputs) and \
-            not any(_is_sparse(w) for w in wrt):
+    if not any(_by_rule_only(n, on_path) or any(_is_sparse(o) and id(o) in on_path
+                                                for o in n.outputs) for n in nodes) \
+            and not any(_is_sparse(w) for w in wrt):
         return None
     return _Backprop(targets, seeds, dense_constants, nodes, on_path).run(wrt)
 
