@@ -29,7 +29,9 @@ class Definition:
     - ``inputs``: ``In`` for each input; ``outputs``: the output variables and
       ``unpack(values)``, giving the outputs the form they were asked in;
     - ``updates``: (shared variable, new value) pairs, default updates included;
-    - ``graph_outputs``, ``graph_updates``: the same after givens;
+    - ``updated_inputs``: the positions of the inputs with an ``update``;
+    - ``graph_outputs``, ``graph_updates``: the same after givens, the
+      outputs followed by the new values of the updated inputs;
       ``shared_variables``: the shared variables they read.
     """
 
@@ -51,11 +53,17 @@ class Definition:
                               on_unused_input=on_unused_input)
         self.inputs = self._check_inputs(inputs, allow_input_downcast)
         self.outputs, self.unpack = self._check_outputs(outputs)
+        # In(x, update=expr): expr's value is computed as an output after the
+        # function's own and stored as x's default (``updated_inputs``).
+        self.updated_inputs = [p for p, spec in enumerate(self.inputs)
+                               if spec.update is not None]
+        input_updates = [self.inputs[p].update for p in self.updated_inputs]
         # Default updates of shared variables that the outputs, updates or
         # givens' values use (a random draw given for an input, say).
         given_values = [v for _, v in givens if isinstance(v, Variable)]
-        self.updates = self._check_updates(updates, no_default_updates, given_values)
-        self.graph_outputs, self.graph_updates = self._apply_givens(givens)
+        self.updates = self._check_updates(updates, no_default_updates,
+                                           given_values + input_updates)
+        self.graph_outputs, self.graph_updates = self._apply_givens(givens, input_updates)
         self._check_graph(on_unused_input)
 
     def _check_inputs(self, inputs, allow_input_downcast):
@@ -79,8 +87,9 @@ class Definition:
                 raise TypeError(f"function {self.name!r}: input {position} is a constant "
                                 f"({var}); constants cannot be inputs")
             if any(s.variable is var for s in specs):
-                raise ValueError(f"function {self.name!r}: variable {var} is given twice "
-                                 f"as an input")
+                raise UnusedInputError(f"function {self.name!r}: variable {var} is given "
+                                       f"twice as an input (index {position}); a value given "
+                                       f"for the second would be ignored")
             if spec.allow_downcast is None:
                 spec.allow_downcast = allow_input_downcast
             specs.append(spec)
@@ -121,12 +130,18 @@ class Definition:
                     updates.append((var, check_update_type(var, default, self.name)))
         return updates
 
-    def _apply_givens(self, givens):
+    def _apply_givens(self, givens, input_updates=()):
         replace = {}
+        input_ids = {id(s.variable) for s in self.inputs}
         for key, value in givens:
             if not isinstance(key, Variable) or isinstance(key, Constant):
                 raise TypeError(f"function {self.name!r}: givens keys must be symbolic "
                                 f"variables, got {key!r}")
+            if id(key) in input_ids:  # as Theano's pfunc: replacing an input does nothing
+                raise RuntimeError(
+                    f"function {self.name!r}: givens replaces {key}, which is an input of the "
+                    f"function; replacing an input has no effect. Make a new input y and "
+                    f"give {{{key}: g(y)}}, or use theano.clone on the outputs.")
             value = as_variable(value)
             # As Theano: the same type, or one that converts to it (broadcastable
             # wherever the key is); a row may not stand for a matrix.
@@ -137,9 +152,10 @@ class Definition:
                     f"{value}) into Type {key.type}. You can try to manually convert "
                     f"{value} into a {key.type}.")
             replace[key] = value
-        targets = self.outputs + [v for _, v in self.updates]
+        outputs = self.outputs + list(input_updates)
+        targets = outputs + [v for _, v in self.updates]
         replaced = clone_replace(targets, replace) if replace else targets
-        n = len(self.outputs)
+        n = len(outputs)
         return replaced[:n], list(zip([t for t, _ in self.updates], replaced[n:]))
 
     def _check_graph(self, on_unused_input):
@@ -148,6 +164,18 @@ class Definition:
         needed = ancestors(targets, blockers=inputs)
         needed_ids = {id(v) for v in needed}
         input_ids = {id(v) for v in inputs}
+        # Unused inputs first, as Theano's FunctionMaker: an input with an
+        # update is used (its default keeps state).
+        for position, spec in enumerate(self.inputs):
+            if id(spec.variable) not in needed_ids and spec.update is None:
+                message = (f"function {self.name!r} was asked to take input {spec.variable} at "
+                           f"index {position}, but it is not part of the graph computing "
+                           f"the outputs and updates. Pass on_unused_input='warn' or "
+                           f"'ignore' to allow this.")
+                if on_unused_input == "raise":
+                    raise UnusedInputError(message)
+                if on_unused_input == "warn":
+                    warnings.warn(message)
         for var in needed:
             if (var.owner is None and id(var) not in input_ids
                     and not isinstance(var, (Constant, SharedVariable))):
@@ -157,16 +185,6 @@ class Definition:
                     f"function {self.name!r}: the graph needs input {var} ({var.type}) to "
                     f"compute {pp(user)}, but it is not among the inputs "
                     f"[{', '.join(str(v) for v in inputs)}] and no givens= supplies it")
-        for position, spec in enumerate(self.inputs):
-            if id(spec.variable) not in needed_ids:
-                message = (f"function {self.name!r} was asked to take input {spec.variable} at "
-                           f"index {position}, but it is not part of the graph computing "
-                           f"the outputs and updates. Pass on_unused_input='warn' or "
-                           f"'ignore' to allow this.")
-                if on_unused_input == "raise":
-                    raise UnusedInputError(message)
-                if on_unused_input == "warn":
-                    warnings.warn(message)
         self.shared_variables = [v for v in needed if isinstance(v, SharedVariable)
                                  and id(v) not in input_ids]
 
