@@ -90,7 +90,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                     no_default_updates=no_default_updates,
                     name=name or _caller_name(),
                     allow_input_downcast=allow_input_downcast,
-                    on_unused_input=on_unused_input or config.on_unused_input)
+                    on_unused_input=on_unused_input or config.on_unused_input,
+                    rebuild_strict=rebuild_strict)
 
 
 class Function:
@@ -105,11 +106,12 @@ class Function:
 
     def __init__(self, inputs, outputs=None, mode=None, updates=None, givens=None,
                  no_default_updates=False, name="function", allow_input_downcast=None,
-                 on_unused_input="raise"):
+                 on_unused_input="raise", rebuild_strict=True):
         self.name = name
         self.mode = get_mode(mode)
         self.definition = Definition(name, inputs, outputs, updates, givens,
-                                     no_default_updates, allow_input_downcast, on_unused_input)
+                                     no_default_updates, allow_input_downcast, on_unused_input,
+                                     rebuild_strict)
         self.definition.arguments["mode"] = mode
         self.inputs = self.definition.inputs
         self.outputs, self.updates = self.definition.outputs, self.definition.updates
@@ -228,7 +230,8 @@ class Function:
                         updates=updates, givens=givens, no_default_updates=True,
                         name=name or self.name,
                         allow_input_downcast=arguments["allow_input_downcast"],
-                        on_unused_input=on_unused_input)
+                        on_unused_input=on_unused_input,
+                        rebuild_strict=arguments.get("rebuild_strict", True))
 
     __copy__ = copy
 
