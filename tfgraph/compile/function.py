@@ -31,8 +31,10 @@ Errors, and when they are raised:
   ``AssertionError``, from NanGuardMode), ... naming the op as ``pp`` prints
   it, the function, and the inputs the op depends on.
 
-A call that raises, for any reason, changes no shared variable: updates are
-assigned only after every output and new value is computed and checked.
+A call that raises, for any reason, changes no shared variable and no
+input default (``In(x, value=..., update=...)``, kept in a ``Container``):
+updates are assigned, and new defaults stored, only after every output and
+new value is computed and checked.
 """
 import copy as pycopy
 import os
