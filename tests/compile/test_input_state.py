@@ -140,6 +140,14 @@ def test_copy_shares_immutable_values_and_restarts_mutable_ones():
     assert f[s] == 2.0 and g[s] == 1.0
 
 
+def test_copy_with_delete_updates_drops_the_input_updates_too():
+    f, a, x, s = _accumulator()
+    f(2.0)
+    g = f.copy(delete_updates=True)
+    assert g(1.0) == 1.0 and g(1.0) == 1.0      # s stays at its first default, 0
+    assert f[s] == 2.0
+
+
 def test_pickle_and_deepcopy_keep_current_defaults_and_shared_containers():
     f, a, x, s = _accumulator()
     f(2.0)

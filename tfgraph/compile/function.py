@@ -228,7 +228,8 @@ class Function:
         updates = [] if delete_updates else [(swap.get(t, t), v) for t, v in self.updates]
         # The copy takes the same arguments, even those only the deleted updates used.
         on_unused_input = "ignore" if delete_updates else arguments["on_unused_input"]
-        return Function(self._copied_inputs(), arguments["outputs"], mode=arguments["mode"],
+        return Function(self._copied_inputs(delete_updates), arguments["outputs"],
+                        mode=arguments["mode"],
                         updates=updates, givens=givens, no_default_updates=True,
                         name=name or self.name,
                         allow_input_downcast=arguments["allow_input_downcast"],
@@ -237,14 +238,17 @@ class Function:
 
     __copy__ = copy
 
-    def _copied_inputs(self):
+    def _copied_inputs(self, delete_updates=False):
         """The inputs of a copy, as Theano's ``Function.copy`` makes them: a
         default given as a container stays shared; any other default gets a
         container of its own, holding the same value if the input is not
-        mutable, else the input's first default anew."""
+        mutable, else the input's first default anew; ``delete_updates``
+        drops the inputs' updates too."""
         copies = []
         for spec, container in zip(self.inputs, self.containers):
             spec = pycopy.copy(spec)
+            if delete_updates:
+                spec.update = None
             if spec.has_default and not is_container(spec.value):
                 if not spec.mutable:
                     spec.value = Container(spec.variable, [container.value],
