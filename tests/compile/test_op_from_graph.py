@@ -9,6 +9,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile.builders import OpFromGraph
 from tfgraph.gradient import DisconnectedType
+from tfgraph.graph import MissingInputError
 from tfgraph.symbolic_grad import NullType, NullTypeGradError
 
 
@@ -44,6 +45,8 @@ def test_bad_inputs_are_refused_at_build_time():
         OpFromGraph([x], x * 2)
     with pytest.raises(ValueError, match="mutually exclusive"):
         OpFromGraph([x], [x * 2], grad_overrides=lambda i, g: g, lop_overrides=lambda i, o, g: g)
+    with pytest.raises(MissingInputError, match="not among the inputs"):
+        OpFromGraph([x], [x * y])
     with pytest.raises(NotImplementedError, match="rop_overrides"):
         OpFromGraph([x], [x * 2], rop_overrides=lambda i, e: e)
 

@@ -17,7 +17,8 @@ of that input undefined (``grad`` raises, or returns it with
 given. ``rop_overrides`` are not supported (``Rop`` here is computed from
 the gradient, not node by node).
 """
-from tfgraph.graph import Apply, Constant, Op, Variable, ancestors, clone_replace
+from tfgraph.graph import (Apply, Constant, MissingInputError, Op, Variable, ancestors,
+                           clone_replace)
 from tfgraph.ops.base import as_tensor_variable, cast_tensor
 from tfgraph.shared import SharedVariable
 from tfgraph.symbolic_grad import DisconnectedType, NullType, grad, true_ancestors
@@ -63,6 +64,11 @@ class OpFromGraph(Op):
             local.name = var.name
         self.local_outputs = clone_replace(
             self.outputs, dict(zip(self.inputs + self.shared_inputs, self.local_inputs)))
+        local_ids = {id(v) for v in self.local_inputs}
+        for var in ancestors(self.local_outputs, blockers=self.local_inputs):
+            if var.owner is None and id(var) not in local_ids and not isinstance(var, Constant):
+                raise MissingInputError(f"OpFromGraph: the outputs need {var} ({var.type}), "
+                                        f"which is not among the inputs {self.inputs}")
         self.input_types = [v.type for v in self.inputs]
         self.output_types = [v.type for v in self.outputs]
         if lop_overrides is not _DEFAULT:
