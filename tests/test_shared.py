@@ -186,3 +186,35 @@ def test_set_value_of_a_scalar():
     with pytest.raises(TypeError):
         s.set_value([1.0])
     assert s.get_value() == 2.5
+
+
+def test_shared_variable_constructor_converts_its_value_by_its_type():
+    # Theano 1.0.5 compile/sharedvalue.py SharedVariable.__init__: the value is
+    # type.filter(value, strict=, allow_downcast=).
+    from tfgraph.compile.sharedvalue import SharedVariable
+    from tfgraph.graph import TensorType
+    u = SharedVariable(name="u", type=TensorType("float64", (False,)), value=[1, 2], strict=False)
+    assert u.get_value().dtype == np.float64 and list(u.get_value()) == [1.0, 2.0]
+    with pytest.raises(TypeError):
+        SharedVariable(name="u", type=TensorType("float64", (False,)), value={}, strict=False)
+    with pytest.raises(TypeError):
+        SharedVariable(name="u", type=TensorType("float64", (False,)),
+                       value=np.array([1, 2], dtype="int32"), strict=True)
+
+
+def test_set_value_of_text_raises_both_of_theanos_errors_and_keeps_the_value():
+    # tensor/type.py TensorType.filter converts with numpy.asarray, whose error
+    # for text is a ValueError; tfgraph's conversion errors are TypeErrors.
+    u = theano.shared(np.array([1.0, 2.0]), name="u")
+    for error in (ValueError, TypeError):
+        with pytest.raises(error, match="set_value of shared variable u"):
+            u.set_value("adsf")
+    assert list(u.get_value()) == [1.0, 2.0]
+
+
+def test_borrowed_python_scalars_make_shared_variables():
+    # tensor/tests/test_sharedvar.py test_scalar_shared_options
+    assert theano.shared(value=0.0, name="lk", borrow=True).get_value() == 0.0
+    assert theano.shared(value=np.float32(0.0), borrow=True).dtype == "float32"
+    kept = np.arange(3.0)
+    assert theano.shared(kept, borrow=True).get_value().tolist() == [0.0, 1.0, 2.0]

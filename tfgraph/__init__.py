@@ -12,6 +12,7 @@ from tfgraph.config import config  # noqa: F401
 from tfgraph import compile, gradient, printing, tensor  # noqa: F401,A004
 from tfgraph import test_values  # noqa: F401  (computes test values as nodes are built)
 from tfgraph.compile import In, Mode, Param, function  # noqa: F401
+from tfgraph.compile.container import Container  # noqa: F401
 from tfgraph.devices import DeviceError  # noqa: F401
 from tfgraph.gradient import Lop, Rop, grad, subgraph_grad  # noqa: F401
 from tfgraph.graph import Apply, Constant, Op, Variable, name_scope  # noqa: F401

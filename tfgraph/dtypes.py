@@ -173,6 +173,12 @@ def to_array(value, dtype, strict, allow_downcast):
     return converted
 
 
+class ConversionError(TypeError, ValueError):
+    """Data that is no array of numbers (text, a ragged sequence): a TypeError
+    for tfgraph's rules, and the ValueError NumPy's conversion gives in
+    Theano's ``TensorType.filter``."""
+
+
 def _convert(value, dtype):
     try:
         array = np.asarray(value)
@@ -183,8 +189,8 @@ def _convert(value, dtype):
     except (TypeError, ValueError, OverflowError) as error:
         reason = ("a ragged sequence: its rows have different lengths"
                   if "inhomogeneous" in str(error) else error)
-        raise TypeError(f"Could not convert {type(value).__name__} {_short(value)} to an "
-                        f"array of dtype {dtype} ({reason}).") from None
+        raise ConversionError(f"Could not convert {type(value).__name__} {_short(value)} to an "
+                              f"array of dtype {dtype} ({reason}).") from None
 
 
 def _short(value):

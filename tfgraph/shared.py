@@ -23,6 +23,8 @@ class SharedVariable(TensorVariable):
         self.strict, self.allow_downcast = strict, allow_downcast
         self.default_update = None
         self.lock, self.serial = threading.RLock(), next(_serials)
+        # As Theano's SharedVariable: the value is what its type makes of it.
+        value = type.filter(value, strict=strict, allow_downcast=allow_downcast)
         self.variable = _make_variable(self, value, name, type, layout)
 
     def get_value(self, borrow=False, return_internal_type=False):
@@ -38,8 +40,8 @@ class SharedVariable(TensorVariable):
         try:
             data = self.type.filter(value, strict=self.strict,
                                     allow_downcast=self.allow_downcast)
-        except TypeError as error:
-            raise TypeError(f"set_value of shared variable {self}: {error}") from None
+        except TypeError as error:  # a ConversionError stays one (also a ValueError)
+            raise type(error)(f"set_value of shared variable {self}: {error}") from None
         with self.lock:  # between calls, never inside one
             self.variable.assign(data)
 
@@ -113,8 +115,8 @@ def shared(value, name=None, strict=False, allow_downcast=None, borrow=False,
                                borrow=borrow, broadcastable=broadcastable)
         except TypeError:
             continue                               # not a value it takes
-    data = np.array(value, copy=not borrow) if not isinstance(value, np.ndarray) or not borrow \
-        else value
+    # borrow=True may keep the caller's array; anything else is converted anew.
+    data = value if borrow and isinstance(value, np.ndarray) else np.array(value)
     if data.dtype.kind not in "biufc":
         raise TypeError(f"shared {name or ''}: cannot make a shared variable from "
                         f"{type(value).__name__} of dtype {data.dtype}; expected numbers")

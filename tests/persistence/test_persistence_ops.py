@@ -103,6 +103,8 @@ EXAMPLES = {
     "Tri": lambda: _op_of(T.tri(3)),
     "Split": lambda: _op_of(T.split(T.dvector(), T.lvector(), 2)[0]),
     "Rebroadcast": lambda: _op_of(T.addbroadcast(T.dmatrix(), 0)),
+    "OpFromGraph": lambda: (lambda x: theano.OpFromGraph([x], [x * 2 + theano.shared(1.0)]))(
+        _x()),
     "Sort": lambda: _op_of(T.sort(_x())),
     "TopK": lambda: T.topk(_x(), 2).owner.op,
     "UnravelIndex": lambda: _op_of(T.extra_ops.unravel_index(T.lvector(), (3, 4))[0]),

@@ -183,7 +183,7 @@ def test_op_from_graph_and_pydotprint():
     x, y = T.dvectors("x", "y")
     op = theano.OpFromGraph([x, y], [x * y + 1])
     a, b = T.dvectors("a", "b")
-    out = op(a, b)[0]
+    out = op(a, b)   # one output: the variable itself, as Theano's Op.__call__ gives it
     f = theano.function([a, b], [out, T.grad(out.sum(), a)])
     v, g = f(np.array([2.0]), np.array([3.0]))
     assert (v[0], g[0]) == (7.0, 3.0)

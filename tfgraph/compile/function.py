@@ -31,19 +31,23 @@ Errors, and when they are raised:
   ``AssertionError``, from NanGuardMode), ... naming the op as ``pp`` prints
   it, the function, and the inputs the op depends on.
 
-A call that raises, for any reason, changes no shared variable: updates are
-assigned only after every output and new value is computed and checked.
+A call that raises, for any reason, changes no shared variable and no
+input default (``In(x, value=..., update=...)``, kept in a ``Container``):
+updates are assigned, and new defaults stored, only after every output and
+new value is computed and checked.
 """
+import copy as pycopy
 import os
 import pickle
 import sys
 
 from tfgraph import distribute, export, persist
 from tfgraph.compile import errors, executables, loop as loops, transaction
+from tfgraph.compile.container import Container, InputStorage
 from tfgraph.compile.definition import Definition
 from tfgraph.graph import MissingInputError, UnusedInputError
 from tfgraph.compile.errors import LoweringFailed
-from tfgraph.compile.inputs import Arguments, In, Param
+from tfgraph.compile.inputs import Arguments, In, Param, is_container
 from tfgraph.compile.modes import get_mode
 from tfgraph.compile.program import Program
 from tfgraph.config import config
@@ -88,7 +92,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
                     no_default_updates=no_default_updates,
                     name=name or _caller_name(),
                     allow_input_downcast=allow_input_downcast,
-                    on_unused_input=on_unused_input or config.on_unused_input)
+                    on_unused_input=on_unused_input or config.on_unused_input,
+                    rebuild_strict=rebuild_strict)
 
 
 class Function:
@@ -103,15 +108,17 @@ class Function:
 
     def __init__(self, inputs, outputs=None, mode=None, updates=None, givens=None,
                  no_default_updates=False, name="function", allow_input_downcast=None,
-                 on_unused_input="raise"):
+                 on_unused_input="raise", rebuild_strict=True):
         self.name = name
         self.mode = get_mode(mode)
         self.definition = Definition(name, inputs, outputs, updates, givens,
-                                     no_default_updates, allow_input_downcast, on_unused_input)
+                                     no_default_updates, allow_input_downcast, on_unused_input,
+                                     rebuild_strict)
         self.definition.arguments["mode"] = mode
         self.inputs = self.definition.inputs
         self.outputs, self.updates = self.definition.outputs, self.definition.updates
-        self.arguments = Arguments(name, self.inputs)
+        self.containers = [_container_of(spec) for spec in self.inputs]
+        self.arguments = Arguments(name, self.inputs, self.containers)
         self.mesh = distribute.function_mesh(name, self.definition.shared_variables)
         self.program = Program(name, self.mode, [s.variable for s in self.inputs],
                                [s.name for s in self.inputs], self.definition.graph_outputs,
@@ -125,6 +132,13 @@ class Function:
         # The caller's value of each output: a writable array of its own, or what
         # the output's type makes of its tensors (a SciPy matrix).
         self._from_graph = [var.type.from_graph for var in self.program.outputs]
+        # In(x, update=...): a call reads and stores defaults, holding their locks too.
+        self._updated_inputs = self.definition.updated_inputs
+        self._locks = self.program.locks if not self._updated_inputs else transaction.lock_order(
+            [*self.program.shared_variables, *(t for t, _ in self.program.updates)],
+            [c for spec, c in zip(self.inputs, self.containers) if spec.has_default])
+        self.value = InputStorage(name, self.inputs, self.containers, values=True)
+        self.container = InputStorage(name, self.inputs, self.containers, values=False)
 
     # --- what others read -----------------------------------------------------------
 
@@ -145,11 +159,37 @@ class Function:
     # --- calling ---------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
+        if self._updated_inputs:
+            with transaction.interrupts_deferred():  # the defaults stored, or none
+                return self.definition.unpack(transaction.holding(
+                    self._locks, self._run_storing, args, kwargs))
         tensors = self.arguments.tensors(args, kwargs)
         # serializable, and a lock is never left held: see compile.transaction
         results = transaction.holding(self.program.locks, self._run, tensors)
         return self.definition.unpack([convert(r) for convert, r in
                                        zip(self._from_graph, results)])
+
+    def _run_storing(self, args, kwargs):
+        """A call of a function with ``In(x, update=...)`` inputs: the outputs,
+        after storing each update's value as its input's default, only if
+        everything succeeded."""
+        results = self._run(self.arguments.tensors(args, kwargs))
+        values = [convert(r) for convert, r in zip(self._from_graph, results)]
+        n = len(self.outputs)
+        for position, value in zip(self._updated_inputs, values[n:]):
+            self.containers[position].storage[0] = value
+        return values[:n]
+
+    # --- input defaults: f[x], f[x] = value, f.value, f.container ---------------------
+
+    def __getitem__(self, key):
+        return self.value[key]
+
+    def __setitem__(self, key, value):
+        self.value[key] = value
+
+    def __contains__(self, key):
+        return key in self.value
 
     def _run(self, tensors):
         try:
@@ -161,7 +201,15 @@ class Function:
         """Run this function ``n_steps`` times in one graph call and return each
         output stacked over steps; ``sliced=True`` takes step i's arguments from
         slice i of stacked arrays. See ``tfgraph.compile.loop``."""
+        self._refuse_input_updates("loop")
         return loops.loop(self, n_steps, *args, sliced=sliced, jit_compile=jit_compile)
+
+    def _refuse_input_updates(self, what):
+        if self._updated_inputs:
+            raise NotImplementedError(
+                f"function {self.name!r}: {what} of a function with In(..., update=...) "
+                f"inputs ({', '.join(str(self.inputs[p]) for p in self._updated_inputs)}) "
+                f"is not supported; keep such state in a shared variable with updates=")
 
     # --- copies ------------------------------------------------------------------
 
@@ -180,27 +228,82 @@ class Function:
         updates = [] if delete_updates else [(swap.get(t, t), v) for t, v in self.updates]
         # The copy takes the same arguments, even those only the deleted updates used.
         on_unused_input = "ignore" if delete_updates else arguments["on_unused_input"]
-        return Function(arguments["inputs"], arguments["outputs"], mode=arguments["mode"],
+        return Function(self._copied_inputs(delete_updates), arguments["outputs"],
+                        mode=arguments["mode"],
                         updates=updates, givens=givens, no_default_updates=True,
                         name=name or self.name,
                         allow_input_downcast=arguments["allow_input_downcast"],
-                        on_unused_input=on_unused_input)
+                        on_unused_input=on_unused_input,
+                        rebuild_strict=arguments.get("rebuild_strict", True))
+
+    __copy__ = copy
+
+    def _copied_inputs(self, delete_updates=False):
+        """The inputs of a copy, as Theano's ``Function.copy`` makes them: a
+        default given as a container stays shared; any other default gets a
+        container of its own, holding the same value if the input is not
+        mutable, else the input's first default anew; ``delete_updates``
+        drops the inputs' updates too."""
+        copies = []
+        for spec, container in zip(self.inputs, self.containers):
+            spec = pycopy.copy(spec)
+            if delete_updates:
+                spec.update = None
+            if spec.has_default and not is_container(spec.value):
+                if not spec.mutable:
+                    spec.value = Container(spec.variable, [container.value],
+                                           strict=spec.strict, allow_downcast=spec.allow_downcast,
+                                           name=spec.name)
+            copies.append(spec)
+        return copies
 
     # --- persistence -------------------------------------------------------------
 
     def __reduce_ex__(self, protocol):
         """Pickle (and copy.deepcopy) as the arguments that built this function;
         loading compiles it again. See ``tfgraph.persist``."""
-        return (persist.rebuild_function, (persist.function_state(self),))
+        state = persist.function_state(self)
+        # The inputs with their containers: the defaults as they are now, and a
+        # container two functions share stays shared (within one pickle).
+        state["inputs"] = [_with_value(spec, container)
+                           for spec, container in zip(self.inputs, self.containers)]
+        return (persist.rebuild_function, (state,))
 
     def export_saved_model(self, path, include_updates=False, signature_name="serving_default"):
         """Write this function as a TensorFlow SavedModel at ``path``, served
         without tfgraph; see ``tfgraph.export.export_saved_model``."""
+        self._refuse_input_updates("export_saved_model")
         return export.export_saved_model(self, path, include_updates=include_updates,
                                   signature_name=signature_name)
 
     def __repr__(self):
         return f"<tfgraph.Function {self.name!r} ({self.arguments.listing()})>"
+
+def _container_of(spec):
+    """The container of input ``spec`` (an ``In``): its value if that is a
+    container (shared with the function it came from), else a new one holding
+    its default, converted to the input's type (None: no default)."""
+    if is_container(spec.value):
+        return spec.value
+    container = Container(spec.variable, [None], strict=spec.strict,
+                          allow_downcast=spec.allow_downcast, name=spec.name)
+    if spec.has_default:
+        try:
+            container.value = spec.value
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"default value of input {spec.name or spec.variable}: "
+                              f"{error}") from None
+    return container
+
+
+def _with_value(spec, container):
+    """A copy of input ``spec`` whose value is ``container`` (a required
+    input's stays None)."""
+    spec = pycopy.copy(spec)
+    if spec.has_default:
+        spec.value = container
+    return spec
+
 
 def function_dump(filename, inputs, outputs=None, mode=None, updates=None, givens=None,
                   no_default_updates=False, accept_inplace=False, name=None,

@@ -12,6 +12,7 @@ each argument, with Theano's errors naming the input.
 """
 import numpy as np
 
+from tfgraph.compile.container import Container
 from tfgraph.graph import TensorType, Variable
 from tfgraph._tf import tf
 
@@ -27,60 +28,98 @@ except ImportError:  # pragma: no cover - other TensorFlow versions
 
 
 class In:
-    """An input with options: a ``name`` for keyword calls, a default ``value``,
-    and its own ``strict``/``allow_downcast`` conversion rules."""
+    """An input with options (``theano.compile.io.In``): a ``name`` for
+    keyword calls; a default ``value`` (None: none, the input is required),
+    or a ``Container`` (``f.container[x]``) whose value is the default and
+    which the functions using it share; an ``update``, an expression whose
+    value the function stores as the default after each call that succeeded
+    (the default then keeps state from call to call); its own
+    ``strict``/``allow_downcast`` conversion rules; ``implicit``: a value the
+    caller may not give (the default for a Container value).
 
-    _NO_VALUE = object()
+    ``mutable`` and ``borrow`` say what Theano may do to the array passed
+    (overwrite it, alias an output to it): tfgraph never does either, as it
+    converts every argument to a tensor of its own; a mutable default is
+    copied by ``Function.copy`` instead of being shared.
+    """
 
-    def __init__(self, variable, name=None, value=_NO_VALUE, update=None, mutable=False,
-                 strict=False, allow_downcast=None, autoname=True, implicit=False,
-                 borrow=False, shared=False):
+    def __init__(self, variable, name=None, value=None, update=None, mutable=None,
+                 strict=False, allow_downcast=None, autoname=True, implicit=None,
+                 borrow=None, shared=False):
         if not isinstance(variable, Variable):
             raise TypeError(f"In() takes a symbolic variable, got {variable!r}")
-        if update is not None:
-            raise NotImplementedError("In(update=...) is not supported; use a shared "
-                                      "variable and function(updates=...) instead")
         self.variable = variable
-        self.name = name if name is not None else (variable.name if autoname else None)
+        self.name = variable.name if autoname and name is None else name
+        if self.name is not None and not isinstance(self.name, str):
+            raise TypeError(f"In({variable}): name must be a string, got {self.name!r}")
+        if update is not None and (not isinstance(update, Variable)
+                                   or update.type != variable.type):
+            raise TypeError(f"In({variable}): the update {update!r} must be a variable of the "
+                            f"input's type {variable.type}, got "
+                            f"{getattr(update, 'type', type(update).__name__)}")
+        self.update = update
+        self.mutable = (update is not None) if mutable is None else mutable
+        self.borrow = self.mutable if borrow is None else borrow
+        if self.mutable and not self.borrow:
+            raise AssertionError(f"In({variable}): mutable=True implies borrow=True (an "
+                                 f"input that may be overwritten may also be aliased)")
         self.value = value
+        self.implicit = is_container(value) if implicit is None else implicit
+        if self.implicit and value is None:
+            raise TypeError(f"In({variable}): an implicit input must be given a default value")
         self.strict, self.allow_downcast = strict, allow_downcast
+        self.shared = shared
 
     @property
     def has_default(self):
-        return self.value is not In._NO_VALUE
-
-    def __getstate__(self):
-        # The no-default marker is this module's object: pickle the fact, not it.
-        state = dict(self.__dict__)
-        if not self.has_default:
-            del state["value"]
-        return state
+        return self.value is not None
 
     def __setstate__(self, state):
+        # Pickles of older versions marked "no default" by leaving value out.
+        state.setdefault("value", None)
+        for key, default in (("update", None), ("mutable", False), ("borrow", False),
+                             ("implicit", False), ("shared", False)):
+            state.setdefault(key, default)
         self.__dict__.update(state)
-        self.__dict__.setdefault("value", In._NO_VALUE)
+
+    def __str__(self):
+        return f"In({self.variable} -> {self.update})" if self.update is not None else \
+            f"In({self.variable})"
+
+    __repr__ = __str__
 
 
 class Param(In):
     """Theano's older spelling of ``In``, with ``default=`` for the value."""
 
-    def __init__(self, variable, default=In._NO_VALUE, name=None, mutable=False,
+    def __init__(self, variable, default=None, name=None, mutable=False,
                  strict=False, allow_downcast=None, implicit=None, borrow=None):
-        super().__init__(variable, name=name, value=default, strict=strict,
-                         allow_downcast=allow_downcast)
+        super().__init__(variable, name=name, value=default, mutable=mutable, strict=strict,
+                         allow_downcast=allow_downcast, implicit=implicit, borrow=borrow)
+
+
+def is_container(value):
+    return isinstance(value, Container)
+
+
+_MISSING = object()   # an argument not given
 
 
 class Arguments:
     """A call's arguments as tensors of the inputs' types (``specs``: the
-    function's ``In``s), for function ``name``."""
+    function's ``In``s; ``containers``: their defaults' storage, None for
+    none), for function ``name``."""
 
-    def __init__(self, name, specs):
+    def __init__(self, name, specs, containers=None):
         self.name, self.specs = name, list(specs)
+        self.containers = list(containers) if containers is not None else [None] * len(specs)
         types = [s.variable.type for s in self.specs]
         self._graph_specs = [t.tensor_spec() for t in types]
         # The short path knows dense tensors only: with an input of another
-        # type (a sparse matrix), every call takes the general one.
-        self._types = None if not all(isinstance(t, TensorType) for t in types) else [
+        # type (a sparse matrix), or one the caller may not give, every call
+        # takes the general one.
+        self._types = None if not all(isinstance(t, TensorType) for t in types) or any(
+            s.implicit for s in self.specs) else [
             (np.dtype(t.dtype), tf.as_dtype(t.dtype), t.ndim,
              [axis for axis, b in enumerate(t.broadcastable) if b]) for t in types]
 
@@ -137,7 +176,7 @@ class Arguments:
         if len(args) > n:
             raise TypeError(f"function {self.name!r} takes {n} argument(s) "
                             f"({self.listing()}), got {len(args)}")
-        values = list(args) + [In._NO_VALUE] * (n - len(args))
+        values = list(args) + [_MISSING] * (n - len(args))
         for key, value in kwargs.items():
             positions = [i for i, s in enumerate(self.specs) if s.name == key]
             if len(positions) > 1:
@@ -147,17 +186,24 @@ class Arguments:
                 raise TypeError(f"function {self.name!r} got an unexpected keyword argument "
                                 f"{key!r}; its inputs are {self.listing()}")
             position = positions[0]
-            if values[position] is not In._NO_VALUE:
+            if values[position] is not _MISSING:
                 raise TypeError(f"function {self.name!r} got multiple values for input "
                                 f"{key!r} (index {position})")
             values[position] = value
-        for position, (spec, value) in enumerate(zip(self.specs, values)):
-            if value is In._NO_VALUE:
-                if not spec.has_default:
-                    raise TypeError(f"function {self.name!r}: missing input "
-                                    f"{spec.name or spec.variable} at index {position}; "
-                                    f"its inputs are {self.listing()}")
-                values[position] = spec.value
+        for position, (spec, container, value) in enumerate(
+                zip(self.specs, self.containers, values)):
+            if value is not _MISSING:
+                if spec.implicit:
+                    raise TypeError(f"function {self.name!r}: input {spec.name or spec.variable}"
+                                    f" at index {position} is implicit: its value is its "
+                                    f"default, and a call may not give one")
+                continue
+            default = None if container is None else container.value
+            if default is None:
+                raise TypeError(f"function {self.name!r}: missing input "
+                                f"{spec.name or spec.variable} at index {position}; "
+                                f"its inputs are {self.listing()}")
+            values[position] = default
         return values
 
     def convert(self, values, stacked=False, what=None):

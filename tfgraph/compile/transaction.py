@@ -35,12 +35,16 @@ from tfgraph._tf import tf
 _MAIN_THREAD = threading.main_thread().ident
 
 
-def lock_order(shared_variables):
-    """The locks of ``shared_variables``, in the one order every call takes
-    them. Asking for them also records that the variables change together
-    (``group_of``)."""
+def lock_order(shared_variables, containers=()):
+    """The locks of ``shared_variables`` (and of input defaults' ``containers``,
+    tfgraph.compile.container, numbered from the same count), in the one order
+    every call takes them. Asking for them also records that the variables
+    change together (``group_of``)."""
     ordered = sorted({id(v): v for v in shared_variables}.values(), key=lambda v: v.serial)
     _join(ordered)
+    if containers:
+        ordered = sorted({id(v): v for v in [*ordered, *containers]}.values(),
+                         key=lambda v: v.serial)
     return tuple(v.lock for v in ordered)
 
 

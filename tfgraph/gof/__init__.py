@@ -3,8 +3,8 @@ tfgraph's graph (tfgraph/graph.py)."""
 from tfgraph.gof import graph  # noqa: F401
 from tfgraph.gof.fg import (CachedConstantError, FunctionGraph,  # noqa: F401
                             InconsistencyError, MissingInputError)
-from tfgraph.gof.link import (CLinker, DualLinker, Linker, LocalLinker,  # noqa: F401
-                              OpWiseCLinker, PerformLinker, WrapLinker)
+from tfgraph.gof.link import (CLinker, Container, DualLinker, Linker,  # noqa: F401
+                              LocalLinker, OpWiseCLinker, PerformLinker, WrapLinker)
 from tfgraph.gof.op import PureOp  # noqa: F401
 from tfgraph.gof.toolbox import (Feature, NoOutputFromInplace,  # noqa: F401
                                  ReplacementDidntRemovedError)

@@ -6,6 +6,7 @@ returns the single output itself when there is one (Theano's
 ``unpack_single``)."""
 import copy
 
+from tfgraph.compile.container import Container  # noqa: F401  (a function input's storage)
 from tfgraph.compile.function import function
 
 
