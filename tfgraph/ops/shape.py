@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.persist import pickle_by_name
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
 from tfgraph.ops.base import (NotScalarConstantError, as_tensor_variable, cast_tensor, checked,
                               connected_inputs, constant, get_scalar_constant_value,
@@ -344,7 +345,7 @@ def _static_int(var):
         return None
 
 
-join_ = Join()
+join_ = pickle_by_name(Join(), __name__, "join_")
 
 
 def join(axis, *tensors):
