@@ -329,8 +329,12 @@ class Op:
         if "make_node" in cls.__dict__:
             cls.make_node = _computing_test_values(cls.__dict__["make_node"])
 
-    def __call__(self, *inputs):
-        node = self.make_node(*inputs)
+    def __call__(self, *inputs, return_list=False, **kwargs):
+        """The outputs of a new node: the one output, or the list of them
+        (always a list with ``return_list``, as Theano's ``Op.__call__``)."""
+        node = self.make_node(*inputs, **kwargs)
+        if return_list:
+            return list(node.outputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
 
     def make_node(self, *inputs):

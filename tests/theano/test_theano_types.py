@@ -217,3 +217,98 @@ def test_constant_value_is_its_data():
     """gof/graph.py, Constant: ``value = property(lambda self: self.data)``."""
     c = T.constant(np.arange(6).reshape(2, 3))
     assert c.value is c.data and c.value.shape == (2, 3)
+
+
+# --- Unique: tensor/extra_ops.py, class Unique (axis, __props__) ---------------------------
+
+@pytest.mark.parametrize("axis", [None, 0, 1, -1])
+def test_unique_along_an_axis_matches_numpy(axis):
+    """Unique(return_index, return_inverse, return_counts, axis): np.unique's
+    outputs; the inverse stays a vector (Theano's output type) without an axis."""
+    from tfgraph.tensor.extra_ops import Unique
+    x = T.dmatrix("x")
+    op = Unique(True, True, True, axis=axis)
+    outs = theano.function([x], op(x, return_list=True))(
+        np.array([[1, 2, 2], [1, 2, 2], [0, 5, 5], [1, 2, 2]], "float64"))
+    expected = np.unique(np.array([[1, 2, 2], [1, 2, 2], [0, 5, 5], [1, 2, 2]]), True, True,
+                         True, axis=axis)
+    for got, want in zip(outs, expected):
+        np.testing.assert_array_equal(got, want.ravel() if axis is None else want)
+    assert op == Unique(True, True, True, axis=axis) != Unique(axis=axis)
+
+
+def test_unique_axis_errors_and_broadcast_pattern():
+    from tfgraph.tensor.extra_ops import Unique
+    row = T.TensorType("float64", (True, False))("row")
+    assert Unique(axis=1)(row).broadcastable == (True, False)
+    assert Unique(axis=0)(row).broadcastable == (False, False)
+    with pytest.raises(ValueError, match="outside"):
+        Unique(axis=2)(row)
+    t = T.dtensor3("t")
+    value = np.random.default_rng(0).integers(0, 2, (3, 2, 4)).astype("float64")
+    np.testing.assert_array_equal(theano.function([t], Unique(axis=1)(t))(value),
+                                  np.unique(value, axis=1))
+
+
+def test_op_call_return_list():
+    """gof/op.py, Op.__call__: return_list=True gives a list even for one output."""
+    x = T.dvector("x")
+    assert isinstance(T.exp(x).owner.op(x, return_list=True), list)
+
+
+# --- images2neibs: tensor/nnet/neighbours.py --------------------------------------------------
+
+def _wrap_centered(x, c, d, sr, sc):
+    """Images2Neibs.perform's loops in mode wrap_centered."""
+    n, s, h, w = x.shape
+    return np.array([[x[a, b, (i * sr + k - c // 2) % h, (j * sc + m - d // 2) % w]
+                      for k in range(c) for m in range(d)]
+                     for a in range(n) for b in range(s)
+                     for i in range(-(-h // sr)) for j in range(-(-w // sc))])
+
+
+@pytest.mark.parametrize("shape, step", [((3, 3), None), ((3, 1), (2, 3)), ((5, 5), (1, 1))])
+def test_images2neibs_wrap_centered(shape, step):
+    from tfgraph.tensor.nnet.neighbours import images2neibs
+    x = T.dtensor4("x")
+    value = np.random.default_rng(1).standard_normal((2, 3, 5, 7))
+    got = theano.function([x], images2neibs(x, shape, step, mode="wrap_centered"))(value)
+    np.testing.assert_array_equal(got, _wrap_centered(value, *shape, *(step or shape)))
+
+
+def test_images2neibs_errors_are_theanos():
+    """Images2Neibs.perform: even windows in wrap_centered, images smaller than
+    the window, and windows that do not tile are TypeErrors; an unknown
+    mode is NotImplementedError (Images2Neibs.__init__)."""
+    from tfgraph.tensor.nnet.neighbours import Images2Neibs, images2neibs
+    x = T.dtensor4("x")
+    value = np.zeros((1, 1, 5, 5))
+    for shape, mode in [((2, 2), "wrap_centered"), ((7, 7), "wrap_centered"),
+                        ((2, 2), "valid"), ((2, 2), "half"), ((2, 2), "full")]:
+        with pytest.raises(TypeError):
+            theano.function([x], images2neibs(x, shape, mode=mode))(value)
+    with pytest.raises(NotImplementedError):
+        Images2Neibs("no such mode")
+    assert str(Images2Neibs("half")) == "Images2Neibs{half}"
+
+
+def test_images2neibs_symbolic_shape_and_neibs2images_round_trip():
+    """neib_shape is an input of the op; neibs2images inverts valid and
+    ignore_borders windows (zeros where none reached), for integers too."""
+    from tfgraph.tensor.nnet.neighbours import images2neibs, neibs2images
+    x, window = T.ltensor4("x"), T.lvector("window")
+    value = np.arange(2 * 3 * 5 * 7).reshape(2, 3, 5, 7)
+    for mode in ("valid", "ignore_borders"):
+        back = neibs2images(images2neibs(x, window, mode="ignore_borders"), window, x.shape,
+                            mode=mode)
+        f = theano.function([x, window], back)
+        if mode == "valid":
+            np.testing.assert_array_equal(f(value[:, :, :4, :6], [2, 3]), value[:, :, :4, :6])
+            with pytest.raises(ValueError):
+                f(value, [2, 3])   # 5 x 7 images are not tiled by 2 x 3 windows
+        else:
+            expected = np.zeros_like(value)
+            expected[:, :, :4, :6] = value[:, :, :4, :6]
+            np.testing.assert_array_equal(f(value, [2, 3]), expected)
+    with pytest.raises(NotImplementedError):
+        neibs2images(T.dmatrix(), (2, 2), x.shape, mode="half")
