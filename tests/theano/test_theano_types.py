@@ -312,3 +312,36 @@ def test_images2neibs_symbolic_shape_and_neibs2images_round_trip():
             np.testing.assert_array_equal(f(value, [2, 3]), expected)
     with pytest.raises(NotImplementedError):
         neibs2images(T.dmatrix(), (2, 2), x.shape, mode="half")
+
+
+# --- batch normalization ops: tensor/nnet/bn.py --------------------------------------------
+
+def test_batch_norm_ops_compute_theanos_formulas():
+    """AbstractBatchNormTrain/Inference/TrainGrad.perform: the training
+    output and statistics, the running averages (unbiased variance), the
+    inference output, and the gradient of the training output."""
+    from tfgraph.tensor.nnet import bn
+    rng = np.random.default_rng(2)
+    X, Dy = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    S, B, M, V = (rng.standard_normal((1, 3)) for _ in range(4))
+    x, dy, s, b, m, v = (T.dmatrix(n) for n in "x dy s b m v".split())
+    train = bn.AbstractBatchNormTrain((0,))(x, s, b, 1e-3, 0.3, m, v)
+    infer = bn.AbstractBatchNormInference((0,))(x, s, b, m, abs(v), 1e-3)
+    grads = bn.AbstractBatchNormTrainGrad((0,))(x, dy, s, train[1], train[2])
+    f = theano.function([x, dy, s, b, m, v], train + [infer] + grads)
+    out, mean, invstd, new_m, new_v, inferred, gx, gs, gb = f(X, Dy, S, B, M, V)
+    want_mean, want_var = X.mean(0, keepdims=True), X.var(0, keepdims=True)
+    want_invstd = 1 / np.sqrt(want_var + 1e-3)
+    np.testing.assert_allclose(out, (X - want_mean) * S * want_invstd + B)
+    np.testing.assert_allclose(invstd, want_invstd)
+    np.testing.assert_allclose(new_m, M * 0.7 + want_mean * 0.3)
+    np.testing.assert_allclose(new_v, V * 0.7 + 4 / 3 * want_var * 0.3)
+    np.testing.assert_allclose(inferred, (X - M) * S / np.sqrt(abs(V) + 1e-3) + B)
+    # The gradient op against the tape's gradient of the training output.
+    taped = theano.grad(None, [x, s, b], known_grads={train[0]: dy})
+    for got, want in zip([gx, gs, gb], theano.function([x, dy, s, b], taped)(X, Dy, S, B)):
+        np.testing.assert_allclose(got, want, atol=1e-10)
+    with pytest.raises(ValueError, match="axes should be less than ndim"):
+        bn.AbstractBatchNormTrain((2,))(x, s, b)
+    with pytest.raises(ValueError, match="both be given"):
+        bn.AbstractBatchNormTrain((0,))(x, s, b, 1e-3, 0.1, m)
