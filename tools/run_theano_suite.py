@@ -159,7 +159,8 @@ CATEGORIES = {
     "optimizer": "asserts the graph Theano's optimizer produced (ops present or removed "
                  "in f.maker.fgraph or a list of its nodes, InferShapeTester's op checks, "
                  "optdb)",
-    "inplace": "asserts inplace destroy or view maps, or that an output aliases an input",
+    "inplace": "asserts inplace destroy or view maps, or that an op overwrote or aliases "
+               "its input",
     "c_code": "asserts Theano's C code (c_code, CLinker, cmodule)",
     "mt19937": "compares with draws of NumPy's MT19937 RandomState",
 }
@@ -182,7 +183,9 @@ def classify(record):
     if _C_CODE.search(statement) or _C_CODE.search(cause) or any(
             "/gof/cc" in f["file"] or "/gof/cmodule" in f["file"] for f in frames):
         return "c_code"
-    if _INPLACE.search(statement) or re.search(r"destroy_map|view_map", cause) or (
+    # makeBroadcastTester's inplace_check: the op overwrote its first input.
+    if _INPLACE.search(statement) or re.search(r"destroy_map|view_map|check: inplace_check",
+                                                cause) or (
             "inplace" in record["test"].rsplit("::", 1)[-1].lower()
             and re.search(r"\bis\b", statement)):
         return "inplace"

@@ -213,6 +213,9 @@ def test_classify_by_the_evidence_of_each_failure():
     assert classify(_failure("f::t", "assert rf.destroy_map == {0: [0]}")) == "inplace"
     assert classify(_failure("f::test_join_inplace", "assert f(data, 0) is data")) == "inplace"
     assert classify(_failure("f::test_join", "assert f(data, 0) is data")) is None
+    assert classify(_failure("f::AddInplaceTester::test_good", "self.fail(msg)",
+                             cause="AssertionError: Test add_inplace::same_shapes: Failed "
+                                   "check: inplace_check (inputs were ...)")) == "inplace"
     # C code: the statement, the exception, or a frame in Theano's C linker.
     assert classify(_failure("f::t", "code = op.c_code(node, 'n', [], [], {})")) == "c_code"
     assert classify(_failure("f::t", "f()", deeper=[
