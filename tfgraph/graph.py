@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 
-from tfgraph import dtypes, persist
+from tfgraph import dtypes, persist, values
 from tfgraph.config import config
 from tfgraph._tf import tf
 
@@ -52,15 +52,30 @@ class TensorType:
 
     __repr__ = __str__
 
+    # Whether ``filter`` refuses NaN and infinities (Theano's flag, which its
+    # DebugMode sets on a type).
+    filter_checks_isfinite = False
+
     def filter(self, value, strict=False, allow_downcast=None):
         """Convert ``value`` to an ndarray of this type by Theano's rules.
 
         Raises TypeError (or ValueError for shapes) saying what is wrong, in
         words that the caller prefixes with the input's name.
         """
+        if isinstance(value, Variable):
+            raise TypeError(f"Expected an array-like object, but found a Variable ({value}): "
+                            f"maybe you are trying to call a function on a (possibly shared) "
+                            f"variable instead of a numeric array?")
         data = dtypes.to_array(value, self.dtype, strict, allow_downcast)
         self.check_shape(data.shape)
+        if self.filter_checks_isfinite and data.dtype.kind in "fc" \
+                and not np.all(np.isfinite(data)):
+            raise ValueError("non-finite elements not allowed")
         return data
+
+    # Theano's comparisons of two values of a type (tfgraph.values).
+    values_eq = staticmethod(values.values_eq)
+    values_eq_approx = staticmethod(values.values_eq_approx)
 
     # --- how a value crosses a compiled function's boundary (tfgraph.compile) and
     # where a shared variable keeps it. A tensor is one array; a type whose values
@@ -339,8 +354,12 @@ class Op:
         if "make_node" in cls.__dict__:
             cls.make_node = _computing_test_values(cls.__dict__["make_node"])
 
-    def __call__(self, *inputs):
-        node = self.make_node(*inputs)
+    def __call__(self, *inputs, return_list=False, **kwargs):
+        """The outputs of a new node: the one output, or the list of them
+        (always a list with ``return_list``, as Theano's ``Op.__call__``)."""
+        node = self.make_node(*inputs, **kwargs)
+        if return_list:
+            return list(node.outputs)
         return node.outputs[0] if len(node.outputs) == 1 else node.outputs
 
     def make_node(self, *inputs):
@@ -494,6 +513,8 @@ class Constant(TensorVariable):
         super().__init__(type, name=name)
         self.data = data
         self.weak = weak
+
+    value = property(lambda self: self.data, doc="Theano's other name for ``data``.")
 
     def clone(self):
         return self

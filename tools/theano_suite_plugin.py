@@ -12,7 +12,10 @@ In the test process only, it
   ``numpy.testing.dec.skipif``, ``np.float``, ``np.complex``, ``np.cast``,
   ``np.product``, ``np.find_common_type``, ``np.MAXDIMS``;
 - stops a test after ``THEANO_SUITE_TIMEOUT`` seconds (SIGALRM);
-- writes one JSON line per test outcome to ``THEANO_SUITE_REPORT``.
+- writes one JSON line per test outcome to ``THEANO_SUITE_REPORT``, for a
+  failure with its evidence: the traceback's frames (file, line, function,
+  statement) and the names of the test code's locals holding a
+  ``numpy.random.RandomState`` (tools/run_theano_suite.py classifies by it).
 
 Nothing here is part of tfgraph: ``import tfgraph`` changes none of it.
 """
@@ -218,6 +221,43 @@ def _cause(report):
     return errors[-1] if errors else lines[-1]
 
 
+def _evidence(excinfo):
+    """What a failure shows: each traceback frame (file, line, function, the
+    statement), and the locals of the frames in the sdist's test code that
+    hold a NumPy RandomState (an MT19937 generator) or a compiled graph's
+    nodes (a non-empty list of Apply nodes, as from ``fgraph.toposort()``)."""
+    frames, generators, graphs = [], set(), set()
+    for entry in excinfo.traceback:
+        try:
+            statement = str(entry.statement).strip()
+        except Exception:   # no source (a frame of compiled code)
+            statement = ""
+        path = str(entry.path)
+        frames.append({"file": path, "line": entry.lineno + 1, "function": entry.name,
+                       "statement": statement[:500]})
+        if SDIST and path.startswith(SDIST):
+            for name, value in entry.frame.f_locals.items():
+                if isinstance(value, np.random.RandomState):
+                    generators.add(name)
+                elif _graph_nodes(value):
+                    graphs.add(name)
+    return {"exception": excinfo.typename, "frames": frames,
+            "random_states": sorted(generators), "graph_nodes": sorted(graphs)}
+
+
+def _graph_nodes(value):
+    return isinstance(value, (list, tuple)) and value and all(
+        hasattr(v, "op") and hasattr(v, "inputs") and hasattr(v, "outputs") for v in value)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if call.excinfo is not None and report.failed:
+        report.evidence = _evidence(call.excinfo)
+    return report
+
+
 def pytest_runtest_logreport(report):
     if report.when == "call" or report.outcome != "passed":
         outcome = report.outcome
@@ -225,7 +265,8 @@ def pytest_runtest_logreport(report):
             outcome = "error"
         _record(test=report.nodeid, outcome=outcome, when=report.when,
                 cause=_cause(report) if report.outcome != "passed" else "",
-                seconds=round(report.duration, 3))
+                seconds=round(report.duration, 3),
+                evidence=getattr(report, "evidence", None))
 
 
 def pytest_collectreport(report):

@@ -278,4 +278,7 @@ def test_every_public_function_of_the_tensor_namespaces_pickles_by_reference():
                     not callable(value):
                 continue
             assert pickle.loads(pickle.dumps(value)) is value, f"{namespace.__name__}.{name}"
-    assert T.dmatrix.__name__ == "dmatrix" and T.dmatrices.__name__ == "dmatrices"
+    # A prefixed constructor is a type (Theano's tensor/basic.py: ``dmatrix =
+    # TensorType('float64', (False, False))``), pickled by reference as well.
+    assert T.dmatrix == T.TensorType("float64", (False, False))
+    assert T.dmatrices.__name__ == "dmatrices" and T.matrix.__name__ == "matrix"

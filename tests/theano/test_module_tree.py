@@ -191,15 +191,21 @@ def test_tensor_utils():
 
 
 def test_values_eq_approx():
-    """theano/tensor/type.py: TensorType.values_eq_approx and its variants."""
+    """theano/tensor/type.py: TensorType.values_eq_approx and its variants
+    (module-level values_eq_approx: arrays of one shape and dtype only)."""
     from tfgraph.tensor import type as tensor_type
     a = np.array([1.0, np.inf, np.nan], "float32")
-    assert tensor_type.values_eq_approx(a, a + 1e-6)
-    assert not tensor_type.values_eq_approx(a, np.array([1.0, 5.0, np.nan]))
-    assert tensor_type.values_eq_approx_remove_inf(a, np.array([1.0, 5.0, np.nan]))
-    assert not tensor_type.values_eq_approx_remove_inf(a, np.array([1.0, 5.0, 3.0]))
-    assert tensor_type.values_eq_approx_remove_inf_nan(a, np.array([1.0, 5.0, 3.0]))
+
+    def f32(*values):
+        return np.array(values, "float32")
+    assert tensor_type.values_eq_approx(a, a + np.float32(1e-6))
+    assert not tensor_type.values_eq_approx(a, f32(1.0, 5.0, np.nan))
+    assert tensor_type.values_eq_approx_remove_inf(a, f32(1.0, 5.0, np.nan))
+    assert not tensor_type.values_eq_approx_remove_inf(a, f32(1.0, 5.0, 3.0))
+    assert tensor_type.values_eq_approx_remove_inf_nan(a, f32(1.0, 5.0, 3.0))
     assert not tensor_type.values_eq_approx(a, a[:2])
+    assert not tensor_type.values_eq_approx(a, a.astype("float64"))   # another dtype
+    assert not tensor_type.values_eq_approx(a, list(a))                # not an ndarray
 
 
 def test_shared_constructors_refuse_other_values():

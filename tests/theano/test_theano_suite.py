@@ -204,3 +204,99 @@ def test_main_prints_the_table_causes_and_progress(capsys, monkeypatch):
     assert "tensor/tests/test_a.py" in out and "total" in out
     assert "     2  KeyError: 'no value for input N'" in out   # one cause, normalised
     assert err == "tensor/tests/test_basic.py: 2 failed, 1 passed in 5.0s\n"   # progress
+
+
+# --- classifying failures by what they assert -------------------------------------------
+
+def _failure(test, statement, function="test_x", cause="AssertionError", **evidence):
+    frame = {"file": "/sdist/theano/tensor/tests/test_basic.py", "line": 10,
+             "function": function, "statement": statement}
+    deeper = evidence.pop("deeper", [])
+    return {"test": test, "outcome": "failed", "cause": cause,
+            "evidence": {"exception": "AssertionError", "frames": [frame] + deeper,
+                         "random_states": evidence.get("random_states", []),
+                         "graph_nodes": evidence.get("graph_nodes", [])}}
+
+
+def test_classify_by_the_evidence_of_each_failure():
+    """Each category from what the failing statement asserts; a failure with
+    no such evidence is in none, whatever the test is called."""
+    classify = suite.classify
+    # InferShapeTester: the op checks are the optimizer's; the shape comparison is not.
+    assert classify(_failure("f::T::test_infer_shape",
+                             "assert not any(isinstance(t.op, cls) for t in topo_shape)",
+                             function="_compile_and_check")) == "optimizer"
+    assert classify(_failure("f::T::test_infer_shape",
+                             "assert np.all(out.shape == shape), (out.shape, shape)",
+                             function="_compile_and_check")) is None
+    assert classify(_failure("f::t", "assert [n for n in f.maker.fgraph.toposort()]")) == \
+        "optimizer"
+    assert classify(_failure("f::t", "assert len(nodes) == 1", graph_nodes=["nodes"])) == \
+        "optimizer"
+    assert classify(_failure("f::t", "assert len(nodes) == 1")) is None
+    assert classify(_failure("f::t", "x = theano.function([a], b)",
+                             cause="AttributeError: module has no attribute 'optdb'")) == \
+        "optimizer"
+    # Inplace: destroy/view maps, or an identity check in a test of inplace behaviour.
+    assert classify(_failure("f::t", "assert rf.destroy_map == {0: [0]}")) == "inplace"
+    assert classify(_failure("f::test_join_inplace", "assert f(data, 0) is data")) == "inplace"
+    assert classify(_failure("f::test_join", "assert f(data, 0) is data")) is None
+    assert classify(_failure("f::AddInplaceTester::test_good", "self.fail(msg)",
+                             cause="AssertionError: Test add_inplace::same_shapes: Failed "
+                                   "check: inplace_check (inputs were ...)")) == "inplace"
+    # C code: the statement, the exception, or a frame in Theano's C linker.
+    assert classify(_failure("f::t", "code = op.c_code(node, 'n', [], [], {})")) == "c_code"
+    assert classify(_failure("f::t", "f()", deeper=[
+        {"file": "/sdist/theano/gof/cmodule.py", "line": 1, "function": "compile",
+         "statement": "x"}])) == "c_code"
+    # MT19937: a comparison with numpy_* in a test that holds a RandomState.
+    assert classify(_failure("f::t", "assert np.allclose(fn_val0, numpy_val0)",
+                             random_states=["rng"])) == "mt19937"
+    assert classify(_failure("f::t", "assert np.allclose(fn_val0, numpy_val0)")) is None
+    assert classify(_failure("f::t", "assert np.allclose(a, b)", random_states=["rng"])) is None
+    # No evidence (an import error, a value mismatch): none of them.
+    assert classify({"test": "f.py", "outcome": "error", "cause": "ImportError"}) is None
+
+
+def test_pass_rate_counts_only_tests_of_no_category():
+    records = [{"test": "f::a", "outcome": "passed", "cause": ""},
+               {"test": "f::b", "outcome": "skipped", "cause": "skip"},
+               _failure("f::c", "assert [n for n in topo]"),
+               _failure("f::d", "assert np.allclose(x, y)")]
+    row = suite.summarise("f.py", records, seconds=1)
+    assert row["categories"] == {"f::c": "optimizer", "f::d": None}
+    assert suite.pass_rate([row]) == (1, 2, {"optimizer": 1})
+
+
+EVIDENCE_TEST = '''
+import numpy as np
+import theano
+import theano.tensor as T
+
+
+def test_graph():
+    x = T.dvector("x")
+    f = theano.function([x], x * 2)
+    nodes = f.maker.fgraph.toposort()
+    assert len(nodes) == 42
+
+
+def test_draws():
+    rng = np.random.RandomState(3)
+    numpy_val0 = rng.uniform(size=3)
+    assert np.allclose(np.zeros(3), numpy_val0)
+
+
+def test_values():
+    assert np.allclose(np.zeros(3), np.ones(3))
+'''
+
+
+def test_the_plugin_records_the_evidence_classify_reads(tmp_path):
+    sdist = make_sdist(tmp_path / "sdist")
+    (tmp_path / "sdist" / "theano" / "tensor" / "tests" / "test_evidence.py").write_text(
+        EVIDENCE_TEST)
+    row = suite.run_file(sdist, "tensor/tests/test_evidence.py")
+    categories = {test.rsplit("::", 1)[-1]: c for test, c in row["categories"].items()}
+    assert categories == {"test_graph": "optimizer", "test_draws": "mt19937",
+                          "test_values": None}, row

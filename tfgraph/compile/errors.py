@@ -17,7 +17,10 @@ error                       also a                      raised for
 ``ExecutionIndexError``     ``IndexError``              an index out of range
 ``ExecutionTypeError``      ``TypeError``               TensorFlow has no kernel for an op on these
                                                         dtypes (when tracing, this is a plain
-                                                        ``TypeError`` raised by ``function``)
+                                                        ``TypeError`` raised by ``function``); a
+                                                        run-time check whose message begins
+                                                        "TypeError: ", where Theano's op raises
+                                                        one (images2neibs' inconsistent shapes)
 ``ExecutionLinAlgError``    ``numpy.linalg.LinAlgError`` a linear algebra failure NumPy or SciPy report
                             (a ``ValueError``)          so: a singular matrix to ``matrix_inverse`` or
                                                         ``solve``, a matrix that is not positive
@@ -181,7 +184,7 @@ def error_class(tf_error, text):
     """The ExecutionError subclass for a TensorFlow error."""
     if isinstance(tf_error, tf.errors.ResourceExhaustedError):
         return ExecutionMemoryError
-    if _NO_KERNEL.search(text):
+    if _NO_KERNEL.search(text) or text.startswith("TypeError: "):
         return ExecutionTypeError
     if text.startswith("LinAlgError: "):
         return ExecutionLinAlgError

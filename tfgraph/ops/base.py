@@ -149,3 +149,48 @@ def connected_inputs(node, connected):
 
 def cast_tensor(t, dtype):
     return t if t.dtype.name == dtype else tf.cast(t, dtype)
+
+
+class NotScalarConstantError(Exception):
+    """``get_scalar_constant_value`` found no constant value."""
+
+
+EmptyConstantError = NotScalarConstantError
+
+
+def get_scalar_constant_value(v, elemwise=True, only_process_constants=False,
+                              max_recur=10):
+    """The value of ``v`` if the graph makes it a constant scalar (a
+    constant, a cast, fill or alloc of one, an entry of a shape whose length
+    is static in a broadcastable dimension), else NotScalarConstantError."""
+    if isinstance(v, (numbers.Number, np.ndarray, np.generic)):
+        data = np.asarray(v)
+        if data.size == 1:
+            return data.reshape(())
+        raise NotScalarConstantError(f"{v!r} is not a scalar")
+    if isinstance(v, Constant):
+        data = np.asarray(v.data)
+        if data.size == 1:
+            return data.reshape(())
+        if data.size and (data == data.flat[0]).all():
+            return data.flat[0]
+    elif isinstance(v, Variable) and v.owner is not None and not only_process_constants \
+            and max_recur > 0:
+        op = v.owner.op
+        if type(op).__name__ == "Cast":
+            value = get_scalar_constant_value(v.owner.inputs[0], elemwise, False, max_recur - 1)
+            return np.asarray(value).astype(v.dtype)
+        if type(op).__name__ in ("DimShuffle", "Rebroadcast", "Alloc"):
+            return get_scalar_constant_value(v.owner.inputs[0], elemwise, False, max_recur - 1)
+        if type(op).__name__ == "Elemwise" and type(op.scalar_op).__name__ == "Second":
+            # fill(model, value) is value everywhere, whatever the model (even
+            # with elemwise=False: Theano looks through it as through Alloc)
+            value = get_scalar_constant_value(v.owner.inputs[1], elemwise, False, max_recur - 1)
+            return np.asarray(value).astype(v.dtype)
+        if elemwise and type(op).__name__ == "Elemwise" and callable(op.reference):
+            # Theano folds elementwise arithmetic on constants (T.constant(3) * 2 is 6).
+            values = [get_scalar_constant_value(i, elemwise, False, max_recur - 1)
+                      for i in v.owner.inputs]
+            with np.errstate(all="ignore"):
+                return np.asarray(op.reference(*values)).astype(v.dtype)
+    raise NotScalarConstantError(f"{v} is not a constant scalar")

@@ -197,32 +197,57 @@ class FillDiagonalOffset(Op):
 
 
 class Unique(Op):
-    """NumPy's unique of the flattened input: the sorted distinct values, and
+    """NumPy's unique: the sorted distinct values of the flattened input, or
+    with ``axis`` its distinct slices along that axis in lexicographic order;
     optionally the index of each one's first occurrence, the inverse (each
-    element's position among the distinct values) and the counts."""
-    name = "unique"
+    element's or slice's position among the distinct ones) and the counts."""
+    __props__ = ("return_index", "return_inverse", "return_counts", "axis")
 
     def __init__(self, return_index=False, return_inverse=False, return_counts=False,
                  axis=None):
-        if axis is not None:
-            raise NotImplementedError("Unique: axis is not supported; flatten or reshape first")
+        if axis is not None and not isinstance(axis, numbers.Integral):
+            raise TypeError(f"Unique: axis must be None or an int, got {axis!r}")
         self.return_index, self.return_inverse = return_index, return_inverse
         self.return_counts, self.axis = return_counts, axis
 
     def make_node(self, x):
         x = as_tensor_variable(x)
+        if self.axis is None:
+            pattern = (False,)
+        else:
+            if not -x.ndim <= self.axis < x.ndim:
+                raise ValueError(f"Unique: axis {self.axis} is outside of the input "
+                                 f"{x}'s {x.ndim} dimensions")
+            axis = self.axis % x.ndim
+            pattern = tuple(b and d != axis for d, b in enumerate(x.broadcastable))
         index = TensorType("int64", (False,))
         extra = [index] * (self.return_index + self.return_inverse + self.return_counts)
-        return Apply(self, [x], [TensorType(x.dtype, (False,))] + extra)
+        return Apply(self, [x], [TensorType(x.dtype, pattern)] + extra)
 
     def lower(self, node, inputs, ctx):
-        flat = tf.reshape(inputs[0], [-1])
-        keys = tf.cast(flat, tf.int8) if flat.dtype == tf.bool else flat
-        order = tf.argsort(keys, stable=True)
-        ordered = tf.gather(keys, order)
-        first = tf.concat([tf.ones([tf.minimum(tf.size(ordered), 1)], tf.bool),
-                          tf.not_equal(ordered[1:], ordered[:-1])], 0)
-        outputs = [tf.boolean_mask(tf.gather(flat, order), first)]
+        x = inputs[0]
+        if self.axis is None:
+            axis, moved = 0, tf.reshape(x, [-1, 1])
+        else:
+            axis = self.axis % x.shape.rank
+            order = [axis] + [d for d in range(x.shape.rank) if d != axis]
+            moved = tf.transpose(x, order)
+            moved = tf.reshape(moved, tf.stack([tf.shape(moved)[0], -1]))
+        rows = tf.cast(moved, tf.int8) if moved.dtype == tf.bool else moved
+        order = _lexicographic_order(rows)
+        ordered = tf.gather(rows, order)
+        first = tf.concat([tf.ones([tf.minimum(tf.shape(ordered)[0], 1)], tf.bool),
+                          tf.reduce_any(tf.not_equal(ordered[1:], ordered[:-1]), axis=1)], 0)
+        distinct = tf.boolean_mask(tf.gather(moved, order), first)
+        if self.axis is None:
+            distinct = tf.reshape(distinct, [-1])
+        else:
+            rest = tf.shape(tf.transpose(x, [d for d in range(x.shape.rank) if d != axis]
+                                         + [axis]))[:-1]
+            distinct = tf.reshape(distinct, tf.concat([[-1], rest], 0))
+            back = list(range(1, axis + 1)) + [0] + list(range(axis + 1, x.shape.rank))
+            distinct = tf.transpose(distinct, back)
+        outputs = [distinct]
         if self.return_index:
             outputs.append(tf.cast(tf.boolean_mask(order, first), tf.int64))
         if self.return_inverse:
@@ -231,9 +256,22 @@ class Unique(Op):
                                          tf.shape(order, out_type=tf.int64)))
         if self.return_counts:
             starts = tf.where(first)[:, 0]
-            ends = tf.concat([starts[1:], tf.shape(ordered, out_type=tf.int64)], 0)
+            ends = tf.concat([starts[1:], tf.shape(ordered, out_type=tf.int64)[:1]], 0)
             outputs.append(ends - starts)
         return outputs
+
+
+def _lexicographic_order(rows):
+    """The stable order sorting the rows of a matrix lexicographically (as
+    NumPy's lexsort of its columns, the first column the primary key): one
+    stable sort per column, from the last to the first."""
+    def by_column(column, order):
+        keys = tf.gather(rows[:, column], order)
+        return column - 1, tf.gather(order, tf.argsort(keys, stable=True))
+    order = tf.range(tf.shape(rows)[0])
+    _, order = tf.while_loop(lambda column, _: column >= 0, by_column,
+                             (tf.shape(rows)[1] - 1, order))
+    return order
 
 
 class UnravelIndex(Op):

@@ -476,73 +476,124 @@ class MaxPoolSameSize(Op):
         return [tf.where(tf.logical_and(inside, tf.equal(x, up)), x, tf.zeros_like(x))]
 
 
-NEIB_MODES = ("valid", "ignore_borders", "half", "full")
+NEIB_MODES = ("valid", "ignore_borders", "half", "full", "wrap_centered")
+
+_TYPE_ERROR = "TypeError: "   # a check failing so raises TypeError (compile/errors.py)
 
 
 class Images2Neibs(Op):
     """Windows of (n, s, rows, cols) images as rows of a matrix, in Theano's
-    order (image by image, then window rows, then window columns)."""
+    order (image by image, then window rows, then window columns):
+    ``Images2Neibs(mode)(ten4, neib_shape, neib_step)``, the window's shape
+    and step two-int vectors (the step defaults to the shape). Modes, as
+    Theano's: 'valid' (the windows must tile the image), 'ignore_borders'
+    (what is left over is dropped), 'half' and 'full' (valid after padding
+    with shape // 2 or shape - 1 zeros), 'wrap_centered' (odd windows centred
+    on every step-th pixel, wrapping around the image's edges)."""
+    __props__ = ("mode",)
 
-    def __init__(self, neib_shape, neib_step=None, mode="valid"):
-        if mode == "wrap_centered":
-            raise NotImplementedError("images2neibs: mode 'wrap_centered' is not implemented")
+    def __init__(self, mode="valid"):
         if mode not in NEIB_MODES:
-            raise ValueError(f"images2neibs: mode must be one of {NEIB_MODES}, got {mode!r}")
-        self.shape = _int_tuple(neib_shape, 2, "neib_shape", "images2neibs")
-        self.step = _int_tuple(self.shape if neib_step is None else neib_step, 2,
-                               "neib_step", "images2neibs")
-        if min(self.shape) < 1 or min(self.step) < 1:
-            raise ValueError(f"images2neibs: neib_shape {self.shape} and neib_step "
-                             f"{self.step} must be positive")
+            raise NotImplementedError(f"images2neibs: only modes {', '.join(NEIB_MODES)} are "
+                                      f"implemented, got {mode!r}")
         self.mode = mode
-        self.name = f"Images2Neibs{{{mode}}}"
 
-    def make_node(self, ten4):
+    def __str__(self):
+        return f"Images2Neibs{{{self.mode}}}"
+
+    def make_node(self, ten4, neib_shape, neib_step=None):
         ten4 = as_tensor_variable(ten4)
         if ten4.ndim != 4:
             raise TypeError(f"images2neibs: ten4 {describe(ten4)} must be a 4-d tensor, got "
                             f"{ten4.ndim}-d")
-        return Apply(self, [ten4], [TensorType(ten4.dtype, (False, False))])
+        neib_shape = _int_vector(neib_shape, 2, "neib_shape", "images2neibs")
+        neib_step = neib_shape if neib_step is None else \
+            _int_vector(neib_step, 2, "neib_step", "images2neibs")
+        return Apply(self, [ten4, neib_shape, neib_step], [TensorType(ten4.dtype, (False, False))])
+
+    def connection_pattern(self, node):
+        return [[True], [False], [False]]
 
     def lower(self, node, inputs, ctx):
-        x = inputs[0]
-        shape = tf.shape(x)
-        (c, d), (sr, sc) = self.shape, self.step
-        pads = {"half": (c // 2, d // 2), "full": (c - 1, d - 1)}.get(self.mode, (0, 0))
-        checks = []
-        if self.mode in ("valid", "half", "full"):
-            for axis, k, step, p in ((2, c, sr, pads[0]), (3, d, sc, pads[1])):
-                padded = shape[axis] + 2 * p
-                checks.append((tf.logical_and(shape[axis] >= k,
-                                              tf.equal((padded - k) % step, 0)),
-                               f"images2neibs: neib_shape {self.shape}, neib_step {self.step} "
-                               f"and the input's axis {axis} are not consistent in mode "
+        x, shape, step = inputs[0], tf.cast(inputs[1], tf.int32), tf.cast(inputs[2], tf.int32)
+        c, d = shape[0], shape[1]
+        size = tf.shape(x)
+        checks = [(tf.reduce_all(step > 0), "images2neibs: neib_step must be positive"),
+                  (tf.reduce_all(shape > 0), "images2neibs: neib_shape must be positive")]
+        if self.mode == "wrap_centered":
+            checks += [(tf.reduce_all(shape % 2 == 1),
+                        _TYPE_ERROR + "images2neibs: mode wrap_centered needs windows of "
+                        "odd shapes"),
+                       (tf.reduce_all(size[2:] >= shape),
+                        _TYPE_ERROR + "images2neibs: mode wrap_centered needs images no "
+                        "smaller than the window")]
+            x = checked_all(ctx, x, checks)
+            rows = _wrapped(size[2], c, step[0])                    # (grid rows, c)
+            cols = _wrapped(size[3], d, step[1])                    # (grid cols, d)
+            windows = tf.gather(tf.gather(x, rows, axis=2), cols, axis=4)
+            windows = tf.transpose(windows, [0, 1, 2, 4, 3, 5])     # (n, s, gr, gc, c, d)
+            return [tf.reshape(windows, tf.stack([-1, c * d]))]
+        pads = {"half": shape // 2, "full": shape - 1}.get(self.mode, tf.zeros([2], tf.int32))
+        if self.mode != "ignore_borders":
+            for axis in (0, 1):
+                padded = size[2 + axis] + 2 * pads[axis]
+                checks.append((tf.logical_and(size[2 + axis] >= shape[axis],
+                                              tf.equal((padded - shape[axis]) % step[axis], 0)),
+                               f"{_TYPE_ERROR}images2neibs: neib_shape, neib_step and the "
+                               f"input's axis {2 + axis} are not consistent in mode "
                                f"'{self.mode}' (windows must tile it exactly)"))
         x = checked_all(ctx, x, checks)
-        images = tf.reshape(x, tf.concat([[-1], shape[2:], [1]], 0))
-        images = tf.pad(images, [[0, 0], [pads[0]] * 2, [pads[1]] * 2, [0, 0]])
-        windows = patches(images, c, d, self.step, (1, 1))      # (ns, gr, gc, c, d, 1)
-        return [tf.reshape(windows, [-1, c * d])]
+        images = tf.reshape(x, tf.concat([[-1], size[2:], [1]], 0))
+        images = tf.pad(images, tf.stack([[0, 0], [pads[0]] * 2, [pads[1]] * 2, [0, 0]]))
+        windows = patches(images, c, d, (step[0], step[1]), (1, 1))   # (ns, gr, gc, c, d, 1)
+        return [tf.reshape(windows, tf.stack([-1, c * d]))]
+
+
+def _wrapped(length, window, step):
+    """(ceil(length / step), window) indices of windows centred on every
+    step-th position, wrapping around an axis of ``length``."""
+    starts = tf.range(0, length, step)[:, None] - window // 2
+    return (starts + tf.range(window)[None, :]) % length
 
 
 class Neibs2Images(Op):
-    """The adjoint of ``Images2Neibs``: windows summed back into images of
-    ``original_shape`` (for non-overlapping windows, their exact inverse)."""
+    """The inverse of ``Images2Neibs`` for windows that tile the images
+    (step = shape): ``Neibs2Images(mode)(neibs, neib_shape, original_shape)``,
+    in mode 'valid', or 'ignore_borders' with zeros where no window reached
+    (Theano's ``neibs2images`` supports these two)."""
+    __props__ = ("mode",)
 
-    def __init__(self, neib_shape, mode="valid"):
-        self.neibs = Images2Neibs(neib_shape, None, mode)
-        self.name = "Neibs2Images"
+    def __init__(self, mode="valid"):
+        if mode not in ("valid", "ignore_borders"):
+            raise NotImplementedError(f"neibs2images does not support mode={mode!r}")
+        self.mode = mode
 
-    def make_node(self, neibs, original_shape):
+    def __str__(self):
+        return "Neibs2Images"
+
+    def make_node(self, neibs, neib_shape, original_shape):
         neibs, original_shape = as_tensor_variable(neibs), as_tensor_variable(original_shape)
         if neibs.ndim != 2:
             raise TypeError(f"neibs2images: neibs {describe(neibs)} must be a matrix")
         if original_shape.ndim != 1 or not dtypes.is_discrete(original_shape.dtype):
             raise TypeError("neibs2images: original_shape must be a vector of 4 ints")
-        return Apply(self, [neibs, original_shape],
+        neib_shape = _int_vector(neib_shape, 2, "neib_shape", "neibs2images")
+        return Apply(self, [neibs, neib_shape, original_shape],
                      [TensorType(neibs.dtype, (False,) * 4)])
 
+    def connection_pattern(self, node):
+        return [[True], [False], [False]]
+
     def lower(self, node, inputs, ctx):
-        neibs, shape = inputs
-        images = tf.zeros(tf.cast(shape, tf.int32), neibs.dtype)
-        return [vjp(lambda x: self.neibs.lower(node, [x], ctx)[0], images, neibs)]
+        neibs, window, shape = (inputs[0], tf.cast(inputs[1], tf.int32),
+                                tf.cast(inputs[2], tf.int32))
+        shape = checked_all(ctx, shape, [(tf.equal(tf.size(shape), 4),
+                                          "neibs2images: original_shape must have 4 entries")])
+        grid = shape[2:] // window                           # windows along rows, columns
+        blocks = tf.reshape(neibs, tf.concat([shape[:2], grid, window], 0))
+        images = tf.reshape(tf.transpose(blocks, [0, 1, 2, 4, 3, 5]),
+                            tf.concat([shape[:2], grid * window], 0))
+        if self.mode == "ignore_borders":   # zeros where the windows did not reach
+            margin = shape[2:] - grid * window
+            images = tf.pad(images, tf.stack([[0, 0], [0, 0], [0, margin[0]], [0, margin[1]]]))
+        return [tf.reshape(images, shape)]

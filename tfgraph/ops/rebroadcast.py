@@ -3,7 +3,7 @@
 ``shape_padleft``, ``shape_padright``, ``shape_padaxis``."""
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, checked
-from tfgraph.ops.shape import dimshuffle
+from tfgraph.ops.shape import dimshuffle, shape_padaxis  # noqa: F401  (with the other pads)
 from tfgraph._tf import tf
 
 
@@ -71,14 +71,3 @@ def shape_padright(t, n_ones=1):
     """``t`` with ``n_ones`` broadcastable dimensions added on the right."""
     t = as_tensor_variable(t)
     return dimshuffle(t, list(range(t.ndim)) + ["x"] * n_ones)
-
-
-def shape_padaxis(t, axis):
-    """``t`` with a broadcastable dimension inserted at ``axis``."""
-    t = as_tensor_variable(t)
-    ndim = t.ndim + 1
-    if not -ndim <= axis < ndim:
-        raise IndexError(f"axis {axis} is out of bounds [-{ndim}, {ndim})")
-    pattern = list(range(t.ndim))
-    pattern.insert(axis % ndim, "x")
-    return dimshuffle(t, pattern)

@@ -1,12 +1,15 @@
 """Shape ops: shape, reshape, dimshuffle, flatten, concatenate, stack, alloc,
 arange, eye."""
 import numbers
+import warnings
 
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.persist import pickle_by_name
 from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
-from tfgraph.ops.base import (as_tensor_variable, cast_tensor, connected_inputs, constant,
+from tfgraph.ops.base import (NotScalarConstantError, as_tensor_variable, cast_tensor, checked,
+                              connected_inputs, constant, get_scalar_constant_value,
                               register_stack, result_dtype)
 from tfgraph.ops.elemwise import OPS
 from tfgraph._tf import tf
@@ -53,22 +56,34 @@ def get_vector_length(v):
 
 
 class MakeVector(Op):
-    """An int64 vector from scalars: the symbolic form of a shape tuple."""
-    name = "make_vector"
+    """A vector of ``dtype`` from scalars (Theano's ``MakeVector(dtype)``):
+    the symbolic form of a shape tuple (int64), and ``stack`` of scalars."""
+    __props__ = ("dtype",)
+
+    def __init__(self, dtype="int64"):
+        self.dtype = dtypes.check_dtype(dtype)
+
+    def __str__(self):
+        return "MakeVector" if self.dtype == "int64" else f"MakeVector{{dtype='{self.dtype}'}}"
 
     def make_node(self, *scalars):
         scalars = [as_tensor_variable(s) for s in scalars]
         for s in scalars:
-            if s.ndim != 0 or not dtypes.is_discrete(s.dtype):
-                raise TypeError(f"shape entries must be integer scalars, got {s} ({s.type})")
-        node = Apply(self, scalars, [TensorType("int64", (len(scalars) == 1,))])
+            if s.ndim != 0:
+                raise TypeError(f"MakeVector: entries must be scalars, got {s} ({s.type})")
+            # Entries upcast to the vector's dtype, never down (Theano's rule).
+            if result_dtype([TensorType(self.dtype, ())(), s]) != self.dtype:
+                what = "shape entries must be integer scalars" if self.dtype == "int64" \
+                    else f"MakeVector{{{self.dtype}}} takes entries that upcast to {self.dtype}"
+                raise TypeError(f"{what}, got {s} ({s.type})")
+        node = Apply(self, scalars, [TensorType(self.dtype, (len(scalars) == 1,))])
         node.outputs[0].static_length = len(scalars)
         return node
 
     def lower(self, node, inputs, ctx):
         if not inputs:
-            return [tf.zeros([0], tf.int64)]
-        return [tf.stack([cast_tensor(t, "int64") for t in inputs])]
+            return [tf.zeros([0], self.dtype)]
+        return [tf.stack([cast_tensor(t, self.dtype) for t in inputs])]
 
     def pp(self, node, args):
         return "[" + ", ".join(args) + "]"
@@ -212,6 +227,17 @@ def dimshuffle(x, *pattern):
     return op(x)
 
 
+def shape_padaxis(t, axis):
+    """``t`` with a broadcastable dimension inserted at ``axis``."""
+    t = as_tensor_variable(t)
+    ndim = t.ndim + 1
+    if not -ndim <= axis < ndim:
+        raise IndexError(f"axis {axis} is out of bounds [-{ndim}, {ndim})")
+    pattern = list(range(t.ndim))
+    pattern.insert(axis % ndim, "x")
+    return dimshuffle(t, pattern)
+
+
 def transpose(x, axes=None):
     x = as_tensor_variable(x)
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(axes)
@@ -244,55 +270,120 @@ def flatten(x, outdim=1, ndim=None):
 
 
 class Join(Op):
-    """concatenate along an existing axis."""
-    name = "concatenate"
+    """Concatenation along an axis, Theano's way: the axis is the first input
+    (``Join()(axis, *tensors)``; an int or an integer scalar, which may be
+    symbolic). ``view`` is Theano's aliasing hint (which tensor the result
+    may be a view of when the others are empty); the values do not depend on it."""
+    __props__ = ("view",)
 
-    def __init__(self, axis):
-        self.axis = axis
+    def __init__(self, view=-1):
+        self.view = view
 
-    def make_node(self, *tensors):
-        tensors = [as_tensor_variable(t) for t in tensors]
+    def __str__(self):
+        return "Join" if self.view == -1 else f"Join{{view={self.view!r}}}"
+
+    def make_node(self, axis, *tensors):
         if not tensors:
-            raise ValueError("concatenate needs at least one tensor")
+            raise ValueError("Join: cannot join an empty list of tensors")
+        tensors = [as_tensor_variable(t) for t in tensors]
+        if not all(t.ndim for t in tensors):
+            raise TypeError(f"Join cannot join 0-d tensors ({', '.join(map(str, tensors))}); "
+                            f"to join scalars into a vector use stack")
         ndim = tensors[0].ndim
-        for t in tensors:
+        for t in tensors[1:]:
             if t.ndim != ndim:
-                raise TypeError(f"concatenate: {t} has {t.ndim} dimensions, {tensors[0]} has {ndim}")
-        if not -ndim <= self.axis < ndim:
-            raise ValueError(f"concatenate: axis {self.axis} is out of range for {ndim}-d tensors")
-        axis = self.axis % ndim
-        pattern = [all(t.broadcastable[d] for t in tensors) for d in range(ndim)]
-        pattern[axis] = len(tensors) == 1 and tensors[0].broadcastable[axis]
-        return Apply(self, tensors, [TensorType(result_dtype(tensors), pattern)])
+                raise TypeError(f"Join can only join tensors with the same number of "
+                                f"dimensions: {t} has {t.ndim}, {tensors[0]} has {ndim}")
+        axis_var = as_tensor_variable(axis)
+        if axis_var.ndim != 0 or not dtypes.is_discrete(axis_var.dtype) \
+                or axis_var.dtype == "bool":
+            raise TypeError(f"Join: the axis must be an integer scalar, got {axis!r} "
+                            f"({axis_var.type})")
+        static_axis = _static_int(axis_var)
+        if len(tensors) == 1:
+            pattern = list(tensors[0].broadcastable)
+        elif static_axis is None:
+            pattern = [False] * ndim   # the axis varies: no dimension is known to be 1
+        else:
+            if not -ndim <= static_axis < ndim:
+                error = IndexError if static_axis < -ndim else ValueError
+                raise error(f"Join: axis {static_axis} is out of range for {ndim}-d tensors")
+            static_axis %= ndim
+            # Another dimension has length 1 if any input's has: the join
+            # fails at run time otherwise (Theano's rule).
+            pattern = [d != static_axis and any(t.broadcastable[d] for t in tensors)
+                       for d in range(ndim)]
+        return Apply(self, [axis_var, *tensors], [TensorType(result_dtype(tensors), pattern)])
 
     def lower(self, node, inputs, ctx):
         dtype = node.outputs[0].dtype
-        return [tf.concat([cast_tensor(t, dtype) for t in inputs], axis=self.axis)]
+        axis, tensors = inputs[0], inputs[1:]
+        ndim = len(node.outputs[0].broadcastable)
+        if _static_int(node.inputs[0]) is None:
+            axis = checked(ctx, axis, (axis >= -ndim) & (axis < ndim),
+                           f"Join: the axis is out of bounds [-{ndim}, {ndim})")
+        # An int32 axis: TensorFlow's gradient of concat takes no other.
+        return [tf.concat([cast_tensor(t, dtype) for t in tensors],
+                          axis=cast_tensor(axis, "int32"))]
+
+    def connection_pattern(self, node):
+        return connected_inputs(node, lambda i: i > 0)   # not the axis
 
     def vector_length(self, node, length_of):
-        return sum(length_of(t) for t in node.inputs)
+        return sum(length_of(t) for t in node.inputs[1:])
+
+    def pp(self, node, args):
+        return f"join({', '.join(args)})"
+
+
+def _static_int(var):
+    """The value of an integer scalar the graph makes constant (a constant,
+    a cast of one, ...), or None when only running the graph tells."""
+    try:
+        return int(get_scalar_constant_value(var))
+    except NotScalarConstantError:
+        return None
+
+
+join_ = pickle_by_name(Join(), __name__, "join_")
+
+
+def join(axis, *tensors):
+    """``tensors`` concatenated along ``axis`` (an int or an integer scalar):
+    Theano's join, which gives a single tensor back as it is."""
+    if len(tensors) == 1:
+        return as_tensor_variable(tensors[0])
+    return join_(axis, *tensors)
 
 
 def concatenate(tensor_list, axis=0):
-    return Join(axis)(*tensor_list)
+    """``join(axis, *tensor_list)`` with NumPy's signature."""
+    if not isinstance(tensor_list, (tuple, list)):
+        raise TypeError(f"concatenate: the tensors must be given as a tuple or a list "
+                        f"(concatenate([x, y]), not concatenate(x, y)); got {tensor_list!r}")
+    return join(axis, *tensor_list)
 
 
-def stack(*tensors, axis=0):
-    """Tensors stacked along a new ``axis``: ``stack([a, b, c], axis)``, or
-    Theano's older ``stack(a, b, c)``."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tensors[0]
-    elif len(tensors) == 2 and isinstance(tensors[0], (list, tuple)) \
-            and isinstance(tensors[1], int):
-        tensors, axis = tensors
+def stack(*args, tensors=None, axis=0):
+    """Tensors stacked along a new ``axis``: ``stack([a, b, c], axis)`` or
+    ``stack(tensors=[a, b, c], axis=axis)``; Theano's older ``stack(a, b, c)``
+    (axis 0) warns that it is deprecated, as Theano's does. Scalars make a
+    ``MakeVector`` of the dtype they combine to, as in Theano."""
+    if tensors is None:
+        if args and isinstance(args[0], (list, tuple)):
+            if len(args) > 2:
+                raise TypeError(f"stack(tensors, axis): got {len(args)} arguments")
+            tensors, axis = args[0], (args[1] if len(args) == 2 else axis)
+        else:
+            warnings.warn("stack(*tensors) is deprecated, use stack(tensors, axis=0) instead",
+                          DeprecationWarning, stacklevel=2)
+            tensors, axis = args, 0
     tensors = [as_tensor_variable(t) for t in tensors]
     if not tensors:
         raise ValueError("stack needs at least one tensor")
-    ndim = tensors[0].ndim
-    axis = axis % (ndim + 1)
-    pattern = list(range(ndim))
-    pattern.insert(axis, "x")
-    return concatenate([dimshuffle(t, pattern) for t in tensors], axis=axis)
+    if all(t.ndim == 0 for t in tensors):
+        return MakeVector(result_dtype(tensors))(*tensors)
+    return concatenate([shape_padaxis(t, axis) for t in tensors], axis=axis)
 
 
 register_stack(stack)

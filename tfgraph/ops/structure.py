@@ -4,8 +4,8 @@ choose."""
 import numbers
 
 from tfgraph import dtypes
-from tfgraph.graph import Apply, Op, TensorType
-from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked
+from tfgraph.graph import Apply, Constant, Op, TensorType
+from tfgraph.ops.base import as_tensor_variable, cast_tensor, checked, checked_all
 from tfgraph._tf import tf
 
 
@@ -59,33 +59,45 @@ class Nonzero(Op):
 
 
 class Split(Op):
-    """``x`` cut along ``axis`` into ``n_splits`` pieces of the given sizes."""
-    name = "split"
+    """Theano's Split: ``Split(len_splits)(x, axis, splits)`` cuts ``x``
+    along ``axis`` (an integer scalar, which may be symbolic) into
+    ``len_splits`` pieces of the lengths in the integer vector ``splits``."""
+    __props__ = ("len_splits",)
 
-    def __init__(self, n_splits, axis):
-        if not isinstance(n_splits, numbers.Integral) or n_splits < 1:
-            raise ValueError(f"split: n_splits must be a positive int, got {n_splits!r}")
-        if not isinstance(axis, numbers.Integral):
-            raise TypeError(f"split: axis must be a Python int, got {axis!r}")
-        self.n_splits, self.axis = int(n_splits), int(axis)
+    def __init__(self, len_splits):
+        if not isinstance(len_splits, numbers.Integral) or len_splits < 1:
+            raise ValueError(f"split: n_splits must be a positive int, got {len_splits!r}")
+        self.len_splits = int(len_splits)
 
-    def make_node(self, x, sizes):
-        x, sizes = as_tensor_variable(x), as_tensor_variable(sizes)
-        if sizes.ndim != 1 or not dtypes.is_discrete(sizes.dtype):
-            raise TypeError(f"split: splits_size must be an integer vector, got {sizes} "
-                            f"({sizes.type})")
-        if not -x.ndim <= self.axis < x.ndim:
-            raise ValueError(f"split: axis {self.axis} is out of range for {x} "
+    def __str__(self):
+        return f"Split{{{self.len_splits}}}"
+
+    def make_node(self, x, axis, splits):
+        x, splits = as_tensor_variable(x), as_tensor_variable(splits)
+        if splits.ndim != 1 or not dtypes.is_discrete(splits.dtype) or splits.dtype == "bool":
+            raise TypeError(f"split: splits_size must be an integer vector, got {splits} "
+                            f"({splits.type})")
+        axis = _int_scalar(axis, "split: axis")
+        if isinstance(axis, Constant) and not -x.ndim <= int(axis.data) < x.ndim:
+            raise ValueError(f"split: axis {int(axis.data)} is out of range for {x} "
                              f"({x.ndim} dimensions)")
-        return Apply(self, [x, sizes], [x.type for _ in range(self.n_splits)])
+        return Apply(self, [x, axis, splits], [x.type for _ in range(self.len_splits)])
+
+    def connection_pattern(self, node):
+        return [[True] * self.len_splits, [False] * self.len_splits,
+                [False] * self.len_splits]
 
     def lower(self, node, inputs, ctx):
-        x, sizes = inputs
-        axis = self.axis % node.inputs[0].ndim
-        sizes = cast_tensor(sizes, "int64")
-        sizes = checked(ctx, sizes, tf.equal(tf.reduce_sum(sizes), tf.shape(x, out_type=tf.int64)[axis]),
-                        f"split: the sizes must add up to the length of axis {axis}")
-        return tf.split(x, sizes, axis=axis, num=self.n_splits)
+        x, axis, sizes = inputs
+        axis, sizes = cast_tensor(axis, "int64"), cast_tensor(sizes, "int64")
+        length = tf.shape(x, out_type=tf.int64)[axis]
+        sizes = checked_all(ctx, sizes, [
+            (tf.equal(tf.size(sizes), self.len_splits),
+             f"split: splits must hold {self.len_splits} sizes"),
+            (tf.reduce_all(sizes >= 0), "split: a size in splits is negative"),
+            (tf.equal(tf.reduce_sum(sizes), length),
+             "split: the sizes must add up to the length of the axis")])
+        return tf.split(x, sizes, axis=cast_tensor(axis, "int32"), num=self.len_splits)
 
 
 class SplitSlices(Op):

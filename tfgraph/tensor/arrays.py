@@ -11,13 +11,14 @@ from tfgraph import dtypes
 from tfgraph.config import config
 from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.graph import Constant, TensorType, Variable
-from tfgraph.ops.base import as_tensor_variable
+from tfgraph.ops.base import (  # noqa: F401  (Theano's tensor namespace holds them)
+    EmptyConstantError, NotScalarConstantError, as_tensor_variable, get_scalar_constant_value)
 from tfgraph.persist import pickle_by_name
 from tfgraph.ops.elemwise import OPS, cast
 from tfgraph.ops.linalg import BatchedTensorDot
 from tfgraph.ops.reduce import reduce
-from tfgraph.ops.shape import (alloc, arange, concatenate, dimshuffle, flatten, ones_like,
-                               reshape, stack)
+from tfgraph.ops.shape import (alloc, arange, concatenate, dimshuffle, flatten,  # noqa: F401
+                               join, ones_like, reshape, stack)
 from tfgraph.ops.shape import get_vector_length  # noqa: F401
 from tfgraph.ops.shape import fill as second  # noqa: F401  (Theano's name for fill)
 from tfgraph.ops.rebroadcast import (Rebroadcast, addbroadcast, patternbroadcast,  # noqa: F401
@@ -80,51 +81,6 @@ advanced_inc_subtensor = pickle_by_name(AdvancedIncSubtensor(), __name__,
                                         "advanced_inc_subtensor")
 advanced_set_subtensor = pickle_by_name(AdvancedIncSubtensor(set_instead_of_inc=True),
                                         __name__, "advanced_set_subtensor")
-
-
-class NotScalarConstantError(Exception):
-    """``get_scalar_constant_value`` found no constant value."""
-
-
-EmptyConstantError = NotScalarConstantError
-
-
-def get_scalar_constant_value(v, elemwise=True, only_process_constants=False,
-                              max_recur=10):
-    """The value of ``v`` if the graph makes it a constant scalar (a
-    constant, a cast, fill or alloc of one, an entry of a shape whose length
-    is static in a broadcastable dimension), else NotScalarConstantError."""
-    if isinstance(v, (numbers.Number, np.ndarray, np.generic)):
-        data = np.asarray(v)
-        if data.size == 1:
-            return data.reshape(())
-        raise NotScalarConstantError(f"{v!r} is not a scalar")
-    if isinstance(v, Constant):
-        data = np.asarray(v.data)
-        if data.size == 1:
-            return data.reshape(())
-        if data.size and (data == data.flat[0]).all():
-            return data.flat[0]
-    elif isinstance(v, Variable) and v.owner is not None and not only_process_constants \
-            and max_recur > 0:
-        op = v.owner.op
-        if type(op).__name__ == "Cast":
-            value = get_scalar_constant_value(v.owner.inputs[0], elemwise, False, max_recur - 1)
-            return np.asarray(value).astype(v.dtype)
-        if type(op).__name__ in ("DimShuffle", "Rebroadcast", "Alloc"):
-            return get_scalar_constant_value(v.owner.inputs[0], elemwise, False, max_recur - 1)
-        if type(op).__name__ == "Elemwise" and type(op.scalar_op).__name__ == "Second":
-            # fill(model, value) is value everywhere, whatever the model (even
-            # with elemwise=False: Theano looks through it as through Alloc)
-            value = get_scalar_constant_value(v.owner.inputs[1], elemwise, False, max_recur - 1)
-            return np.asarray(value).astype(v.dtype)
-        if elemwise and type(op).__name__ == "Elemwise" and callable(op.reference):
-            # Theano folds elementwise arithmetic on constants (T.constant(3) * 2 is 6).
-            values = [get_scalar_constant_value(i, elemwise, False, max_recur - 1)
-                      for i in v.owner.inputs]
-            with np.errstate(all="ignore"):
-                return np.asarray(op.reference(*values)).astype(v.dtype)
-    raise NotScalarConstantError(f"{v} is not a constant scalar")
 
 
 def extract_constant(x, elemwise=True, only_process_constants=False):
@@ -284,14 +240,7 @@ def roll(x, shift, axis=None):
 
 def split(x, splits_size, n_splits, axis=0):
     """``x`` cut along ``axis`` into ``n_splits`` pieces of ``splits_size``."""
-    return Split(n_splits, axis)(x, splits_size)
-
-
-def join(axis, *tensors_list):
-    """concatenate with the axis first (Theano's join)."""
-    if len(tensors_list) == 1:
-        return as_tensor_variable(tensors_list[0])
-    return concatenate(list(tensors_list), axis=axis)
+    return Split(n_splits)(x, axis, splits_size)
 
 
 def stacklists(arg):

@@ -4,8 +4,6 @@ helpers Theano's tests import from it (``_allclose`` and its tolerances,
 ``_convert_to_*``)."""
 import functools
 
-import numpy as np
-
 from tfgraph.ops.shape import DimShuffle  # noqa: F401  (Theano's tensor/basic.py imports it)
 from tfgraph.tensor import (  # noqa: F401
     abs_, add, addbroadcast, all, all_dtypes, allclose, Alloc, alloc, AllocDiag, AllocEmpty,
@@ -50,28 +48,9 @@ from tfgraph.tensor import (  # noqa: F401
 )
 from tfgraph.tensor import dot as _dot  # noqa: F401  (Theano's Dot() instance, here the function)
 
-# The tolerances of Theano's value comparisons, by the narrowest dtype compared.
-float16_atol, float16_rtol = 1e-3, 1e-3
-float32_atol, float32_rtol = 1e-5, 1e-5
-float64_atol, float64_rtol = 1e-8, 1e-5   # NumPy's allclose defaults
-
-
-def _get_atol_rtol(a, b):
-    """(atol, rtol) for comparing arrays ``a`` and ``b``."""
-    names = {str(a.dtype), str(b.dtype)}
-    if "float16" in names:
-        return float16_atol, float16_rtol
-    if names & {"float32", "complex64"}:
-        return float32_atol, float32_rtol
-    return float64_atol, float64_rtol
-
-
-def _allclose(a, b, rtol=None, atol=None):
-    """NumPy's allclose with the tolerances of the narrower dtype."""
-    a, b = np.asarray(a), np.asarray(b)
-    default_atol, default_rtol = _get_atol_rtol(a, b)
-    return np.allclose(a, b, atol=default_atol if atol is None else atol,
-                       rtol=default_rtol if rtol is None else rtol)
+from tfgraph.values import (  # noqa: F401  (the tolerances of Theano's comparisons)
+    float16_atol, float16_rtol, float32_atol, float32_rtol, float64_atol, float64_rtol)
+from tfgraph.values import allclose as _allclose, atol_rtol as _get_atol_rtol  # noqa: F401
 
 
 def _conversion(dtype):

@@ -6,7 +6,8 @@ from tfgraph.ops.base import AsTensorError, as_tensor_variable  # noqa: F401
 from tfgraph import dtypes
 from tfgraph.persist import pickle_by_name
 from tfgraph.random.op import PermuteRowElements
-from tfgraph.tensor.arrays import inverse_permutation, join
+from tfgraph.ops.shape import join_  # noqa: F401  (Theano's Join() instance)
+from tfgraph.tensor.arrays import inverse_permutation
 from tfgraph.tensor.subtensor import (  # noqa: F401
     AdvancedIndexingError, advanced_boolean_inc_subtensor, advanced_boolean_set_subtensor,
     advanced_boolean_subtensor)
@@ -101,11 +102,6 @@ def permute_row_elements(x, y, inverse=0):
     if not dtypes.is_discrete(y.dtype) or y.dtype == "bool":
         raise TypeError(f"permute_row_elements: y {y} must be integer permutations")
     return PermuteRowElements()(x, inverse_permutation(y) if inverse else y)
-
-
-def join_(axis, *tensors):
-    """Theano's Join op instance, called as ``join_(axis, *tensors)``."""
-    return join(axis, *tensors)
 
 
 def is_flat(var, ndim=None, outdim=None):

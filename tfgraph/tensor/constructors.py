@@ -1,7 +1,13 @@
 """Symbolic input constructors: ``scalar vector matrix row col tensor3`` to ``tensor7``,
-their dtype-prefixed forms (``b w i l f d c``) and plurals (``dmatrices``)."""
+their dtype-prefixed forms (``b w i l f d c z``) and plurals (``dmatrices``).
+
+As in Theano's tensor/basic.py, a prefixed constructor is the type itself
+(``lscalar = TensorType('int64', ())``): calling it makes a variable, and
+``x.type == T.lscalar`` holds. The unprefixed ones are functions, which read
+``config.floatX`` when called."""
 from tfgraph.config import config
 from tfgraph.graph import TensorType
+from tfgraph.persist import pickle_by_name
 
 PATTERNS = {"scalar": (), "vector": (False,), "matrix": (False, False),
             "row": (True, False), "col": (False, True),
@@ -14,11 +20,10 @@ PLURALS = {"scalar": "scalars", "vector": "vectors", "matrix": "matrices", "row"
            "tensor6": "tensor6s", "tensor7": "tensor7s"}
 
 
-def _single(kind, fixed_dtype):
+def _floatx_single(kind):
     def make(name=None, dtype=None):
-        return TensorType(fixed_dtype or dtype or config.floatX, PATTERNS[kind])(name)
-    make.__name__ = (f"{_prefix(fixed_dtype)}{kind}")
-    make.__doc__ = (f"A symbolic {kind} of dtype {fixed_dtype or 'dtype (default floatX)'}.")
+        return TensorType(dtype or config.floatX, PATTERNS[kind])(name)
+    make.__doc__ = f"A symbolic {kind} of dtype ``dtype`` (default floatX)."
     return make
 
 
@@ -37,21 +42,20 @@ def _plural(single):
     return make
 
 
-def _prefix(dtype):
-    return next((p for p, d in PREFIXES.items() if d == dtype), "")
-
-
 def build_namespace():
     namespace = {}
     for kind in PATTERNS:
         for prefix, dtype in [("", None), *PREFIXES.items()]:
-            single = _single(kind, dtype)
+            single = TensorType(dtype, PATTERNS[kind]) if dtype else _floatx_single(kind)
             namespace[prefix + kind] = single
             namespace[prefix + PLURALS[kind]] = _plural(single)
-    for name, make in namespace.items():
-        # Where they are found, so that they pickle by reference (T.dmatrix
-        # kept in a model object).
-        make.__module__, make.__qualname__, make.__name__ = "tfgraph.tensor", name, name
+    # Where they are found, so that they pickle by reference (T.dmatrix kept
+    # in a model object is T.dmatrix again when loaded).
+    for name, value in namespace.items():
+        if isinstance(value, TensorType):
+            pickle_by_name(value, "tfgraph.tensor", name)
+        else:
+            value.__module__, value.__qualname__, value.__name__ = "tfgraph.tensor", name, name
     return namespace
 
 

@@ -6,6 +6,8 @@ import numpy as np
 from tfgraph import tensor as T  # the namespace being built: read at call time
 from tfgraph.config import config
 from tfgraph.ops.base import as_tensor_variable
+from tfgraph.ops.batchnorm import (  # noqa: F401  (Theano's ops, for code applying them)
+    AbstractBatchNormInference, AbstractBatchNormTrain, AbstractBatchNormTrainGrad)
 
 
 def batch_normalization(inputs, gamma, beta, mean, std, mode="low_mem"):
