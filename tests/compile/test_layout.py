@@ -11,7 +11,7 @@ import pytest
 import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile.lower import Lowering
-from tfgraph.graph import lowering_rule
+from tfgraph.platforms import lowering_rule
 from tfgraph.ops.conv import ChannelsLastConv, Conv
 from tfgraph.ops.layout import Relayout, channels_first, channels_last
 from tfgraph.ops.pool import ChannelsLastPool, Pool

@@ -5,7 +5,7 @@ Nodes are lowered in topological order, each under a ``tf.name_scope`` built
 from the user's scopes and variable names, so TensorBoard shows the graph in
 the user's terms. Each node is lowered by its op's ``lower(node, inputs,
 ctx)``, or by the rule registered for the walk's platform
-(``tfgraph.graph.register_lowering``), or, for a Theano-style op that gives
+(``tfgraph.platforms.register_lowering``), or, for a Theano-style op that gives
 only ``perform``, through ``tf.numpy_function`` (``tfgraph.python_op``).
 
 The ``Lowering`` is also the context every lowering receives (``ctx``); its
@@ -23,7 +23,8 @@ import re
 from tfgraph.compile.checks import Checks
 from tfgraph.compile.errors import LoweringFailed
 from tfgraph.compile.tapes import Tapes
-from tfgraph.graph import Constant, Op, lowering_rule, toposort
+from tfgraph.graph import Constant, Op, toposort
+from tfgraph.platforms import lowering_rule
 from tfgraph.python_op import lower_perform
 from tfgraph._tf import tf
 

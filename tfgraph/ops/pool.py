@@ -20,7 +20,8 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Apply, Constant, Op, TensorType, Variable, register_lowering
+from tfgraph.graph import Apply, Constant, Op, TensorType, Variable
+from tfgraph.platforms import register_lowering
 from tfgraph.ops.base import as_tensor_variable, checked_all
 from tfgraph.ops.layout import to_channels_first, to_channels_last
 from tfgraph.ops.spatial import describe, patches, static_vector, vjp

@@ -30,7 +30,8 @@ gradient tapes record the loop as one op and differentiate through it
 (lowering.py). On a mesh of devices, its registered mesh lowering unrolls the
 steps instead (unrolled.py).
 """
-from tfgraph.graph import Apply, Op, TensorType, register_lowering, toposort
+from tfgraph.graph import Apply, Op, TensorType, toposort
+from tfgraph.platforms import register_lowering
 from tfgraph.scan_module.lowering import lower_scan
 from tfgraph.scan_module.unrolled import lower_scan_unrolled
 
