@@ -9,6 +9,7 @@ import importlib.util
 import numpy as np
 
 from tfgraph.graph import Op, Variable
+from tfgraph.persist import pickle_by_name
 
 VALID_ASSOC = {"left", "right", "either"}
 use_ascii = True
@@ -198,7 +199,7 @@ class PPrinter:
         raise TypeError("PPrinter takes a variable (and optionally a PrinterState)")
 
 
-pprint = PPrinter()
+pprint = pickle_by_name(PPrinter(), __name__, "pprint")  # the one instance, when pickled
 
 
 def position_independent_str(obj):

@@ -246,7 +246,9 @@ def test_a_graph_of_every_elementwise_op_computes_the_same_after_loading():
     y = T.dvector("y")
     outputs = []
     for name, op in OPS.items():
-        args = {1: (x,), 2: (x, y), 3: (x > 0, x, y) if name == "switch" else (x, y, x + 1)}
+        # nin -1: any number of inputs (add, mul), here three.
+        args = {1: (x,), 2: (x, y), 3: (x > 0, x, y) if name == "switch" else (x, y, x + 1),
+                -1: (x, y, x + 1)}
         args = args[op.nin] if name not in ("and_", "or_", "xor", "invert") else \
             tuple(a > 0 for a in args[op.nin])
         outputs.append(op(*args).astype("float64"))
