@@ -576,6 +576,12 @@ def reduction(draw, graph):
             return getattr(np, kind_)(v, axis=axes, keepdims=keepdims)
         if kind_ in ("max", "min"):
             return getattr(np, kind_)(v, axis=axes, keepdims=keepdims)
+        if kind_ == "mean" and kind(v.dtype) in "biu":
+            # Theano 1.0.5 tensor/basic.py mean: the sum in sum()'s dtype (int64 for
+            # integers, wrapping as it does), then divided by the count in floatX's width.
+            total = np.sum(v, axis=axes, keepdims=keepdims, dtype=sum_dtype(x.dtype))
+            with np.errstate(all="ignore"):
+                return (total.astype(out) / count).astype(out)
         return getattr(np, kind_)(v.astype(out), axis=axes, keepdims=keepdims)
 
     extra = f", ddof={ddof}" if ddof else ""
