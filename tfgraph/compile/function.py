@@ -166,15 +166,17 @@ class Function:
         tensors = self.arguments.tensors(args, kwargs)
         # serializable, and a lock is never left held: see compile.transaction
         results = transaction.holding(self.program.locks, self._run, tensors)
-        return self.definition.unpack([convert(r) for convert, r in
-                                       zip(self._from_graph, results)])
+        return self.definition.unpack(self._caller_values(results))
+
+    def _caller_values(self, results):
+        """The caller's value of each result (outputs, then In updates' values)."""
+        return [convert(r) for convert, r in zip(self._from_graph, results)]
 
     def _run_storing(self, args, kwargs):
         """A call of a function with ``In(x, update=...)`` inputs: the outputs,
         after storing each update's value as its input's default, only if
         everything succeeded."""
-        results = self._run(self.arguments.tensors(args, kwargs))
-        values = [convert(r) for convert, r in zip(self._from_graph, results)]
+        values = self._caller_values(self._run(self.arguments.tensors(args, kwargs)))
         n = len(self.outputs)
         for position, value in zip(self._updated_inputs, values[n:]):
             self.containers[position].storage[0] = value
@@ -249,11 +251,9 @@ class Function:
             spec = pycopy.copy(spec)
             if delete_updates:
                 spec.update = None
-            if spec.has_default and not is_container(spec.value):
-                if not spec.mutable:
-                    spec.value = Container(spec.variable, [container.value],
-                                           strict=spec.strict, allow_downcast=spec.allow_downcast,
-                                           name=spec.name)
+            if spec.has_default and not is_container(spec.value) and not spec.mutable:
+                spec.value = Container(spec.variable, [container.value], strict=spec.strict,
+                                       allow_downcast=spec.allow_downcast, name=spec.name)
             copies.append(spec)
         return copies
 
