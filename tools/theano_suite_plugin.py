@@ -11,6 +11,9 @@ In the test process only, it
   classes imported from another module run as if defined in the importing one,
   ``numpy.testing.dec.skipif``, ``np.float``, ``np.complex``, ``np.cast``,
   ``np.product``, ``np.find_common_type``, ``np.MAXDIMS``;
+- reads the data files Theano installed beside its modules (the MRG31k3p
+  reference draws of ``sandbox/tests/test_rng_mrg.py``, found from
+  ``theano.__file__``) from the sdist, when tfgraph has no such file;
 - stops a test after ``THEANO_SUITE_TIMEOUT`` seconds (SIGALRM);
 - writes one JSON line per test outcome to ``THEANO_SUITE_REPORT``, for a
   failure with its evidence: the traceback's frames (file, line, function,
@@ -279,4 +282,23 @@ def pytest_configure(config):
     if SDIST:
         rewriters = [f for f in sys.meta_path if isinstance(f, AssertionRewritingHook)]
         sys.meta_path.insert(0, SdistTests(SDIST, rewriters[0] if rewriters else None))
+        serve_package_data(os.path.join(SDIST, "theano"))
     restore_numpy_names()
+
+
+def serve_package_data(sdist_package):
+    """``numpy.loadtxt`` of a missing file under tfgraph's package directory (where
+    ``theano.__file__`` points) reads the same path under the sdist's ``theano/``."""
+    import tfgraph
+    package = os.path.dirname(os.path.abspath(tfgraph.__file__))
+    loadtxt = np.loadtxt
+
+    @functools.wraps(loadtxt)
+    def loadtxt_with_package_data(fname, *args, **kwargs):
+        if isinstance(fname, (str, os.PathLike)) and not os.path.exists(fname):
+            relative = os.path.relpath(os.path.abspath(fname), package)
+            if not relative.startswith(os.pardir):
+                fname = os.path.join(sdist_package, relative)
+        return loadtxt(fname, *args, **kwargs)
+
+    np.loadtxt = loadtxt_with_package_data
