@@ -161,6 +161,9 @@ def essential(message):
             skipping = False
             kept.append(line)
         text = "\n".join(kept)
+    # The single-threaded executor (tfgraph.compile.one_thread) gives the
+    # heading without the node's traceback: "Graph execution error:\n\nMSG".
+    text = re.sub(r"^\s*Graph execution error:\s*", "", text)
     text = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", text)
     text = re.sub(r"\s*\[\[\{\{node [^}]*\}\}\]\]", "", text)
     text = re.sub(r"\s*\[Op:[^\]]*\]( name: \S*)?", "", text)

@@ -7,7 +7,8 @@ if and only if the call succeeded. A failure is TensorFlow's own error
 (``tfgraph.compile.errors`` translates it), or ``LoweringFailed`` from an
 eager run.
 
-- ``Traced``: the program's graph as one concrete function.
+- ``Traced``: the program's graph as one concrete function, its ops run on
+  the calling thread where TensorFlow allows it (``one_thread``).
 - ``Eager``: op by op, on every call (FAST_COMPILE).
 - ``Xla``: the graph compiled by XLA; a call whose validity flags do not all
   hold assigns nothing and runs again as ``Traced``, which raises the op's
@@ -23,7 +24,7 @@ inside TensorFlow's graph building would leave its global state broken.
 import time
 import warnings
 
-from tfgraph.compile import transaction, xla
+from tfgraph.compile import one_thread, transaction, xla
 from tfgraph.compile.lower import all_valid
 from tfgraph.compile.mesh import Mesh
 from tfgraph._tf import tf
@@ -61,12 +62,16 @@ class Traced:
         self.program = program
         self.concrete_function = trace(tf.function(
             self._body, input_signature=program.signature(), autograph=False))
+        self.one_thread = one_thread.runs_on_one_thread(self.concrete_function)
 
     def _body(self, *args):
         self.program.trace_count += 1
         return self.program.body(*args)
 
     def __call__(self, tensors):
+        if self.one_thread:
+            return one_thread.call_on_one_thread(call_concrete, self.concrete_function,
+                                                 self.program.flat(tensors))
         return call_concrete(self.concrete_function, self.program.flat(tensors))
 
 
