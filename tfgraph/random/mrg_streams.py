@@ -17,7 +17,6 @@ import warnings
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.config import config
 from tfgraph.graph import Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import cast
@@ -27,7 +26,7 @@ from tfgraph.random import mrg31k3p
 from tfgraph.random.mrg31k3p import M1, M2, guess_n_streams
 from tfgraph.random.mrg_ops import BoxMuller, TruncationCount, checked, mrg_uniform
 from tfgraph.random.op import undefined_grad
-from tfgraph.random.size import as_param, normalize_size
+from tfgraph.random.size import as_param, float_dtype, normalize_size
 from tfgraph.sandbox.multinomial import ChoiceFromUniform, MultinomialFromUniform
 from tfgraph.shared import shared
 
@@ -102,7 +101,7 @@ class MRG_RandomStreams:
         """Uniform floats in (low, high); dtype at least floatX. The gradient
         with respect to low and high is undefined, as in Theano 1.0."""
         low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
-        dtype = _float_dtype(dtype, low, high)
+        dtype = float_dtype(dtype, low, high)
         low, high = checked("uniform", ("low", "high"), [("ordered", (0, 1))],
                             undefined_grad(cast(low, dtype)), undefined_grad(cast(high, dtype)))
         u = self._uniform(size, ndim, dtype, nstreams, kwargs, "uniform")
@@ -206,7 +205,7 @@ class MRG_RandomStreams:
         std is undefined, as in Theano 1.0."""
         vector, ndim, pattern = normalize_size(size, ndim, [], "normal", positive=True)
         avg, std = as_param(avg, "avg", "normal"), as_param(std, "std", "normal")
-        dtype = _float_dtype(dtype, avg, std)
+        dtype = float_dtype(dtype, avg, std)
         avg, std = checked("normal", ("avg", "std"), [("deviation", (1,))],
                            undefined_grad(cast(avg, dtype)), undefined_grad(cast(std, dtype)))
         _check_kwargs(kwargs, "normal")
@@ -263,10 +262,6 @@ def _rstate_of(seed):
             raise ValueError("seed values should be positive", seed)
         return np.asarray(values, dtype="int32")
     raise TypeError("seed should be 1 integer or 6 integers")
-
-
-def _float_dtype(dtype, *params):
-    return dtype if dtype is not None else dtypes.upcast(config.floatX, *[p.dtype for p in params])
 
 
 def _is_one(n):

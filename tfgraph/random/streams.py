@@ -14,13 +14,12 @@ import sys
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.config import config
 from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import Shape
 from tfgraph.ops.subtensor import getitem
 from tfgraph.random.op import PermuteRowElements, RandomDraw
-from tfgraph.random.size import as_param, normalize_size
+from tfgraph.random.size import as_param, float_dtype, normalize_size
 from tfgraph.shared import shared
 
 
@@ -78,10 +77,6 @@ def draw_on(state, dist, size, params, dtype, label, pattern, **options):
     return op.make_node(state, size, *params).outputs
 
 
-def _float_dtype(dtype, *params):
-    return dtype if dtype is not None else dtypes.upcast(config.floatX, *[p.dtype for p in params])
-
-
 def _require_integer(var, name, what):
     if not dtypes.is_discrete(var.dtype) or var.dtype == "bool":
         raise TypeError(f"{what}: {name} must be an integer, got {var} ({var.type})")
@@ -127,13 +122,13 @@ class RandomStreams(_Streams):
         """Uniform floats in [low, high); dtype at least floatX."""
         low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
         return self._gen("uniform", "uniform", size, ndim, [low, high],
-                         _float_dtype(dtype, low, high))
+                         float_dtype(dtype, low, high))
 
     def normal(self, size=None, avg=0.0, std=1.0, ndim=None, dtype=None):
         """Normal floats of mean ``avg`` and standard deviation ``std``."""
         avg, std = as_param(avg, "avg", "normal"), as_param(std, "std", "normal")
         return self._gen("normal", "normal", size, ndim, [avg, std],
-                         _float_dtype(dtype, avg, std))
+                         float_dtype(dtype, avg, std))
 
     def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64", prob=None):
         """Successes in ``n`` trials of probability ``p`` (``prob``: Theano's
