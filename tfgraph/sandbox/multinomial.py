@@ -4,7 +4,7 @@ multinomials (``MultinomialFromUniform``) and choices without replacement
 import warnings
 
 from tfgraph import dtypes
-from tfgraph.graph import Apply, Op, TensorType
+from tfgraph.graph import Apply, Constant, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph._tf import tf
 
@@ -82,7 +82,9 @@ class ChoiceFromUniform(MultinomialFromUniform):
     def make_node(self, pvals, unis, n=1):
         pvals, unis, n = _inputs(self, pvals, unis, n)
         dtype = "int64" if self.odtype == "auto" else self.odtype
-        return Apply(self, [pvals, unis, n], [TensorType(dtype, (pvals.broadcastable[0], False))])
+        # (rows, n): the second dimension broadcasts when n is the constant 1.
+        one = isinstance(n, Constant) and int(n.data) == 1
+        return Apply(self, [pvals, unis, n], [TensorType(dtype, (pvals.broadcastable[0], one))])
 
     def lower(self, node, inputs, ctx):
         pvals, unis, n = inputs
