@@ -138,11 +138,25 @@ EXAMPLES = {
     "Tile": lambda: T.basic.Tile(3),
     "AllocEmpty": lambda: T.basic.AllocEmpty("float32"),
     "MultinomialFromUniform": lambda: _multinomial().MultinomialFromUniform("auto"),
+    "ChoiceFromUniform": lambda: _multinomial().ChoiceFromUniform("auto", replace=True),
+    "MultinomialWOReplacementFromUniform":
+        lambda: _multinomial().MultinomialWOReplacementFromUniform("auto"),
+    "mrg_uniform_base": lambda: _rng_mrg().mrg_uniform_base(T.TensorType("float32", (False,))),
+    "mrg_uniform": lambda: _op_of(_rng_mrg().mrg_uniform.new(
+        theano.shared(np.ones((2, 6), "int32")), None, "float64", (3,))[1]),
+    "BoxMuller": lambda: _op_named(_rng_mrg().MRG_RandomStreams(1).normal((3,)), "BoxMuller"),
+    "CheckedParams": lambda: _op_named(_rng_mrg().MRG_RandomStreams(1).normal(
+        (3,), std=T.dscalar()), "CheckedParams"),
     # theano.sparse's ops with parameters.
     "HStack": lambda: _op_of(sparse.hstack([sparse.csr_dmatrix(), sparse.csc_dmatrix()])),
     "VStack": lambda: _op_of(sparse.vstack([sparse.csr_dmatrix()], format="csr")),
     "AddSD_ccode": lambda: sparse.opt.AddSD_ccode("csc"),
 }
+
+
+def _rng_mrg():
+    from tfgraph.sandbox import rng_mrg
+    return rng_mrg
 
 
 def _multinomial():

@@ -67,15 +67,6 @@ def normal(seed, shape, avg, std, dtype):
                    dtype)
 
 
-_PHI_2 = 0.9772498680518208    # P(Z < 2) for a standard normal Z
-
-
-def truncated_standard_normal(seed, shape):
-    """A standard normal truncated to [-2, 2], by inverting its CDF."""
-    u = unit(seed, shape, "float64", open_low=True)
-    return tf.math.ndtri((1.0 - _PHI_2) + u * (2.0 * _PHI_2 - 1.0))
-
-
 def integers(seed, shape, low, high, dtype):
     """Uniform integers in [low, high], both included (elementwise bounds)."""
     low = tf.cast(tf.broadcast_to(low, shape), tf.int64)

@@ -83,20 +83,6 @@ def _choice(seed, shape, params, op, require):
     return tf.cast(values, op.dtype)
 
 
-def _mrg_choice(seed, shape, params, op, require):
-    """k draws per row of p (2-D): shape (rows, k)."""
-    p, = params
-    k = shape[1]
-    if op.replace:
-        return draws.categorical(seed, shape, tf.expand_dims(p, 1), op.dtype)
-    require(k <= tf.shape(p, out_type=tf.int64)[1],
-             f"{op}: cannot take a larger sample than the number of columns of p when "
-             f"replace=False")
-    keys = draws.weighted_keys(seed, tf.shape(p, out_type=tf.int64), p)
-    return tf.cast(tf.math.top_k(keys, tf.cast(k, tf.int32)).indices, op.dtype)
-
-
-
 def _binomial(seed, shape, params, op, require):
     n, p = params
     if op.unit_n:
@@ -104,54 +90,35 @@ def _binomial(seed, shape, params, op, require):
     return draws.binomial(seed, shape, n, p, op.dtype)
 
 
-_PROBABILITY = "p must be in [0, 1]"
 
 def _plain(draw):
     """A sampler calling ``draw(seed, shape, *params, dtype)``."""
     return lambda seed, shape, params, op, require: draw(seed, shape, *params, op.dtype)
 
 
-def _uniform(seed, shape, params, op, require):
-    if op.standard:   # MRG's: in (0, 1), scaled outside the draw
-        return draws.unit(seed, shape, op.dtype, open_low=True)
-    return draws.uniform(seed, shape, *params, op.dtype)
-
-
-def _normal(seed, shape, params, op, require):
-    if op.standard:   # MRG's: mean 0, deviation 1, scaled outside the draw
-        return tf.cast(draws.standard_normal(seed, shape), op.dtype)
-    return draws.normal(seed, shape, *params, op.dtype)
-
-
-def _truncated_normal(seed, shape, params, op, require):
-    return tf.cast(draws.truncated_standard_normal(seed, shape), op.dtype)
-
-
-_ORDERED = Check((0, 1), lambda low, high: low <= high, "low must not exceed high")
-_COUNT = Check((0,), lambda n: n >= 0, "n must be non-negative")
+# Rules of parameters, which MRG_RandomStreams checks too (tfgraph.random.mrg_ops).
+ORDERED = Check((0, 1), lambda low, high: low <= high, "low must not exceed high")
+COUNT = Check((0,), lambda n: n >= 0, "n must be non-negative")
+DEVIATION = Check((1,), lambda std: std >= 0, "std must be non-negative")
+PROBABILITY = Check((1,), lambda p: (p >= 0) & (p <= 1), "p must be in [0, 1]")
+# By name, for ops that keep (and pickle) the rules they check.
+RULES = {"ordered": ORDERED, "count": COUNT, "deviation": DEVIATION, "probability": PROBABILITY}
 
 DISTRIBUTIONS = {d.name: d for d in [
-    Distribution("uniform", ["low", "high"], _uniform, [_ORDERED]),
-    Distribution("normal", ["avg", "std"], _normal,
-                 [Check((1,), lambda std: std >= 0, "std must be non-negative")]),
-    Distribution("truncated_normal", ["avg", "std"], _truncated_normal,
-                 [Check((1,), lambda std: std >= 0, "std must be non-negative")]),
-    Distribution("binomial", ["n", "p"], _binomial,
-                 [_COUNT, Check((1,), lambda p: (p >= 0) & (p <= 1), "p must be in [0, 1]")]),
-    Distribution("random_integers", ["low", "high"], _plain(draws.integers), [_ORDERED]),
+    Distribution("uniform", ["low", "high"], _plain(draws.uniform), [ORDERED]),
+    Distribution("normal", ["avg", "std"], _plain(draws.normal), [DEVIATION]),
+    Distribution("binomial", ["n", "p"], _binomial, [COUNT, PROBABILITY]),
+    Distribution("random_integers", ["low", "high"], _plain(draws.integers), [ORDERED]),
     Distribution("poisson", ["lam"], _plain(draws.poisson),
                  [Check((0,), lambda lam: lam >= 0, "lam must be non-negative")]),
-    Distribution("permutation", ["n"], _plain(draws.permutations), [_COUNT], extra_dims=1),
+    Distribution("permutation", ["n"], _plain(draws.permutations), [COUNT], extra_dims=1),
     Distribution("multinomial", ["n", "pvals"], _plain(draws.multinomial),
-                 [_COUNT, Check((1,), lambda p: p >= 0, "pvals must be non-negative"),
+                 [COUNT, Check((1,), lambda p: p >= 0, "pvals must be non-negative"),
                   Check((1,), _sums_to_one, "pvals must sum to 1 along their last axis")],
                  extra_dims=1, auto_shape="multinomial"),
     Distribution("choice", ["a", "p"], _choice,
                  [Check((1,), lambda p: p >= 0, "p must be non-negative"),
                   Check((1,), _sums_to_one, "p must sum to 1")]),
-    Distribution("mrg_choice", ["p"], _mrg_choice,
-                 [Check((0,), lambda p: p >= 0, "p must be non-negative"),
-                  Check((0,), _sums_to_one, "each row of p must sum to 1")]),
 ]}
 
 
@@ -171,9 +138,6 @@ class RandomDraw(Op):
         self.weighted = options.pop("weighted", False)
         self.unit_n = options.pop("unit_n", False)
         self.work_dtype = options.pop("work_dtype", "float64")
-        # MRG's uniform and normals: a standard draw that the stream scales by
-        # the parameters, which are inputs here only to be checked.
-        self.standard = options.pop("standard", False)
         assert not options, options
 
     def make_node(self, state, size, *params):
@@ -187,23 +151,14 @@ class RandomDraw(Op):
         return inputs[0], None, list(inputs[1:])
 
     def check_constants(self, params, what):
-        """Raise ValueError, naming the parameter, for constant parameters
-        that break a check."""
-        for check in self.dist.checks:
-            values = [_constant(params[i]) for i in check.params]
-            if all(v is not None for v in values):
-                arrays = [np.asarray(v.data) for v in values]
-                if arrays[0].size and not np.all(check.test(*arrays)):
-                    shown = ", ".join(f"{self.dist.params[i]}={_short(a)}"
-                                      for i, a in zip(check.params, arrays))
-                    raise ValueError(f"{what}: {check.message}, got {shown}")
+        check_constants(self.dist.checks, self.dist.params, params, what)
 
     def can_fail(self, node):
         """Whether the draw checks anything when it runs: a size or parameters
         not known when the graph was built, or a sample without replacement."""
         _, size_var, param_vars = self.split(node.inputs)
-        return (size_var is not None and not _non_negative(size_var)) or not self.replace or any(
-            any(_constant(param_vars[i]) is None for i in check.params)
+        return (size_var is not None and not non_negative_size(size_var)) or not self.replace or any(
+            any(constant_of(param_vars[i]) is None for i in check.params)
             for check in self.dist.checks)
 
     def lower(self, node, inputs, ctx):
@@ -212,16 +167,16 @@ class RandomDraw(Op):
         state, size, params = self.split(inputs)
         _, size_var, param_vars = self.split(node.inputs)
         asserts = []
-        if size is not None and not _non_negative(size_var):
+        if size is not None and not non_negative_size(size_var):
             asserts += ctx.require(tf.reduce_all(size >= 0),
                                    f"{self}: size must be non-negative, got", size)
         for rule in self.dist.checks:
-            if all(_constant(param_vars[i]) is not None for i in rule.params):
+            if all(constant_of(param_vars[i]) is not None for i in rule.params):
                 continue  # checked when the graph was built
             ok = tf.reduce_all(rule.test(*[params[i] for i in rule.params]))
             asserts += ctx.require(ok, f"{self}: {rule.message}")
         shape = size if size is not None else self._auto_shape(params)
-        shape = _after(asserts, shape)   # no draw from bad parameters
+        shape = run_after(asserts, shape)   # no draw from bad parameters
         late = []
 
         def require(condition, message):
@@ -230,7 +185,7 @@ class RandomDraw(Op):
         # The sample and the next state, hence every output and update that
         # uses either, wait for the checks.
         checks = asserts + late
-        return [_after(checks, state + tf.constant([0, 1], tf.int64)), _after(late, sample)]
+        return [run_after(checks, state + tf.constant([0, 1], tf.int64)), run_after(late, sample)]
 
     def _auto_shape(self, params):
         if self.dist.auto_shape == "multinomial":
@@ -259,7 +214,7 @@ class RandomDraw(Op):
         return f"{self}({', '.join(named)})"
 
 
-def _non_negative(size):
+def non_negative_size(size):
     """Whether a size (or an entry of one) is known to be non-negative without
     looking at it: a shape, part of one, or constants (checked when built)."""
     while size.owner is not None and isinstance(size.owner.op, (Cast, Subtensor)):
@@ -267,15 +222,27 @@ def _non_negative(size):
     if size.owner is not None and isinstance(size.owner.op, Shape):
         return True
     if size.owner is not None and isinstance(size.owner.op, MakeVector):
-        return all(_non_negative(v) for v in size.owner.inputs)
-    return _constant(size) is not None
+        return all(non_negative_size(v) for v in size.owner.inputs)
+    return constant_of(size) is not None
 
 
-def _constant(var):
+def constant_of(var):
     """The Constant ``var`` is, or is a cast or undefined_grad of, else None."""
     while var.owner is not None and isinstance(var.owner.op, (Cast, UndefinedGrad)):
         var = var.owner.inputs[0]
     return var if isinstance(var, Constant) else None
+
+
+def check_constants(checks, names, params, what):
+    """Raise ValueError, naming the parameter, for constant ``params`` (named
+    ``names``) that break one of the ``checks``."""
+    for check in checks:
+        values = [constant_of(params[i]) for i in check.params]
+        if all(v is not None for v in values):
+            arrays = [np.asarray(v.data) for v in values]
+            if arrays[0].size and not np.all(check.test(*arrays)):
+                shown = ", ".join(f"{names[i]}={_short(a)}" for i, a in zip(check.params, arrays))
+                raise ValueError(f"{what}: {check.message}, got {shown}")
 
 
 def undefined_grad(x):
@@ -283,7 +250,7 @@ def undefined_grad(x):
     return UndefinedGrad()(x)
 
 
-def _after(checks, tensor):
+def run_after(checks, tensor):
     """``tensor``, computed after the ``checks`` (None when eager: an eager
     check has already raised or passed)."""
     checks = [c for c in checks if c is not None]

@@ -6,6 +6,7 @@ import numbers
 import numpy as np
 
 from tfgraph import dtypes
+from tfgraph.config import config
 from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable, broadcast_patterns
 from tfgraph.ops.elemwise import cast
@@ -93,3 +94,9 @@ def as_param(value, name, what):
         return as_tensor_variable(value)
     except TypeError as error:
         raise TypeError(f"{what}: {name} {error}") from None
+
+
+def float_dtype(dtype, *params):
+    """``dtype``, or when None Theano's default for a float draw: floatX
+    upcast with the parameters' dtypes."""
+    return dtype if dtype is not None else dtypes.upcast(config.floatX, *[p.dtype for p in params])

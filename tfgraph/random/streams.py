@@ -1,6 +1,5 @@
 """Random streams: ``RandomStreams`` (Theano's
-``tensor.shared_randomstreams``) and ``MRG_RandomStreams`` (Theano's
-``sandbox.rng_mrg``).
+``tensor.shared_randomstreams``; ``MRG_RandomStreams`` is in mrg_streams.py).
 
 Each random variable gets its own state, a shared int64 vector ``[key,
 counter]`` whose ``default_update`` is the next state (the counter plus one),
@@ -11,19 +10,16 @@ with the seed a stream was made with gives back its first numbers.
 """
 import numbers
 import sys
-import warnings
 
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.config import config
 from tfgraph.graph import Constant, Variable
 from tfgraph.ops.base import as_tensor_variable
-from tfgraph.ops.elemwise import cast
 from tfgraph.ops.shape import Shape
 from tfgraph.ops.subtensor import getitem
-from tfgraph.random.op import PermuteRowElements, RandomDraw, undefined_grad
-from tfgraph.random.size import as_param, normalize_size
+from tfgraph.random.op import PermuteRowElements, RandomDraw
+from tfgraph.random.size import as_param, float_dtype, normalize_size
 from tfgraph.shared import shared
 
 
@@ -38,22 +34,6 @@ class _RandomStateKeys:
 
     def __next__(self):
         return int(self.generator.randint(2 ** 30))
-
-
-class _SeedSequenceKeys:
-    """MRG_RandomStreams' keys: the i-th from NumPy's SeedSequence of the
-    seed's ints and i (33 bits: NanGuardMode calls values above 1e10 big,
-    states included). Picklable, as ``_RandomStateKeys``."""
-
-    def __init__(self, seed):
-        self.entropy = [int(s) for s in (seed if isinstance(seed, (list, tuple, np.ndarray))
-                                         else [seed])]
-        self.index = 0
-
-    def __next__(self):
-        state = np.random.SeedSequence(self.entropy + [self.index]).generate_state(1, np.uint64)
-        self.index += 1
-        return int(state[0] >> np.uint64(31))
 
 
 class _Streams:
@@ -95,10 +75,6 @@ def draw_on(state, dist, size, params, dtype, label, pattern, **options):
     op = RandomDraw(dist, dtype, pattern, label, sized=size is not None, **options)
     op.check_constants(params, label)
     return op.make_node(state, size, *params).outputs
-
-
-def _float_dtype(dtype, *params):
-    return dtype if dtype is not None else dtypes.upcast(config.floatX, *[p.dtype for p in params])
 
 
 def _require_integer(var, name, what):
@@ -146,13 +122,13 @@ class RandomStreams(_Streams):
         """Uniform floats in [low, high); dtype at least floatX."""
         low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
         return self._gen("uniform", "uniform", size, ndim, [low, high],
-                         _float_dtype(dtype, low, high))
+                         float_dtype(dtype, low, high))
 
     def normal(self, size=None, avg=0.0, std=1.0, ndim=None, dtype=None):
         """Normal floats of mean ``avg`` and standard deviation ``std``."""
         avg, std = as_param(avg, "avg", "normal"), as_param(std, "std", "normal")
         return self._gen("normal", "normal", size, ndim, [avg, std],
-                         _float_dtype(dtype, avg, std))
+                         float_dtype(dtype, avg, std))
 
     def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64", prob=None):
         """Successes in ``n`` trials of probability ``p`` (``prob``: Theano's
@@ -272,212 +248,4 @@ def _drop_last_axis(pvals):
     return _RowsTemplate(pvals)
 
 
-# --- MRG_RandomStreams ----------------------------------------------------------
-
-M1 = 2147483647
-M2 = 2147462579
-
-
-def guess_n_streams(size, warn=False):
-    """Theano's guess at a good number of streams for a draw of ``size``
-    (kept for code that calls it; draws here do not depend on it)."""
-    if isinstance(size, (tuple, list)) and all(isinstance(i, numbers.Integral) for i in size):
-        r = int(np.prod(size)) if size else 1
-        if r > 6:
-            r = r // 6
-        return min(r, 60 * 256)
-    if warn:
-        warnings.warn(f"MRG_RandomStreams Can't determine #streams from size ({size}), "
-                      f"guessing 60*256", stacklevel=3)
-    return 60 * 256
-
-
-class MRG_RandomStreams(_Streams):
-    """Theano's ``MRG_RandomStreams(seed=12345)``: ``uniform``, ``normal``,
-    ``truncated_normal``, ``binomial`` (n=1), ``multinomial``, ``choice``.
-
-    ``seed`` is a positive int below 2147462579 or six ints, as Theano's.
-    ``nstreams`` is accepted and checked; it does not change the numbers."""
-
-    def __init__(self, seed=12345):
-        _check_mrg_seed(seed)
-        super().__init__(seed)
-
-    _key_source = _SeedSequenceKeys
-
-    def set_rstate(self, seed):
-        """Check ``seed`` as Theano does and make it this stream's seed."""
-        _check_mrg_seed(seed)
-        self._keys = self._key_source(seed)
-
-    def seed(self, seed=None):
-        if seed is not None:
-            _check_mrg_seed(seed)
-        super().seed(seed)
-
-    def n_streams(self, size):
-        return guess_n_streams(size)
-
-    def _raw(self, dist, size, ndim, params, dtype, nstreams, kwargs, what, pattern=None,
-             **options):
-        """A draw; ``pattern`` (the broadcastable pattern) is given when the
-        shape comes from the parameters instead of ``size``."""
-        _check_kwargs(kwargs, what)
-        _check_nstreams(nstreams, what)
-        vector = None
-        if pattern is None:
-            vector, ndim, pattern = normalize_size(size, ndim, [], what, positive=True)
-        state, new_state, sample = self._draw(dist, vector, params, dtype, f"mrg_{dist}",
-                                              pattern, **options)
-        self.state_updates.append((state, new_state, size, nstreams))
-        return state, new_state, sample
-
-    def _returned(self, result, sample, state, new_state):
-        for var in {id(result): result, id(sample): sample}.values():
-            var.rstate = state
-            var.update = (state, new_state)
-        return result
-
-    def uniform(self, size, low=0.0, high=1.0, ndim=None, dtype=None, nstreams=None,
-                **kwargs):
-        """Uniform floats in (low, high); dtype at least floatX. The gradient
-        with respect to low and high is undefined, as in Theano 1.0."""
-        low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
-        dtype = _float_dtype(dtype, low, high)
-        low, high = undefined_grad(cast(low, dtype)), undefined_grad(cast(high, dtype))
-        state, new_state, u = self._raw("uniform", size, ndim, [low, high], dtype, nstreams,
-                                        kwargs, "uniform", standard=True)
-        result = u * (high - low) + low
-        if result.broadcastable != u.broadcastable:
-            raise NotImplementedError("Increase the size to match the broadcasting pattern "
-                                      "of `low` and `high` arguments")
-        return self._returned(result, u, state, new_state)
-
-    def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64", nstreams=None,
-                 **kwargs):
-        """1 with probability ``p``, else 0 (only n=1, as Theano's)."""
-        if not (isinstance(n, numbers.Integral) and n == 1 or _is_one(n)):
-            raise NotImplementedError("MRG_RandomStreams.binomial with n > 1")
-        p = undefined_grad(as_param(p, "p", "binomial"))
-        n = as_tensor_variable(np.int8(1))
-        if size is None:
-            raise TypeError("binomial: size is required by MRG_RandomStreams")
-        state, new_state, sample = self._raw("binomial", size, ndim, [n, p], dtype, nstreams,
-                                             kwargs, "binomial", unit_n=True,
-                                             work_dtype=_float_dtype(None))
-        return self._returned(sample, sample, state, new_state)
-
-    def multinomial(self, size=None, n=1, pvals=None, ndim=None, dtype="int64",
-                    nstreams=None, **kwargs):
-        """Counts of ``n`` draws per row of ``pvals`` (a matrix): the result
-        has pvals' shape."""
-        if pvals is None:
-            raise TypeError("You have to specify pvals")
-        pvals = undefined_grad(as_param(pvals, "pvals", "multinomial"))
-        if size is not None:
-            raise ValueError("Provided a size argument to MRG_RandomStreams.multinomial, "
-                             "which does not use the size argument.")
-        if ndim is not None:
-            raise ValueError("Provided an ndim argument to MRG_RandomStreams.multinomial, "
-                             "which does not use the ndim argument.")
-        if pvals.ndim != 2:
-            raise NotImplementedError("MRG_RandomStreams.multinomial only implemented for "
-                                      "pvals.ndim = 2")
-        n = as_param(n, "n", "multinomial")
-        _require_integer(n, "n", "multinomial")
-        state, new_state, sample = self._raw(
-            "multinomial", None, None, [n, pvals], dtype, nstreams, kwargs, "multinomial",
-            pattern=pvals.broadcastable)
-        return self._returned(sample, sample, state, new_state)
-
-    def choice(self, size=1, a=None, replace=True, p=None, ndim=None, dtype="int64",
-               nstreams=None, **kwargs):
-        """``size`` indices per row of ``p`` (a matrix), drawn with the row's
-        probabilities: a matrix (rows of p, size). Theano implemented only
-        ``replace=False``; both work here."""
-        if a is not None:
-            raise TypeError("For now, a has to be None in MRG_RandomStreams.choice. Sampled "
-                            "values are between 0 and p.shape[1]-1")
-        if p is None:
-            raise TypeError("For now, p has to be specified in MRG_RandomStreams.choice.")
-        if ndim is not None:
-            raise ValueError("ndim argument to MRG_RandomStreams.choice is not used.")
-        p = undefined_grad(as_param(p, "p", "choice"))
-        if p.ndim != 2:
-            raise NotImplementedError("MRG_RandomStreams.choice is only implemented for "
-                                      "p.ndim = 2")
-        rows = getitem(Shape()(p), 0)
-        shape = [rows, size]
-        state, new_state, sample = self._raw("mrg_choice", shape, 2, [p], dtype, nstreams,
-                                             kwargs, "choice", replace=bool(replace))
-        return self._returned(sample, sample, state, new_state)
-
-    def multinomial_wo_replacement(self, size=None, n=1, pvals=None, ndim=None,
-                                   dtype="int64", nstreams=None, **kwargs):
-        warnings.warn("MRG_RandomStreams.multinomial_wo_replacement() is deprecated and will "
-                      "be removed in the next release of Theano. Please use "
-                      "MRG_RandomStreams.choice() instead.")
-        if size is not None:
-            raise ValueError("multinomial_wo_replacement: size must be None")
-        return self.choice(size=n, a=None, replace=False, p=pvals, dtype=dtype,
-                           nstreams=nstreams, ndim=ndim, **kwargs)
-
-    def normal(self, size, avg=0.0, std=1.0, ndim=None, dtype=None, nstreams=None,
-               truncate=False, **kwargs):
-        """Normal floats: avg + std * z; with ``truncate``, z is cut at +-2.
-        The gradient with respect to avg and std is undefined, as in Theano 1.0."""
-        avg, std = as_param(avg, "avg", "normal"), as_param(std, "std", "normal")
-        dtype = _float_dtype(dtype, avg, std)
-        avg, std = undefined_grad(cast(avg, dtype)), undefined_grad(cast(std, dtype))
-        dist = "truncated_normal" if truncate else "normal"
-        state, new_state, z = self._raw(dist, size, ndim, [avg, std], dtype, nstreams, kwargs,
-                                        "normal", standard=True)
-        result = z * std + avg
-        return self._returned(result, z, state, new_state)
-
-    def truncated_normal(self, size, avg=0.0, std=1.0, ndim=None, dtype=None, nstreams=None,
-                         **kwargs):
-        """A normal cut at two standard deviations, rescaled so that its
-        standard deviation is ``std`` (as Theano's)."""
-        std = as_param(std, "std", "truncated_normal")
-        std = std / as_tensor_variable(np.asarray(0.87962566103423978, dtype=std.dtype)
-                                       if dtypes.is_float(std.dtype) else 0.87962566103423978)
-        return self.normal(size, avg=avg, std=std, ndim=ndim, dtype=dtype, nstreams=nstreams,
-                           truncate=True, **kwargs)
-
-
-def _check_mrg_seed(seed):
-    if isinstance(seed, (numbers.Integral, np.integer)) and not isinstance(seed, bool):
-        if seed == 0:
-            raise ValueError("seed should not be 0", seed)
-        if seed >= M2:
-            raise ValueError(f"seed should be less than {M2}", seed)
-        if seed < 0:
-            raise ValueError("seed should be positive", seed)
-        return
-    if isinstance(seed, (list, tuple, np.ndarray)) and len(seed) == 6:
-        seed = [int(s) for s in seed]
-        if not any(seed[:3]):
-            raise ValueError("The first 3 values of seed should not be all 0", seed)
-        if not any(seed[3:]):
-            raise ValueError("The last 3 values of seed should not be all 0", seed)
-        if any(s >= M1 for s in seed[:3]):
-            raise ValueError(f"The first 3 values of seed should be less than {M1}", seed)
-        if any(s >= M2 for s in seed[3:]):
-            raise ValueError(f"The last 3 values of seed should be less than {M2}", seed)
-        return
-    raise TypeError("seed should be 1 integer or 6 integers")
-
-
-def _check_kwargs(kwargs, what):
-    kwargs = {k: v for k, v in kwargs.items() if k != "target"}
-    if kwargs:
-        raise TypeError(f"{what}() got unexpected keyword arguments {sorted(kwargs)}")
-
-
-def _check_nstreams(nstreams, what):
-    if nstreams is not None and not (isinstance(nstreams, numbers.Integral) and nstreams > 0):
-        raise ValueError(f"{what}: nstreams must be a positive int, got {nstreams!r}")
-
-
-__all__ = ["RandomStreams", "MRG_RandomStreams", "guess_n_streams"]
+__all__ = ["RandomStreams"]
