@@ -18,6 +18,7 @@ import sys
 
 import numpy as np
 import pytest
+from tensorflow.python.eager import context
 
 import tfgraph as theano
 import tfgraph.tensor as T
@@ -123,6 +124,11 @@ def test_an_interrupt_at_any_point_leaves_no_lock_held_and_no_partial_update(kin
     action = (lambda: f.loop(3, 1, jit_compile=False)) if looping else (lambda: f(1))
     steps = 3 if looping else 1
     action()  # traced, and the lowering cached: the points of an ordinary call
+    plain = getattr(f.executable, "plain", f.executable)
+    if getattr(plain, "trial", None) is not None:
+        # Always the same executor, and the one that changes this thread's
+        # TensorFlow call options: an interrupt must never leave them changed.
+        plain.one_thread, plain.trial = True, None
     interrupt_at_every_point(action, lambda: consistent(shared), shared, steps)
 
 
@@ -136,6 +142,8 @@ def interrupt_at_every_point(action, applied, shared, steps):
     run_traced(action, counter)
     assert counter.seen > 10
     handler = signal.getsignal(signal.SIGINT)
+    call_options = context.context().function_call_options
+    executor = call_options.executor_type
     interrupted = 0
     for at in range(counter.seen):
         before = applied()
@@ -150,6 +158,7 @@ def interrupt_at_every_point(action, applied, shared, steps):
         assert not any(v.lock._is_owned() for v in shared), f"point {at}: a lock left held"
         assert signal.getsignal(signal.SIGINT) is handler, f"point {at}: the handler"
         assert transaction._Deferral.depth == 0
+        assert call_options.executor_type == executor, f"point {at}: the executor left set"
     assert interrupted == counter.seen  # every delivered interrupt reached the caller
 
 
@@ -211,3 +220,25 @@ def test_an_interrupt_while_tracing_is_raised_once_and_leaves_tensorflow_usable(
         before = consistent(shared)
         f(1)
         assert consistent(shared) == before + 1
+
+
+def test_an_interrupt_never_leaves_the_thread_on_the_single_threaded_executor():
+    """``one_thread.call_on_one_thread`` switches this thread's TensorFlow call
+    options and back: an interrupt at any point, in tfgraph's code or
+    TensorFlow's, leaves them as they were."""
+    from tfgraph.compile import one_thread
+    options = context.context().function_call_options
+    before = options.executor_type
+
+    def action():   # what runs inside is any call: its own points are not the switch's
+        one_thread.call_on_one_thread(lambda: None)
+    action()
+    counter = InterrupterEverywhere()
+    run_traced(action, counter)
+    assert counter.seen >= 4   # the switch's frame, TensorFlow's context lookups
+    for at in range(counter.seen):
+        tracer = InterrupterEverywhere(at)
+        with pytest.raises(KeyboardInterrupt):
+            run_traced(action, tracer)
+        assert tracer.delivered
+        assert options.executor_type == before, f"point {at}: the executor left set"

@@ -1,6 +1,7 @@
 """A traced graph's ops run on the calling thread (TensorFlow's single-threaded
-executor) unless the graph has what that executor refuses: control flow,
-Python ops, collectives, ops on several devices (tfgraph.compile.one_thread)."""
+executor) when its calls find that faster, unless the graph has what that
+executor refuses: control flow, Python ops, collectives, ops on several
+devices (tfgraph.compile.one_thread)."""
 import threading
 
 import numpy as np
@@ -17,14 +18,21 @@ def traced(**kwargs):
     return dict(mode=tfgraph.compile.Mode(jit_compile=False), **kwargs)
 
 
+def on_one_thread(f):
+    """``f`` with its calls on one thread from now on, whatever a trial says."""
+    assert f.executable.trial is not None, "the graph may not run on one thread"
+    f.executable.one_thread, f.executable.trial = True, None
+    return f
+
+
 def test_a_training_step_runs_on_one_thread_and_gives_the_same_numbers():
     rng = np.random.RandomState(0)
     X, y = rng.randn(5, 3), rng.randn(5)
     W = tfgraph.shared(np.zeros(3), name="W")
     x, t = T.dmatrix("x"), T.dvector("t")
     cost = T.sqr(T.dot(x, W) - t).mean()
-    step = tfgraph.function([x, t], cost, updates=[(W, W - 0.1 * T.grad(cost, W))], **traced())
-    assert step.executable.one_thread
+    step = on_one_thread(tfgraph.function([x, t], cost,
+                                          updates=[(W, W - 0.1 * T.grad(cost, W))], **traced()))
     costs = [float(step(X, y)) for _ in range(3)]
 
     w, expected = np.zeros(3), []
@@ -43,8 +51,7 @@ def test_the_threads_own_call_options_are_restored():
     before, options.executor_type = options.executor_type, ""   # the default executor
     try:
         x = T.dvector("x")
-        f = tfgraph.function([x], x[0] * 2, **traced())
-        assert f.executable.one_thread
+        f = on_one_thread(tfgraph.function([x], x[0] * 2, **traced()))
         f(np.ones(2))
         assert options.executor_type == ""
         with pytest.raises(IndexError):
@@ -56,8 +63,7 @@ def test_the_threads_own_call_options_are_restored():
 
 def test_a_failing_op_is_named_as_with_the_default_executor():
     x, i = T.dvector("x"), T.lscalar("i")
-    f = tfgraph.function([x, i], x[i], **traced())
-    assert f.executable.one_thread
+    f = on_one_thread(tfgraph.function([x, i], x[i], **traced()))
     with pytest.raises(ExecutionIndexError, match=r'x\[i\] in function .*out of bounds') as info:
         f(np.ones(3), 5)
     assert "Graph execution error" not in str(info.value)
@@ -75,7 +81,7 @@ def test_graphs_the_executor_refuses_keep_the_default_one(build):
     else:
         out, expected = tfgraph.printing.Print("sum")(x.sum()), 6.0
     f = tfgraph.function([x], out, **traced())
-    assert not f.executable.one_thread
+    assert f.executable.trial is None and not f.executable.one_thread
     assert float(f(np.array([1.0, 2.0, 3.0]))) == expected
 
 
@@ -100,8 +106,7 @@ def test_ops_on_two_devices_keep_the_default_executor():
 
 def test_concurrent_callers_get_their_own_results():
     x = T.dvector("x")
-    f = tfgraph.function([x], (x * x).sum(), **traced())
-    assert f.executable.one_thread
+    f = on_one_thread(tfgraph.function([x], (x * x).sum(), **traced()))
     errors, results = [], {}
 
     def caller(k):
@@ -116,3 +121,38 @@ def test_concurrent_callers_get_their_own_results():
         t.join()
     assert not errors
     assert all(results[k] == [4.0 * k * k] * 50 for k in range(4))
+
+
+def test_a_trial_times_both_executors_and_keeps_the_faster(monkeypatch):
+    x = T.dvector("x")
+    f = tfgraph.function([x], (x * 3).sum(), **traced())
+    executable = f.executable
+    assert executable.trial is not None and not executable.settled
+    used = []
+    run = executable._run
+    monkeypatch.setattr(executable, "_run", lambda tensors, single: (
+        used.append(single), run(tensors, single))[1])
+    # The single-threaded calls are made to look slower: the default is kept.
+    clock = iter(range(10 ** 6))
+    monkeypatch.setattr("tfgraph.compile.executables.time.perf_counter",
+                        lambda: next(clock) * (3 if used and used[-1] else 1))
+    values = [float(f(np.full(3, float(k)))) for k in range(2 * one_thread.Trial.CALLS + 2)]
+    assert values == [9.0 * k for k in range(len(values))]
+    assert used == [False, True] * (one_thread.Trial.CALLS + 1)
+    assert executable.settled and executable.one_thread is False
+    f(np.ones(3))
+    assert used[-1] is False
+
+
+def test_the_trial_decides_by_the_medians():
+    trial = one_thread.Trial()
+    decision = None
+    for call in range(2 * one_thread.Trial.CALLS + 2):
+        single = trial.next_single()
+        decision = trial.record(single, 1.0 if single else 2.0)
+    assert decision is True
+    slower = one_thread.Trial()
+    for call in range(2 * one_thread.Trial.CALLS + 2):
+        single = slower.next_single()
+        decision = slower.record(single, 2.0 if single else 1.0)
+    assert decision is False

@@ -8,7 +8,8 @@ if and only if the call succeeded. A failure is TensorFlow's own error
 eager run.
 
 - ``Traced``: the program's graph as one concrete function, its ops run on
-  the calling thread where TensorFlow allows it (``one_thread``).
+  the calling thread where TensorFlow allows it and calls found that faster
+  (``one_thread``).
 - ``Eager``: op by op, on every call (FAST_COMPILE).
 - ``Xla``: the graph compiled by XLA; a call whose validity flags do not all
   hold assigns nothing and runs again as ``Traced``, which raises the op's
@@ -62,14 +63,34 @@ class Traced:
         self.program = program
         self.concrete_function = trace(tf.function(
             self._body, input_signature=program.signature(), autograph=False))
-        self.one_thread = one_thread.runs_on_one_thread(self.concrete_function)
+        # Whether calls run on one thread: False, or decided by a trial.
+        self.one_thread = False
+        self.trial = (one_thread.Trial() if one_thread.runs_on_one_thread(
+            self.concrete_function) else None)
 
     def _body(self, *args):
         self.program.trace_count += 1
         return self.program.body(*args)
 
     def __call__(self, tensors):
-        if self.one_thread:
+        trial = self.trial
+        if trial is None:
+            return self._run(tensors, self.one_thread)
+        single = trial.next_single()
+        start = time.perf_counter()
+        results = self._run(tensors, single)
+        decided = trial.record(single, time.perf_counter() - start)
+        if decided is not None:
+            self.one_thread, self.trial = decided, None
+        return results
+
+    @property
+    def settled(self):
+        """Whether the executor its calls use is decided."""
+        return self.trial is None
+
+    def _run(self, tensors, single):
+        if single:
             return one_thread.call_on_one_thread(call_concrete, self.concrete_function,
                                                  self.program.flat(tensors))
         return call_concrete(self.concrete_function, self.program.flat(tensors))
@@ -186,6 +207,9 @@ class Auto:
     def settled(self):
         """Whether the way to run is decided for every input shape met so far
         (a long run's steady state: benchmarks wait for it)."""
+        if not (self.plain.settled or self.decided and all(
+                run is self.xla for run in self.decided.values())):
+            return False
         return isinstance(self.choice, _Never) or self.choice.settled()
 
     def __call__(self, tensors):
