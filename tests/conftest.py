@@ -103,3 +103,28 @@ def legacy_program(theano_alias, monkeypatch):
     for name, module in list(sys.modules.items()):
         if os.path.dirname(getattr(module, "__file__", None) or "") == here:
             del sys.modules[name]
+
+
+@pytest.fixture
+def concurrently():
+    """``concurrently(call, n)``: ``call(k)`` in ``n`` threads at once, k = 0..n-1;
+    the results by k, or the first exception a thread raised."""
+    import threading
+
+    def run(call, n):
+        results, errors = {}, []
+
+        def one(k):
+            try:
+                results[k] = call(k)
+            except BaseException as error:  # noqa: BLE001  (re-raised below)
+                errors.append(error)
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
+        return results
+    return run

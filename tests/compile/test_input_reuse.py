@@ -2,8 +2,6 @@
 array when the same array comes back with the same bytes
 (tfgraph.compile.inputs): the results are those of a fresh conversion, an
 array changed in place is seen changed, and large arrays are not kept."""
-import threading
-
 import numpy as np
 
 import tfgraph
@@ -67,21 +65,9 @@ def test_a_training_loop_on_one_batch_matches_numpy():
     np.testing.assert_allclose(W.get_value(), w, rtol=1e-12)
 
 
-def test_concurrent_callers_with_their_own_arrays():
+def test_concurrent_callers_with_their_own_arrays(concurrently):
     x = T.dvector("x")
     f = tfgraph.function([x], x.sum())
     arrays = [np.full(8, float(k)) for k in range(4)]
-    errors, results = [], {}
-
-    def caller(k):
-        try:
-            results[k] = {float(f(arrays[k])) for _ in range(100)}
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-    threads = [threading.Thread(target=caller, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    results = concurrently(lambda k: {float(f(arrays[k])) for _ in range(100)}, 4)
     assert results == {k: {8.0 * k} for k in range(4)}

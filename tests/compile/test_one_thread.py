@@ -2,8 +2,6 @@
 executor) when its calls find that faster, unless the graph has what that
 executor refuses: control flow, Python ops, collectives, ops on several
 devices (tfgraph.compile.one_thread)."""
-import threading
-
 import numpy as np
 import pytest
 
@@ -104,23 +102,11 @@ def test_ops_on_two_devices_keep_the_default_executor():
     assert one_thread.runs_on_one_thread(on_one.get_concrete_function())
 
 
-def test_concurrent_callers_get_their_own_results():
+def test_concurrent_callers_get_their_own_results(concurrently):
     x = T.dvector("x")
     f = on_one_thread(tfgraph.function([x], (x * x).sum(), **traced()))
-    errors, results = [], {}
-
-    def caller(k):
-        try:
-            results[k] = [float(f(np.full(4, float(k)))) for _ in range(50)]
-        except Exception as error:  # pragma: no cover - reported below
-            errors.append(error)
-    threads = [threading.Thread(target=caller, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
-    assert all(results[k] == [4.0 * k * k] * 50 for k in range(4))
+    results = concurrently(lambda k: [float(f(np.full(4, float(k)))) for _ in range(50)], 4)
+    assert results == {k: [4.0 * k * k] * 50 for k in range(4)}
 
 
 def test_a_trial_times_both_executors_and_keeps_the_faster(monkeypatch):
@@ -145,14 +131,11 @@ def test_a_trial_times_both_executors_and_keeps_the_faster(monkeypatch):
 
 
 def test_the_trial_decides_by_the_medians():
-    trial = one_thread.Trial()
-    decision = None
-    for call in range(2 * one_thread.Trial.CALLS + 2):
-        single = trial.next_single()
-        decision = trial.record(single, 1.0 if single else 2.0)
-    assert decision is True
-    slower = one_thread.Trial()
-    for call in range(2 * one_thread.Trial.CALLS + 2):
-        single = slower.next_single()
-        decision = slower.record(single, 2.0 if single else 1.0)
-    assert decision is False
+    def decision(single_seconds, default_seconds):
+        trial, decided = one_thread.Trial(), None
+        for _ in range(2 * one_thread.Trial.CALLS + 2):
+            single = trial.next_single()
+            decided = trial.record(single, single_seconds if single else default_seconds)
+        return decided
+    assert decision(1.0, 2.0) is True
+    assert decision(2.0, 1.0) is False
