@@ -124,12 +124,17 @@ def test_an_interrupt_at_any_point_leaves_no_lock_held_and_no_partial_update(kin
     action = (lambda: f.loop(3, 1, jit_compile=False)) if looping else (lambda: f(1))
     steps = 3 if looping else 1
     action()  # traced, and the lowering cached: the points of an ordinary call
+    on_one_thread_from_now(f)
+    interrupt_at_every_point(action, lambda: consistent(shared), shared, steps)
+
+
+def on_one_thread_from_now(f):
+    """Every call of ``f`` on the same executor (no trial alternating between
+    two, whose calls pass different points), and on the one that changes the
+    thread's TensorFlow call options: an interrupt must never leave them changed."""
     plain = getattr(f.executable, "plain", f.executable)
     if getattr(plain, "trial", None) is not None:
-        # Always the same executor, and the one that changes this thread's
-        # TensorFlow call options: an interrupt must never leave them changed.
         plain.one_thread, plain.trial = True, None
-    interrupt_at_every_point(action, lambda: consistent(shared), shared, steps)
 
 
 def interrupt_at_every_point(action, applied, shared, steps):

@@ -10,7 +10,7 @@ import tfgraph as theano
 import tfgraph.tensor as T
 from tfgraph.compile import transaction
 
-from test_interrupt_points import interrupt_at_every_point
+from test_interrupt_points import interrupt_at_every_point, on_one_thread_from_now
 
 pytestmark = pytest.mark.usefixtures("python_sigint")  # tests/conftest.py
 
@@ -118,6 +118,7 @@ def test_an_interrupt_at_any_point_of_a_many_lock_call_leaves_no_lock_held():
     counters = [theano.shared(np.int64(0), name=f"c{k}") for k in range(n)]
     f = theano.function([], [], updates=[(c, c + 1) for c in counters])
     f()
+    on_one_thread_from_now(f)
 
     def applied():
         values = {int(c.get_value()) for c in counters}
