@@ -90,10 +90,10 @@ class Traced:
         return self.trial is None
 
     def _run(self, tensors, single):
+        flat = self.program.flat(tensors)
         if single:
-            return one_thread.call_on_one_thread(call_concrete, self.concrete_function,
-                                                 self.program.flat(tensors))
-        return call_concrete(self.concrete_function, self.program.flat(tensors))
+            return one_thread.call_on_one_thread(call_concrete, self.concrete_function, flat)
+        return call_concrete(self.concrete_function, flat)
 
 
 class Eager:

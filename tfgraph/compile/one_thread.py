@@ -36,7 +36,7 @@ try:  # the options TensorFlow reads for each function call, one set per thread
     def _call_options():
         return _context.context().function_call_options
 
-    _call_options().__class__._executor_type   # the slot call_on_one_thread writes
+    _context.FunctionCallOptions._executor_type   # the slot call_on_one_thread writes
 except (ImportError, AttributeError):  # pragma: no cover - other TensorFlow versions
     _call_options = None
 
