@@ -110,7 +110,7 @@ def substreams(rstate, n_streams):
 
 
 def step(x1, x2):
-    """One step of both components, on int64 values (NumPy or TensorFlow):
+    """One step of both components, on int64 values (NumPy or Python ints):
     ((x11, x12, x13), (x21, x22, x23)) -> (new state, k in [1, M1])."""
     (x11, x12, x13), (x21, x22, x23) = x1, x2
     y1 = (x12 * 4194304 + x13 * 129) % _M1        # 2**22, 2**7 + 1
@@ -147,33 +147,66 @@ def guess_n_streams(size, warn=False):
 
 # --- the graph side: a draw -------------------------------------------------------------
 
+_U32 = tf.uint32
+
+
+def _times_2_15_mod_m2(x):
+    """x * 2**15 mod M2 for x < M2, in uint32: with x = a * 2**16 + b,
+    x * 2**15 = b * 2**15 + a * 2**31, and 2**31 = 21069 mod M2."""
+    low = tf.bitwise.left_shift(tf.bitwise.bitwise_and(x, int(MASK2)), 15)
+    return _below(low + int(MULT2) * tf.bitwise.right_shift(x, 16), _M2)
+
+
+def _below(r, m):
+    """r mod m for r < 2 * m (one conditional subtraction)."""
+    return tf.where(r >= m, r - m, r)
+
+
+def _graph_step(x1, x2):
+    """``step`` on uint32 columns, as Theano's C code computes it: shifts and
+    masks fold each product below 2**32, so nothing divides (integer
+    division does not vectorise: with int64 ``%`` a draw took twice as long)."""
+    (x11, x12, x13), (x21, x22, x23) = x1, x2
+    # x12 * 2**22 and x13 * 2**7 mod M1, since 2**31 = 1 mod M1.
+    y1 = _below(tf.bitwise.left_shift(tf.bitwise.bitwise_and(x12, int(MASK12)), 22)
+                + tf.bitwise.right_shift(x12, 9), _M1)
+    y1 = _below(y1 + _below(tf.bitwise.left_shift(tf.bitwise.bitwise_and(x13, int(MASK13)), 7)
+                            + tf.bitwise.right_shift(x13, 24), _M1), _M1)
+    y1 = _below(y1 + x13, _M1)
+    y2 = _below(_times_2_15_mod_m2(x21) + _times_2_15_mod_m2(x23), _M2)
+    y2 = _below(y2 + x23, _M2)
+    k = tf.where(y1 <= y2, y1 - y2 + _M1, y1 - y2)    # wraps back into [1, M1]
+    return ((y1, x11, x12), (y2, x21, x22)), k
+
+
 def _draw(states, n):
     """(next states, k): ``n`` values (an int64 scalar) drawn from the int32
     streams ``states`` (S, 6), value i from stream i % S, as a flat int32
-    vector of the k in [1, M1]. A loop of ceil(n / S) steps of every stream."""
-    columns = tf.unstack(tf.cast(states, tf.int64), num=6, axis=1)
+    vector of the k in [1, M1]: ceil(n / S) steps of every stream, the last
+    one, outside the loop, moving only the streams it draws from."""
+    columns = tf.unstack(tf.bitcast(states, _U32), num=6, axis=1)
     count = tf.shape(states, out_type=tf.int64)[0]
-    stream = tf.range(count)
     steps = tf.maximum((n + count - 1) // count, 1)   # one step, all idle, for n = 0
-    drawn = tf.TensorArray(tf.int32, size=tf.cast(steps, tf.int32), element_shape=[None])
+    drawn = tf.TensorArray(_U32, size=tf.cast(steps, tf.int32), element_shape=[None])
 
     def body(t, x, drawn):
-        (x1, x2), k = step(x[:3], x[3:])
-        k = tf.where(k <= 0, k + _M1, k)
-        moves = stream < n - t * count      # the last step moves only the streams it draws from
-        x = [tf.where(moves, new, old) for new, old in zip(list(x1) + list(x2), x)]
-        return t + 1, x, drawn.write(tf.cast(t, tf.int32), tf.cast(k, tf.int32))
+        (x1, x2), k = _graph_step(x[:3], x[3:])
+        return t + 1, list(x1) + list(x2), drawn.write(tf.cast(t, tf.int32), k)
 
-    _, columns, drawn = tf.while_loop(lambda t, x, drawn: t < steps, body,
-                                      (tf.constant(0, tf.int64), columns, drawn))
-    k = tf.reshape(drawn.stack(), [-1])[:n]
-    return tf.cast(tf.stack(columns, axis=1), tf.int32), k
+    last, columns, drawn = tf.while_loop(lambda t, x, drawn: t < steps - 1, body,
+                                         (tf.constant(0, tf.int64), columns, drawn))
+    (x1, x2), k = _graph_step(columns[:3], columns[3:])
+    moves = tf.range(count) < n - last * count
+    columns = [tf.where(moves, new, old) for new, old in zip(list(x1) + list(x2), columns)]
+    drawn = drawn.write(tf.cast(last, tf.int32), k)
+    k = tf.bitcast(tf.reshape(drawn.stack(), [-1])[:n], tf.int32)
+    return tf.bitcast(tf.stack(columns, axis=1), tf.int32), k
 
 
 # The loop's steps are a few small integer operations on S values each:
-# compiled by XLA into one fused loop, a draw of 128 x 1024 values takes a
-# third of the time the same graph takes without it. XLA compiles it once
-# for each number of streams and of values (about 0.25 s each).
+# compiled by XLA into one fused loop, a draw takes a third of the time the
+# same graph takes without it. XLA compiles it once for each number of
+# streams and of values (about 0.25 s each).
 draw = tf.function(_draw, jit_compile=True, reduce_retracing=True,
                    input_signature=[tf.TensorSpec([None, 6], tf.int32),
                                     tf.TensorSpec([], tf.int64)])
