@@ -128,6 +128,32 @@ def test_a_square_is_a_multiply_with_its_gradient(mode):
     np.testing.assert_array_equal(grad, 2 * value)
 
 
+@pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
+def test_a_penalty_weighted_by_zero_is_neither_computed_nor_differentiated(mode):
+    """The MLP tutorial's ``L1_reg * L1`` with ``L1_reg = 0.00``: Theano's
+    FAST_RUN made ``mul(0, ...)`` a zero, even of an inf or NaN."""
+    W = theano.shared(np.array([[1.0, np.inf], [np.nan, -3.0]], "float32"), "W")
+    V = theano.shared(np.array([1.0, -2.0], "float32"), "V")
+    cost = 0.0 * abs(W).sum() + 0.5 * T.sqr(V).sum()
+    ops = _ops([cost])
+    assert OPS["abs_"] not in ops and OPS["mul"] in ops
+    # Only a scalar product becomes a constant: a zero tensor of x's shape
+    # would still need x.
+    matrix = T.dmatrix("matrix")
+    assert OPS["mul"] in _ops([0.0 * matrix])
+    f = theano.function([], [cost] + T.grad(cost, [W, V]), mode=mode)
+    value, grad_W, grad_V = f()
+    assert value == 2.5 and value.dtype == np.float32
+    np.testing.assert_array_equal(grad_W, np.zeros((2, 2), "float32"))
+    np.testing.assert_array_equal(grad_V, [1.0, -2.0])
+    if mode == "FAST_RUN":   # FAST_COMPILE has no one graph to look into
+        assert not any(op.type in ("Abs", "Sign") for op in
+                       f.concrete_function.graph.get_operations())
+    x = T.dscalar("x")
+    np.testing.assert_array_equal(theano.function([x], 0 * x, mode=mode)(np.nan), 0.0)
+    np.testing.assert_array_equal(theano.function([matrix], 0 * matrix, mode=mode)(
+        np.array([[np.inf, 1.0]])), [[np.nan, 0.0]])
+
 
 def test_a_graph_no_rewrite_matches_comes_back_as_it_is():
     x = T.dmatrix("x")

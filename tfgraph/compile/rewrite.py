@@ -32,6 +32,10 @@ And, for speed, as Theano's FAST_RUN did:
   never makes more elements.
 - ``x ** 2`` -> ``sqr(x)`` (the L2 penalty): a multiply, not ``pow``, and a
   simpler gradient.
+- ``0 * x`` -> ``0`` for a scalar product: a penalty switched off by its
+  weight (the MLP tutorial's ``L1_reg=0.00``) is neither computed nor
+  differentiated, as Theano's FAST_RUN (``local_mul_specialize``) removed
+  it. As there, the product is 0 even where x is inf or NaN.
 """
 import copy
 
@@ -41,6 +45,7 @@ from tfgraph import dtypes
 from tfgraph.compile.layout import ChannelsLastLayers
 from tfgraph.compile.sibling_slices import SiblingSlices
 from tfgraph.graph import Constant, toposort
+from tfgraph.ops.base import constant
 from tfgraph.ops.elemwise import OPS, Cast
 from tfgraph.ops.nnet import CrossentropySoftmax, Softmax
 from tfgraph.ops.shape import ARange, Shape
@@ -131,12 +136,21 @@ def square(node):
     return OPS["sqr"](node.inputs[0])
 
 
+def scalar_times_zero(node):
+    # Scalars only: a zero tensor of another shape would still need x's
+    # shape, hence x computed, when TensorFlow does not know it statically.
+    if node.op is not OPS["mul"] or node.outputs[0].ndim != 0 or not any(
+            _is_constant(i, 0) for i in node.inputs):
+        return None
+    return constant(np.zeros((), node.outputs[0].dtype))
+
+
 def _is_constant(var, value):
     return isinstance(var, Constant) and var.data.size == 1 and np.all(var.data == value)
 
 
 REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
-            subtensor_of_cast, square]
+            subtensor_of_cast, square, scalar_times_zero]
 
 
 def rewrite(outputs, platform=None):
