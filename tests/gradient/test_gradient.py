@@ -396,6 +396,35 @@ def test_training_step_with_updates_matches_numpy_and_converges():
     assert costs[-1] < 0.5 * first
 
 
+@pytest.mark.parametrize("axis", [None, 0, 1, (0, 2), -1])
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_a_float32_sum_accumulated_in_float64_is_differentiated_in_float32(axis, jit_compile):
+    """Theano's float32 sum accumulates in float64; its gradient (first and
+    second order) is the output's gradient spread in float32, with no
+    float64 tensor of x's shape in the traced graph beyond the forward cast."""
+    x = T.ftensor3("x")
+    xv = RNG.randn(3, 4, 5).astype("float32") + np.float32(1e4)
+    total = x.sum(axis=axis)
+    cost = T.sqr(total).sum()
+    g = T.grad(cost, x)
+    h = T.grad(T.sqr(g).sum(), x)
+    f = theano.function([x], [total, g, h], mode=theano.Mode(jit_compile=jit_compile))
+    value, grad, second = f(xv)
+    reference = xv.astype("float64").sum(axis=axis)
+    np.testing.assert_array_equal(value, reference.astype("float32"))
+    spread = np.broadcast_to(reference if axis is None else np.expand_dims(reference, axis),
+                             xv.shape)
+    np.testing.assert_allclose(grad, 2 * spread, rtol=1e-6)
+    count = xv.size // np.size(reference)   # elements per sum: d sum(g**2) = 8 count spread
+    np.testing.assert_allclose(second, 8 * count * spread, rtol=1e-5)
+    assert grad.dtype == second.dtype == np.float32
+    if not jit_compile:
+        wide = [op for op in f.concrete_function.graph.get_operations()
+                if op.type != "Cast" and any(t.dtype.name == "float64" and t.shape.rank == 3
+                                             for t in op.outputs)]
+        assert wide == []
+
+
 # --- Jacobians and Hessians ----------------------------------------------------------------
 
 def test_jacobian_closed_forms_and_forms():

@@ -84,6 +84,35 @@ def _reduction(scalar_op):
     raise NotImplementedError(f"no TensorFlow reduction for scalar op {scalar_op}")
 
 
+try:  # internal names, so keep a way back: the tape's plain Cast-Sum-Cast gradient
+    from tensorflow.python.eager.record import record_operation as _record_on_tapes
+    from tensorflow.python.eager.record import stop_recording as _tapes_paused
+except ImportError:  # pragma: no cover - other TensorFlow versions
+    _record_on_tapes = None
+
+
+def _widened_sum(x, axes, acc_dtype, out_dtype):
+    """The sum of float ``x`` along ``axes`` accumulated in the wider float
+    ``acc_dtype``. Its gradient is the output's gradient spread over x's
+    shape in x's dtype: the tape's own, through the casts, spreads it in
+    ``acc_dtype`` and casts it back, two more passes over a copy of x twice
+    its size (a float32 weight matrix's L2 penalty)."""
+    def summed(x):
+        return cast_tensor(tf.reduce_sum(cast_tensor(x, acc_dtype), axes), out_dtype)
+    if _record_on_tapes is None:
+        return summed(x)
+    with _tapes_paused():
+        y = summed(x)
+
+    def spread(dy):
+        dy = tf.cast(dy, x.dtype)
+        for a in sorted(axes):   # the summed dimensions back, of size 1
+            dy = tf.expand_dims(dy, a)
+        return [tf.broadcast_to(dy, tf.shape(x))]
+    _record_on_tapes("WidenedSum", [y], [x], spread)
+    return y
+
+
 def _reduced_pattern(broadcastable, axes):
     return tuple(b for d, b in enumerate(broadcastable) if d not in axes)
 
@@ -136,9 +165,13 @@ class CAReduce(Op):
         return list(normalize_axis(self.axis, node.inputs[0].ndim, node.inputs[0]))
 
     def lower(self, node, inputs, ctx):
-        x = cast_tensor(inputs[0], getattr(self, "acc_dtype", None) or inputs[0].dtype.name)
-        result = _reduction(self.scalar_op)(x, self._axes(node))
-        return [cast_tensor(result, node.outputs[0].dtype)]
+        x, out_dtype = inputs[0], node.outputs[0].dtype
+        acc_dtype = getattr(self, "acc_dtype", None) or x.dtype.name
+        if (isinstance(self.scalar_op, SCALAR_OP_CLASSES["Add"]) and x.dtype.is_floating
+                and acc_dtype != x.dtype.name and dtypes.kind(acc_dtype) == "f"):
+            return [_widened_sum(x, self._axes(node), acc_dtype, out_dtype)]
+        result = _reduction(self.scalar_op)(cast_tensor(x, acc_dtype), self._axes(node))
+        return [cast_tensor(result, out_dtype)]
 
     def pp(self, node, args):
         axis = "" if self.axis is None else f", axis={list(self.axis)}"
