@@ -388,6 +388,11 @@ class TfgraphLoop(TheanoTrainer):
     def step(self):
         return self._fn.loop(self.steps_per_call, *self.problem.inputs)
 
+    def adapting(self):
+        # A loop's way to run is fixed when it is made (tfgraph.compile.loop);
+        # the single call's executable, which adapts, is never called here.
+        return False
+
 
 def make_systems(problem, groups, quick):
     if problem.workload in EPOCH_WORKLOADS:
