@@ -425,6 +425,32 @@ def test_a_float32_sum_accumulated_in_float64_is_differentiated_in_float32(axis,
         assert wide == []
 
 
+def test_ops_with_their_own_gradient_copy_nothing_for_it():
+    """relu (Theano's gradient at 0), max pooling (to every maximum), advanced
+    indexing and max (to every extreme) define their gradients themselves:
+    the traced step holds no zeros of an input's shape made for them (what
+    tf.custom_gradient's pass-through of the inputs cost), and their gradients
+    are right, first and second order."""
+    from tfgraph.tensor.signal import pool
+    x = theano.shared(np.array([[-1.0, 0.0, 2.0, 2.0], [3.0, -4.0, 5.0, 0.5]]), "x")
+    images = x.reshape((1, 1, 2, 4))
+    cost = (T.nnet.relu(x).sum() + pool.pool_2d(images, (2, 2), True).sum()
+            + (x[[0, 1, 1], [3, 0, 0]] ** 2).sum() + T.max(x, axis=1).sum())
+    g = T.grad(cost, x)
+    f = theano.function([], [g, T.grad(T.sqr(g).sum(), x)])
+    grad, second = f()
+    relu = np.array([[0, 0.5, 1, 1], [1, 0, 1, 1]])
+    pooled = np.array([[0, 0, 0, 0], [1, 0, 1, 0]])        # the maxima of the two 2x2 windows
+    indexed = np.array([[0, 0, 0, 4.0], [12.0, 0, 0, 0]])  # 2 * x, x[1, 0] taken twice
+    extreme = np.array([[0, 0, 1, 1], [0, 0, 1, 0]])       # both 2.0s are row 0's maximum
+    expected = relu + pooled + indexed + extreme
+    np.testing.assert_array_equal(grad, expected)
+    # Only the indexed term is not linear: d sum(g**2) = 2 g * d g, d g = 2 per take.
+    np.testing.assert_array_equal(second, 2 * expected * np.array([[0, 0, 0, 2], [4, 0, 0, 0]]))
+    # (The second order's own selections and signs have zero gradients: zeros_like.)
+    assert not {"ZerosLike", "IdentityN"} & set(op_counts(theano.function([], g)))
+
+
 # --- Jacobians and Hessians ----------------------------------------------------------------
 
 def test_jacobian_closed_forms_and_forms():

@@ -240,6 +240,24 @@ def test_max_pool_gradient_at_ties_goes_to_every_maximum(ws, ignore_border, stri
     assert (xv == 2).sum() > 0 and not np.allclose(expected, 0)
 
 
+@pytest.mark.parametrize("ignore_border", [True, False])
+def test_max_pool_gradient_of_tiling_windows_is_differentiable_again(ignore_border):
+    """The common case's gradient (windows tiling the image, fused into one
+    XLA loop) is linear in the output's gradient: verify_grad with respect
+    to it, float32 with ties, rows and columns past the last window."""
+    rng = np.random.default_rng(11)
+    xv = rng.integers(0, 3, (2, 3, 7, 6)).astype("float32")
+    x = theano.shared(xv, "x")
+    y = pool.pool_2d(x, (2, 2), ignore_border)
+    gzv = rng.standard_normal(reference_pool(xv, (2, 2), ignore_border).shape)
+    f = theano.function([], T.grad((y * gzv.astype("float32")).sum(), x))
+    np.testing.assert_allclose(f(), reference_max_pool_grad(xv, gzv, (2, 2), ignore_border),
+                               rtol=1e-6)
+    x64 = theano.shared(xv.astype("float64"), "x64")    # float64: a numeric gradient to 1e-4
+    y64 = pool.pool_2d(x64, (2, 2), ignore_border)
+    T.verify_grad(lambda gz: T.grad((y64 * gz).sum(), x64), [gzv], rng=rng)
+
+
 def spp_pool(x, bins, mode, ignore_border=True):
     """Lasagne's spatial pyramid pooling: window and stride from the input's
     (symbolic) shape, so that there are ``bins`` windows per axis."""

@@ -14,6 +14,7 @@ import numpy as np
 
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
+from tfgraph.ops.custom_gradient import custom_gradient
 from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
                               cast_tensor)
 from tfgraph.ops.scalar import (Cast as ScalarCast, ScalarOp, abs_rule, min8, same, scalar_op_class,
@@ -217,7 +218,7 @@ def _relu(x):
     if not x.dtype.is_floating:
         return tf.nn.relu(x)
 
-    @tf.custom_gradient
+    @custom_gradient
     def relu(x):
         return tf.nn.relu(x), lambda g: g * (0.5 + 0.5 * tf.sign(x))
     return relu(x)

@@ -16,6 +16,7 @@ import numpy as np
 from tfgraph import dtypes
 from tfgraph.graph import Variable
 from tfgraph.ops.structure import Nonzero
+from tfgraph.ops.custom_gradient import custom_gradient
 from tfgraph.ops.base import (as_tensor_variable, broadcast_patterns, broadcast_tensors,
                               cast_tensor, result_dtype)
 from tfgraph._tf import tf
@@ -285,7 +286,7 @@ def _is_whole(part):
         and part.step is None
 
 
-@tf.custom_gradient
+@custom_gradient
 def _gather_nd(params, indices):
     """tf.gather_nd, which refuses empty params even where the result is empty,
     differentiated by a segment sum over the flattened indexed dimensions

@@ -10,6 +10,7 @@ import copy
 from tfgraph import dtypes
 from tfgraph.graph import Apply, Op, TensorType
 from tfgraph.ops.base import as_tensor_variable, axis_list, cast_tensor, normalize_axis
+from tfgraph.ops.custom_gradient import custom_gradient
 from tfgraph.ops.elemwise import OPS, SCALAR_OP_CLASSES, cast
 from tfgraph.ops.shape import Shape, dimshuffle
 from tfgraph._tf import tf
@@ -27,7 +28,7 @@ def _extreme(reduction, bool_reduction):
         if not x.dtype.is_floating or not axes:
             return reduction(x, axes)
 
-        @tf.custom_gradient
+        @custom_gradient
         def extreme(x):
             y = reduction(x, axes, keepdims=True)
             return y, lambda g: g * tf.cast(tf.equal(x, y), g.dtype)
@@ -84,33 +85,21 @@ def _reduction(scalar_op):
     raise NotImplementedError(f"no TensorFlow reduction for scalar op {scalar_op}")
 
 
-try:  # internal names, so keep a way back: the tape's plain Cast-Sum-Cast gradient
-    from tensorflow.python.eager.record import record_operation as _record_on_tapes
-    from tensorflow.python.eager.record import stop_recording as _tapes_paused
-except ImportError:  # pragma: no cover - other TensorFlow versions
-    _record_on_tapes = None
-
-
 def _widened_sum(x, axes, acc_dtype, out_dtype):
     """The sum of float ``x`` along ``axes`` accumulated in the wider float
     ``acc_dtype``. Its gradient is the output's gradient spread over x's
     shape in x's dtype: the tape's own, through the casts, spreads it in
     ``acc_dtype`` and casts it back, two more passes over a copy of x twice
     its size (a float32 weight matrix's L2 penalty)."""
-    def summed(x):
-        return cast_tensor(tf.reduce_sum(cast_tensor(x, acc_dtype), axes), out_dtype)
-    if _record_on_tapes is None:
-        return summed(x)
-    with _tapes_paused():
-        y = summed(x)
-
-    def spread(dy):
-        dy = tf.cast(dy, x.dtype)
-        for a in sorted(axes):   # the summed dimensions back, of size 1
-            dy = tf.expand_dims(dy, a)
-        return [tf.broadcast_to(dy, tf.shape(x))]
-    _record_on_tapes("WidenedSum", [y], [x], spread)
-    return y
+    @custom_gradient
+    def widened_sum(x):
+        def spread(dy):
+            dy = tf.cast(dy, x.dtype)
+            for a in axes:   # the summed dimensions back, of size 1 (axes sorted)
+                dy = tf.expand_dims(dy, a)
+            return tf.broadcast_to(dy, tf.shape(x))
+        return cast_tensor(tf.reduce_sum(cast_tensor(x, acc_dtype), axes), out_dtype), spread
+    return widened_sum(x)
 
 
 def _reduced_pattern(broadcastable, axes):
