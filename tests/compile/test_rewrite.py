@@ -128,6 +128,28 @@ def test_a_square_is_a_multiply_with_its_gradient(mode):
     np.testing.assert_array_equal(grad, 2 * value)
 
 
+def test_a_cast_of_an_exact_cast_casts_once():
+    """A dropout mask cast(binomial, floatX), the binomial's dtype int64."""
+    x, b, i = T.dvector("x"), T.bvector("b"), T.ivector("i")
+    once = [T.cast(T.cast(x < 0.5, "int64"), "float32"), T.cast(T.cast(b, "int64"), "float32"),
+            T.cast(T.cast(i, "int64"), "float64")]
+    for expression in once:
+        casts = [op for op in _ops([expression]) if isinstance(op, Cast)]
+        assert len(casts) == 1 and casts[0].dtype == expression.dtype
+    # An inner cast that can change the value stays: truncation, narrowing, kinds.
+    for expression in (T.cast(T.cast(x, "int32"), "float64"), T.cast(T.cast(i, "int8"), "int32"),
+                       T.cast(T.cast(i, "float32"), "int32")):
+        assert len([op for op in _ops([expression]) if isinstance(op, Cast)]) == 2
+    f = theano.function([x, b, i], once + [T.cast(T.cast(x, "int32"), "float64")])
+    xv, bv, iv = np.array([0.25, 0.75, -1.5]), np.array([-128, 0, 127], "int8"), \
+        np.array([-2**31, 0, 2**31 - 1], "int32")
+    mask, small, wide, truncated = f(xv, bv, iv)
+    np.testing.assert_array_equal(mask, np.array([1, 0, 1], "float32"))
+    np.testing.assert_array_equal(small, bv.astype("float32"))
+    np.testing.assert_array_equal(wide, iv.astype("float64"))
+    np.testing.assert_array_equal(truncated, [0.0, 0.0, -1.0])
+
+
 @pytest.mark.parametrize("mode", ["FAST_RUN", "FAST_COMPILE"])
 def test_a_penalty_weighted_by_zero_is_neither_computed_nor_differentiated(mode):
     """The MLP tutorial's ``L1_reg * L1`` with ``L1_reg = 0.00``: Theano's

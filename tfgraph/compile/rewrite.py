@@ -32,6 +32,10 @@ And, for speed, as Theano's FAST_RUN did:
   never makes more elements.
 - ``x ** 2`` -> ``sqr(x)`` (the L2 penalty): a multiply, not ``pow``, and a
   simpler gradient.
+- ``cast(cast(x, t1), t2)`` -> ``cast(x, t2)`` where t1 holds every value
+  of x's dtype exactly (a boolean, or a wider number of the same kind): a
+  dropout mask, ``cast(binomial(...), floatX)`` with the binomial's int64
+  dtype, is no int64 tensor (8 bytes a unit) made to be converted again.
 - ``0 * x`` -> ``0`` for a scalar product: a penalty switched off by its
   weight (the MLP tutorial's ``L1_reg=0.00``) is neither computed nor
   differentiated, as Theano's FAST_RUN (``local_mul_specialize``) removed
@@ -136,6 +140,16 @@ def square(node):
     return OPS["sqr"](node.inputs[0])
 
 
+def cast_of_exact_cast(node):
+    inner = _producer(node.inputs[0], kind=Cast) if isinstance(node.op, Cast) else None
+    if inner is None:
+        return None
+    source, middle = inner.inputs[0].dtype, inner.op.dtype
+    exact = source == "bool" or (dtypes.kind(source) == dtypes.kind(middle)
+                                 and dtypes.can_cast_safely(source, middle))
+    return Cast(node.op.dtype)(inner.inputs[0]) if exact else None
+
+
 def scalar_times_zero(node):
     # Scalars only: a zero tensor of another shape would still need x's
     # shape, hence x computed, when TensorFlow does not know it statically.
@@ -150,7 +164,7 @@ def _is_constant(var, value):
 
 
 REWRITES = [log_softmax, log_sigmoid, log_one_minus_sigmoid, nll_of_logsoftmax,
-            subtensor_of_cast, square, scalar_times_zero]
+            subtensor_of_cast, square, cast_of_exact_cast, scalar_times_zero]
 
 
 def rewrite(outputs, platform=None):
