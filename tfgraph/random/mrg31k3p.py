@@ -17,6 +17,7 @@ Streams start 2**72 steps apart (the ``A1p72``/``A2p72`` jump) from the
 generator's ``rstate``, which then jumps 2**134 steps (``A1p134``/``A2p134``)
 for the next draw: this part runs on the host, in NumPy, when a draw is made.
 """
+import functools
 import numbers
 import warnings
 
@@ -179,11 +180,12 @@ def _graph_step(x1, x2):
     return ((y1, x11, x12), (y2, x21, x22)), k
 
 
-def _draw(states, n):
-    """(next states, k): ``n`` values (an int64 scalar) drawn from the int32
-    streams ``states`` (S, 6), value i from stream i % S, as a flat int32
-    vector of the k in [1, M1]: ceil(n / S) steps of every stream, the last
-    one, outside the loop, moving only the streams it draws from."""
+def _draw(states, n, dtype):
+    """(next states, uniforms): ``n`` values (an int64 scalar) drawn from
+    the int32 streams ``states`` (S, 6), value i from stream i % S, as a
+    flat vector of ``dtype`` (``to_unit``): ceil(n / S) steps of every
+    stream, the last one, outside the loop, moving only the streams it
+    draws from."""
     columns = tf.unstack(tf.bitcast(states, _U32), num=6, axis=1)
     count = tf.shape(states, out_type=tf.int64)[0]
     steps = tf.maximum((n + count - 1) // count, 1)   # one step, all idle, for n = 0
@@ -200,16 +202,25 @@ def _draw(states, n):
     columns = [tf.where(moves, new, old) for new, old in zip(list(x1) + list(x2), columns)]
     drawn = drawn.write(tf.cast(last, tf.int32), k)
     k = tf.bitcast(tf.reshape(drawn.stack(), [-1])[:n], tf.int32)
-    return tf.bitcast(tf.stack(columns, axis=1), tf.int32), k
+    return tf.bitcast(tf.stack(columns, axis=1), tf.int32), to_unit(k, dtype)
 
 
 # The loop's steps are a few small integer operations on S values each:
-# compiled by XLA into one fused loop, a draw takes a third of the time the
-# same graph takes without it. XLA compiles it once for each number of
-# streams and of values (about 0.25 s each).
-draw = tf.function(_draw, jit_compile=True, reduce_retracing=True,
-                   input_signature=[tf.TensorSpec([None, 6], tf.int32),
-                                    tf.TensorSpec([], tf.int64)])
+# compiled by XLA into one fused loop (with the scaling to floats), a draw
+# takes a third of the time the same graph takes without it. XLA compiles it
+# once for each dtype, number of streams and of values (about 0.25 s each).
+_DRAWS = {dtype: tf.function(functools.partial(_draw, dtype=dtype), jit_compile=True,
+                             reduce_retracing=True,
+                             input_signature=[tf.TensorSpec([None, 6], tf.int32),
+                                              tf.TensorSpec([], tf.int64)])
+          for dtype in ("float16", "float32", "float64")}
+
+
+def draw(states, n, dtype):
+    """(next states, ``n`` uniforms of ``dtype``) drawn from ``states``: see ``_draw``."""
+    if dtype not in _DRAWS:
+        raise TypeError(f"mrg_uniform draws floats, not {dtype}")
+    return _DRAWS[dtype](states, n)
 
 
 def to_unit(k, dtype):

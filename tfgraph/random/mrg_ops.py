@@ -86,8 +86,9 @@ class mrg_uniform(mrg_uniform_base):
         if "count" in _limits(node):
             checks += ctx.require(n <= mrg31k3p.MAX_SAMPLES,
                                   "rng_mrg does not support more then (2**31 -1) samples")
-        new_state, k = mrg31k3p.draw(rstate, run_after(checks, n))
-        sample = tf.reshape(mrg31k3p.to_unit(k, self.output_type.dtype), size)
+        new_state, sample = mrg31k3p.draw(rstate, run_after(checks, n),
+                                          self.output_type.dtype)
+        sample = tf.reshape(sample, size)
         return [new_state, sample]
 
 
