@@ -451,6 +451,22 @@ def test_ops_with_their_own_gradient_copy_nothing_for_it():
     assert not {"ZerosLike", "IdentityN"} & set(op_counts(theano.function([], g)))
 
 
+def test_a_quotient_by_a_constant_differentiates_its_numerator_only():
+    """Inverted dropout's ``h * mask / keep``: TensorFlow's RealDiv gradient
+    would also compute -h / keep**2 for the constant, over h's whole size."""
+    x, y = T.fmatrix("x"), T.fscalar("y")
+    cost = T.sqr(x / 0.5).sum() + (x / y).sum() + (2.0 / x).sum()
+    f = theano.function([x, y], [cost] + T.grad(cost, [x, y]))
+    xv = np.array([[1.0, 2.0], [4.0, -0.5]], "float32")
+    value, gx, gy = f(xv, 4.0)
+    np.testing.assert_allclose(value, ((2 * xv) ** 2).sum() + xv.sum() / 4 + (2 / xv).sum())
+    np.testing.assert_allclose(gx, 8 * xv + 0.25 - 2 / xv ** 2)
+    np.testing.assert_allclose(gy, -xv.sum() / 16)
+    quotient = theano.function([x], T.grad((x / 0.5).sum(), x))
+    np.testing.assert_array_equal(quotient(xv), np.full((2, 2), 2.0, "float32"))
+    assert "Neg" not in op_counts(quotient)   # no -x / y**2
+
+
 # --- Jacobians and Hessians ----------------------------------------------------------------
 
 def test_jacobian_closed_forms_and_forms():

@@ -224,6 +224,19 @@ def _relu(x):
     return relu(x)
 
 
+def _divide(x, y):
+    """x / y. By a constant scalar (inverted dropout's ``/ keep``), with x's
+    gradient only: TensorFlow's RealDiv gradient also computes the
+    denominator's, -x / y**2 summed, four passes over the quotient for nothing."""
+    if not (x.dtype.is_floating and y.shape.rank == 0 and tf.get_static_value(y) is not None):
+        return tf.divide(x, y)
+
+    @custom_gradient
+    def by_constant(x):
+        return tf.divide(x, y), lambda g: tf.divide(g, y)
+    return by_constant(x)
+
+
 def _clip(x, lo, hi):
     # tf.clip_by_value keeps x's shape: broadcast first (lo or hi may be larger).
     return tf.clip_by_value(*broadcast_tensors(x, lo, hi))
@@ -332,7 +345,7 @@ TABLE = [
     ("add",      "Add",  _Folded(_OnBool(tf.logical_or, tf.add)),    same,    -1, _Folded(np.add),       "+"),
     ("sub",      "Sub",      _OnUnsigned(tf.subtract, _sub_unsigned), same,     2, np.subtract,           "-"),
     ("mul",      "Mul",  _Folded(_OnBool(tf.logical_and, tf.multiply)), same, -1, _Folded(np.multiply), "*"),
-    ("true_div", "TrueDiv",  tf.divide,                          true_div_rule, 2, np.true_divide,        "/"),
+    ("true_div", "TrueDiv",  _divide,                            true_div_rule, 2, np.true_divide,        "/"),
     ("int_div",  "IntDiv",   _int_div,                                min8,     2, np.floor_divide,       "//"),
     ("mod",      "Mod",      tf.math.floormod,                        min8,     2, np.mod,                "%"),
     ("pow",      "Pow",      _OnUnsigned(tf.pow, _pow_in_int64),      min8,     2, np.power,              "**"),
