@@ -156,6 +156,20 @@ def test_normal_is_box_muller_over_an_even_count_and_binomial_compares():
     np.testing.assert_array_equal(bits, (u < 0.3).astype("int8"))
 
 
+def test_uniforms_on_the_unit_interval_are_the_draw_itself():
+    """uniform() and binomial() with (0, 1) use the mrg_uniform sample as it
+    is (u * 1 + 0 is u): the same numbers as bounds given at run time."""
+    low, high = T.fscalar("low"), T.fscalar("high")
+    plain = MRG_RandomStreams(42).uniform((3, 50), dtype="float32")
+    assert isinstance(plain.owner.op, rng_mrg.mrg_uniform)
+    bounded = MRG_RandomStreams(42).uniform((3, 50), low=low, high=high, dtype="float32")
+    assert not isinstance(bounded.owner.op, rng_mrg.mrg_uniform)
+    a = theano.function([], plain)()
+    b = theano.function([low, high], bounded)(0.0, 1.0)
+    np.testing.assert_array_equal(a, b)
+    assert 0 < a.min() and a.max() < 1
+
+
 def test_float32_draws_are_never_0_or_1():
     k = np.array([1, 21069, M1 - 1, M1])
     values = scaled(k, "float32")

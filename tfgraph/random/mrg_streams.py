@@ -102,6 +102,10 @@ class MRG_RandomStreams:
         with respect to low and high is undefined, as in Theano 1.0."""
         low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
         dtype = float_dtype(dtype, low, high)
+        if _is_scalar(low, 0) and _is_scalar(high, 1):
+            # (0, 1), binomial's and dropout's: u * 1 + 0 is u, two passes
+            # over the sample saved (u > 0, so not even a zero's sign changes)
+            return self._uniform(size, ndim, dtype, nstreams, kwargs, "uniform")
         low, high = checked("uniform", ("low", "high"), [("ordered", (0, 1))],
                             undefined_grad(cast(low, dtype)), undefined_grad(cast(high, dtype)))
         u = self._uniform(size, ndim, dtype, nstreams, kwargs, "uniform")
@@ -262,6 +266,11 @@ def _rstate_of(seed):
             raise ValueError("seed values should be positive", seed)
         return np.asarray(values, dtype="int32")
     raise TypeError("seed should be 1 integer or 6 integers")
+
+
+def _is_scalar(v, value):
+    return isinstance(v, Variable) and v.ndim == 0 and np.all(
+        np.asarray(getattr(v, "data", np.nan)) == value)
 
 
 def _is_one(n):
