@@ -173,6 +173,12 @@ def test_a_penalty_weighted_by_zero_is_neither_computed_nor_differentiated(mode)
                        f.concrete_function.graph.get_operations())
     x = T.dscalar("x")
     np.testing.assert_array_equal(theano.function([x], 0 * x, mode=mode)(np.nan), 0.0)
+    # A product whose other factor can fail at run time still fails.
+    i = T.lscalar("i")
+    indexed = theano.function([i], 0 * V[i], mode=mode)
+    assert indexed(1) == 0
+    with pytest.raises(IndexError):
+        indexed(2)
     np.testing.assert_array_equal(theano.function([matrix], 0 * matrix, mode=mode)(
         np.array([[np.inf, 1.0]])), [[np.nan, 0.0]])
 

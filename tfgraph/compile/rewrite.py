@@ -39,7 +39,8 @@ And, for speed, as Theano's FAST_RUN did:
 - ``0 * x`` -> ``0`` for a scalar product: a penalty switched off by its
   weight (the MLP tutorial's ``L1_reg=0.00``) is neither computed nor
   differentiated, as Theano's FAST_RUN (``local_mul_specialize``) removed
-  it. As there, the product is 0 even where x is inf or NaN.
+  it. As there, the product is 0 even where x is inf or NaN; but where x
+  can fail at run time (an index out of range), it is left to fail.
 """
 import copy
 
@@ -153,8 +154,12 @@ def cast_of_exact_cast(node):
 def scalar_times_zero(node):
     # Scalars only: a zero tensor of another shape would still need x's
     # shape, hence x computed, when TensorFlow does not know it statically.
+    # Nor where x can fail at run time (an index out of range): the call
+    # still raises, as without the rewrite.
     if node.op is not OPS["mul"] or node.outputs[0].ndim != 0 or not any(
             _is_constant(i, 0) for i in node.inputs):
+        return None
+    if any(n.op.can_fail(n) for n in toposort(node.inputs)):
         return None
     return constant(np.zeros((), node.outputs[0].dtype))
 
