@@ -85,6 +85,21 @@ def test_the_int32_step_and_the_generators_step_agree():
                                   _jump(states[0], rng_mrg.A1p72, rng_mrg.A2p72))
 
 
+@pytest.mark.parametrize("n_streams, n", [(1, 0), (1, 9), (7, 0), (7, 3), (7, 7), (7, 8),
+                                         (7, 20), (7, 21), (300, 299), (300, 1201)])
+def test_the_graph_draw_at_its_edges(n_streams, n):
+    """The XLA draw against the int32 reference: no values, fewer values
+    than streams, whole and partial last steps (the streams that do not
+    draw in the last step keep their state)."""
+    from tfgraph._tf import tf
+    from tfgraph.random import mrg31k3p
+    states = np.random.RandomState(n_streams + n).randint(1, M2, (n_streams, 6)).astype("int32")
+    want_states, want_k = draw(states, n)
+    got_states, got = mrg31k3p.draw(tf.constant(states), tf.constant(n, tf.int64), "float64")
+    np.testing.assert_array_equal(got_states.numpy(), want_states)
+    np.testing.assert_array_equal(got.numpy(), scaled(want_k, "float64"))
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_two_calls_draw_theanos_numbers_and_leave_theanos_state(dtype):
     """35 values over 3 streams: 12 steps, the last moving two streams."""

@@ -164,10 +164,12 @@ def _below(r, m):
 
 
 def _graph_step(x1, x2):
-    """``step`` on uint32 columns, as Theano's C code computes it: shifts and
-    masks fold each product below 2**32, so nothing divides (integer
-    division does not vectorise: with int64 ``%`` a draw took twice as long)."""
-    (x11, x12, x13), (x21, x22, x23) = x1, x2
+    """The components' next values (y1, y2) after the states x1 = (x11, x12,
+    x13) and x2, newest first: ``step`` on uint32 columns, as Theano's C
+    code computes it. Shifts and masks fold each product below 2**32, so
+    nothing divides (integer division does not vectorise: with int64 ``%``
+    a draw took twice as long)."""
+    (_, x12, x13), (x21, _, x23) = x1, x2
     # x12 * 2**22 and x13 * 2**7 mod M1, since 2**31 = 1 mod M1.
     y1 = _below(tf.bitwise.left_shift(tf.bitwise.bitwise_and(x12, int(MASK12)), 22)
                 + tf.bitwise.right_shift(x12, 9), _M1)
@@ -176,38 +178,57 @@ def _graph_step(x1, x2):
     y1 = _below(y1 + x13, _M1)
     y2 = _below(_times_2_15_mod_m2(x21) + _times_2_15_mod_m2(x23), _M2)
     y2 = _below(y2 + x23, _M2)
-    k = tf.where(y1 <= y2, y1 - y2 + _M1, y1 - y2)    # wraps back into [1, M1]
-    return ((y1, x11, x12), (y2, x21, x22)), k
+    return y1, y2
+
+
+def _value(y1, y2):
+    """The value drawn at a step: y1 - y2, wrapped back into [1, M1]."""
+    return tf.where(y1 <= y2, y1 - y2 + _M1, y1 - y2)
 
 
 def _draw(states, n, dtype):
     """(next states, uniforms): ``n`` values (an int64 scalar) drawn from
     the int32 streams ``states`` (S, 6), value i from stream i % S, as a
-    flat vector of ``dtype`` (``to_unit``): ceil(n / S) steps of every
-    stream, the last one, outside the loop, moving only the streams it
-    draws from."""
+    flat vector of ``dtype`` (``to_unit``).
+
+    Each component's recurrence is kept as a history of rows, one per step
+    (the three rows of the state first, oldest first): step t reads rows
+    t..t+2 and writes row t+3, an update XLA makes in place and leaves on
+    one thread (a loop carrying the state as six columns spent half of each
+    step copying them and handing them to the thread pool). All streams
+    take ceil(n / S) steps; the values are k = x1 - x2 of the rows written,
+    and a stream that draws nothing in the last step keeps its state from
+    the step before."""
     columns = tf.unstack(tf.bitcast(states, _U32), num=6, axis=1)
     count = tf.shape(states, out_type=tf.int64)[0]
-    steps = tf.maximum((n + count - 1) // count, 1)   # one step, all idle, for n = 0
-    drawn = tf.TensorArray(_U32, size=tf.cast(steps, tf.int32), element_shape=[None])
+    steps = (n + count - 1) // count
+    rows = tf.cast(steps, tf.int32) + 3
 
-    def body(t, x, drawn):
-        (x1, x2), k = _graph_step(x[:3], x[3:])
-        return t + 1, list(x1) + list(x2), drawn.write(tf.cast(t, tf.int32), k)
+    def history(newest, middle, oldest):
+        h = tf.TensorArray(_U32, size=rows, element_shape=[None], clear_after_read=False)
+        return h.write(0, oldest).write(1, middle).write(2, newest)
 
-    last, columns, drawn = tf.while_loop(lambda t, x, drawn: t < steps - 1, body,
-                                         (tf.constant(0, tf.int64), columns, drawn))
-    (x1, x2), k = _graph_step(columns[:3], columns[3:])
-    moves = tf.range(count) < n - last * count
-    columns = [tf.where(moves, new, old) for new, old in zip(list(x1) + list(x2), columns)]
-    drawn = drawn.write(tf.cast(last, tf.int32), k)
-    k = tf.bitcast(tf.reshape(drawn.stack(), [-1])[:n], tf.int32)
-    return tf.bitcast(tf.stack(columns, axis=1), tf.int32), to_unit(k, dtype)
+    def body(t, h1, h2):
+        x1 = (h1.read(t + 2), h1.read(t + 1), h1.read(t))
+        x2 = (h2.read(t + 2), h2.read(t + 1), h2.read(t))
+        y1, y2 = _graph_step(x1, x2)
+        return t + 1, h1.write(t + 3, y1), h2.write(t + 3, y2)
+
+    _, h1, h2 = tf.while_loop(lambda t, h1, h2: t < rows - 3, body,
+                              (tf.constant(0), history(*columns[:3]), history(*columns[3:])))
+    h1, h2 = h1.stack(), h2.stack()
+    k = tf.bitcast(tf.reshape(_value(h1[3:], h2[3:]), [-1])[:n], tf.int32)
+    last = tf.cast(steps, tf.int32)
+    moved = tf.range(count) < n - (steps - 1) * count
+
+    def state(h):
+        return [tf.where(moved, h[last + i], h[last + i - 1]) for i in (2, 1, 0)]
+    return tf.bitcast(tf.stack(state(h1) + state(h2), axis=1), tf.int32), to_unit(k, dtype)
 
 
 # The loop's steps are a few small integer operations on S values each:
 # compiled by XLA into one fused loop (with the scaling to floats), a draw
-# takes a third of the time the same graph takes without it. XLA compiles it
+# takes a fifth of the time the same graph takes without it. XLA compiles it
 # once for each dtype, number of streams and of values (about 0.25 s each).
 _DRAWS = {dtype: tf.function(functools.partial(_draw, dtype=dtype), jit_compile=True,
                              reduce_retracing=True,
