@@ -222,13 +222,13 @@ def _draw(states, n, dtype):
     moved = tf.range(count) < n - (steps - 1) * count
 
     def state(h):
-        return [tf.where(moved, h[last + i], h[last + i - 1]) for i in (2, 1, 0)]
+        return [tf.where(moved, h[last + i], h[tf.maximum(last + i - 1, 0)]) for i in (2, 1, 0)]
     return tf.bitcast(tf.stack(state(h1) + state(h2), axis=1), tf.int32), to_unit(k, dtype)
 
 
 # The loop's steps are a few small integer operations on S values each:
-# compiled by XLA into one fused loop (with the scaling to floats), a draw
-# takes a fifth of the time the same graph takes without it. XLA compiles it
+# XLA compiles them into one in-place update a step (and the values and
+# their scaling to floats into one pass after the loop). It compiles a draw
 # once for each dtype, number of streams and of values (about 0.25 s each).
 _DRAWS = {dtype: tf.function(functools.partial(_draw, dtype=dtype), jit_compile=True,
                              reduce_retracing=True,
