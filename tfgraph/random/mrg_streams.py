@@ -17,7 +17,6 @@ import warnings
 import numpy as np
 
 from tfgraph import dtypes
-from tfgraph.graph import Variable
 from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.elemwise import cast
 from tfgraph.ops.shape import Shape
@@ -26,7 +25,7 @@ from tfgraph.random import mrg31k3p
 from tfgraph.random.mrg31k3p import M1, M2, guess_n_streams
 from tfgraph.random.mrg_ops import BoxMuller, TruncationCount, checked, mrg_uniform
 from tfgraph.random.op import undefined_grad
-from tfgraph.random.size import as_param, float_dtype, normalize_size
+from tfgraph.random.size import as_param, float_dtype, is_constant, normalize_size
 from tfgraph.sandbox.multinomial import ChoiceFromUniform, MultinomialFromUniform
 from tfgraph.shared import shared
 
@@ -102,7 +101,7 @@ class MRG_RandomStreams:
         with respect to low and high is undefined, as in Theano 1.0."""
         low, high = as_param(low, "low", "uniform"), as_param(high, "high", "uniform")
         dtype = float_dtype(dtype, low, high)
-        if _is_scalar(low, 0) and _is_scalar(high, 1):
+        if low.ndim == high.ndim == 0 and is_constant(low, 0) and is_constant(high, 1):
             # (0, 1), binomial's and dropout's: u * 1 + 0 is u, two passes
             # over the sample saved (u > 0, so not even a zero's sign changes)
             return self._uniform(size, ndim, dtype, nstreams, kwargs, "uniform")
@@ -131,7 +130,7 @@ class MRG_RandomStreams:
     def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64", nstreams=None,
                  **kwargs):
         """1 where a uniform draw is below ``p``, else 0 (n=1 only, as Theano's)."""
-        if not (isinstance(n, numbers.Integral) and n == 1 or _is_one(n)):
+        if not (isinstance(n, numbers.Integral) and n == 1 or is_constant(n, 1)):
             raise NotImplementedError("MRG_RandomStreams.binomial with n > 1")
         if size is None:
             raise TypeError("binomial: size is required by MRG_RandomStreams")
@@ -268,13 +267,6 @@ def _rstate_of(seed):
     raise TypeError("seed should be 1 integer or 6 integers")
 
 
-def _is_scalar(v, value):
-    return isinstance(v, Variable) and v.ndim == 0 and np.all(
-        np.asarray(getattr(v, "data", np.nan)) == value)
-
-
-def _is_one(n):
-    return isinstance(n, Variable) and np.all(np.asarray(getattr(n, "data", 0)) == 1)
 
 
 def _check_kwargs(kwargs, what):

@@ -96,6 +96,12 @@ def as_param(value, name, what):
         raise TypeError(f"{what}: {name} {error}") from None
 
 
+def is_constant(param, value):
+    """Whether ``param`` is a constant every element of which is ``value``
+    (a parameter a draw can take a shortcut for, as ``n=1``)."""
+    return isinstance(param, Constant) and bool(np.all(np.asarray(param.data) == value))
+
+
 def float_dtype(dtype, *params):
     """``dtype``, or when None Theano's default for a float draw: floatX
     upcast with the parameters' dtypes."""

@@ -19,7 +19,7 @@ from tfgraph.ops.base import as_tensor_variable
 from tfgraph.ops.shape import Shape
 from tfgraph.ops.subtensor import getitem
 from tfgraph.random.op import PermuteRowElements, RandomDraw
-from tfgraph.random.size import as_param, float_dtype, normalize_size
+from tfgraph.random.size import as_param, float_dtype, is_constant, normalize_size
 from tfgraph.shared import shared
 
 
@@ -140,7 +140,7 @@ class RandomStreams(_Streams):
         n, p = as_param(n, "n", "binomial"), as_param(p, "p", "binomial")
         _require_integer(n, "n", "binomial")
         out = self._gen("binomial", "binomial", size, ndim, [n, p], dtype,
-                        unit_n=_is_one(n), work_dtype=_work_dtype(p))
+                        unit_n=is_constant(n, 1), work_dtype=_work_dtype(p))
         return out
 
     def random_integers(self, size=None, low=0, high=1, ndim=None, dtype="int64"):
@@ -223,10 +223,6 @@ class RandomStreams(_Streams):
         shuffled = PermuteRowElements()(input, perm)
         shuffled.permutation = perm
         return shuffled
-
-
-def _is_one(n):
-    return isinstance(n, Constant) and np.all(np.asarray(n.data) == 1)
 
 
 def _work_dtype(p):
