@@ -202,10 +202,10 @@ def _draw(states, n, dtype):
     columns = tf.unstack(tf.bitcast(states, _U32), num=6, axis=1)
     count = tf.shape(states, out_type=tf.int64)[0]
     steps = (n + count - 1) // count
-    rows = tf.cast(steps, tf.int32) + 3
+    taken = tf.cast(steps, tf.int32)    # the history's rows: 0..taken + 2, the state last
 
     def history(newest, middle, oldest):
-        h = tf.TensorArray(_U32, size=rows, element_shape=[None], clear_after_read=False)
+        h = tf.TensorArray(_U32, size=taken + 3, element_shape=[None], clear_after_read=False)
         return h.write(0, oldest).write(1, middle).write(2, newest)
 
     def body(t, h1, h2):
@@ -214,15 +214,14 @@ def _draw(states, n, dtype):
         y1, y2 = _graph_step(x1, x2)
         return t + 1, h1.write(t + 3, y1), h2.write(t + 3, y2)
 
-    _, h1, h2 = tf.while_loop(lambda t, h1, h2: t < rows - 3, body,
+    _, h1, h2 = tf.while_loop(lambda t, h1, h2: t < taken, body,
                               (tf.constant(0), history(*columns[:3]), history(*columns[3:])))
     h1, h2 = h1.stack(), h2.stack()
     k = tf.bitcast(tf.reshape(_value(h1[3:], h2[3:]), [-1])[:n], tf.int32)
-    last = tf.cast(steps, tf.int32)
     moved = tf.range(count) < n - (steps - 1) * count
 
     def state(h):
-        return [tf.where(moved, h[last + i], h[tf.maximum(last + i - 1, 0)]) for i in (2, 1, 0)]
+        return [tf.where(moved, h[taken + i], h[tf.maximum(taken + i - 1, 0)]) for i in (2, 1, 0)]
     return tf.bitcast(tf.stack(state(h1) + state(h2), axis=1), tf.int32), to_unit(k, dtype)
 
 
