@@ -600,6 +600,14 @@ def machine_busy_s():
         return None
 
 
+def own_cpu_s():
+    """CPU seconds this process and its finished subprocesses have used: the
+    workloads run in subprocesses (mlp-large-mesh, memory, build-scaling)
+    are the benchmark's own work, not other processes'."""
+    user, system, children_user, children_system, _ = os.times()
+    return user + system + children_user + children_system
+
+
 def versions():
     found = {"python": sys.version.split()[0], "numpy": np.__version__,
              "tensorflow": tf.__version__}
@@ -696,7 +704,7 @@ def main(argv=None):
     def log(message):  # stderr, so that --json output stays parseable
         print(message, file=sys.stderr, flush=True)
 
-    started, busy_before, ours_before = time.perf_counter(), machine_busy_s(), sum(os.times()[:2])
+    started, busy_before, ours_before = time.perf_counter(), machine_busy_s(), own_cpu_s()
     warm_up(args.systems)
     log("measuring this machine's peaks: GEMM and copy")
     peaks = measure_peaks()
@@ -722,7 +730,7 @@ def main(argv=None):
     others = None
     if busy_before is not None:
         # Tick rounding can make the difference slightly negative on a quiet machine.
-        others = max(0.0, ((machine_busy_s() - busy_before) - (sum(os.times()[:2]) - ours_before))
+        others = max(0.0, ((machine_busy_s() - busy_before) - (own_cpu_s() - ours_before))
                      / (time.perf_counter() - started))
     result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
                        "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
