@@ -589,13 +589,17 @@ def add_ratios(rows):
 
 
 def machine_busy_s():
-    """CPU seconds the whole machine has been busy (Linux /proc/stat), or None:
-    with our own CPU time it tells how much other processes disturbed the run."""
+    """(CPU seconds the whole machine has been busy, CPU seconds the hypervisor
+    gave this machine's CPUs to other machines: steal) from Linux's
+    /proc/stat, or None. With our own CPU time the first tells how much other
+    processes disturbed the run; the second, other virtual machines on the
+    same host, which no process here shows."""
     try:
         with open("/proc/stat") as stat:
-            ticks = [int(field) for field in stat.readline().split()[1:8]]
-        user, nice, system, _idle, _iowait, irq, softirq = ticks
-        return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+            ticks = [int(field) for field in stat.readline().split()[1:9]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+        tick = os.sysconf("SC_CLK_TCK")
+        return (user + nice + system + irq + softirq) / tick, steal / tick
     except (OSError, ValueError):
         return None
 
@@ -657,7 +661,8 @@ def format_table(result):
         out.append(describe_peaks(meta["peaks"]))
     if meta["other_processes_cores"] is not None:
         out.append(f"other processes kept {meta['other_processes_cores']:.2f} of "
-                   f"{meta['cpu_count']} cores busy during the run")
+                   f"{meta['cpu_count']} cores busy during the run, and the hypervisor gave "
+                   f"{meta.get('steal_cores') or 0:.2f} of them to other machines (steal)")
     out.append("")
     for i, line in enumerate([header] + lines):
         if i > 1 and line[0] != lines[i - 2][0]:
@@ -727,14 +732,17 @@ def main(argv=None):
                                      repeats[workload], min_batch_s, log)
         add_limits(workload_rows, problem.step_cost(), peaks)
         rows += workload_rows
-    others = None
+    others = stolen = None
     if busy_before is not None:
+        (busy_after, steal_after), elapsed = machine_busy_s(), time.perf_counter() - started
         # Tick rounding can make the difference slightly negative on a quiet machine.
-        others = max(0.0, ((machine_busy_s() - busy_before) - (own_cpu_s() - ours_before))
-                     / (time.perf_counter() - started))
+        others = max(0.0, ((busy_after - busy_before[0]) - (own_cpu_s() - ours_before))
+                     / elapsed)
+        stolen = (steal_after - busy_before[1]) / elapsed
     result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
                        "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
                        "cpu_count": os.cpu_count(), "other_processes_cores": others,
+                       "steal_cores": stolen,
                        "peaks": peaks,
                        "TF_ENABLE_ONEDNN_OPTS": os.environ.get("TF_ENABLE_ONEDNN_OPTS"),
                        "tensorflow_imported_before": TF_IMPORTED_BEFORE},

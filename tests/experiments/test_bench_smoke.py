@@ -1,6 +1,7 @@
 """Smoke test of tools/bench.py: quick mode, in this process, JSON output."""
 import importlib.util
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,19 @@ def test_busy_meter_counts_the_workloads_subprocesses_as_its_own(bench):
                     "import time\nend = time.process_time() + 0.5\n"
                     "while time.process_time() < end: pass"], check=True)
     assert bench.own_cpu_s() - before >= 0.5
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="reads Linux's /proc/stat")
+def test_busy_meter_reads_the_machine_and_the_hypervisors_share(bench):
+    # Steal: time the host gave these CPUs to other virtual machines, which
+    # slows every system without showing as a process here.
+    before_busy, before_steal = bench.machine_busy_s()
+    end = time.process_time() + 0.2
+    while time.process_time() < end:
+        pass
+    after_busy, after_steal = bench.machine_busy_s()
+    assert after_busy - before_busy >= 0.15   # this test's own 0.2 s, in ticks
+    assert after_steal >= before_steal >= 0
 
 
 def test_build_scaling_graphs_have_their_sizes_and_gradients():
