@@ -588,7 +588,7 @@ def add_ratios(rows):
                                               / (row["build_s"] + row["first_call_s"]))
 
 
-def machine_busy_s():
+def machine_cpu_s():
     """(CPU seconds the whole machine has been busy, CPU seconds the hypervisor
     gave this machine's CPUs to other machines: steal) from Linux's
     /proc/stat, or None. With our own CPU time the first tells how much other
@@ -662,7 +662,7 @@ def format_table(result):
     if meta["other_processes_cores"] is not None:
         out.append(f"other processes kept {meta['other_processes_cores']:.2f} of "
                    f"{meta['cpu_count']} cores busy during the run, and the hypervisor gave "
-                   f"{meta.get('steal_cores') or 0:.2f} of them to other machines (steal)")
+                   f"{meta['steal_cores']:.2f} of them to other machines (steal)")
     out.append("")
     for i, line in enumerate([header] + lines):
         if i > 1 and line[0] != lines[i - 2][0]:
@@ -709,7 +709,7 @@ def main(argv=None):
     def log(message):  # stderr, so that --json output stays parseable
         print(message, file=sys.stderr, flush=True)
 
-    started, busy_before, ours_before = time.perf_counter(), machine_busy_s(), own_cpu_s()
+    started, machine_before, ours_before = time.perf_counter(), machine_cpu_s(), own_cpu_s()
     warm_up(args.systems)
     log("measuring this machine's peaks: GEMM and copy")
     peaks = measure_peaks()
@@ -733,12 +733,12 @@ def main(argv=None):
         add_limits(workload_rows, problem.step_cost(), peaks)
         rows += workload_rows
     others = stolen = None
-    if busy_before is not None:
-        (busy_after, steal_after), elapsed = machine_busy_s(), time.perf_counter() - started
+    if machine_before is not None:
+        (busy_before, steal_before), (busy_after, steal_after) = machine_before, machine_cpu_s()
+        elapsed = time.perf_counter() - started
         # Tick rounding can make the difference slightly negative on a quiet machine.
-        others = max(0.0, ((busy_after - busy_before[0]) - (own_cpu_s() - ours_before))
-                     / elapsed)
-        stolen = (steal_after - busy_before[1]) / elapsed
+        others = max(0.0, ((busy_after - busy_before) - (own_cpu_s() - ours_before)) / elapsed)
+        stolen = (steal_after - steal_before) / elapsed
     result = {"meta": {"versions": versions(), "quick": args.quick, "repeats": repeats,
                        "min_batch_s": min_batch_s, "check_steps": CHECK_STEPS,
                        "cpu_count": os.cpu_count(), "other_processes_cores": others,
