@@ -267,8 +267,6 @@ def _rstate_of(seed):
     raise TypeError("seed should be 1 integer or 6 integers")
 
 
-
-
 def _check_kwargs(kwargs, what):
     kwargs = {k: v for k, v in kwargs.items() if k != "target"}
     if kwargs:
