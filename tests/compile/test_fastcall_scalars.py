@@ -55,3 +55,23 @@ def test_a_numpy_scalar_argument_arrives_bit_for_bit(dtype):
             assert f.arguments.exact([argument]) is not None
             got = np.asarray(f(argument))
             assert got.dtype == dtype and got.tobytes() == np.array(value, dtype).tobytes(), value
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "complex128"])
+def test_a_negative_zero_after_a_positive_one_keeps_its_sign(dtype):
+    # TensorFlow keeps the tensors of Python numbers and finds them by
+    # equality, where -0.0 == 0.0; the short path must not hand back 0.0.
+    positive, negative = (0.0, -0.0) if dtype.startswith("float") else \
+        (complex(1, 0.0), complex(1, -0.0))
+    x = T.scalar("x", dtype=dtype)
+    f = tfgraph.function([x], 1 / x if dtype.startswith("float") else x)
+    arguments = [np.dtype(dtype).type, lambda v: np.array(v, dtype)]
+    if dtype == "float64":
+        arguments.append(float)
+    for make in arguments:
+        for value in (positive, negative):
+            got = np.asarray(f(make(value)))
+            with np.errstate(divide="ignore"):
+                expected = np.asarray(1 / np.array(value, dtype) if dtype.startswith("float")
+                                      else np.array(value, dtype))
+            assert got.tobytes() == expected.tobytes(), (make, value, got)

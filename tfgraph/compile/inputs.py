@@ -19,6 +19,8 @@ and its tensor, and passes that tensor again when the same array comes back
 with the same bytes: the same values, bit for bit. An array changed in place
 (or any other array) is converted anew.
 """
+import math
+
 import numpy as np
 
 from tfgraph.compile.container import Container
@@ -157,7 +159,7 @@ class Arguments:
             if ndim == 0 and type(value) in (int, float) and _exact_scalar(value, np_dtype):
                 # A minibatch index or a learning rate, the commonest scalar
                 # arguments: the general path would convert it to the same value.
-                tensors.append(as_tensor(value, tf_dtype))
+                tensors.append(_number_tensor(value, value, tf_dtype))
                 continue
             if type(value) is np.ndarray or type(value) is np_dtype.type:  # array or scalar
                 if value.dtype != np_dtype or value.ndim != ndim:
@@ -166,7 +168,7 @@ class Arguments:
                 # A 0-d array converts as its Python number (the same value,
                 # exactly: float32 and int64 values are Python floats and ints)
                 # in a tenth of the time TensorFlow takes for a 0-d array.
-                value = (as_tensor(value.item(), tf_dtype) if ndim == 0
+                value = (_number_tensor(value.item(), value, tf_dtype) if ndim == 0
                          else self._tensor_of(index, value, tf_dtype))
             elif isinstance(value, tf.Tensor) and tf.executing_eagerly():
                 if value.dtype != tf_dtype or value.shape.rank != ndim:
@@ -252,6 +254,23 @@ class Arguments:
 
     def listing(self):
         return ", ".join(str(s.name or s.variable) for s in self.specs)
+
+
+def _number_tensor(number, value, tf_dtype):
+    """The tensor of Python number ``number``, the item of argument ``value``.
+    TensorFlow keeps the tensors it made of Python numbers and finds them by
+    equality, where -0.0 == 0.0: so a zero with a negative sign (in either
+    part of a complex number) is converted from ``value``, as an array, which
+    it does not keep, else a call after one with 0.0 would receive 0.0."""
+    if (number == 0 or type(number) is complex) and _negative_zero(number):
+        return as_tensor(np.asarray(value), tf_dtype)
+    return as_tensor(number, tf_dtype)
+
+
+def _negative_zero(number):
+    parts = (number.real, number.imag) if type(number) is complex else (number,)
+    return any(part == 0 and math.copysign(1.0, part) < 0 for part in parts
+               if type(part) is float)
 
 
 def _exact_scalar(value, np_dtype):
