@@ -94,12 +94,18 @@ def _widened_sum(x, axes, acc_dtype, out_dtype):
     @custom_gradient
     def widened_sum(x):
         def spread(dy):
-            dy = tf.cast(dy, x.dtype)
-            for a in axes:   # the summed dimensions back, of size 1 (axes sorted)
-                dy = tf.expand_dims(dy, a)
-            return tf.broadcast_to(dy, tf.shape(x))
+            return tf.broadcast_to(_unreduced(dy, axes, x.dtype), tf.shape(x))
         return cast_tensor(tf.reduce_sum(cast_tensor(x, acc_dtype), axes), out_dtype), spread
     return widened_sum(x)
+
+
+def _unreduced(dy, axes, dtype):
+    """A sum's output gradient ``dy`` in ``dtype`` with the summed ``axes``
+    (sorted) back, of size 1: it broadcasts against the sum's input."""
+    dy = tf.cast(dy, dtype)
+    for a in axes:
+        dy = tf.expand_dims(dy, a)
+    return dy
 
 
 def _squared_operand(var, ctx):
@@ -127,10 +133,7 @@ def _sum_of_squares(squares, x, axes, acc_dtype, out_dtype):
     @custom_gradient
     def sum_of_squares(x):
         def grad(dy):
-            dy = tf.cast(dy, x.dtype)
-            for a in axes:   # the summed dimensions back, of size 1 (axes sorted)
-                dy = tf.expand_dims(dy, a)
-            return x * (2 * dy)
+            return x * (2 * _unreduced(dy, axes, x.dtype))
         return cast_tensor(tf.reduce_sum(cast_tensor(squares, acc_dtype), axes), out_dtype), grad
     return sum_of_squares(x)
 
