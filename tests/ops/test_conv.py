@@ -8,7 +8,9 @@ from scipy import signal
 
 import tfgraph as theano
 import tfgraph.tensor as T
+from tfgraph._tf import tf
 from tfgraph.compile.errors import ExecutionValueError
+from tfgraph.compile.lower import Lowering
 from tfgraph.tensor.nnet import abstract_conv
 from tfgraph.tensor.nnet.abstract_conv import (AbstractConv2d, AbstractConv2d_gradInputs,
                                                AbstractConv2d_gradWeights)
@@ -345,8 +347,6 @@ def test_filters_flip_by_reverse_on_one_device_and_by_a_slice_on_a_mesh():
     """The same convolution and filter gradient either way; ``tf.reverse`` on
     one device (4x faster than a reversing slice), the slice on a mesh, where
     DTensor has no layout rule for ReverseV2."""
-    from tfgraph._tf import tf
-    from tfgraph.compile.lower import Lowering
     rng = np.random.default_rng(7)
     x, w = T.dtensor4("x"), T.dtensor4("w")
     node = T.nnet.conv2d(x, w).owner

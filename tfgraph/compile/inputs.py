@@ -268,9 +268,9 @@ def _number_tensor(number, value, tf_dtype):
 
 
 def _negative_zero(number):
+    """Whether ``number`` (either part, of a complex one) is -0.0."""
     parts = (number.real, number.imag) if type(number) is complex else (number,)
-    return any(part == 0 and math.copysign(1.0, part) < 0 for part in parts
-               if type(part) is float)
+    return any(part == 0 and math.copysign(1.0, part) < 0 for part in parts)
 
 
 def _exact_scalar(value, np_dtype):
